@@ -1,0 +1,108 @@
+"""``platform-desk``: parse the command line, run one command, report errors as one line.
+
+Exit status: 0 success, 2 bad input or a refused file, 1 anything else.
+Each command module contributes its sub-commands through ``register(subparsers)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from desktop_app import __version__, i18n, paths
+from desktop_app.domain.errors import DeskError
+from desktop_app.i18n import _
+
+COMMAND_MODULES = ("desktop_app.cli.records",)
+log = logging.getLogger("platform_desk")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _add_common(parser: argparse.ArgumentParser, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument("--db", type=Path, default=default, metavar="PATH",
+                        help=_("the database file (default: in your data folder)"))
+    parser.add_argument("--lang", choices=i18n.LANGUAGES, default=default, metavar="CODE",
+                        help=_("language for this run: {codes}").format(codes=", ".join(i18n.LANGUAGES)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="platform-desk", description=_(
+        "Platform Desk: the offline record of the Regional Anti-Corruption Platform for Central Asia. "
+        "Without a command, it opens the window."))
+    parser.add_argument("--version", action="version", version=f"Platform Desk {__version__}")
+    _add_common(parser, top=True)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    for module_name in COMMAND_MODULES:
+        module = __import__(module_name, fromlist=["register"])
+        for sub in module.register(subparsers):
+            _add_common(sub, top=False)
+    return parser
+
+
+def database_path(args) -> Path:
+    return Path(args.db) if args.db else paths.default_db_path()
+
+
+def _language_from(argv: list[str]) -> str | None:
+    for index, arg in enumerate(argv):
+        if arg == "--lang" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def setup_logging() -> None:
+    """Log to a rotating file in the data folder, never to the terminal."""
+    from logging.handlers import RotatingFileHandler
+
+    logging.lastResort = None
+    try:
+        folder = paths.data_dir() / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(folder / "platform-desk.log", maxBytes=1_000_000, backupCount=3,
+                                      encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def main(argv: list[str] | None = None) -> int:
+    setup_logging()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors="replace")
+    language = _language_from(argv)
+    i18n.set_language(i18n.preferred_language(language if language in i18n.LANGUAGES else None))
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return args.handler(args) or 0
+    except DeskError as error:
+        print(f"platform-desk: {error}", file=sys.stderr)
+        return error.exit_code
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`): nothing left to say
+        return 0
+    except KeyboardInterrupt:
+        print(_("platform-desk: interrupted"), file=sys.stderr)
+        return 1
+    except Exception as error:  # the last line of defence: one line, never a traceback
+        log.exception("unexpected error")
+        print(_("platform-desk: unexpected error: {error}").format(error=error), file=sys.stderr)
+        return 1

@@ -1,0 +1,108 @@
+"""The change log: every field of every record, as set by whom and when.
+
+Record tables are a materialised view of this log. Local writes stamp new
+changes through ``ChangeWriter``; sync applies remote ones through
+``apply_fields``. Both land in the same tables by the same code.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from desktop_app.domain.hlc import Clock
+from desktop_app.storage.models import RECORD_MODELS, Change, Installation, Knowledge
+
+CHANGES = Change.__table__
+
+
+def canonical(value) -> str:
+    """The one JSON spelling of a value, so equal values compare equal as text."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def record_table(kind: str) -> Table:
+    return RECORD_MODELS[kind].__table__
+
+
+def apply_fields(connection: Connection, kind: str, updates: dict[str, dict[str, object]]) -> None:
+    """Write field values into a kind's table: ``{record_id: {field: value}}``, creating rows as needed."""
+    table = record_table(kind)
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for record_id, fields in updates.items():
+        names = tuple(sorted(fields))
+        groups.setdefault(names, []).append({"id": record_id, **fields})
+    for names, rows in groups.items():
+        statement = sqlite_insert(table)
+        if names:
+            statement = statement.on_conflict_do_update(
+                index_elements=["id"], set_={name: statement.excluded[name] for name in names})
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=["id"])
+        connection.execute(statement, rows)
+
+
+def version_vector(connection: Connection) -> dict[str, int]:
+    """What this database holds: the highest sequence number seen from each device."""
+    return dict(connection.execute(select(Knowledge.device_id, Knowledge.seq)).all())
+
+
+def raise_knowledge(connection: Connection, highest: dict[str, int]) -> None:
+    """Record that the database now holds changes up to ``highest[device]`` from each device."""
+    if not highest:
+        return
+    table = Knowledge.__table__
+    statement = sqlite_insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["device_id"],
+        set_={"seq": statement.excluded.seq},
+        where=table.c.seq < statement.excluded.seq,
+    )
+    connection.execute(statement, [{"device_id": d, "seq": s} for d, s in highest.items()])
+
+
+class ChangeWriter:
+    """Stamps local changes with this installation's clock and sequence, and applies them.
+
+    Changes are buffered and written with ``executemany`` on ``flush``; ``pending``
+    lets validation see records created earlier in the same transaction.
+    """
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        row = connection.execute(select(Installation)).one()
+        self.device_id = row.device_id
+        self.clock = Clock(row.clock)
+        self.next_seq = row.next_seq
+        self.pending: dict[str, tuple[str, dict]] = {}  # record id -> (kind, fields written)
+        self.created: set[str] = set()  # ids of records created in this transaction
+        self.participations: dict[tuple[str, str], str] = {}  # (event, person) -> participation written
+        self._changes: list[dict] = []
+        self._fields: dict[str, dict[str, dict]] = {}
+
+    def set(self, kind: str, record_id: str, field: str, value, context: dict | None = None) -> None:
+        self._changes.append({
+            "device_id": self.device_id, "seq": self.next_seq, "hlc": self.clock.tick(),
+            "kind": kind, "record_id": record_id, "field": field, "value": canonical(value),
+            "context": canonical(context) if context is not None else None,
+        })
+        self.next_seq += 1
+        self._fields.setdefault(kind, {}).setdefault(record_id, {})[field] = value
+        self.pending.setdefault(record_id, (kind, {}))[1][field] = value
+
+    def flush(self) -> None:
+        if not self._changes:
+            return
+        self.connection.execute(insert(CHANGES), self._changes)
+        for kind, updates in self._fields.items():
+            apply_fields(self.connection, kind, updates)
+        self.connection.execute(update(Installation).values(clock=self.clock.stamp, next_seq=self.next_seq))
+        raise_knowledge(self.connection, {self.device_id: self.next_seq - 1})
+        self._changes.clear()
+        self._fields.clear()
+
+    @property
+    def change_count(self) -> int:
+        return len(self._changes)

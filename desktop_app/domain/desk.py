@@ -1,0 +1,317 @@
+"""``Desk``: the one facade through which the GUI, the command line and the importers read and write.
+
+Each public method is one transaction. Writes are validated against SPEC §2 and
+recorded field by field in the change log (``changelog``) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Connection, select, update
+
+from desktop_app.domain import identity
+from desktop_app.domain.changelog import ChangeWriter, canonical, record_table, version_vector
+from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
+from desktop_app.domain.schema import DELETED, KINDS, Kind
+from desktop_app.domain.validation import check_record, coerce_fields, kind_of
+from desktop_app.i18n import _
+from desktop_app.storage import database
+from desktop_app.storage.models import Installation
+
+FLUSH_EVERY = 20_000  # changes buffered before a bulk write inside one transaction
+
+
+class Desk:
+    """An open database. Use ``Desk.create`` for ``init`` and ``Desk.open`` otherwise."""
+
+    def __init__(self, path: Path, engine):
+        self.path = path
+        self.engine = engine
+        self._identity: dict | None = None
+        self.notices: list[str] = []  # things the user should be told once, e.g. a copied database
+
+    # ----- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, device_name: str, role: str, country: str | None = None) -> "Desk":
+        """Create a database with a new installation identity (SPEC §3)."""
+        path = Path(path)
+        database.check_location(path, must_exist=False)
+        if path.exists() and path.stat().st_size > 0:
+            raise InputError(_("{path} already exists; choose another file or remove it first").format(path=path))
+        device_name = (device_name or "").strip()
+        if not device_name:
+            raise ValidationError("device_name", _("is required"))
+        if role not in ("delegation", "secretariat"):
+            raise ValidationError("role", _("must be “delegation” or “secretariat”"))
+        if country is not None:
+            country = coerce_fields(KINDS["person"], {"country": country})["country"]
+        if role == "delegation" and not country:
+            raise ValidationError("country", _("a delegation needs its country (--country)"))
+        engine = database.create_sqlite_engine(path)
+        with database.translate_busy():
+            database.migrate(engine, path)
+            private, public = identity.new_key_pair()
+            with engine.begin() as connection:
+                connection.execute(Installation.__table__.insert().values(
+                    device_id=identity.new_device_id(), device_name=device_name, role=role, country=country,
+                    private_key=private, public_key=public, created_at=_now_iso(),
+                    machine_id=identity.machine_id(), clock="0000000000000.0000", next_seq=1))
+        return cls(path, engine)
+
+    @classmethod
+    def open(cls, path: Path) -> "Desk":
+        """Open an existing database, upgrading its schema (after a backup) if it is older."""
+        path = Path(path)
+        database.check_location(path, must_exist=True)
+        engine = database.create_sqlite_engine(path)
+        with database.translate_busy():
+            database.migrate(engine, path)
+            desk = cls(path, engine)
+            desk._detect_copy()
+        return desk
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _detect_copy(self) -> None:
+        """A database opened on another computer becomes a new installation with its own identity."""
+        here = identity.machine_id()
+        if self.identity["machine_id"] == here:
+            return
+        private, public = identity.new_key_pair()
+        old = self.identity["device_id"]
+        new = identity.new_device_id()
+        with self._connection(write=True) as connection:
+            connection.execute(update(Installation).values(
+                device_id=new, machine_id=here, copied_from=old, private_key=private, public_key=public,
+                next_seq=1))
+        self._identity = None
+        self.notices.append(_(
+            "This database was copied from another computer; it now works as a new installation "
+            "({new}) so that it is not confused with the original ({old}).").format(new=new, old=old))
+
+    @contextmanager
+    def _connection(self, write: bool = False) -> Iterator[Connection]:
+        with database.translate_busy():
+            engine = self.engine.execution_options(write=True) if write else self.engine
+            with engine.begin() as connection:
+                yield connection
+
+    @contextmanager
+    def writing(self) -> Iterator[ChangeWriter]:
+        """One write transaction; every change made through the writer is in the log."""
+        with self._connection(write=True) as connection:
+            writer = ChangeWriter(connection)
+            yield writer
+            writer.flush()
+
+    @property
+    def identity(self) -> dict:
+        if self._identity is None:
+            with self.engine.connect() as connection:
+                row = connection.execute(select(Installation)).one()
+            self._identity = dict(row._mapping)
+        return self._identity
+
+    @property
+    def fingerprint(self) -> str:
+        return identity.fingerprint(self.identity["public_key"])
+
+    # ----- reading ---------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> dict:
+        """The record as a dict with ``kind``, ``id`` and every field; NotFoundError if absent or deleted."""
+        with self.engine.connect() as connection:
+            found = _find(connection, record_id)
+        if found is None or found[1].get(DELETED):
+            raise NotFoundError(_("No record has the id “{id}”").format(id=record_id))
+        return _public(*found)
+
+    def list(self, kind_name: str) -> list[dict]:
+        """Every visible record of a kind, in a stable order."""
+        kind = kind_of(kind_name)
+        with self.engine.connect() as connection:
+            rows = connection.execute(_visible(kind)).mappings().all()
+        return [_public(kind.name, dict(row)) for row in rows]
+
+    def dump(self) -> Iterator[str]:
+        """Every visible record as one canonical JSON line, sorted by kind and id."""
+        with self.engine.connect() as connection:
+            for name in sorted(KINDS):
+                kind = KINDS[name]
+                for row in connection.execute(_visible(kind).order_by(None).order_by(record_table(name).c.id)).mappings():
+                    yield canonical(_public(name, dict(row)))
+
+    def vector(self) -> dict[str, int]:
+        with self.engine.connect() as connection:
+            return version_vector(connection)
+
+    # ----- writing ---------------------------------------------------------------------------
+
+    def put(self, kind_name: str, values: dict) -> str:
+        """Create a record (no ``id``) or update the given fields (with ``id``); returns the id."""
+        with self.writing() as writer:
+            return put_record(writer, kind_name, values)
+
+    def put_many(self, items: Iterable[tuple[str, dict]]) -> list[str]:
+        """Create or update many records in one transaction (demo data, importers)."""
+        ids = []
+        with self.writing() as writer:
+            for kind_name, values in items:
+                ids.append(put_record(writer, kind_name, values))
+                if writer.change_count >= FLUSH_EVERY:
+                    writer.flush()
+        return ids
+
+    def delete(self, record_id: str) -> None:
+        """Delete a record and what depends on it; the deletion is a change that syncs."""
+        with self.writing() as writer:
+            delete_record(writer, record_id)
+
+
+# ----- the write rules, usable inside any writer transaction ---------------------------------
+
+def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
+    """Validate and write one record through ``writer``; returns its id."""
+    if not isinstance(values, dict):
+        raise ValidationError(None, _("the record must be a JSON object"))
+    kind = kind_of(kind_name)
+    values = dict(values)
+    stated_kind = values.pop("kind", kind.name)
+    if stated_kind != kind.name:
+        raise ValidationError("kind", _("“{stated}” does not match the kind “{kind}”").format(
+            stated=stated_kind, kind=kind.name))
+    record_id = values.pop("id", None)
+    fields = coerce_fields(kind, values)
+    if record_id is not None:
+        current = _current(writer, kind, record_id)
+        if current is None:
+            raise NotFoundError(_("No {kind} has the id “{id}”").format(kind=kind.name, id=record_id))
+        merged = {**current, **fields}
+        if (kind.name == "event" and "start_date" in fields and "end_date" not in fields
+                and current.get("end_date") == current.get("start_date")):
+            merged["end_date"] = merged["start_date"]
+    else:
+        record_id = str(uuid.uuid4())
+        writer.created.add(record_id)
+        current = {}
+        merged = {f.name: f.default for f in kind.fields}
+        merged.update(fields)
+        if kind.name == "event" and not merged.get("end_date"):
+            merged["end_date"] = merged.get("start_date")
+    check_record(kind, merged)
+    _check_references(writer, kind, record_id, merged)
+    for field in kind.fields:
+        value = merged.get(field.name)
+        if canonical(value) != canonical(current.get(field.name)) and (current or value is not None):
+            writer.set(kind.name, record_id, field.name, value)
+    return record_id
+
+
+def delete_record(writer: ChangeWriter, record_id: str) -> None:
+    """Mark a record deleted, with its dependants: participations, actions, attachments."""
+    found = _find(writer.connection, record_id)
+    if found is None or found[1].get(DELETED):
+        raise NotFoundError(_("No record has the id “{id}”").format(id=record_id))
+    kind_name, _row = found
+    context = version_vector(writer.connection)
+    writer.set(kind_name, record_id, DELETED, True, context=context)
+    connection = writer.connection
+    if kind_name in ("event", "person"):
+        column = "event_id" if kind_name == "event" else "person_id"
+        for child_kind in ("participation", "action", "attachment"):
+            table = record_table(child_kind)
+            if column not in table.c:
+                continue
+            for (child_id,) in connection.execute(
+                    select(table.c.id).where(table.c[column] == record_id, table.c.deleted.is_(False))):
+                writer.set(child_kind, child_id, DELETED, True, context=context)
+    if kind_name == "event":
+        events = record_table("event")
+        for (child_id,) in connection.execute(
+                select(events.c.id).where(events.c.parent_id == record_id, events.c.deleted.is_(False))):
+            writer.set("event", child_id, "parent_id", None)
+
+
+def _check_references(writer: ChangeWriter, kind: Kind, record_id: str, record: dict) -> None:
+    for field in kind.fields:
+        target = record.get(field.name)
+        if field.type != "ref" or target is None:
+            continue
+        if _current(writer, KINDS[field.ref], target) is None:
+            raise ValidationError(field.name, _("no {kind} has the id “{id}”").format(kind=field.ref, id=target))
+    if kind.name == "event" and record.get("parent_id"):
+        seen = {record_id}
+        parent = record["parent_id"]
+        while parent:
+            if parent in seen:
+                raise ValidationError("parent_id", _("an event cannot be held within itself"))
+            seen.add(parent)
+            parent = (_current(writer, KINDS["event"], parent) or {}).get("parent_id")
+    if kind.name == "participation":
+        table = record_table("participation")
+        clash = record["event_id"] not in writer.created and writer.connection.execute(select(table.c.id).where(
+            table.c.event_id == record["event_id"], table.c.person_id == record["person_id"],
+            table.c.deleted.is_(False), table.c.id != record_id)).first()
+        pair = (record["event_id"], record["person_id"])
+        if clash or writer.participations.get(pair, record_id) != record_id:
+            raise ValidationError("person_id", _("this person is already recorded at this event"))
+        writer.participations[pair] = record_id
+
+
+def _current(writer: ChangeWriter, kind: Kind, record_id: str) -> dict | None:
+    """A record's current fields, including what this transaction has written; None if absent or deleted."""
+    pending = writer.pending.get(record_id)
+    table = record_table(kind.name)
+    if record_id in writer.created:
+        row = None  # created in this transaction: everything is in ``pending``
+    else:
+        row = writer.connection.execute(select(table).where(table.c.id == record_id)).mappings().first()
+    if row is None and (pending is None or pending[0] != kind.name):
+        return None
+    fields = {f.name: None for f in kind.fields} | (dict(row) if row is not None else {})
+    if pending is not None:
+        fields.update(pending[1])
+    if fields.get(DELETED):
+        return None
+    return {f.name: fields.get(f.name) for f in kind.fields}
+
+
+def _find(connection: Connection, record_id: str) -> tuple[str, dict] | None:
+    for name in KINDS:
+        table = record_table(name)
+        row = connection.execute(select(table).where(table.c.id == record_id)).mappings().first()
+        if row is not None:
+            return name, dict(row)
+    return None
+
+
+def _visible(kind: Kind):
+    """Records not deleted, whose event and person (for dependants) are not deleted either."""
+    table = record_table(kind.name)
+    query = select(table).where(table.c.deleted.is_(False))
+    for column, target in (("event_id", "event"), ("person_id", "person")):
+        if column in table.c:
+            parent = record_table(target)
+            query = query.where(table.c[column].in_(select(parent.c.id).where(parent.c.deleted.is_(False))))
+    order = [table.c.start_date, table.c.title] if kind.name == "event" else []
+    return query.order_by(*order, table.c.id)
+
+
+def _public(kind_name: str, row: dict) -> dict:
+    kind = KINDS[kind_name]
+    record = {"id": row["id"], "kind": kind_name}
+    for field in kind.fields:
+        record[field.name] = row.get(field.name)
+    return record
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,68 @@
+"""The installation's identity (SPEC §3): device id, name, role, country and Ed25519 key.
+
+A database remembers the machine it was created on; opened on another machine
+it is a copy and becomes a new installation (see ``Desk.open``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import uuid
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+
+def machine_id() -> str:
+    """A stable, opaque fingerprint of this computer (``PLATFORM_DESK_MACHINE_ID`` overrides it)."""
+    override = os.environ.get("PLATFORM_DESK_MACHINE_ID")
+    if override:
+        return override
+    raw = ""
+    for candidate in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+        try:
+            raw = Path(candidate).read_text().strip()
+            break
+        except OSError:
+            continue
+    if not raw and platform.system() == "Windows":
+        try:
+            import winreg
+
+            key = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\Microsoft\Cryptography")
+            raw = winreg.QueryValueEx(key, "MachineGuid")[0]
+        except OSError:
+            raw = ""
+    if not raw:
+        raw = f"{uuid.getnode():012x}-{platform.node()}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def new_device_id() -> str:
+    return str(uuid.uuid4())
+
+
+def new_key_pair() -> tuple[bytes, bytes]:
+    """A fresh Ed25519 key pair as (raw private bytes, raw public bytes)."""
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                serialization.NoEncryption())
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return private, public
+
+
+def private_key(raw: bytes) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def public_key(raw: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def fingerprint(public: bytes) -> str:
+    """A short, readable fingerprint of a public key: 16 hex digits in groups of four."""
+    digest = hashlib.sha256(public).hexdigest()[:16].upper()
+    return " ".join(digest[i:i + 4] for i in range(0, 16, 4))

@@ -1,0 +1,167 @@
+"""Messages and formatting in the seven languages of the Platform.
+
+Messages come from gettext catalogs under ``translations/`` (compiled ``.mo``
+files, or the ``.po`` sources compiled in memory when running from a checkout
+that has not been built); dates, numbers and country names come from Babel's
+CLDR data. ``_`` and ``ngettext`` translate at call time, so switching the
+language takes effect for everything rendered afterwards; ``N_`` only marks a
+string for extraction.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+import json
+import locale
+import os
+from datetime import date
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as _babel_format_date
+from babel.numbers import format_decimal
+
+from desktop_app import paths
+
+DOMAIN = "platform_desk"
+LANGUAGES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
+DEFAULT_LANGUAGE = "en"
+
+_current = DEFAULT_LANGUAGE
+_translation: _gettext.NullTranslations = _gettext.NullTranslations()
+_listeners: list = []
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message
+
+
+def _(message: str) -> str:
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
+
+
+def current_language() -> str:
+    return _current
+
+
+@lru_cache(maxsize=None)
+def _load(language: str) -> _gettext.NullTranslations:
+    folder = paths.translations_dir() / language / "LC_MESSAGES"
+    mo = folder / f"{DOMAIN}.mo"
+    po = folder / f"{DOMAIN}.po"
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with open(mo, "rb") as handle:
+            return _gettext.GNUTranslations(handle)
+    if po.exists():
+        from babel.messages.mofile import write_mo
+        from babel.messages.pofile import read_po
+
+        with open(po, "rb") as handle:
+            catalog = read_po(handle, locale=language)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        return _gettext.GNUTranslations(buffer)
+    return _gettext.NullTranslations()
+
+
+def set_language(language: str) -> None:
+    """Switch every later message, date and number to ``language`` and tell the listeners."""
+    global _current, _translation
+    if language not in LANGUAGES:
+        raise ValueError(language)
+    _current = language
+    _translation = _load(language) if language != DEFAULT_LANGUAGE else _gettext.NullTranslations()
+    for listener in list(_listeners):
+        listener(language)
+
+
+def add_listener(callback) -> None:
+    """Call ``callback(language)`` after each switch (the GUI retranslates its windows)."""
+    _listeners.append(callback)
+
+
+def remove_listener(callback) -> None:
+    if callback in _listeners:
+        _listeners.remove(callback)
+
+
+def system_language() -> str:
+    """The system's language when it is one of the seven, else English."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable)
+        if value:
+            code = value.split(":")[0].split(".")[0].split("_")[0].lower()
+            return code if code in LANGUAGES else DEFAULT_LANGUAGE
+    try:
+        code = (locale.getlocale()[0] or "").split("_")[0].lower()
+    except ValueError:
+        code = ""
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _settings_file():
+    return paths.data_dir() / "settings.json"
+
+
+def saved_language() -> str | None:
+    """The language last chosen in the GUI, if any."""
+    try:
+        value = json.loads(_settings_file().read_text(encoding="utf-8")).get("language")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if value in LANGUAGES else None
+
+
+def save_language(language: str) -> None:
+    path = _settings_file()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    data["language"] = language
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def preferred_language(explicit: str | None = None) -> str:
+    """``--lang`` first, then the language chosen in the GUI, then the system's."""
+    return explicit or saved_language() or system_language()
+
+
+def babel_locale(language: str | None = None) -> Locale:
+    try:
+        return Locale.parse(language or _current)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(DEFAULT_LANGUAGE)
+
+
+def format_date(value: date | str | None, form: str = "long") -> str:
+    """A date in the current language's own format (``30 октября 2024 г.``)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return _babel_format_date(value, format=form, locale=babel_locale())
+
+
+def format_number(value: int | float | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value, locale=babel_locale())
+
+
+def country_name(code: str | None) -> str:
+    """The country's name in the current language, from CLDR."""
+    if not code:
+        return ""
+    return babel_locale().territories.get(code, code)

@@ -1,0 +1,40 @@
+"""Where the program finds its own files and keeps the user's data."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "PlatformDesk"
+
+
+def install_root() -> Path:
+    """The folder holding ``resources/`` and ``translations/``: the project, or the frozen bundle."""
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen)
+    return Path(__file__).resolve().parent.parent
+
+
+def resources_dir() -> Path:
+    return install_root() / "resources"
+
+
+def translations_dir() -> Path:
+    return install_root() / "translations"
+
+
+def data_dir() -> Path:
+    """The user's data folder; beside the program in the portable build (``PLATFORM_DESK_PORTABLE``)."""
+    if os.environ.get("PLATFORM_DESK_DATA"):
+        return Path(os.environ["PLATFORM_DESK_DATA"])
+    if getattr(sys, "frozen", False) and (Path(sys.executable).parent / "portable.txt").exists():
+        return Path(sys.executable).parent / "data"
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_path() -> Path:
+    return data_dir() / "platform-desk.db"

@@ -1,0 +1,129 @@
+"""Opening the SQLite file: WAL, foreign keys, one writer at a time, and schema migrations.
+
+A write transaction starts with ``BEGIN IMMEDIATE`` so that a second program
+waits up to ``BUSY_TIMEOUT_S`` for the first, then fails with a clear message
+instead of corrupting anything or deadlocking half-way.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+
+from desktop_app.domain.errors import BusyError, DeskError, InputError
+from desktop_app.i18n import _
+
+BUSY_TIMEOUT_S = 5.0
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def create_sqlite_engine(path: Path) -> Engine:
+    """An engine on ``path`` with WAL, foreign keys and immediate write transactions."""
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # transactions are begun below, not by the driver
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
+def check_location(path: Path, must_exist: bool) -> None:
+    """Refuse a path whose folder is missing or read-only, with a message naming it."""
+    folder = path.parent
+    if must_exist and not path.exists():
+        raise InputError(_("No database at {path}: create one with “init”").format(path=path))
+    if not folder.is_dir():
+        raise InputError(_("The folder {folder} does not exist").format(folder=folder))
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(_("Cannot write to {path}: the folder or file is read-only").format(path=path))
+
+
+def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
+    """Copy the live database with SQLite's backup API into ``backups/`` beside it; keep the last ``keep``."""
+    folder = path.parent / "backups"
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}-{stamp}-{reason}.db"
+    raw = engine.raw_connection()
+    try:
+        destination = sqlite3.connect(target)
+        with destination:
+            raw.driver_connection.backup(destination)
+        destination.close()
+    finally:
+        raw.close()
+    old = sorted(folder.glob(f"{path.stem}-*.db"))
+    for stale in old[:-keep]:
+        stale.unlink(missing_ok=True)
+    return target
+
+
+def list_backups(path: Path) -> list[Path]:
+    return sorted((path.parent / "backups").glob(f"{path.stem}-*.db"), reverse=True)
+
+
+def migrate(engine: Engine, path: Path) -> None:
+    """Bring the schema to the newest revision, after a backup if the file already held data."""
+    head = head_revision()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current == head:
+        return
+    script = ScriptDirectory.from_config(_alembic_config())
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except Exception:
+            raise InputError(_(
+                "This database was written by a newer Platform Desk (schema {found}); "
+                "this version understands schema {known} and older. Install the newer version."
+            ).format(found=current, known=head)) from None
+        backup(engine, path, f"before-{head}")
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def translate_busy():
+    """Turn SQLite's 'database is locked' into a message a user understands."""
+    try:
+        yield
+    except OperationalError as error:
+        text = str(error.orig) if error.orig else str(error)
+        if "locked" in text or "busy" in text:
+            raise BusyError(_("The database is in use by another Platform Desk; try again when it has finished")) from None
+        if "disk is full" in text or "full" in text:
+            raise DeskError(_("The disk is full: nothing was changed")) from None
+        raise

@@ -1,0 +1,166 @@
+"""SQLAlchemy ORM models: one table per record kind, the change log, and the installation's own state.
+
+Record tables hold the current value of each field, derived from the change log
+by the domain layer; columns are nullable because required fields are the
+domain's rule, not the table's (sync applies a record field by field).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def _fk(target: str) -> ForeignKey:
+    # Deferred so that a sync import may apply a record's fields in any order within one transaction.
+    return ForeignKey(target, deferrable=True, initially="DEFERRED")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RecordMixin:
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
+    sharing: Mapped[str | None] = mapped_column(String(12))
+
+
+class Event(RecordMixin, Base):
+    __tablename__ = "events"
+    type: Mapped[str | None] = mapped_column(String(32), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[str | None] = mapped_column(String(10), index=True)
+    end_date: Mapped[str | None] = mapped_column(String(10))
+    city: Mapped[str | None] = mapped_column(Text)
+    venue: Mapped[str | None] = mapped_column(Text)
+    organizer: Mapped[str | None] = mapped_column(Text)
+    funding_source: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(2))
+    parties: Mapped[list | None] = mapped_column(JSON)
+    thematic_areas: Mapped[list | None] = mapped_column(JSON)
+    status: Mapped[str | None] = mapped_column(String(16))
+    participants_total: Mapped[int | None] = mapped_column(Integer)
+    participants_women: Mapped[int | None] = mapped_column(Integer)
+    participants_men: Mapped[int | None] = mapped_column(Integer)
+    international_experts: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+    outcomes: Mapped[str | None] = mapped_column(Text)
+    parent_id: Mapped[str | None] = mapped_column(_fk("events.id"), index=True)
+
+
+class Person(RecordMixin, Base):
+    __tablename__ = "people"
+    full_name: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[str | None] = mapped_column(Text)
+    organization: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(2))
+    gender: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+
+
+class Participation(Base):
+    __tablename__ = "participations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
+    event_id: Mapped[str | None] = mapped_column(_fk("events.id"), index=True)
+    person_id: Mapped[str | None] = mapped_column(_fk("people.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(32))
+    attended: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class Action(RecordMixin, Base):
+    __tablename__ = "actions"
+    event_id: Mapped[str | None] = mapped_column(_fk("events.id"), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    responsible: Mapped[str | None] = mapped_column(Text)
+    responsible_country: Mapped[str | None] = mapped_column(String(2))
+    due_date: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str | None] = mapped_column(String(16))
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
+    event_id: Mapped[str | None] = mapped_column(_fk("events.id"), index=True)
+    filename: Mapped[str | None] = mapped_column(Text)
+    media_type: Mapped[str | None] = mapped_column(Text)
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class Blob(Base):
+    """Attachment content, stored once per SHA-256."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Change(Base):
+    """One field of one record set to one value, at one time, by one installation."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq", name="uq_changes_origin"),
+        Index("ix_changes_field_time", "record_id", "field", "hlc"),
+    )
+    rowid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    hlc: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(Text)  # canonical JSON
+    context: Mapped[str | None] = mapped_column(Text)  # a delete's version vector, canonical JSON
+
+
+class Installation(Base):
+    """This installation's identity (SPEC §3): one row, written by ``init``."""
+
+    __tablename__ = "installation"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str | None] = mapped_column(String(2))
+    private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[str] = mapped_column(String(32))
+    machine_id: Mapped[str] = mapped_column(String(64))
+    copied_from: Mapped[str | None] = mapped_column(String(36))
+    clock: Mapped[str] = mapped_column(String(24))
+    next_seq: Mapped[int] = mapped_column(Integer)
+
+
+class Country(Base):
+    """Reference data: ISO 3166-1 codes (names come from CLDR in each language)."""
+
+    __tablename__ = "countries"
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    member_state: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ThematicArea(Base):
+    __tablename__ = "thematic_areas"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Knowledge(Base):
+    """This installation's version vector: the highest sequence number it holds from each device."""
+
+    __tablename__ = "knowledge"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+
+
+RECORD_MODELS: dict[str, type[Base]] = {
+    "event": Event,
+    "person": Person,
+    "participation": Participation,
+    "action": Action,
+    "attachment": Attachment,
+}

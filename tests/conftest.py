@@ -1,0 +1,84 @@
+"""Shared fixtures: real SQLite files in temporary folders, the real command line in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("ci", max_examples=25, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("dev", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _private_data_folder(tmp_path_factory, monkeypatch):
+    """Settings and logs go to a temporary folder, never the real user's."""
+    folder = tmp_path_factory.mktemp("userdata")
+    monkeypatch.setenv("PLATFORM_DESK_DATA", str(folder))
+    monkeypatch.setenv("LANGUAGE", "en")
+    from desktop_app import i18n
+
+    i18n.set_language("en")
+    yield folder
+    i18n.set_language("en")
+
+
+class Cli:
+    """Runs ``python -m desktop_app`` as a user would, against one database."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def __call__(self, *args, db=None, check=False, input=None):
+        command = [sys.executable, "-m", "desktop_app", "--db", str(db or self.db), *map(str, args)]
+        result = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", input=input,
+                                timeout=300, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+        if check:
+            assert result.returncode == 0, result.stderr
+        return result
+
+    def put(self, kind, **values):
+        return self("put", kind, "--json", json.dumps(values), check=True).stdout.strip().splitlines()[-1]
+
+    def dump(self, db=None):
+        return self("dump", db=db, check=True).stdout
+
+
+@pytest.fixture
+def make_desk(tmp_path):
+    """Create a database through the domain layer: ``make_desk("kz", role=..., country=...)``."""
+    from desktop_app.domain.desk import Desk
+
+    opened = []
+
+    def make(name="kz", role="delegation", country="KZ"):
+        desk = Desk.create(tmp_path / f"{name}.db", name, role, country if role == "delegation" else None)
+        opened.append(desk)
+        return desk
+
+    yield make
+    for desk in opened:
+        desk.close()
+
+
+@pytest.fixture
+def desk(make_desk):
+    return make_desk()
+
+
+@pytest.fixture
+def cli(tmp_path):
+    db = tmp_path / "cli.db"
+    runner = Cli(db)
+    runner("init", "--device-name", "kz-laptop", "--role", "delegation", "--country", "KZ", check=True)
+    return runner
