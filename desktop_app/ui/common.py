@@ -27,6 +27,7 @@ def follow_language(widget) -> None:
             i18n.remove_listener(listener)
 
     i18n.add_listener(listener)
+    widget.destroyed.connect(lambda *_args: i18n.remove_listener(listener))
     widget.retranslate()
 
 
