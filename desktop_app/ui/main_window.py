@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
 
     def reload(self) -> None:
         """Everything may have changed (a restore or an import): re-read every page."""
+        self.reader.forget_orders()
         events = self.pages["events"]
         events.editor.load(None)
         events.apply_filters()
