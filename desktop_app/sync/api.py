@@ -60,13 +60,37 @@ def _recipient(connection, me: dict, to: str | None, full: bool) -> tuple[Recipi
     return Recipient(None), {}
 
 
+_COLUMNS = (Change.device_id, Change.seq, Change.hlc, Change.kind, Change.record_id, Change.field, Change.value,
+            Change.context)
+
+
+def _widened(connection, ranges) -> set[str]:
+    """Records whose audience may have grown in the new changes, with everything that follows their event."""
+    changed = set(connection.execute(select(Change.record_id).where(
+        or_(*ranges), Change.field.in_(("sharing", "parties")))).scalars())
+    if not changed:
+        return changed
+    dependants = select(Change.record_id).where(
+        Change.field == "event_id", Change.value.in_([json.dumps(i) for i in changed]))
+    return changed | set(connection.execute(dependants).scalars())
+
+
 def _lines(connection, mine: dict, theirs: dict, hidden: set[str]):
+    """The change lines the recipient lacks and may see, in the order this installation got them.
+
+    A record whose sharing or parties changed is sent whole: the recipient may not have been
+    allowed its earlier changes.
+    """
     ranges = [and_(Change.device_id == device, Change.seq > theirs.get(device, 0))
               for device, seq in mine.items() if seq > theirs.get(device, 0)]
     if not ranges:
         return
-    query = (select(Change.device_id, Change.seq, Change.hlc, Change.kind, Change.record_id, Change.field,
-                    Change.value, Change.context).where(or_(*ranges)).order_by(Change.rowid))
+    widened = _widened(connection, ranges) - hidden if theirs else set()
+    if widened:
+        query = select(*_COLUMNS).where(Change.record_id.in_(widened), ~or_(*ranges)).order_by(Change.rowid)
+        for row in connection.execute(query):
+            yield change_line(*row)
+    query = select(*_COLUMNS).where(or_(*ranges)).order_by(Change.rowid)
     for row in connection.execute(query.execution_options(yield_per=5000)):
         if row.record_id not in hidden:
             yield change_line(*row)
@@ -205,9 +229,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
         peers = {b.manifest["device_id"]: _check_sender(connection, b, me) for b in bundles}
     fresh = [b for b in bundles if b.manifest["bundle_id"] not in done]
     summary["already_imported"] = [b.path.name for b in bundles if b.manifest["bundle_id"] in done]
-    for bundle in bundles:
-        if bundle.manifest["bundle_id"] in done:
-            per_kind["all"]["skipped"] += bundle.manifest["change_count"]
+    already_skipped = sum(b.manifest["change_count"] for b in bundles if b.manifest["bundle_id"] in done)
     if fresh and not dry_run:
         summary["backup"] = str(database.backup(desk.engine, desk.path, "before-import"))
     engine = desk.engine.execution_options(write=True)
@@ -255,6 +277,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
             raise
     for key in ("new", "updated", "conflicts", "skipped"):
         summary[key] = sum(k[key] for k in per_kind.values())
+    summary["skipped"] += already_skipped
     summary["per_kind"] = dict(per_kind)
     summary["message"] = _message(summary)
     return summary

@@ -141,3 +141,41 @@ def test_first_bundle_pins_the_key(offices, tmp_path):
     assert "forged" not in titles(unodc)
     impostor.desk.close()
     assert isinstance(Desk, type)
+
+
+def test_widened_sharing_sends_the_whole_record(offices):
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    for office in (kz, uz):
+        unodc.receive(*office.send().paths)
+        office.receive(*unodc.send(office).paths)
+    event = kz.desk.put("event", {"type": "webinar", "title": "Internal", "start_date": "2025-01-01",
+                                  "sharing": "secretariat", "city": "Astana"})
+    person = kz.desk.put("person", {"full_name": "Ержан"})
+    kz.desk.put("participation", {"event_id": event, "person_id": person})
+    unodc.receive(*kz.send().paths)
+    uz.receive(*unodc.send(uz).paths)
+    assert titles(uz) == []
+    kz.desk.put("event", {"id": event, "sharing": "platform"})
+    unodc.receive(*kz.send().paths)
+    uz.receive(*unodc.send(uz).paths)
+    assert uz.desk.get(event)["city"] == "Astana", "earlier fields arrive with the widening"
+    assert [p["person_id"] for p in uz.desk.list("participation")] == [person]
+
+
+def test_the_same_person_added_twice_concurrently_appears_once(offices):
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    event = kz.desk.put("event", {"type": "webinar", "title": "W", "start_date": "2025-01-01"})
+    person = kz.desk.put("person", {"full_name": "Dilnoza"})
+    unodc.receive(*kz.send().paths)
+    uz.receive(*unodc.send().paths)
+    kz.desk.put("participation", {"event_id": event, "person_id": person})
+    uz.desk.put("participation", {"event_id": event, "person_id": person, "role": "speaker"})
+    unodc.receive(*kz.send().paths, *uz.send().paths)
+    assert len(unodc.desk.list("participation")) == 1
+
+
+def test_an_empty_bundle_introduces_an_installation(offices):
+    kz, unodc = offices["kz"], offices["unodc"]
+    summary = unodc.receive(*kz.send().paths)
+    assert summary["new"] == 0 and summary["new_devices"][0]["device_id"] == kz.device_id
+    assert [d["country"] for d in api.known_devices(unodc.desk)] == ["KZ"]
