@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import identity
 from desktop_app.domain.changelog import version_vector
@@ -24,7 +25,7 @@ from desktop_app.domain.errors import InputError, NotFoundError
 from desktop_app.domain.schema import DELETED
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
-from desktop_app.storage.models import Change, Conflict, Exchange, PendingPart, Peer
+from desktop_app.storage.models import Blob, Change, Conflict, Exchange, PendingPart, Peer
 from desktop_app.sync.bundle import Bundle, change_line, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger
 from desktop_app.sync.sharing import Recipient, hidden_records
@@ -75,11 +76,11 @@ def _widened(connection, ranges) -> set[str]:
     return changed | set(connection.execute(dependants).scalars())
 
 
-def _lines(connection, mine: dict, theirs: dict, hidden: set[str]):
+def _lines(connection, mine: dict, theirs: dict, hidden: set[str], attachments: set[str]):
     """The change lines the recipient lacks and may see, in the order this installation got them.
 
     A record whose sharing or parties changed is sent whole: the recipient may not have been
-    allowed its earlier changes.
+    allowed its earlier changes. The SHA-256 of each attachment sent is added to ``attachments``.
     """
     ranges = [and_(Change.device_id == device, Change.seq > theirs.get(device, 0))
               for device, seq in mine.items() if seq > theirs.get(device, 0)]
@@ -93,6 +94,8 @@ def _lines(connection, mine: dict, theirs: dict, hidden: set[str]):
     query = select(*_COLUMNS).where(or_(*ranges)).order_by(Change.rowid)
     for row in connection.execute(query.execution_options(yield_per=5000)):
         if row.record_id not in hidden:
+            if row.field == "sha256" and row.kind == "attachment":
+                attachments.add(json.loads(row.value))
             yield change_line(*row)
 
 
@@ -112,8 +115,14 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
         header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
                   "country": me["country"], "public_key": identity_public(me), "created_at": _now(),
                   "vector": mine, "to": to}
-        manifest = write_bundle(out, header, _lines(connection, mine, theirs, hidden), me["private_key"],
-                                passphrase)
+        attachments: set[str] = set()
+
+        def blobs():
+            query = select(Blob.sha256, Blob.content).where(Blob.sha256.in_(attachments))
+            yield from connection.execute(query.order_by(Blob.sha256))
+
+        manifest = write_bundle(out, header, _lines(connection, mine, theirs, hidden, attachments),
+                                me["private_key"], passphrase, blobs)
     paths = split_bundle(out, max_size, me["private_key"]) if max_size else [out]
     with desk._connection(write=True) as connection:
         connection.execute(insert(Exchange).values(
@@ -244,6 +253,9 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 merger = Merger(connection, manifest["vector"])
                 merger.merge(bundle.changes(passphrase))
                 counts = merger.finish()
+                for sha256, content in bundle.blobs(passphrase):
+                    connection.execute(sqlite_insert(Blob).values(sha256=sha256, content=content)
+                                       .on_conflict_do_nothing(index_elements=["sha256"]))
                 if manifest["device_id"] != me["device_id"]:  # our own bundle coming back pins nothing
                     new_device = _remember_sender(connection, bundle, peers[manifest["device_id"]])
                     if new_device:

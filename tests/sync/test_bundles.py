@@ -179,3 +179,26 @@ def test_an_empty_bundle_introduces_an_installation(offices):
     summary = unodc.receive(*kz.send().paths)
     assert summary["new"] == 0 and summary["new_devices"][0]["device_id"] == kz.device_id
     assert [d["country"] for d in api.known_devices(unodc.desk)] == ["KZ"]
+
+
+@pytest.mark.parametrize("passphrase", [None, "секрет"])
+def test_attachment_content_travels_with_its_record(offices, tmp_path, passphrase):
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from desktop_app.domain.desk import put_record
+    from desktop_app.storage.models import Blob
+
+    kz, unodc = offices["kz"], offices["unodc"]
+    content = "Повестка дня / Kun tartibi".encode() * 100
+    digest = hashlib.sha256(content).hexdigest()
+    event = kz.desk.put("event", {"type": "webinar", "title": "W", "start_date": "2025-01-01"})
+    with kz.desk.writing() as writer:
+        writer.connection.execute(sqlite_insert(Blob).values(sha256=digest, content=content))
+        put_record(writer, "attachment", {"event_id": event, "filename": "agenda.txt", "size": len(content),
+                                          "sha256": digest})
+    bundle = kz.send(passphrase=passphrase).paths[0]
+    assert f"blobs/{digest}" in manifest(bundle)["members"]
+    unodc.receive(bundle, passphrase=passphrase)
+    with unodc.desk.engine.connect() as connection:
+        stored = connection.execute(Blob.__table__.select().where(Blob.sha256 == digest)).first()
+    assert stored is not None and stored.content == content
