@@ -84,3 +84,97 @@ def test_demo_figures_match_the_public_record(demo_db):
     assert "10 regional technical training sessions with over 900 participants and 30 international experts" \
         in figures["summary"]
     assert "12 bilateral meetings" in figures["summary"]
+
+
+def test_xlsx_has_typed_cells_translated_headers_and_right_sums(small, tmp_path):
+    from openpyxl import load_workbook
+
+    from desktop_app.reports.export import write_xlsx
+
+    desk, _ids = small
+    i18n.set_language("ru")
+    path = tmp_path / "report.xlsx"
+    write_xlsx(compute(desk, Period.of(2024), today=TODAY), path)
+    book = load_workbook(path)
+    assert len(book.sheetnames) == 5
+    events = book.worksheets[1]
+    headers = [c.value for c in events[1]]
+    assert events.freeze_panes == "A2" and events.auto_filter.ref
+    rows = list(events.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 3
+    start = rows[0][headers.index(i18n._("Start date"))]
+    assert start.year == 2024 and start.month == 3  # a real date cell
+    total = headers.index(i18n._("Participants"))
+    assert sum(row[total] for row in rows) == 96
+    assert "Казахстан" in [row[headers.index(i18n._("Country"))] for row in rows]
+    people = book.worksheets[3]
+    assert sorted(row[0] for row in people.iter_rows(min_row=2, values_only=True)) == ["John Smith",
+                                                                                      "Айгерим Сапарова"]
+    summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=5, values_only=True) if row[0]}
+    assert summary[i18n._("Participants")] == 96 and summary[i18n._("Bilateral meetings")] == 1
+
+
+@pytest.mark.parametrize("language, separator", [("en", ","), ("ru", ";")])
+def test_csv_has_bom_local_separator_figures_and_events(small, tmp_path, language, separator):
+    import csv
+
+    from desktop_app.reports.export import write_csv
+
+    desk, _ids = small
+    i18n.set_language(language)
+    path = tmp_path / "report.csv"
+    write_csv(compute(desk, Period.of(2024), today=TODAY), path)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=separator))
+    figures = dict(row for row in rows if len(row) == 2)
+    assert figures[i18n._("Participants")] == "96"
+    header = rows.index([]) + 1
+    events = rows[header + 1:]
+    assert len(events) == 3 and events[0][0] == "2024-03-01"
+    assert "Региональный тренинг в Алматы" in events[0]
+
+
+def test_calendar_holds_planned_and_held_events_as_all_day(small, tmp_path):
+    from icalendar import Calendar
+
+    from desktop_app.reports.calendar import write_calendar
+
+    desk, ids = small
+    path = tmp_path / "events.ics"
+    assert write_calendar(desk, path) == 5
+    calendar = Calendar.from_ical(path.read_bytes())
+    items = {str(item["uid"]): item for item in calendar.walk("VEVENT")}
+    assert set(items) == {ids[n] for n in ("Региональный тренинг в Алматы", "Bilateral UZ-TJ", "Past planned training",
+                                           "Future planned", "Last year")}
+    training = items[ids["Региональный тренинг в Алматы"]]
+    assert str(training["summary"]) == "Региональный тренинг в Алматы"
+    assert training.decoded("dtstart") == date(2024, 3, 1) and training.decoded("dtend") == date(2024, 3, 3)
+    assert str(training["location"]) == "Алматы, Kazakhstan"
+
+
+def test_cli_report_and_calendar(cli, tmp_path):
+    event = cli.put("event", type="bilateral_meeting", title="Встреча KZ-KG", start_date="2024-10-30", status="held",
+                    country="KZ", parties=["KZ", "KG"], participants_total=6, participants_women=2,
+                    participants_men=4)
+    out = tmp_path / "report.json"
+    cli("report", "--year", "2024", "--format", "json", "--out", out, "--country", "kg", check=True)
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["bilateral_meetings"] == 1 and figures["by_country"] == {"KZ": {"events": 1, "participants": 6}}
+    cli("report", "--year", "2024", "--format", "xlsx", "--out", tmp_path / "r.xlsx", "--lang", "ru", check=True)
+    assert (tmp_path / "r.xlsx").stat().st_size > 0
+    cli("calendar", "--out", tmp_path / "events.ics", check=True)
+    assert event in (tmp_path / "events.ics").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("args, word", [
+    (("--year", "2024", "--format", "doc"), "--format"),
+    (("--year", "2024", "--format", "json", "--from", "2024-02-30"), "2024-02-30"),
+    (("--year", "2024", "--format", "json", "--country", "XX"), "XX"),
+    (("--year", "2024", "--format", "json", "--from", "2024-06-01", "--to", "2024-05-01"), "--to"),
+])
+def test_cli_report_bad_arguments_are_one_line_exit_2(cli, tmp_path, args, word):
+    result = cli("report", "--out", tmp_path / "r.json", *args)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1 and word in lines[0]
+    assert not (tmp_path / "r.json").exists()
