@@ -178,3 +178,26 @@ def test_cli_report_bad_arguments_are_one_line_exit_2(cli, tmp_path, args, word)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1 and word in lines[0]
     assert not (tmp_path / "r.json").exists()
+
+
+def pdf_text(path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(path).pages)
+
+
+def test_pdf_report_is_a4_with_cyrillic_text(small, tmp_path):
+    from pypdf import PdfReader
+
+    from desktop_app.reports.pdf import write_pdf
+
+    desk, _ids = small
+    i18n.set_language("ru")
+    path = tmp_path / "report.pdf"
+    write_pdf(compute(desk, Period.of(2024), today=TODAY), path)
+    assert path.read_bytes().startswith(b"%PDF")
+    box = PdfReader(path).pages[0].mediabox
+    assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)
+    text = pdf_text(path)
+    for expected in ("Региональный тренинг в Алматы", "Казахстан", "Киргизия"):
+        assert expected in text

@@ -37,6 +37,7 @@ OWN_KIND = {"events": "event", "participations": "participation", "people": "per
 class Table:
     name: str
     title: str
+    fields: list[str]
     headers: list[str]
     types: list[str]  # "date", "number" or "text" for each column
     rows: list[list]
@@ -89,7 +90,7 @@ def table(report: Report, name: str) -> Table:
         rows.append(row)
     headers = [_(KINDS[kind].field(f).label) for kind, f in columns]
     types = [_column_type(KINDS[kind].field(f).type) for kind, f in columns]
-    return Table(name, _(TABLE_TITLES[name]), headers, types, rows)
+    return Table(name, _(TABLE_TITLES[name]), [f for _kind, f in columns], headers, types, rows)
 
 
 def key_figures(figures: dict) -> list[tuple[str, int]]:
