@@ -201,3 +201,26 @@ def test_pdf_report_is_a4_with_cyrillic_text(small, tmp_path):
     text = pdf_text(path)
     for expected in ("Региональный тренинг в Алматы", "Казахстан", "Киргизия"):
         assert expected in text
+
+
+def test_attendance_sheet_and_certificates(small, tmp_path):
+    from pypdf import PdfReader
+
+    from desktop_app.domain.errors import InputError
+    from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
+
+    desk, ids = small
+    i18n.set_language("ru")
+    training = ids["Региональный тренинг в Алматы"]
+    sheet = tmp_path / "sheet.pdf"
+    assert write_attendance_sheet(desk, training, sheet) == 2
+    text = pdf_text(sheet)
+    assert "Айгерим Сапарова" in text and "Агентство" in text and "Removed Person" not in text
+    certificates = tmp_path / "certificates.pdf"
+    assert write_certificates(desk, training, certificates) == 2
+    pages = PdfReader(certificates).pages
+    assert len(pages) == 2 and float(pages[0].mediabox.width) > float(pages[0].mediabox.height)
+    assert ["John Smith" in " ".join(page.extract_text().split()) for page in pages] == [True, False]
+    assert "Айгерим Сапарова" in pdf_text(certificates)
+    with pytest.raises(InputError):
+        write_certificates(desk, ids["Future planned"], tmp_path / "none.pdf")

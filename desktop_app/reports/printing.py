@@ -139,7 +139,7 @@ def chart_image(chart: Chart, width: int = 1600) -> QImage:
 
 
 def write_pdf_document(body_html: str, path: Path, title: str, images: dict[str, QImage] | None = None,
-                       landscape: bool = False) -> None:
+                       landscape: bool = False, page_numbers: bool = True) -> None:
     """Print ``body_html`` (which may refer to ``images`` by name in ``<img src>``) to an A4 PDF."""
     application()
     open(path, "wb").close()  # a folder that cannot be written raises OSError here, with its reason
@@ -158,4 +158,6 @@ def write_pdf_document(body_html: str, path: Path, title: str, images: dict[str,
     for name, image in (images or {}).items():
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
     document.setHtml(body_html)
+    if not page_numbers:  # a paginated document prints as it is, without Qt's page numbers
+        document.setPageSize(writer.pageLayout().paintRect(QPageLayout.Unit.Point).size())
     document.print_(writer)
