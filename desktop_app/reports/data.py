@@ -47,6 +47,7 @@ class Report:
     """The figures (``figures`` is the JSON report) and the records behind them, ready for tables."""
 
     period: Period
+    today: date
     figures: dict
     events: list[dict] = field(default_factory=list)
     participations: list[dict] = field(default_factory=list)
@@ -55,8 +56,12 @@ class Report:
 
     def events_behind(self, figure: str, code: str | None = None) -> list[dict]:
         """The counted events behind one figure (``events_by_type`` with a type code, ``by_country``
-        with a country, ``by_thematic_area`` with an area, ``bilateral_meetings``, the participant
-        sums, ``international_experts``, ``attendances``); every counted event for other figures."""
+        with a country, ``by_thematic_area`` with an area, ``actions`` with a status or ``overdue``,
+        ``bilateral_meetings``, the participant sums, ``international_experts``, ``attendances`` with
+        an optional role); every counted event for other figures."""
+        with_actions = {a["event_id"] for a in self.actions
+                        if a["status"] == code or (code == "overdue" and overdue(a, self.today))}
+        attended = {p["event_id"] for p in self.participations if p["attended"] and (code is None or p["role"] == code)}
         tests = {
             "events_by_type": lambda e: e["type"] == code,
             "bilateral_meetings": lambda e: e["type"] == "bilateral_meeting",
@@ -66,7 +71,8 @@ class Report:
             "participants_women": lambda e: bool(e["participants_women"]),
             "participants_men": lambda e: bool(e["participants_men"]),
             "international_experts": lambda e: bool(e["international_experts"]),
-            "attendances": lambda e: e["id"] in {p["event_id"] for p in self.participations if p["attended"]},
+            "attendances": lambda e: e["id"] in attended,
+            "actions": lambda e: e["id"] in with_actions,
         }
         test = tests.get(figure, lambda e: True)
         return [event for event in self.events if test(event)]
@@ -81,6 +87,11 @@ def counts(event: dict, today: date) -> bool:
     if event["status"] == "held":
         return True
     return event["status"] == "planned" and (event["end_date"] or event["start_date"] or "") < today.isoformat()
+
+
+def overdue(action: dict, today: date) -> bool:
+    """Open or in progress, and due before ``today``."""
+    return action["status"] in OPEN_ACTION_STATUSES and bool(action["due_date"]) and action["due_date"] < today.isoformat()
 
 
 def compute(desk, period: Period, today: date | None = None) -> Report:
@@ -100,13 +111,13 @@ def compute(desk, period: Period, today: date | None = None) -> Report:
                                    .order_by(Person.full_name, Person.id)) if p["id"] in person_ids]
         actions = [a for a in _rows(connection, select(Action.__table__).where(Action.deleted.is_(False))
                                     .order_by(Action.due_date, Action.id)) if a["event_id"] in event_ids]
-    report = Report(period, {}, events, participations, people, actions)
-    report.figures = _figures(report, today)
+    report = Report(period, today, {}, events, participations, people, actions)
+    report.figures = _figures(report)
     return report
 
 
-def _figures(report: Report, today: date) -> dict:
-    events, period = report.events, report.period
+def _figures(report: Report) -> dict:
+    events, period, today = report.events, report.period, report.today
 
     def total(name, among=events):
         return sum(e[name] or 0 for e in among)
@@ -139,8 +150,7 @@ def _figures(report: Report, today: date) -> dict:
         "by_thematic_area": {code: areas[code] for code in THEMATIC_AREAS if areas[code]},
         "actions": {
             **{code: action_statuses[code] for code in ACTION_STATUSES},
-            "overdue": sum(1 for a in report.actions if a["status"] in OPEN_ACTION_STATUSES
-                           and a["due_date"] and a["due_date"] < today.isoformat()),
+            "overdue": sum(1 for a in report.actions if overdue(a, today)),
         },
     }
     figures["events_by_type"] = {code: figures["events_by_type"][code] for code in EVENT_TYPES

@@ -53,7 +53,7 @@ def write_csv(report: Report, path: Path) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, delimiter=csv_separator())
         writer.writerow([period_title(report.figures)])
-        writer.writerows(key_figures(report.figures))
+        writer.writerows((line.label, line.value) for line in key_figures(report.figures))
         writer.writerow([])
         writer.writerow(events.headers)
         writer.writerows([_csv_value(v) for v in row] for row in events.rows)
@@ -87,9 +87,9 @@ def write_xlsx(report: Report, path: Path) -> None:
     summary.merge_cells("A2:C2")
     summary.row_dimensions[2].height = 15 * (1 + len(report.figures["summary"]) // 90)
     _header(summary, 4, [_("Figure"), _("Number")])
-    for row, (label, value) in enumerate(key_figures(report.figures), start=5):
-        summary.cell(row=row, column=1, value=label)
-        summary.cell(row=row, column=2, value=value)
+    for row, line in enumerate(key_figures(report.figures), start=5):
+        summary.cell(row=row, column=1, value=line.label)
+        summary.cell(row=row, column=2, value=line.value)
     first = summary.max_row + 2
     _header(summary, first, [_("Country"), _("Events"), _("Participants")])
     for row, (code, entry) in enumerate(report.figures["by_country"].items(), start=first + 1):

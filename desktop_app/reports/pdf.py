@@ -23,8 +23,8 @@ def report_html(report: Report) -> tuple[str, dict]:
     events = table(report, "events")
     events.headers = [_(SHORT_HEADERS[f]) if f in SHORT_HEADERS else h for f, h in zip(events.fields, events.headers)]
     images = {f"chart{index}.png": chart_image(chart) for index, chart in enumerate(charts(figures))}
-    rows = "".join(f"<tr><td>{escape(label)}</td><td align=right>{escape(display(value))}</td></tr>"
-                   for label, value in key_figures(figures))
+    rows = "".join(f"<tr><td>{escape(line.label)}</td><td align=right>{escape(display(line.value))}</td></tr>"
+                   for line in key_figures(figures))
     parts = [
         f"<h1>{escape(period_title(figures))}</h1>",
         f"<p>{escape(figures['summary'])}</p>",

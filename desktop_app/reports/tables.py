@@ -93,27 +93,37 @@ def table(report: Report, name: str) -> Table:
     return Table(name, _(TABLE_TITLES[name]), [f for _kind, f in columns], headers, types, rows)
 
 
-def key_figures(figures: dict) -> list[tuple[str, int]]:
-    """The report's figures as (label, number) lines, in reading order."""
-    lines = [
-        (_("Events"), figures["events_total"]),
-        (_("Participants"), figures["participants_total"]),
-        (_("Women"), figures["participants_women"]),
-        (_("Men"), figures["participants_men"]),
-        (_("International experts"), figures["international_experts"]),
-        (_("Bilateral meetings"), figures["bilateral_meetings"]),
-        (_("People who attended, by name"), figures["unique_people"]),
-        (_("Attendances"), figures["attendances"]),
-    ]
-    lines += [(_("Events: {type}").format(type=_(EVENT_TYPES[code])), n)
+@dataclass
+class KeyFigure:
+    """One line of the key figures; ``figure`` and ``code`` name it for ``Report.events_behind``."""
+
+    label: str
+    value: int
+    figure: str
+    code: str | None = None
+
+
+def key_figures(figures: dict) -> list[KeyFigure]:
+    """The report's figures as labelled numbers, in reading order."""
+    lines = [KeyFigure(_(label), figures[name], name) for name, label in (
+        ("events_total", N_("Events")),
+        ("participants_total", N_("Participants")),
+        ("participants_women", N_("Women")),
+        ("participants_men", N_("Men")),
+        ("international_experts", N_("International experts")),
+        ("bilateral_meetings", N_("Bilateral meetings")),
+        ("unique_people", N_("People who attended, by name")),
+        ("attendances", N_("Attendances")),
+    )]
+    lines += [KeyFigure(_("Events: {type}").format(type=_(EVENT_TYPES[code])), n, "events_by_type", code)
               for code, n in figures["events_by_type"].items()]
-    lines += [(_("Attendances: {role}").format(role=_(ROLES[code])), n)
+    lines += [KeyFigure(_("Attendances: {role}").format(role=_(ROLES[code])), n, "attendances", code)
               for code, n in figures["attendances_by_role"].items() if code in ROLES]
-    lines += [(_("Events on {area}").format(area=_(THEMATIC_AREAS[code])), n)
+    lines += [KeyFigure(_("Events on {area}").format(area=_(THEMATIC_AREAS[code])), n, "by_thematic_area", code)
               for code, n in figures["by_thematic_area"].items()]
-    lines += [(_("Follow-up actions: {status}").format(status=_(ACTION_STATUSES[code])), figures["actions"][code])
-              for code in ACTION_STATUSES]
-    lines.append((_("Follow-up actions overdue"), figures["actions"]["overdue"]))
+    lines += [KeyFigure(_("Follow-up actions: {status}").format(status=_(ACTION_STATUSES[code])),
+                        figures["actions"][code], "actions", code) for code in ACTION_STATUSES]
+    lines.append(KeyFigure(_("Follow-up actions overdue"), figures["actions"]["overdue"], "actions", "overdue"))
     return lines
 
 
