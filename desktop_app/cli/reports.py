@@ -54,18 +54,14 @@ def period_from(args):
 
 
 def run_report(args) -> int:
-    from desktop_app.reports import export
     from desktop_app.reports.data import compute
+    from desktop_app.reports.export import write_report
 
     period = period_from(args)
     with opened(args) as desk:
         report = compute(desk, period)
-    if args.format == "pdf":
-        from desktop_app.reports.pdf import write_pdf as writer
-    else:
-        writer = getattr(export, f"write_{args.format}")
     try:
-        writer(report, args.out)
+        write_report(report, args.format, args.out)
     except OSError as error:
         raise InputError(_("cannot write {path}: {error}").format(path=args.out, error=error.strerror)) from None
     print(_("Wrote {path}").format(path=args.out))

@@ -112,3 +112,13 @@ def write_xlsx(report: Report, path: Path) -> None:
         sheet.auto_filter.ref = sheet.dimensions
         _fit_columns(sheet)
     book.save(path)
+
+
+def write_report(report: Report, file_format: str, path: Path) -> None:
+    """Write the report in one of ``FORMATS`` (PDF needs Qt, imported only then)."""
+    if file_format == "pdf":
+        from desktop_app.reports.pdf import write_pdf
+
+        write_pdf(report, path)
+    else:
+        {"json": write_json, "csv": write_csv, "xlsx": write_xlsx}[file_format](report, path)
