@@ -49,6 +49,7 @@ def test_clicking_a_figure_lists_the_events_behind_it(page, qtbot):
     qtbot.mouseClick(button_for(page, "Events: Regional training"), Qt.MouseButton.LeftButton)
     assert listed_titles(page) == ["Региональный тренинг в Алматы", "Past planned training"]
     assert "Regional training" in page.events_title.text()
+    assert [b.text() for b in page.figure_buttons if b.isChecked()] == ["2  Events: Regional training"]
 
 
 def test_limiting_the_dates_narrows_the_figures(page):
