@@ -31,13 +31,16 @@ _created_application = None
 
 
 def application() -> QGuiApplication:
-    """The running Qt application, or a new offscreen one for the command line."""
+    """The running Qt application, or a new offscreen one for the command line. It is a widgets
+    ``QApplication``, so that a window opened later in the same process (or a GUI test) can use it."""
     global _created_application
     existing = QGuiApplication.instance()
     if existing is not None:
         return existing
+    from PySide6.QtWidgets import QApplication
+
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    _created_application = QGuiApplication([])
+    _created_application = QApplication([])
     return _created_application
 
 
