@@ -120,3 +120,25 @@ def test_a_file_without_names_or_unreadable_is_refused(desk, event, tmp_path):
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(InputError):
         import_attendance(desk, broken, event_id)
+
+
+def test_command_line_import_dry_run_then_import_then_a_bad_file(cli, tmp_path):
+    import json
+
+    event_id = cli.put("event", type="webinar", title="Webinar", start_date="2024-06-10", status="held")
+    good = tmp_path / "list.csv"
+    good.write_text("ФИО,Email\nАйгерим Сапарова,a@gov.kz\nAigerim Saparova,A@gov.kz\nJohn Smith,\n",
+                    encoding="utf-8")
+    before = cli.dump()
+    dry = json.loads(cli("import-attendance", event_id, good, "--dry-run", check=True).stdout)
+    assert (dry["new"], dry["rejoins"]) == (2, 1) and cli.dump() == before
+    done = json.loads(cli("import-attendance", event_id, good, check=True).stdout)
+    assert done["participations_added"] == 2
+    assert len(json.loads(cli("list", "person", "--json", check=True).stdout)) == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Name,Email\nSomeone,not-an-email\n", encoding="utf-8")
+    after = cli.dump()
+    result = cli("import-attendance", event_id, bad)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 2 and len(lines) == 1 and "row 2" in lines[0] and "not-an-email" in lines[0]
+    assert cli.dump() == after

@@ -165,6 +165,10 @@ def test_cli_report_and_calendar(cli, tmp_path):
     assert (tmp_path / "r.xlsx").stat().st_size > 0
     cli("calendar", "--out", tmp_path / "events.ics", check=True)
     assert event in (tmp_path / "events.ics").read_text(encoding="utf-8")
+    person = cli.put("person", full_name="Ержан Ахметов")
+    cli.put("participation", event_id=event, person_id=person)
+    cli("sheet", event, "--kind", "certificates", "--out", tmp_path / "c.pdf", "--lang", "ru", check=True)
+    assert "Ержан Ахметов" in pdf_text(tmp_path / "c.pdf")
 
 
 @pytest.mark.parametrize("args, word", [

@@ -1,14 +1,19 @@
-"""Commands that produce documents: report (JSON, CSV, XLSX, PDF) and calendar (iCalendar)."""
+"""Commands that produce documents: report (JSON, CSV, XLSX, PDF), calendar (iCalendar), and an
+event's printable sheets (attendance sheet, certificates)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 from desktop_app.cli.records import opened
 from desktop_app.domain.errors import InputError
 from desktop_app.domain.schema import country_codes
-from desktop_app.i18n import _
+from desktop_app.i18n import _, ngettext
+
+
+SHEETS = ("attendance", "certificates")
 
 
 def _iso_date(text: str) -> date:
@@ -33,7 +38,13 @@ def register(subparsers) -> list:
     calendar = subparsers.add_parser("calendar", help=_("write the planned and held events as an .ics calendar"))
     calendar.add_argument("--out", type=Path, required=True, metavar="FILE.ics")
     calendar.set_defaults(handler=run_calendar)
-    return [report, calendar]
+
+    sheet = subparsers.add_parser("sheet", help=_("print an event's attendance sheet or certificates of participation"))
+    sheet.add_argument("event_id", metavar="EVENT_ID")
+    sheet.add_argument("--kind", required=True, choices=SHEETS)
+    sheet.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    sheet.set_defaults(handler=run_sheet)
+    return [report, calendar, sheet]
 
 
 def period_from(args):
@@ -60,22 +71,37 @@ def run_report(args) -> int:
     period = period_from(args)
     with opened(args) as desk:
         report = compute(desk, period)
-    try:
+    with writing_to(args.out):
         write_report(report, args.format, args.out)
-    except OSError as error:
-        raise InputError(_("cannot write {path}: {error}").format(path=args.out, error=error.strerror)) from None
     print(_("Wrote {path}").format(path=args.out))
     return 0
+
+
+@contextmanager
+def writing_to(path: Path):
+    """Report a file that cannot be written as one line (exit status 2)."""
+    try:
+        yield
+    except OSError as error:
+        raise InputError(_("cannot write {path}: {error}").format(path=path, error=error.strerror)) from None
 
 
 def run_calendar(args) -> int:
     from desktop_app.reports.calendar import write_calendar
 
-    with opened(args) as desk:
-        try:
-            count = write_calendar(desk, args.out)
-        except OSError as error:
-            raise InputError(_("cannot write {path}: {error}").format(
-                path=args.out, error=error.strerror)) from None
-    print(_("Wrote {count} events to {path}").format(count=count, path=args.out))
+    with opened(args) as desk, writing_to(args.out):
+        count = write_calendar(desk, args.out)
+    print(ngettext("Wrote {count} event to {path}", "Wrote {count} events to {path}", count).format(
+        count=count, path=args.out))
+    return 0
+
+
+def run_sheet(args) -> int:
+    from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
+
+    writer = write_attendance_sheet if args.kind == "attendance" else write_certificates
+    with opened(args) as desk, writing_to(args.out):
+        count = writer(desk, args.event_id, args.out)
+    print(ngettext("Wrote {path} ({count} person)", "Wrote {path} ({count} people)", count).format(
+        count=count, path=args.out))
     return 0

@@ -15,7 +15,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, THEMATIC_AREAS
+from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, ROLES, THEMATIC_AREAS
 from desktop_app.i18n import _, country_name, format_date, format_number, ngettext
 from desktop_app.storage.models import Action, Event, Participation, Person
 
@@ -130,6 +130,8 @@ def _figures(report: Report) -> dict:
             entry["events"] += 1
             entry["participants"] += event["participants_total"] or 0
     areas = Counter(area for e in events for area in (e["thematic_areas"] or []))
+    types = Counter(e["type"] for e in events)
+    roles = Counter(p["role"] for p in attended)
     action_statuses = Counter(a["status"] for a in report.actions)
     figures = {
         "year": period.year,
@@ -137,14 +139,14 @@ def _figures(report: Report) -> dict:
         "to": period.end.isoformat(),
         "country": period.country,
         "events_total": len(events),
-        "events_by_type": {code: n for code, n in Counter(e["type"] for e in events).items()},
+        "events_by_type": {code: types[code] for code in EVENT_TYPES if types[code]},
         "participants_total": total("participants_total"),
         "participants_women": total("participants_women"),
         "participants_men": total("participants_men"),
         "international_experts": total("international_experts"),
         "unique_people": len({p["person_id"] for p in attended}),
         "attendances": len(attended),
-        "attendances_by_role": dict(Counter(p["role"] for p in attended)),
+        "attendances_by_role": {code: roles[code] for code in ROLES if roles[code]},
         "bilateral_meetings": sum(1 for e in events if e["type"] == "bilateral_meeting"),
         "by_country": dict(sorted(by_country.items())),
         "by_thematic_area": {code: areas[code] for code in THEMATIC_AREAS if areas[code]},
@@ -153,8 +155,6 @@ def _figures(report: Report) -> dict:
             "overdue": sum(1 for a in report.actions if overdue(a, today)),
         },
     }
-    figures["events_by_type"] = {code: figures["events_by_type"][code] for code in EVENT_TYPES
-                                 if code in figures["events_by_type"]}
     trainings = [e for e in events if e["type"] == "regional_training"]
     figures["summary"] = summary(figures, total("participants_total", trainings),
                                  total("international_experts", trainings))

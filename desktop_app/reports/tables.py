@@ -118,7 +118,7 @@ def key_figures(figures: dict) -> list[KeyFigure]:
     lines += [KeyFigure(_("Events: {type}").format(type=_(EVENT_TYPES[code])), n, "events_by_type", code)
               for code, n in figures["events_by_type"].items()]
     lines += [KeyFigure(_("Attendances: {role}").format(role=_(ROLES[code])), n, "attendances", code)
-              for code, n in figures["attendances_by_role"].items() if code in ROLES]
+              for code, n in figures["attendances_by_role"].items()]
     lines += [KeyFigure(_("Events on {area}").format(area=_(THEMATIC_AREAS[code])), n, "by_thematic_area", code)
               for code, n in figures["by_thematic_area"].items()]
     lines += [KeyFigure(_("Follow-up actions: {status}").format(status=_(ACTION_STATUSES[code])),
