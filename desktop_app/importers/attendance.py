@@ -284,6 +284,19 @@ class PeopleIndex:
         return candidates[0] if len(set(candidates)) == 1 else None
 
 
+def field_label(name: str) -> str:
+    """The translated label of one of ``FIELDS``."""
+    kind = KINDS["participation"] if name == "role" else KINDS["person"]
+    return _(kind.field(name).label)
+
+
+def explain(error: ValidationError) -> str:
+    """The error with the field's translated label (“E-mail: …”) instead of its code."""
+    if error.field in FIELDS:
+        return _("{field}: {message}").format(field=field_label(error.field), message=error.message)
+    return str(error)
+
+
 def _recorded(connection, event_id: str) -> tuple[list[dict], dict[str, dict]]:
     people = [dict(row) for row in connection.execute(
         select(Person.id, Person.full_name, Person.email).where(Person.deleted.is_(False))).mappings()]
@@ -305,7 +318,9 @@ def plan(connection, table: SourceTable, mapping: dict[str, int], event_id: str)
         try:
             values = row_values(cells, mapping)
         except ValidationError as error:
-            preview.rows.append(PlannedRow(number, {}, "error", error=str(error)))
+            raw = {name: cells[column] for name, column in mapping.items()
+                   if name in ("full_name", "email") and column < len(cells)}
+            preview.rows.append(PlannedRow(number, raw, "error", error=explain(error)))
             continue
         person_id = index.find(values["full_name"], values.get("email"))
         key = person_id or f"new:{latin_key(values['full_name'])}"
@@ -375,7 +390,7 @@ def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] |
                     put_record(writer, "participation", {"event_id": event_id, "person_id": ids[row.person_id],
                                                          "role": row.values["role"], "attended": True})
             except ValidationError as error:
-                errors.append((row.row, str(error)))
+                errors.append((row.row, explain(error)))
         if errors:
             raise AttendanceImportError(errors)
     new, matched = planned.count("new"), planned.count("matched")
