@@ -91,7 +91,8 @@ def counts(event: dict, today: date) -> bool:
 
 def overdue(action: dict, today: date) -> bool:
     """Open or in progress, and due before ``today``."""
-    return action["status"] in OPEN_ACTION_STATUSES and bool(action["due_date"]) and action["due_date"] < today.isoformat()
+    due = action["due_date"]
+    return action["status"] in OPEN_ACTION_STATUSES and bool(due) and due < today.isoformat()
 
 
 def compute(desk, period: Period, today: date | None = None) -> Report:

@@ -44,4 +44,5 @@ def test_bad_rows_are_shown_and_block_the_import(dialog, desk, tmp_path):
     dialog.mapping_boxes["email"].setCurrentIndex(0)  # the user says the file has no e-mail column
     assert dialog.import_button.isEnabled() and column(dialog, 3) == ["New person", "New person"]
     assert dialog.run_import()
-    assert sorted(p["full_name"] for p in desk.list("person")) == ["Bad Person", "Good Person", "Ержан Болатович Ахметов"]
+    assert sorted(p["full_name"] for p in desk.list("person")) == ["Bad Person", "Good Person",
+                                                                   "Ержан Болатович Ахметов"]
