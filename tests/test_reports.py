@@ -195,7 +195,8 @@ def test_pdf_report_is_a4_with_cyrillic_text(small, tmp_path):
 
     from desktop_app.reports.pdf import write_pdf
 
-    desk, _ids = small
+    desk, ids = small
+    desk.put("event", {"id": ids["Bilateral UZ-TJ"], "title": "Қазақстан ұлттық кеңесі, Türkmenistanyň wekilleri, Ҷ"})
     i18n.set_language("ru")
     path = tmp_path / "report.pdf"
     write_pdf(compute(desk, Period.of(2024), today=TODAY), path)
@@ -203,7 +204,7 @@ def test_pdf_report_is_a4_with_cyrillic_text(small, tmp_path):
     box = PdfReader(path).pages[0].mediabox
     assert (round(float(box.width) / 72 * 25.4), round(float(box.height) / 72 * 25.4)) == (210, 297)
     text = pdf_text(path)
-    for expected in ("Региональный тренинг в Алматы", "Казахстан", "Киргизия"):
+    for expected in ("Региональный тренинг в Алматы", "Казахстан", "Киргизия", "ұлттық", "Türkmenistanyň"):
         assert expected in text
 
 

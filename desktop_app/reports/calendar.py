@@ -27,6 +27,7 @@ def build_calendar(desk) -> Calendar:
     calendar.add("prodid", f"-//UNODC//Platform Desk {__version__}//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", _("Platform events"))
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
     with desk.engine.connect() as connection:

@@ -31,9 +31,9 @@ def report_html(report: Report) -> tuple[str, dict]:
         *(f'<p><img src="{name}" width="{PORTRAIT_TEXT_WIDTH}"></p>' for name in images),
         f'<h2 style="page-break-before: always;">{escape(_("Key figures"))}</h2>',
         f'<table cellspacing="0" cellpadding="3" border="1" style="border-collapse: collapse;">{rows}</table>',
-        f"<h2>{escape(_('Events'))}</h2>",
+        f'<h2 style="margin-top: 18px;">{escape(_("Events"))}</h2>',
         html_table(events, EVENT_FIELDS, EVENT_WIDTHS),
-        f"<h2>{escape(_('Follow-up actions'))}</h2>",
+        f'<h2 style="margin-top: 18px;">{escape(_("Follow-up actions"))}</h2>',
         html_table(table(report, "actions")),
     ]
     return "".join(parts), images
