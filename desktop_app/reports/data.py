@@ -98,20 +98,26 @@ def overdue(action: dict, today: date) -> bool:
 def compute(desk, period: Period, today: date | None = None) -> Report:
     """The report for ``period`` from the visible records of ``desk``, in the current language."""
     today = today or date.today()
+    in_period = (Event.deleted.is_(False), Event.start_date >= period.start.isoformat(),
+                 Event.start_date <= period.end.isoformat())
+    period_events = select(Event.id).where(*in_period)
     with desk.engine.connect() as connection:
-        events = _rows(connection, select(Event.__table__).where(Event.deleted.is_(False))
+        events = _rows(connection, select(Event.__table__).where(*in_period)
                        .order_by(Event.start_date, Event.title, Event.id))
         events = [e for e in events if period.covers(e) and counts(e, today)]
         event_ids = {e["id"] for e in events}
         live_people = select(Person.id).where(Person.deleted.is_(False))
         participations = [p for p in _rows(connection, select(Participation.__table__).where(
-            Participation.deleted.is_(False), Participation.person_id.in_(live_people)))
-            if p["event_id"] in event_ids]
+            Participation.deleted.is_(False), Participation.person_id.in_(live_people),
+            Participation.event_id.in_(period_events))) if p["event_id"] in event_ids]
         person_ids = {p["person_id"] for p in participations}
-        people = [p for p in _rows(connection, select(Person.__table__).where(Person.deleted.is_(False))
-                                   .order_by(Person.full_name, Person.id)) if p["id"] in person_ids]
-        actions = [a for a in _rows(connection, select(Action.__table__).where(Action.deleted.is_(False))
-                                    .order_by(Action.due_date, Action.id)) if a["event_id"] in event_ids]
+        people = [p for p in _rows(connection, select(Person.__table__).where(
+            Person.deleted.is_(False), Person.id.in_(
+                select(Participation.person_id).where(Participation.event_id.in_(period_events))))
+            .order_by(Person.full_name, Person.id)) if p["id"] in person_ids]
+        actions = [a for a in _rows(connection, select(Action.__table__).where(
+            Action.deleted.is_(False), Action.event_id.in_(period_events))
+            .order_by(Action.due_date, Action.id)) if a["event_id"] in event_ids]
     report = Report(period, today, {}, events, participations, people, actions)
     report.figures = _figures(report)
     return report
