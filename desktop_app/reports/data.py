@@ -118,6 +118,9 @@ def compute(desk, period: Period, today: date | None = None) -> Report:
         actions = [a for a in _rows(connection, select(Action.__table__).where(
             Action.deleted.is_(False), Action.event_id.in_(period_events))
             .order_by(Action.due_date, Action.id)) if a["event_id"] in event_ids]
+    event_order = {e["id"]: index for index, e in enumerate(events)}
+    person_order = {p["id"]: index for index, p in enumerate(people)}
+    participations.sort(key=lambda p: (event_order[p["event_id"]], person_order[p["person_id"]]))
     report = Report(period, today, {}, events, participations, people, actions)
     report.figures = _figures(report)
     return report
