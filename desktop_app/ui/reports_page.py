@@ -19,13 +19,15 @@ from desktop_app.reports.calendar import write_calendar
 from desktop_app.reports.data import Period, Report, compute
 from desktop_app.reports.export import write_report
 from desktop_app.reports.printing import paint_bar_chart
+from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
 from desktop_app.reports.tables import Chart, charts, key_figures
 
 FIGURE_COLUMNS = 4
 EXPORT_FILTERS = {
     "json": "JSON (*.json)", "csv": "CSV (*.csv)", "xlsx": "Excel (*.xlsx)", "pdf": "PDF (*.pdf)",
-    "ics": "iCalendar (*.ics)",
+    "ics": "iCalendar (*.ics)", "attendance": "PDF (*.pdf)", "certificates": "PDF (*.pdf)",
 }
+EVENT_SHEETS = ("attendance", "certificates")  # printed for the event selected in the list
 
 
 class ChartView(QWidget):
@@ -88,6 +90,8 @@ class ReportsPage(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.events_table.verticalHeader().setVisible(False)
+        self.events_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.events_table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.export_buttons = {name: QPushButton() for name in EXPORT_FILTERS}
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -101,9 +105,10 @@ class ReportsPage(QWidget):
         for view in self.chart_views:
             chart_row.addWidget(view)
         exports = QHBoxLayout()
-        for button in self.export_buttons.values():
+        for name, button in self.export_buttons.items():
+            if name == EVENT_SHEETS[0]:
+                exports.addStretch(1)
             exports.addWidget(button)
-        exports.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.summary)
@@ -121,6 +126,7 @@ class ReportsPage(QWidget):
         self.end.dateChanged.connect(self.refresh)
         for name, button in self.export_buttons.items():
             button.clicked.connect(lambda _checked=False, n=name: self._ask_and_export(n))
+        self.events_table.itemSelectionChanged.connect(self._selection_changed)
         self.retranslate()
 
     # ----- texts ---------------------------------------------------------------------------------
@@ -133,9 +139,12 @@ class ReportsPage(QWidget):
         self.events_table.setHorizontalHeaderLabels(
             [_("Start date"), _("Type"), _("Title"), _("Country"), _("Participants")])
         labels = {"json": _("Export JSON…"), "csv": _("Export CSV…"), "xlsx": _("Export Excel…"),
-                  "pdf": _("Export PDF…"), "ics": _("Export calendar…")}
+                  "pdf": _("Export PDF…"), "ics": _("Export calendar…"),
+                  "attendance": _("Attendance sheet…"), "certificates": _("Certificates…")}
         for name, button in self.export_buttons.items():
             button.setText(labels[name])
+        for name in EVENT_SHEETS:
+            self.export_buttons[name].setToolTip(_("For the event selected in the list"))
         self._fill_countries()
         self.refresh()
 
@@ -215,6 +224,7 @@ class ReportsPage(QWidget):
                       if (line.figure, line.code) == (figure, code)), _("Events"))
         self.events_title.setText(_("Events behind “{figure}”: {count}").format(
             figure=label, count=format_number(len(events))))
+        self.events_table.clearSelection()
         self.events_table.setRowCount(len(events))
         for row, event in enumerate(events):
             cells = [format_date(event["start_date"], "medium"), _(EVENT_TYPES.get(event["type"], "")),
@@ -225,21 +235,35 @@ class ReportsPage(QWidget):
                 if column == 4:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.events_table.setItem(row, column, item)
+        self._selection_changed()
+
+    def selected_event(self) -> str | None:
+        items = self.events_table.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def _selection_changed(self) -> None:
+        for name in EVENT_SHEETS:
+            self.export_buttons[name].setEnabled(self.selected_event() is not None)
 
     # ----- export --------------------------------------------------------------------------------
 
     def _ask_and_export(self, name: str) -> None:
-        suggested = f"platform-report-{self.year.value()}.{name}" if name != "ics" else "platform-events.ics"
+        suggested = {"ics": "platform-events.ics", "attendance": "attendance-sheet.pdf",
+                     "certificates": "certificates.pdf"}.get(name, f"platform-report-{self.year.value()}.{name}")
         path, _filter = QFileDialog.getSaveFileName(self, self.export_buttons[name].text().rstrip("…"),
                                                     suggested, EXPORT_FILTERS[name])
         if path:
             self.export(name, Path(path))
 
     def export(self, name: str, path: Path) -> bool:
-        """Write the shown report (or the calendar, ``ics``) to ``path``; the outcome is shown below the buttons."""
+        """Write the shown report, the calendar (``ics``) or a sheet for the selected event (``attendance``,
+        ``certificates``) to ``path``; the outcome is shown below the buttons."""
         try:
             if name == "ics":
                 write_calendar(self.desk, path)
+            elif name in EVENT_SHEETS:
+                writer = write_attendance_sheet if name == "attendance" else write_certificates
+                writer(self.desk, self.selected_event(), path)
             else:
                 write_report(self.report, name, path)
         except OSError as error:

@@ -80,3 +80,16 @@ def test_retranslate_follows_a_language_switch(page):
         assert page.country.itemText(page.country.findData("KZ")) == "Kazakhstan"
     finally:
         i18n.remove_listener(page.retranslate)
+
+
+def test_sheets_are_printed_for_the_selected_event(page, tmp_path):
+    from pypdf import PdfReader
+
+    sheet = page.export_buttons["certificates"]
+    assert not sheet.isEnabled(), "no event is selected yet"
+    page.show_events("events_by_type", "regional_training")
+    page.events_table.selectRow(0)
+    assert sheet.isEnabled()
+    assert page.export("certificates", tmp_path / "c.pdf")
+    assert len(PdfReader(tmp_path / "c.pdf").pages) == 2
+    assert page.export("attendance", tmp_path / "a.pdf")
