@@ -60,7 +60,7 @@ def period_from(args):
     end = _iso_date(args.end) if args.end else None
     period = Period.of(args.year, country, start, end)
     if period.end < period.start:
-        raise InputError(_("--to: the last day comes before the first"))
+        raise InputError(_("--from/--to: the last day comes before the first"))
     return period
 
 

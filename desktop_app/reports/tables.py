@@ -88,7 +88,8 @@ def table(report: Report, name: str) -> Table:
             field = KINDS[kind].field(field_name)
             row.append(cell(field.type, field.codes, related[kind].get(field_name)))
         rows.append(row)
-    headers = [_(KINDS[kind].field(f).label) for kind, f in columns]
+    headers = [_("Event") if (kind, f) == ("event", "title") and name != "events" else _(KINDS[kind].field(f).label)
+               for kind, f in columns]
     types = [_column_type(KINDS[kind].field(f).type) for kind, f in columns]
     return Table(name, _(TABLE_TITLES[name]), [f for _kind, f in columns], headers, types, rows)
 
