@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QRectF, Qt
+from PySide6.QtCore import QDate, QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem,
@@ -18,7 +18,7 @@ from desktop_app.i18n import _, country_name, format_date, format_number
 from desktop_app.reports.calendar import write_calendar
 from desktop_app.reports.data import Period, Report, compute
 from desktop_app.reports.export import write_report
-from desktop_app.reports.printing import paint_bar_chart
+from desktop_app.reports.printing import font_family, paint_bar_chart
 from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
 from desktop_app.reports.tables import Chart, charts, key_figures
 
@@ -55,11 +55,15 @@ class ChartView(QWidget):
 class ReportsPage(QWidget):
     """Figures, charts and exports for a chosen year (or dates) and country; ``retranslate()`` re-sets every text."""
 
+    exported = Signal(bool)  # an export finished: whether the file was written
+
     def __init__(self, desk, parent=None):
         super().__init__(parent)
         self.desk = desk
         self.report: Report | None = None
         self.selected: tuple[str, str | None] | None = None  # the figure whose events are listed
+        self._jobs: set[WriteJob] = set()
+        font_family()  # load the report font here, on the GUI thread, before any export thread needs it
 
         self.year_label = QLabel()
         self.year = QSpinBox()
@@ -253,24 +257,61 @@ class ReportsPage(QWidget):
         path, _filter = QFileDialog.getSaveFileName(self, self.export_buttons[name].text().rstrip("…"),
                                                     suggested, EXPORT_FILTERS[name])
         if path:
-            self.export(name, Path(path))
+            self.export(name, Path(path), in_background=True)
 
-    def export(self, name: str, path: Path) -> bool:
+    def export(self, name: str, path: Path, in_background: bool = False) -> bool:
         """Write the shown report, the calendar (``ics``) or a sheet for the selected event (``attendance``,
-        ``certificates``) to ``path``; the outcome is shown below the buttons."""
-        try:
-            if name == "ics":
-                write_calendar(self.desk, path)
-            elif name in EVENT_SHEETS:
-                writer = write_attendance_sheet if name == "attendance" else write_certificates
-                writer(self.desk, self.selected_event(), path)
-            else:
-                write_report(self.report, name, path)
-        except OSError as error:
-            self.status.setText(_("Cannot write {path}: {error}").format(path=path, error=error.strerror))
-            return False
-        except DeskError as error:
-            self.status.setText(str(error))
-            return False
-        self.status.setText(_("Wrote {path}").format(path=path))
+        ``certificates``) to ``path``; the outcome is shown below the buttons. In the background, the page
+        stays responsive and ``exported`` tells when it is done; returns whether it was written (or started)."""
+        job = WriteJob(self.desk, self.report, name, path, self.selected_event())
+        if not in_background:
+            return self._exported(*job.write())
+        for button in self.export_buttons.values():
+            button.setEnabled(False)
+        self.status.setText(_("Writing {path}…").format(path=path))
+        job.signals.finished.connect(self._exported)
+        self._jobs.add(job)
+        job.signals.finished.connect(lambda *_args: self._jobs.discard(job))
+        QThreadPool.globalInstance().start(job)
         return True
+
+    def _exported(self, written: bool, message: str) -> bool:
+        self.status.setText(message)
+        for button in self.export_buttons.values():
+            button.setEnabled(True)
+        self._selection_changed()
+        self.exported.emit(written)
+        return written
+
+
+class _JobSignals(QObject):
+    finished = Signal(bool, str)  # written, the message to show
+
+
+class WriteJob(QRunnable):
+    """Writes one export; runs on the calling thread (``write``) or in a thread pool (``run``),
+    touching no widget."""
+
+    def __init__(self, desk, report: Report, name: str, path: Path, event_id: str | None):
+        super().__init__()
+        self.setAutoDelete(False)
+        self.desk, self.report, self.name, self.path, self.event_id = desk, report, name, path, event_id
+        self.signals = _JobSignals()
+
+    def write(self) -> tuple[bool, str]:
+        try:
+            if self.name == "ics":
+                write_calendar(self.desk, self.path)
+            elif self.name in EVENT_SHEETS:
+                writer = write_attendance_sheet if self.name == "attendance" else write_certificates
+                writer(self.desk, self.event_id, self.path)
+            else:
+                write_report(self.report, self.name, self.path)
+        except OSError as error:
+            return False, _("Cannot write {path}: {error}").format(path=self.path, error=error.strerror)
+        except DeskError as error:
+            return False, str(error)
+        return True, _("Wrote {path}").format(path=self.path)
+
+    def run(self) -> None:
+        self.signals.finished.emit(*self.write())

@@ -70,6 +70,19 @@ def test_exports_write_files_and_say_so(page, tmp_path):
     assert "missing-folder" in page.status.text()
 
 
+def test_an_export_in_the_background_keeps_the_page_responsive(page, qtbot, tmp_path):
+    from openpyxl import load_workbook
+
+    with qtbot.waitSignal(page.exported, timeout=20000) as finished:
+        page.export("pdf", tmp_path / "r.pdf", in_background=True)
+        assert not page.export_buttons["pdf"].isEnabled() and "r.pdf" in page.status.text()
+    assert finished.args == [True] and (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert page.export_buttons["pdf"].isEnabled()
+    with qtbot.waitSignal(page.exported, timeout=20000):
+        page.export("xlsx", tmp_path / "r.xlsx", in_background=True)
+    assert load_workbook(tmp_path / "r.xlsx").sheetnames[0] == "Summary"
+
+
 def test_retranslate_follows_a_language_switch(page):
     i18n.add_listener(page.retranslate)
     try:
