@@ -64,7 +64,7 @@ def keeps(destination: str) -> bool:
     path = "/".join(parts)
     if parts[:2] == ("babel", "locale-data") and path.endswith(".dat"):
         return keeps_babel_locale(parts[-1])
-    if parts[:3] == ("PySide6", "Qt", "translations") and path.endswith(".qm"):
+    if parts[:1] == ("PySide6",) and "translations" in parts and path.endswith(".qm"):  # Qt/translations on Linux
         return keeps_qt_translation(parts[-1])
     return not any(excluded in path for excluded in EXCLUDED_QT_FILES)
 

@@ -71,6 +71,8 @@ def test_babel_formats_all_seven_languages_from_the_kept_files_alone(tmp_path):
     ("PySide6/Qt/translations/qtbase_de.qm", False),
     ("PySide6/Qt/translations/qt_help_ru.qm", False),
     ("PySide6/Qt/translations/designer_ru.qm", False),
+    ("PySide6\\translations\\qtbase_de.qm", False),
+    ("PySide6\\translations\\qtbase_kk.qm", True),
     ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
     ("PySide6/Qt/plugins/platforms/libqoffscreen.so", True),
     ("PySide6/Qt/plugins/platforms/libqvnc.so", False),
