@@ -21,6 +21,7 @@ from pathlib import Path
 from desktop_app import __version__
 from desktop_app.i18n import LANGUAGES
 
+PROJECT = Path(__file__).resolve().parent.parent
 EXECUTABLE = "platform-desk.exe" if sys.platform == "win32" else "platform-desk"
 COMMAND_TIMEOUT_S = 120
 WINDOWS_VARIABLES = ("SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT")
@@ -85,10 +86,25 @@ def check_bundle_files(bundle: Path) -> None:
         check((root / needed).is_file(), "bundle", f"{needed} is missing")
     cldr = {path.stem.split("_")[0] for path in (root / "babel" / "locale-data").glob("*.dat")}
     check(cldr == set(LANGUAGES) | {"root"}, "bundle", f"CLDR data for {sorted(cldr)}, expected the seven languages")
-    for language in LANGUAGES:
-        po = Path(__file__).resolve().parent.parent / "translations" / language / "LC_MESSAGES" / "platform_desk.po"
+    for language in translated_languages():
         mo = root / "translations" / language / "LC_MESSAGES" / "platform_desk.mo"
-        check(not po.exists() or mo.is_file(), "bundle", f"the {language} catalog is missing")
+        check(mo.is_file(), "bundle", f"the {language} catalog is missing")
+
+
+def translated_languages() -> list[str]:
+    """The languages whose message catalog the project has."""
+    return [language for language in LANGUAGES if (PROJECT / "translations" / language / "LC_MESSAGES" /
+                                                    "platform_desk.po").exists()]
+
+
+def check_translations(program: FrozenProgram) -> None:
+    """Each translated language's ``--help`` reads as it does when run from the sources."""
+    for language in translated_languages():
+        source = subprocess.run([sys.executable, "-m", "desktop_app", "--lang", language, "--help"], cwd=PROJECT,
+                                env=dict(program.env, PYTHONPATH=str(PROJECT), PATH=os.environ["PATH"]),
+                                capture_output=True, text=True, encoding="utf-8", check=True).stdout
+        frozen = program.run(f"--lang {language} --help", "--lang", language, "--help").stdout
+        check(frozen == source, f"--lang {language}", "the help differs from the sources': is the catalog bundled?")
 
 
 def check_records(program: FrozenProgram, db: Path) -> str:
@@ -145,6 +161,7 @@ def run_smoke(bundle: Path, portable: bool = False) -> None:
         print(f"smoke: {version}")
         check(version == f"Platform Desk {__version__}", "--version", f"printed {version!r}")
         help_text = program.run("--help", "--help").stdout
+        check_translations(program)
         db = program.scratch / "a.db"
         check_records(program, db)
         if lists_command(help_text, "export") and lists_command(help_text, "import"):
