@@ -41,7 +41,7 @@ class Desk:
     @classmethod
     def create(cls, path: Path, device_name: str, role: str, country: str | None = None) -> "Desk":
         """Create a database with a new installation identity (SPEC §3)."""
-        path = Path(path)
+        path = Path(path).absolute()
         database.check_location(path, must_exist=False)
         if path.exists() and path.stat().st_size > 0:
             raise InputError(_("{path} already exists; choose another file or remove it first").format(path=path))
@@ -68,7 +68,7 @@ class Desk:
     @classmethod
     def open(cls, path: Path) -> "Desk":
         """Open an existing database, upgrading its schema (after a backup) if it is older."""
-        path = Path(path)
+        path = Path(path).absolute()
         database.check_location(path, must_exist=True)
         engine = database.create_sqlite_engine(path)
         with database.translate_busy():
