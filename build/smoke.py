@@ -126,14 +126,21 @@ def check_records(program: FrozenProgram, db: Path) -> str:
 
 
 def check_sync(program: FrozenProgram, source: Path) -> None:
-    """Export everything, import into a second installation, and compare the dumps."""
+    """Export everything, import into a second installation, and compare the dumps; then an encrypted
+    bundle, refused without its passphrase and accepted with it."""
     target = program.scratch / "b.db"
-    bundle_file = program.scratch / "all.pdsync"
+    plain, sealed = program.scratch / "all.pdsync", program.scratch / "sealed.pdsync"
+    passphrase = program.scratch / "passphrase.txt"
+    passphrase.write_text("Астана 2024 smoke\n", encoding="utf-8")
     program.run("init (second)", "--db", target, "init", "--device-name", "smoke-b", "--role", "secretariat")
-    program.run("export", "--db", source, "export", "--full", "--out", bundle_file)
-    program.run("import", "--db", target, "import", bundle_file)
+    program.run("export", "--db", source, "export", "--full", "--out", plain)
+    program.run("import", "--db", target, "import", plain)
     same = program.run("dump (second)", "--db", target, "dump").stdout == program.run("dump", "--db", source, "dump").stdout
     check(same, "import", "the second database's dump differs from the first's")
+    program.run("export (encrypted)", "--db", source, "export", "--full", "--out", sealed, "--passphrase-file", passphrase)
+    refused = program.run("import (no passphrase)", "--db", target, "import", sealed, expect_ok=False)
+    check(refused.returncode == 2, "import (no passphrase)", f"exit status {refused.returncode}, expected 2")
+    program.run("import (encrypted)", "--db", target, "import", sealed, "--passphrase-file", passphrase)
 
 
 def check_gui(program: FrozenProgram, db: Path) -> None:
