@@ -19,7 +19,7 @@ QT_TRANSLATION_CATALOGS = ("qt", "qtbase")
 
 # Python modules never imported by the program; excluding them also keeps hooks from pulling them in.
 EXCLUDED_MODULES = [
-    "tkinter", "unittest", "pydoc", "doctest", "pytest", "_pytest", "hypothesis", "pytestqt",
+    "tkinter", "pytest", "_pytest", "hypothesis", "pytestqt",
     "PyInstaller", "setuptools", "pip",
     *(f"PySide6.{name}" for name in (
         "QtNetwork", "QtQml", "QtQuick", "QtQuickControls2", "QtQuickWidgets", "QtQuickTest", "QtQmlFeatures",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -113,24 +114,43 @@ def timed(function: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def table_rows(db: Path, tables: Iterable[str]) -> dict[str, tuple[list[str], list[tuple]]]:
-    """The columns and all rows of each table, to replay with ``bare_insert``."""
+RECORD_TABLES = ("actions", "attachments", "events", "participations", "people")
+
+
+def all_tables(db: Path) -> list[str]:
     with sqlite3.connect(db) as connection:
-        result = {}
+        return [name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+
+
+def schema_of(db: Path) -> list[str]:
+    """The statements that create ``db``'s tables, then its indexes."""
+    with sqlite3.connect(db) as connection:
+        return [sql for (sql,) in connection.execute(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY type = 'index'")]
+
+
+def table_rows(db: Path, tables: Iterable[str]) -> dict[str, tuple[list[str], list[tuple]]]:
+    """The columns and all rows of each table, to replay with ``bare_insert``; an explicit ``rowid``
+    column is left out so that the rows can join a table that has its own."""
+    result = {}
+    with sqlite3.connect(db) as connection:
         for table in tables:
             cursor = connection.execute(f'SELECT * FROM "{table}"')
-            result[table] = ([column[0] for column in cursor.description], cursor.fetchall())
+            columns = [column[0] for column in cursor.description]
+            keep = [index for index, column in enumerate(columns) if column != "rowid"]
+            result[table] = ([columns[i] for i in keep], [tuple(row[i] for i in keep) for row in cursor])
     return result
 
 
-def bare_insert(schema_db: Path, target: Path, rows: dict[str, tuple[list[str], list[tuple]]]) -> float:
-    """Seconds to write ``rows`` into an empty copy of ``schema_db``'s schema with plain ``sqlite3``
-    ``executemany`` in one transaction (same WAL and synchronous settings as the program)."""
-    with sqlite3.connect(schema_db) as source:
-        schema = [sql for (sql,) in source.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY type = 'index'")]
-    target.unlink(missing_ok=True)
+def count_rows(rows: dict[str, tuple[list[str], list[tuple]]]) -> int:
+    return sum(len(values) for _, values in rows.values())
+
+
+def bare_insert(target: Path, rows: dict[str, tuple[list[str], list[tuple]]], schema: list[str] = ()) -> float:
+    """Seconds to write ``rows`` into ``target`` with plain ``sqlite3`` ``executemany`` in one transaction,
+    with the program's WAL and synchronous settings; ``schema`` first creates the tables of a new file."""
     connection = sqlite3.connect(target, isolation_level=None)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
@@ -147,6 +167,16 @@ def bare_insert(schema_db: Path, target: Path, rows: dict[str, tuple[list[str], 
     seconds = timed(write)
     connection.close()
     return seconds
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """A copy of a closed SQLite database (with its WAL file, if any)."""
+    for suffix in ("", "-wal"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
+        else:
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+    return target
 
 
 class Session:

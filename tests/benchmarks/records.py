@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 import statistics
 import sys
 
-from tests.benchmarks.core import Figure, Session, bare_insert, benchmark, table_rows
+from tests.benchmarks.core import (RECORD_TABLES, Figure, Session, all_tables, bare_insert, benchmark, count_rows,
+                                   schema_of, table_rows)
 
-RECORD_TABLES = ("actions", "attachments", "events", "participations", "people")
 # What ``dump`` reads, with plain sqlite3: every record row of every kind, ordered by id.
 _SELECT_ALL = """
 import sqlite3, sys
@@ -22,15 +21,16 @@ for table in sys.argv[2:]:
 def init_demo_scale(session: Session):
     runs = [session.create_scaled() for _ in range(session.repeats)]
     db = session.scaled_database()
-    with sqlite3.connect(db) as connection:
-        tables = [name for (name,) in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-    rows = table_rows(db, tables)
-    count = sum(len(values) for _, values in rows.values())
-    bare = statistics.median(bare_insert(db, session.folder / "bare.db", rows) for _ in range(session.repeats))
-    (session.folder / "bare.db").unlink()
+    rows, schema, bare_db = table_rows(db, all_tables(db)), schema_of(db), session.folder / "bare.db"
+
+    def bare_run() -> float:
+        bare_db.unlink(missing_ok=True)
+        return bare_insert(bare_db, rows, schema)
+
+    bare = statistics.median(bare_run() for _ in range(session.repeats))
+    bare_db.unlink()
     yield Figure(f"init --demo-scale {session.scale:,}", statistics.median(run.seconds for run in runs), "s",
-                 bare, f"sqlite3 executemany of its {count:,} rows")
+                 bare, f"sqlite3 executemany of its {count_rows(rows):,} rows")
     yield Figure(f"init --demo-scale {session.scale:,}: peak memory", max(run.peak_mib for run in runs), "MiB")
 
 
