@@ -2,7 +2,8 @@
 
 Only the executable in ``dist/PlatformDesk/`` runs, in a clean environment (no ``PYTHONPATH``, no virtual
 environment on ``PATH``, a fresh home folder, ``QT_QPA_PLATFORM=offscreen``). Steps that need a feature run
-once ``--help`` shows it: export/import when the ``export`` command exists, the GUI when ``--smoke`` exists.
+once ``--help`` shows it: export/import when the ``export`` command exists, reports and the calendar when
+``report`` and ``calendar`` exist, the GUI when ``--smoke`` exists.
 Any failure raises ``SmokeFailure`` with a one-line reason.
 """
 
@@ -143,6 +144,29 @@ def check_sync(program: FrozenProgram, source: Path) -> None:
     program.run("import (encrypted)", "--db", target, "import", sealed, "--passphrase-file", passphrase)
 
 
+# What each report format's file starts with (None: any non-empty file).
+REPORT_FORMATS = {"json": b"{", "csv": None, "xlsx": b"PK", "pdf": b"%PDF"}
+
+
+def check_file(step: str, path: Path, start: bytes | None) -> None:
+    check(path.is_file() and path.stat().st_size > 0, step, f"{path.name} was not written")
+    check(start is None or path.read_bytes().startswith(start), step, f"{path.name} does not start with {start!r}")
+
+
+def check_reports(program: FrozenProgram, db: Path, help_text: str) -> None:
+    """The year's report in every format and the calendar, in Russian (Cyrillic text, CLDR dates)."""
+    if lists_command(help_text, "report"):
+        for form, start in REPORT_FORMATS.items():
+            out = program.scratch / f"report-2024.{form}"
+            program.run(f"report --format {form}", "--db", db, "--lang", "ru", "report", "--year", "2024",
+                        "--format", form, "--out", out)
+            check_file(f"report --format {form}", out, start)
+    if lists_command(help_text, "calendar"):
+        out = program.scratch / "events.ics"
+        program.run("calendar", "--db", db, "--lang", "ru", "calendar", "--out", out)
+        check_file("calendar", out, b"BEGIN:VCALENDAR")
+
+
 def check_gui(program: FrozenProgram, db: Path) -> None:
     for language in ("en", "ru"):
         program.run(f"GUI --smoke --lang {language}", "--db", db, "--lang", language, "--smoke")
@@ -175,6 +199,7 @@ def run_smoke(bundle: Path, portable: bool = False) -> None:
             check_sync(program, db)
         else:
             print("smoke: export/import not in --help yet: skipped")
+        check_reports(program, db, help_text)
         if "--smoke" in help_text:
             check_gui(program, db)
         else:
