@@ -27,6 +27,7 @@ from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.i18n import LANGUAGES, _, babel_locale
+from desktop_app.reports.data import visible_records
 from desktop_app.storage.models import Participation, Person
 
 PERSON_FIELDS = ("full_name", "email", "organization", "position", "country", "gender", "phone")
@@ -298,11 +299,9 @@ def explain(error: ValidationError) -> str:
 
 
 def _recorded(connection, event_id: str) -> tuple[list[dict], dict[str, dict]]:
-    people = [dict(row) for row in connection.execute(
-        select(Person.id, Person.full_name, Person.email).where(Person.deleted.is_(False))).mappings()]
+    people = [dict(row) for row in connection.execute(visible_records("person")).mappings()]
     participations = {row["person_id"]: dict(row) for row in connection.execute(
-        select(Participation.id, Participation.person_id, Participation.attended).where(
-            Participation.event_id == event_id, Participation.deleted.is_(False))).mappings()}
+        visible_records("participation").where(Participation.event_id == event_id)).mappings()}
     return people, participations
 
 
