@@ -4,7 +4,15 @@ An event counts when it is visible (not deleted), not cancelled, and either ``he
 ``planned`` with its end date already past; ``postponed`` events do not count. It falls in
 the period by its ``start_date``. With a country, only events held there or with that
 delegation among their ``parties`` count. Attendances come from participations marked
-``attended`` at counted events, of people that are not deleted.
+``attended`` at counted events, of people that are not deleted (a participation recorded on two
+computers counts once). ``by_country`` groups events by where they were held: events without a
+country (webinars) count everywhere else but not there.
+
+JSON keys: ``year``, ``from``, ``to``, ``country``, ``events_total``, ``events_by_type``,
+``participants_total``, ``participants_women``, ``participants_men``, ``international_experts``,
+``unique_people``, ``attendances``, ``attendances_by_role``, ``bilateral_meetings``, ``by_country``
+(code → ``events``, ``participants``), ``by_thematic_area``, ``actions`` (counts by status and
+``overdue``) and ``summary``.
 """
 
 from __future__ import annotations
