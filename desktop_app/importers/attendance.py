@@ -178,12 +178,16 @@ def read_table(path: Path) -> SourceTable:
         rows = _read_rows(path)
     except OSError as error:
         raise InputError(_("cannot read {path}: {error}").format(path=path, error=error.strerror)) from None
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if "full_name" in detect_mapping(row):
-            body = [(number, cells) for number, cells in enumerate(rows[index + 1:], start=index + 2)
-                    if any(cells)]
-            return SourceTable(row, body)
-    raise InputError(_("{path}: no column of names found (a header such as “Name” or “ФИО”)").format(path=path))
+    # The header is the row among the first few that names the most known columns, one of them the names
+    # (a preamble line such as "Meeting name: …" names fewer).
+    candidates = [(len(mapping), -index) for index, row in enumerate(rows[:HEADER_SEARCH_ROWS])
+                  if "full_name" in (mapping := detect_mapping(row))]
+    if not candidates:
+        raise InputError(_("{path}: no column of names found (a header such as “Name” or “ФИО”)").format(
+            path=path))
+    index = -max(candidates)[1]
+    body = [(number, cells) for number, cells in enumerate(rows[index + 1:], start=index + 2) if any(cells)]
+    return SourceTable(rows[index], body)
 
 
 def detect_mapping(headers: list[str]) -> dict[str, int]:
