@@ -138,7 +138,7 @@ class Desk:
         """Every visible record of a kind, in a stable order."""
         kind = kind_of(kind_name)
         with self.engine.connect() as connection:
-            rows = connection.execute(visible_records(kind)).mappings().all()
+            rows = connection.execute(visible_query(kind)).mappings().all()
         return [_public(kind.name, dict(row)) for row in rows]
 
     def dump(self) -> Iterator[str]:
@@ -146,7 +146,7 @@ class Desk:
         with self.engine.connect() as connection:
             for name in sorted(KINDS):
                 kind = KINDS[name]
-                for row in connection.execute(visible_records(kind).order_by(None).order_by(record_table(name).c.id)).mappings():
+                for row in connection.execute(visible_query(kind).order_by(None).order_by(record_table(name).c.id)).mappings():
                     yield canonical(_public(name, dict(row)))
 
     def vector(self) -> dict[str, int]:
@@ -293,7 +293,7 @@ def _find(connection: Connection, record_id: str) -> tuple[str, dict] | None:
     return None
 
 
-def visible_records(kind: Kind):
+def visible_query(kind: Kind):
     """Records not deleted, whose event and person (for dependants) are not deleted either."""
     table = record_table(kind.name)
     query = select(table).where(table.c.deleted.is_(False))

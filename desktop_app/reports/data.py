@@ -24,7 +24,7 @@ from datetime import date
 from sqlalchemy import select
 
 from desktop_app.domain.changelog import record_table
-from desktop_app.domain.desk import visible_records
+from desktop_app.domain.desk import visible_query
 from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, KINDS, ROLES, THEMATIC_AREAS
 from desktop_app.i18n import _, country_name, format_date, format_number, ngettext
 from desktop_app.storage.models import Action, Event, Participation, Person
@@ -95,7 +95,7 @@ def _rows(connection, query) -> list[dict]:
 def visible_records(kind_name: str, *order):
     """The select of a kind's visible records (the domain's rule: not deleted, nor depending on a deleted
     event or person, nor a participation recorded twice), ordered by ``order`` then id when given."""
-    query = visible_records(KINDS[kind_name])
+    query = visible_query(KINDS[kind_name])
     if order:
         query = query.order_by(None).order_by(*order, record_table(kind_name).c.id)
     return query
