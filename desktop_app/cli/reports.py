@@ -24,7 +24,7 @@ def _iso_date(text: str) -> date:
 
 
 def register(subparsers) -> list:
-    from desktop_app.reports.export import FORMATS
+    from desktop_app.reports import FORMATS
 
     report = subparsers.add_parser("report", help=_("write the report for a year (or a period) and a country"))
     report.add_argument("--year", type=int, required=True, metavar="YYYY", help=_("the year the events started in"))
