@@ -41,7 +41,7 @@ class Desk:
     @classmethod
     def create(cls, path: Path, device_name: str, role: str, country: str | None = None) -> "Desk":
         """Create a database with a new installation identity (SPEC §3)."""
-        path = Path(path)
+        path = Path(path).absolute()
         database.check_location(path, must_exist=False)
         if path.exists() and path.stat().st_size > 0:
             raise InputError(_("{path} already exists; choose another file or remove it first").format(path=path))
@@ -68,7 +68,7 @@ class Desk:
     @classmethod
     def open(cls, path: Path) -> "Desk":
         """Open an existing database, upgrading its schema (after a backup) if it is older."""
-        path = Path(path)
+        path = Path(path).absolute()
         database.check_location(path, must_exist=True)
         engine = database.create_sqlite_engine(path)
         with database.translate_busy():
@@ -138,7 +138,7 @@ class Desk:
         """Every visible record of a kind, in a stable order."""
         kind = kind_of(kind_name)
         with self.engine.connect() as connection:
-            rows = connection.execute(_visible(kind)).mappings().all()
+            rows = connection.execute(visible_query(kind)).mappings().all()
         return [_public(kind.name, dict(row)) for row in rows]
 
     def dump(self) -> Iterator[str]:
@@ -146,7 +146,7 @@ class Desk:
         with self.engine.connect() as connection:
             for name in sorted(KINDS):
                 kind = KINDS[name]
-                for row in connection.execute(_visible(kind).order_by(None).order_by(record_table(name).c.id)).mappings():
+                for row in connection.execute(visible_query(kind).order_by(None).order_by(record_table(name).c.id)).mappings():
                     yield canonical(_public(name, dict(row)))
 
     def vector(self) -> dict[str, int]:
@@ -293,7 +293,7 @@ def _find(connection: Connection, record_id: str) -> tuple[str, dict] | None:
     return None
 
 
-def _visible(kind: Kind):
+def visible_query(kind: Kind):
     """Records not deleted, whose event and person (for dependants) are not deleted either."""
     table = record_table(kind.name)
     query = select(table).where(table.c.deleted.is_(False))
@@ -301,6 +301,12 @@ def _visible(kind: Kind):
         if column in table.c:
             parent = record_table(target)
             query = query.where(table.c[column].in_(select(parent.c.id).where(parent.c.deleted.is_(False))))
+    if kind.name == "participation":
+        # Two installations may add the same person to the same event: the smallest id stands for both.
+        twin = table.alias("twin")
+        query = query.where(~select(twin.c.id).where(
+            twin.c.event_id == table.c.event_id, twin.c.person_id == table.c.person_id,
+            twin.c.deleted.is_(False), twin.c.id < table.c.id).exists())
     order = [table.c.start_date, table.c.title] if kind.name == "event" else []
     return query.order_by(*order, table.c.id)
 

@@ -157,6 +157,67 @@ class Knowledge(Base):
     seq: Mapped[int] = mapped_column(Integer)
 
 
+class Peer(Base):
+    """Another installation this one has received a bundle from: its pinned key and what it holds."""
+
+    __tablename__ = "peers"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    country: Mapped[str | None] = mapped_column(String(2))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    first_seen: Mapped[str] = mapped_column(String(32))
+    last_seen: Mapped[str] = mapped_column(String(32))
+    vector: Mapped[str] = mapped_column(Text)  # canonical JSON {device_id: seq}: what the peer holds
+
+
+class Conflict(Base):
+    """A value that lost a merge: kept so that a person can review it and restore it."""
+
+    __tablename__ = "conflicts"
+    __table_args__ = (UniqueConstraint("loser_device", "loser_seq", "winner_device", "winner_seq",
+                                       name="uq_conflicts_pair"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[str] = mapped_column(String(36), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    winner_value: Mapped[str] = mapped_column(Text)
+    winner_device: Mapped[str] = mapped_column(String(36))
+    winner_seq: Mapped[int] = mapped_column(Integer)
+    winner_hlc: Mapped[str] = mapped_column(String(24))
+    loser_value: Mapped[str] = mapped_column(Text)
+    loser_device: Mapped[str] = mapped_column(String(36))
+    loser_seq: Mapped[int] = mapped_column(Integer)
+    loser_hlc: Mapped[str] = mapped_column(String(24))
+    detected_at: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open, kept, restored
+
+
+class Exchange(Base):
+    """One export or import, for the history shown to the user."""
+
+    __tablename__ = "exchanges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    direction: Mapped[str] = mapped_column(String(8))  # export, import
+    at: Mapped[str] = mapped_column(String(32))
+    bundle_id: Mapped[str] = mapped_column(String(36), index=True)
+    peer_device: Mapped[str | None] = mapped_column(String(36))
+    peer_name: Mapped[str | None] = mapped_column(Text)
+    filename: Mapped[str] = mapped_column(Text)
+    change_count: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str | None] = mapped_column(Text)
+
+
+class PendingPart(Base):
+    """A part of a split bundle, kept until every part has arrived."""
+
+    __tablename__ = "pending_parts"
+    bundle_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 RECORD_MODELS: dict[str, type[Base]] = {
     "event": Event,
     "person": Person,

@@ -1,0 +1,100 @@
+"""Build the Platform Desk installer: ``python build/build.py [--smoke] [--portable]``.
+
+Compiles the translations, runs PyInstaller on ``build/platform_desk.spec`` into ``dist/PlatformDesk/``,
+prints the folder's size, optionally runs the smoke test on the frozen program (``build/smoke.py``), and
+packs the folder into ``dist/PlatformDesk-VERSION-SYSTEM-MACHINE[-portable].tar.gz`` (``.zip`` on Windows).
+``--portable`` adds ``portable.txt`` beside the executable: the program then keeps its data in ``data/``
+beside itself (a USB stick at a conference) instead of the user's data folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+DIST = PROJECT / "dist"
+WORK = HERE / "work"
+BUNDLE = DIST / "PlatformDesk"
+SPEC = HERE / "platform_desk.spec"
+
+sys.path[:0] = [str(PROJECT), str(HERE)]
+
+from desktop_app import __version__  # noqa: E402
+
+
+def compile_translations() -> int:
+    """Compile every ``translations/*/LC_MESSAGES/*.po`` whose ``.mo`` is missing or older; returns how many."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    compiled = 0
+    for po in sorted((PROJECT / "translations").glob("*/LC_MESSAGES/*.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with open(po, "rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        with open(mo, "wb") as target:
+            write_mo(target, catalog)
+        compiled += 1
+    return compiled
+
+
+def folder_size(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
+
+
+def run_pyinstaller() -> None:
+    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
+               "--distpath", str(DIST), "--workpath", str(WORK), str(SPEC)]
+    result = subprocess.run(command, cwd=PROJECT)
+    if result.returncode != 0:
+        raise SystemExit(f"build: PyInstaller failed (exit status {result.returncode})")
+
+
+def archive(portable: bool) -> Path:
+    """Pack the folder as ``PlatformDesk/…`` inside a .tar.gz (a .zip on Windows)."""
+    system = {"win32": "windows", "darwin": "macos"}.get(sys.platform, sys.platform)
+    name = f"PlatformDesk-{__version__}-{system}-{platform.machine().lower()}" + ("-portable" if portable else "")
+    return Path(shutil.make_archive(str(DIST / name), "zip" if sys.platform == "win32" else "gztar",
+                                    root_dir=DIST, base_dir=BUNDLE.name))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build dist/PlatformDesk/ and its archive with PyInstaller.")
+    parser.add_argument("--smoke", action="store_true", help="run the smoke test on the frozen program before packing")
+    parser.add_argument("--portable", action="store_true", help="keep the data beside the program (portable.txt)")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    print(f"build: compiled {compile_translations()} translation catalogs")
+    run_pyinstaller()
+    if args.portable:
+        (BUNDLE / "portable.txt").write_text(
+            "Platform Desk keeps its data in the data folder beside this file. Delete this file to use "
+            "the user's data folder instead.\n", encoding="utf-8")
+    print(f"build: {BUNDLE.relative_to(PROJECT)} is {folder_size(BUNDLE) / 2**20:.1f} MiB "
+          f"({time.monotonic() - started:.0f} s)")
+    if args.smoke:
+        from smoke import SmokeFailure, run_smoke
+
+        try:
+            run_smoke(BUNDLE, portable=args.portable)
+        except SmokeFailure as failure:
+            print(f"smoke test FAILED: {failure}", file=sys.stderr)
+            return 1
+    packed = archive(args.portable)
+    print(f"build: {packed.relative_to(PROJECT)} is {packed.stat().st_size / 2**20:.1f} MiB "
+          f"(total {time.monotonic() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Commands that exchange bundles and settle conflicts: export, import, conflicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from desktop_app.cli.records import opened
+from desktop_app.domain.errors import InputError
+from desktop_app.i18n import _
+from desktop_app.sync import api
+
+
+def register(subparsers) -> list:
+    export = subparsers.add_parser("export", help=_("write a sync bundle (*.pdsync)"))
+    export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    export.add_argument("--to", metavar="DEVICE_ID", help=_("the installation it is for"))
+    export.add_argument("--full", action="store_true", help=_("everything the recipient may receive"))
+    export.add_argument("--passphrase-file", type=Path, metavar="F", help=_("encrypt with the passphrase in F"))
+    export.add_argument("--max-size", type=int, metavar="BYTES", help=_("split into parts of at most BYTES"))
+    export.set_defaults(handler=run_export)
+
+    importer = subparsers.add_parser("import", help=_("import sync bundles or their parts"))
+    importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    importer.add_argument("--dry-run", action="store_true", help=_("report what would happen; change nothing"))
+    importer.add_argument("--passphrase-file", type=Path, metavar="F")
+    importer.set_defaults(handler=run_import)
+
+    conflicts = subparsers.add_parser("conflicts", help=_("list conflicts, keep or restore values"))
+    conflicts.add_argument("--json", action="store_true")
+    conflicts.add_argument("--all", action="store_true", help=_("include conflicts already settled"))
+    action = conflicts.add_mutually_exclusive_group()
+    action.add_argument("--keep", type=int, metavar="N", help=_("keep the current value of conflict N"))
+    action.add_argument("--restore", type=int, metavar="N", help=_("restore the other value of conflict N"))
+    conflicts.set_defaults(handler=run_conflicts)
+    return [export, importer, conflicts]
+
+
+def _passphrase(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        text = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(_("--passphrase-file: cannot read {path} ({error})").format(path=path, error=error)) from None
+    if not text:
+        raise InputError(_("--passphrase-file: {path} is empty").format(path=path))
+    return text
+
+
+def run_export(args) -> int:
+    with opened(args) as desk:
+        result = api.export_bundle(desk, args.out, to=args.to, full=args.full,
+                                   passphrase=_passphrase(args.passphrase_file), max_size=args.max_size)
+    for path in result.paths:
+        print(path)
+    return 0
+
+
+def run_import(args) -> int:
+    with opened(args) as desk:
+        summary = api.import_files(desk, args.files, dry_run=args.dry_run,
+                                   passphrase=_passphrase(args.passphrase_file))
+    print(json.dumps(summary, ensure_ascii=False, indent=1))
+    return 0
+
+
+def run_conflicts(args) -> int:
+    with opened(args) as desk:
+        if args.keep is not None or args.restore is not None:
+            api.resolve_conflict(desk, args.keep if args.keep is not None else args.restore,
+                                 restore=args.restore is not None)
+            return 0
+        conflicts = api.list_conflicts(desk, include_settled=args.all)
+    if args.json:
+        print(json.dumps(conflicts, ensure_ascii=False, indent=1))
+        return 0
+    for c in conflicts:
+        print(_("#{id} {kind} {record} {field}: kept {winner!r} ({wdev}), other {loser!r} ({ldev})").format(
+            id=c["id"], kind=c["kind"], record=c["record_id"], field=c["field"], winner=c["winner_value"],
+            wdev=c["winner_device"][:8], loser=c["loser_value"], ldev=c["loser_device"][:8]))
+    return 0

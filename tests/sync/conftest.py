@@ -1,0 +1,48 @@
+"""Installations for sync tests: real databases exchanging real bundle files through the sync API."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from desktop_app.domain.desk import Desk
+from desktop_app.sync import api
+
+
+class Office:
+    """One installation and its outbox folder."""
+
+    _numbers = itertools.count(1)
+
+    def __init__(self, folder, name, role, country=None):
+        self.folder = folder
+        self.name = name
+        self.desk = Desk.create(folder / f"{name}.db", name, role, country)
+        self.device_id = self.desk.identity["device_id"]
+
+    def send(self, to: "Office | None" = None, **options):
+        """Export a bundle, addressed to ``to`` when this office has heard from it."""
+        known = {d["device_id"] for d in api.known_devices(self.desk)}
+        target = to.device_id if to is not None and to.device_id in known else None
+        path = self.folder / f"{self.name}-{next(self._numbers)}.pdsync"
+        return api.export_bundle(self.desk, path, to=target, **options)
+
+    def receive(self, *paths, **options):
+        return api.import_files(self.desk, list(paths), **options)
+
+    def dump(self) -> list[str]:
+        return list(self.desk.dump())
+
+
+@pytest.fixture
+def offices(tmp_path):
+    """A secretariat and two delegations."""
+    made = {
+        "unodc": Office(tmp_path, "unodc", "secretariat"),
+        "kz": Office(tmp_path, "kz", "delegation", "KZ"),
+        "uz": Office(tmp_path, "uz", "delegation", "UZ"),
+    }
+    yield made
+    for office in made.values():
+        office.desk.close()

@@ -1,0 +1,204 @@
+"""Bundles as files: incremental, encrypted, split, signed; sharing decides what goes in (SPEC §4, §4.1)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+
+import pytest
+
+from desktop_app.domain.errors import InputError
+from desktop_app.sync import api
+
+
+def manifest(path):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("manifest.json"))
+
+
+def titles(office):
+    return sorted(e["title"] for e in office.desk.list("event"))
+
+
+def test_incremental_bundle_holds_only_what_is_new(offices):
+    kz, unodc = offices["kz"], offices["unodc"]
+    ids = kz.desk.put_many(("event", {"type": "webinar", "title": f"Webinar {n}", "start_date": "2025-03-01"})
+                           for n in range(300))
+    unodc.receive(*kz.send().paths)
+    kz.receive(*unodc.send(kz).paths)  # the secretariat's knowledge reaches the delegation
+    small_before = None
+    for round_number in range(2):
+        kz.desk.put("event", {"id": ids[round_number], "city": "Astana", "outcomes": f"Round {round_number}"})
+        bundle = kz.send(unodc).paths[0]
+        assert manifest(bundle)["change_count"] == 2, "exactly the two fields edited"
+        if small_before is not None:
+            assert abs(bundle.stat().st_size - small_before) < 200, "size does not grow with the database"
+        small_before = bundle.stat().st_size
+        summary = unodc.receive(bundle)
+        assert summary["updated"] == 1 and summary["new"] == 0
+        kz.receive(*unodc.send(kz).paths)
+    assert small_before < 3000
+    assert manifest(kz.send(unodc, full=True).paths[0])["change_count"] > 300 * 8
+
+
+def test_relay_through_the_secretariat_and_idempotence(offices):
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    kz.desk.put("event", {"type": "bilateral_meeting", "title": "KZ–UZ", "start_date": "2024-10-30",
+                          "parties": ["KZ", "UZ"]})
+    unodc.receive(*kz.send().paths)
+    relay = unodc.send().paths[0]
+    first = uz.receive(relay)
+    assert first["new"] == 1 and titles(uz) == ["KZ–UZ"]
+    again = uz.receive(relay)
+    assert again["new"] == again["updated"] == 0 and "Already imported" in again["message"]
+    assert uz.dump() == kz.dump()
+    dry = uz.receive(kz.send(full=True).paths[0], dry_run=True)
+    assert dry["dry_run"] and dry["skipped"] > 0 and dry["new"] == 0
+
+
+def test_dry_run_changes_nothing(offices):
+    kz, unodc = offices["kz"], offices["unodc"]
+    kz.desk.put("event", {"type": "webinar", "title": "Вебинар", "start_date": "2025-03-01"})
+    bundle = kz.send().paths[0]
+    before = unodc.desk.path.read_bytes()
+    preview = unodc.receive(bundle, dry_run=True)
+    assert preview["new"] == 1 and preview["per_kind"]["event"]["new"] == 1
+    assert unodc.dump() == [] and api.known_devices(unodc.desk) == []
+    assert unodc.receive(bundle)["new"] == 1
+
+
+def test_sharing_decides_who_receives_what(offices):
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    kz.desk.put("event", {"type": "webinar", "title": "platform", "start_date": "2025-01-01"})
+    kz.desk.put("event", {"type": "webinar", "title": "local", "start_date": "2025-01-01", "sharing": "local"})
+    kz.desk.put("event", {"type": "webinar", "title": "secretariat", "start_date": "2025-01-01",
+                          "sharing": "secretariat"})
+    kz.desk.put("event", {"type": "bilateral_meeting", "title": "parties KZ-UZ", "start_date": "2025-01-01",
+                          "parties": ["KZ", "UZ"], "sharing": "parties"})
+    kz.desk.put("event", {"type": "bilateral_meeting", "title": "parties KZ-TJ", "start_date": "2025-01-01",
+                          "parties": ["KZ", "TJ"], "sharing": "parties"})
+    unodc.receive(*kz.send().paths)
+    assert titles(unodc) == ["parties KZ-TJ", "parties KZ-UZ", "platform", "secretariat"]
+    uz_bundle = uz.send().paths[0]
+    unodc.receive(uz_bundle)
+    to_uz = unodc.send(uz).paths[0]
+    uz.receive(to_uz)
+    assert titles(uz) == ["parties KZ-UZ", "platform"]
+    with zipfile.ZipFile(to_uz) as archive:
+        content = archive.read("changes.jsonl").decode("utf-8")
+    assert "KZ-TJ" not in content and "secretariat" not in content.replace('"sharing"', "")
+    everyone = offices["uz"].folder / "everyone.pdsync"
+    api.export_bundle(unodc.desk, everyone)
+    with zipfile.ZipFile(everyone) as archive:
+        content = archive.read("changes.jsonl").decode("utf-8")
+    assert "platform" in content and "parties KZ-UZ" not in content
+
+
+def test_encrypted_bundle_needs_its_passphrase(offices):
+    kz, unodc = offices["kz"], offices["unodc"]
+    kz.desk.put("event", {"type": "webinar", "title": "Конфиденциально", "start_date": "2025-01-01"})
+    bundle = kz.send(passphrase="пароль 2025").paths[0]
+    m = manifest(bundle)
+    assert m["encryption"]["cipher"] == "AES-256-GCM" and m["device_name"] == "kz"
+    with zipfile.ZipFile(bundle) as archive:
+        assert "Конфиденциально".encode() not in b"".join(archive.read(n) for n in archive.namelist())
+    for wrong in (None, "password"):
+        with pytest.raises(InputError, match="passphrase"):
+            unodc.receive(bundle, passphrase=wrong)
+    assert unodc.dump() == []
+    assert unodc.receive(bundle, passphrase="пароль 2025")["new"] == 1
+
+
+def test_split_bundle_imports_in_any_order_once_complete(offices):
+    kz, unodc = offices["kz"], offices["unodc"]
+    kz.desk.put_many(("person", {"full_name": f"Участник {n:04d}", "notes": hashlib.sha256(bytes(n)).hexdigest()})
+                     for n in range(400))
+    parts = kz.send(max_size=20_000).paths
+    assert len(parts) >= 3 and all(p.stat().st_size <= 20_000 for p in parts)
+    assert parts[0].name.endswith(f".part-1-of-{len(parts)}.pdsync")
+    waiting = unodc.receive(parts[-1])
+    assert waiting["missing_parts"] and unodc.dump() == []
+    summary = unodc.receive(*reversed(parts[:-1]))
+    assert summary["new"] == 400 and not summary["missing_parts"]
+    assert unodc.dump() == kz.dump()
+
+
+def test_first_bundle_pins_the_key(offices, tmp_path):
+    from desktop_app.domain.desk import Desk
+    from tests.sync.conftest import Office
+
+    kz, unodc = offices["kz"], offices["unodc"]
+    summary = unodc.receive(*kz.send().paths)
+    assert summary["new_devices"][0]["fingerprint"] == kz.desk.fingerprint
+    impostor = Office(tmp_path / "..", "impostor", "delegation", "KZ")
+    with impostor.desk.engine.begin() as connection:  # the same device id, another key
+        connection.exec_driver_sql("UPDATE installation SET device_id = ?", (kz.device_id,))
+    impostor.desk._identity = None
+    impostor.desk.put("event", {"type": "webinar", "title": "forged", "start_date": "2025-01-01"})
+    with pytest.raises(InputError, match="different key"):
+        unodc.receive(*impostor.send(full=True).paths)
+    assert "forged" not in titles(unodc)
+    impostor.desk.close()
+    assert isinstance(Desk, type)
+
+
+def test_widened_sharing_sends_the_whole_record(offices):
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    for office in (kz, uz):
+        unodc.receive(*office.send().paths)
+        office.receive(*unodc.send(office).paths)
+    event = kz.desk.put("event", {"type": "webinar", "title": "Internal", "start_date": "2025-01-01",
+                                  "sharing": "secretariat", "city": "Astana"})
+    person = kz.desk.put("person", {"full_name": "Ержан"})
+    kz.desk.put("participation", {"event_id": event, "person_id": person})
+    unodc.receive(*kz.send().paths)
+    uz.receive(*unodc.send(uz).paths)
+    assert titles(uz) == []
+    kz.desk.put("event", {"id": event, "sharing": "platform"})
+    unodc.receive(*kz.send().paths)
+    uz.receive(*unodc.send(uz).paths)
+    assert uz.desk.get(event)["city"] == "Astana", "earlier fields arrive with the widening"
+    assert [p["person_id"] for p in uz.desk.list("participation")] == [person]
+
+
+def test_the_same_person_added_twice_concurrently_appears_once(offices):
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    event = kz.desk.put("event", {"type": "webinar", "title": "W", "start_date": "2025-01-01"})
+    person = kz.desk.put("person", {"full_name": "Dilnoza"})
+    unodc.receive(*kz.send().paths)
+    uz.receive(*unodc.send().paths)
+    kz.desk.put("participation", {"event_id": event, "person_id": person})
+    uz.desk.put("participation", {"event_id": event, "person_id": person, "role": "speaker"})
+    unodc.receive(*kz.send().paths, *uz.send().paths)
+    assert len(unodc.desk.list("participation")) == 1
+
+
+def test_an_empty_bundle_introduces_an_installation(offices):
+    kz, unodc = offices["kz"], offices["unodc"]
+    summary = unodc.receive(*kz.send().paths)
+    assert summary["new"] == 0 and summary["new_devices"][0]["device_id"] == kz.device_id
+    assert [d["country"] for d in api.known_devices(unodc.desk)] == ["KZ"]
+
+
+@pytest.mark.parametrize("passphrase", [None, "секрет"])
+def test_attachment_content_travels_with_its_record(offices, tmp_path, passphrase):
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from desktop_app.domain.desk import put_record
+    from desktop_app.storage.models import Blob
+
+    kz, unodc = offices["kz"], offices["unodc"]
+    content = "Повестка дня / Kun tartibi".encode() * 100
+    digest = hashlib.sha256(content).hexdigest()
+    event = kz.desk.put("event", {"type": "webinar", "title": "W", "start_date": "2025-01-01"})
+    with kz.desk.writing() as writer:
+        writer.connection.execute(sqlite_insert(Blob).values(sha256=digest, content=content))
+        put_record(writer, "attachment", {"event_id": event, "filename": "agenda.txt", "size": len(content),
+                                          "sha256": digest})
+    bundle = kz.send(passphrase=passphrase).paths[0]
+    assert f"blobs/{digest}" in manifest(bundle)["members"]
+    unodc.receive(bundle, passphrase=passphrase)
+    with unodc.desk.engine.connect() as connection:
+        stored = connection.execute(Blob.__table__.select().where(Blob.sha256 == digest)).first()
+    assert stored is not None and stored.content == content
