@@ -94,6 +94,7 @@ class EventEditor(RecordEditor):
         self.add_people_button = self.participants.add_button(self._add_people)
         self.new_person_button = self.participants.add_button(self._new_person)
         self.remove_person_button = self.participants.add_button(self._remove_participant)
+        self.import_attendance_button = self.participants.add_button(self._import_attendance)
         self.actions = ChildList(_table(4))
         self.actions.table.cellDoubleClicked.connect(lambda row, _col: self._edit_action())
         self.add_action_button = self.actions.add_button(self._add_action)
@@ -122,6 +123,7 @@ class EventEditor(RecordEditor):
         self.add_people_button.setText(_("Add people…"))
         self.new_person_button.setText(_("New person…"))
         self.remove_person_button.setText(_("Remove"))
+        self.import_attendance_button.setText(_("Import attendance list…"))
         self.add_action_button.setText(_("Add…"))
         self.edit_action_button.setText(_("Edit…"))
         self.remove_action_button.setText(_("Remove"))
@@ -207,6 +209,13 @@ class EventEditor(RecordEditor):
         if dialog.exec() and dialog.record_id:
             self._put_child("participation", {"event_id": self.record_id, "person_id": dialog.record_id})
             self._fill_participants()
+
+    def _import_attendance(self) -> None:
+        from desktop_app.ui.attendance_import_dialog import AttendanceImportDialog
+
+        dialog = AttendanceImportDialog(self.desk, self.record_id, self)
+        dialog.imported.connect(self._fill_participants)
+        dialog.exec()
 
     def _remove_child(self, table, question: str, refill) -> None:
         child_id = self._selected(table)
