@@ -108,8 +108,8 @@ class CodeCombo(QComboBox):
             self.addItem(_(self.blank) if isinstance(self.blank, str) else "", None)
         for code, label in self._labels():
             self.addItem(label, code)
-        self.blockSignals(False)
         self.set_value(current)
+        self.blockSignals(False)
         self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 32)
 
     def retranslate(self) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from desktop_app import i18n
@@ -59,15 +59,17 @@ class ChildList(QWidget):
     def __init__(self, table: QWidget, parent=None):
         super().__init__(parent)
         self.table = table
-        self.buttons = QHBoxLayout()
+        self.buttons = QGridLayout()
         layout = QVBoxLayout(self)
         layout.addWidget(table, 1)
         layout.addLayout(self.buttons)
 
     def add_button(self, slot) -> QPushButton:
+        """A button below the rows; two to a line, so that long labels still fit a narrow editor."""
         button = QPushButton()
         button.clicked.connect(slot)
-        self.buttons.addWidget(button)
+        count = self.buttons.count()
+        self.buttons.addWidget(button, count // 2, count % 2)
         return button
 
 
@@ -324,6 +326,7 @@ class EventsPage(RecordPage):
         self.quick_types: frozenset | None = None
         self.filter_bar.addWidget(self.quick_label)
         for combo in self.filters.values():
+            combo.setMinimumContentsLength(3)
             self.filter_bar.addWidget(combo, 1)
             combo.currentIndexChanged.connect(self._filters_changed)
         self._fill_years()

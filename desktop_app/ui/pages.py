@@ -156,6 +156,7 @@ class RecordEditor(QWidget):
         add_shortcut(self, "Escape", self.revert)
 
     def retranslate(self) -> None:
+        self.form.retranslate()
         self.tabs.setTabText(0, _("Details"))
         self.save_button.setText(_("Save"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))

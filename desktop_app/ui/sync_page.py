@@ -65,10 +65,17 @@ class Job(QRunnable):
 class RecipientCombo(QComboBox):
     """The usual recipient, or one of the installations heard from (with its key fingerprint)."""
 
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)
+
     def fill(self, devices: list[dict]) -> None:
         current = self.currentData()
         self.clear()
-        self.addItem(_("The usual recipient (the secretariat, or every delegation)"), "")
+        self.addItem(_("The usual recipient"), "")
+        self.setItemData(0, _("A delegation sends to the secretariat; the secretariat sends to every delegation"),
+                         Qt.ItemDataRole.ToolTipRole)
         for device in devices:
             self.addItem(f"{device_label(device)} — {device['fingerprint']}", device["device_id"])
         self.setCurrentIndex(max(self.findData(current), 0))
@@ -178,6 +185,7 @@ class SyncPage(QWidget):
         self.import_result = QLabel()
         self.import_result.setWordWrap(True)
         import_form = QFormLayout()
+        import_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         import_form.addRow(self.import_passphrase_label, self.import_passphrase)
         import_layout = QVBoxLayout(self.import_box)
         import_layout.addWidget(self.import_note)

@@ -47,6 +47,7 @@ def test_actions_overdue_marked_and_status_changed_in_place(window):
 
 
 def test_language_switch_retranslates_open_screens(window):
+    window.page("events").select_id(event_id_titled(window.desk, "First Annual Conference of the Regional Platform"))
     window.go_to("settings")
     settings = window.page("settings")
     assert "Kazakhstan" in window.installation_label.text()
@@ -55,6 +56,8 @@ def test_language_switch_retranslates_open_screens(window):
     assert i18n.current_language() == "ru" and i18n.saved_language() == "ru"
     assert "Казахстан" in window.installation_label.text()
     events = window.page("events")
+    assert not events.editor.dirty  # relabelled choices are not edits
+    assert events.editor.form.editors["country"].currentText() == "Казахстан"
     countries = {events.model.data(events.model.index(row, 4)) for row in range(events.model.rowCount())}
     assert "Казахстан" in countries
     assert events.country_filter.itemText(1) == "Казахстан"
@@ -130,3 +133,12 @@ def test_smoke_on_a_database_from_a_newer_program_fails_with_one_line(tmp_path):
     result = _launch(bad, "--smoke")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+
+
+def test_every_screen_fits_1280_by_800_in_english_and_kazakh(window):
+    """Long translations must not push the window wider than a laptop screen."""
+    for language in ("en", "kk"):
+        i18n.set_language(language)
+        for row in range(window.navigation.count()):
+            window.navigation.setCurrentRow(row)
+            assert window.minimumSizeHint().width() <= 1280, window.navigation.item(row).text()
