@@ -15,6 +15,7 @@ from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.ui import qt_i18n
+from desktop_app.ui.common import show_error
 
 log = logging.getLogger("platform_desk")
 LOCK_WAIT_MS = 200
@@ -47,8 +48,7 @@ class ErrorReporter:
             print(message, file=sys.stderr)
             QApplication.exit(1)
             return
-        box = QMessageBox(QMessageBox.Icon.Critical, _("Platform Desk"), message)
-        box.exec()
+        show_error(None, message)
 
 
 def _tell(message: str, smoke: bool, parent=None) -> None:

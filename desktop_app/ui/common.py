@@ -227,6 +227,7 @@ class TextField(QLineEdit):
 
     def set_value(self, value) -> None:
         self.setText(value or "")
+        self.setCursorPosition(0)  # show the beginning of a long title
 
 
 class LongTextField(QPlainTextEdit):

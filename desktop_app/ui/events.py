@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from desktop_app import i18n
@@ -79,6 +79,7 @@ def _table(columns: int) -> QTableWidget:
     table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     table.horizontalHeader().setStretchLastSection(True)
+    table.setWordWrap(False)
     return table
 
 
@@ -92,6 +93,10 @@ class EventEditor(RecordEditor):
         conferences = {row["id"]: f"{row['start_date']} {row['title']}" for row in reader.events_of_type("conference")}
         super().__init__(desk, reader, EVENT, [f.name for f in EVENT.fields], {"parent_id": conferences}, parent)
         self.participants = ChildList(_table(4))
+        header = self.participants.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.participants.table.itemChanged.connect(self._attendance_ticked)
         self.add_people_button = self.participants.add_button(self._add_people)
         self.new_person_button = self.participants.add_button(self._new_person)
@@ -174,7 +179,6 @@ class EventEditor(RecordEditor):
             attended.setCheckState(Qt.CheckState.Checked if row["attended"] else Qt.CheckState.Unchecked)
             attended.setData(Qt.ItemDataRole.UserRole, row["id"])
             table.setItem(number, 3, attended)
-        table.resizeColumnsToContents()
         table.blockSignals(False)
 
     def _attendance_ticked(self, item: QTableWidgetItem) -> None:

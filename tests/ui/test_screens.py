@@ -142,3 +142,17 @@ def test_every_screen_fits_1280_by_800_in_english_and_kazakh(window):
         for row in range(window.navigation.count()):
             window.navigation.setCurrentRow(row)
             assert window.minimumSizeHint().width() <= 1280, window.navigation.item(row).text()
+
+
+def test_an_unexpected_error_is_a_dialog_naming_the_log_file(qtbot):
+    from desktop_app.ui.app import ErrorReporter
+
+    reporter = ErrorReporter(smoke=False)
+    shown = answer_next_dialog(qtbot, "OK")
+    try:
+        raise RuntimeError("disk on fire")
+    except RuntimeError as error:
+        reporter(type(error), error, error.__traceback__)
+    assert reporter.failed
+    assert "Something went wrong: disk on fire" in shown[0] and "platform-desk.log" in shown[0]
+    assert "Traceback" not in shown[0]
