@@ -88,7 +88,7 @@ class Desk:
         private, public = identity.new_key_pair()
         old = self.identity["device_id"]
         new = identity.new_device_id()
-        with self._connection(write=True) as connection:
+        with self.transaction(write=True) as connection:
             connection.execute(update(Installation).values(
                 device_id=new, machine_id=here, copied_from=old, private_key=private, public_key=public,
                 next_seq=1))
@@ -98,7 +98,8 @@ class Desk:
             "({new}) so that it is not confused with the original ({old}).").format(new=new, old=old))
 
     @contextmanager
-    def _connection(self, write: bool = False) -> Iterator[Connection]:
+    def transaction(self, write: bool = False) -> Iterator[Connection]:
+        """One transaction; ``write`` takes the write lock at once (BEGIN IMMEDIATE)."""
         with database.translate_busy():
             engine = self.engine.execution_options(write=True) if write else self.engine
             with engine.begin() as connection:
@@ -107,7 +108,7 @@ class Desk:
     @contextmanager
     def writing(self) -> Iterator[ChangeWriter]:
         """One write transaction; every change made through the writer is in the log."""
-        with self._connection(write=True) as connection:
+        with self.transaction(write=True) as connection:
             writer = ChangeWriter(connection)
             yield writer
             writer.flush()
