@@ -194,7 +194,7 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
     if record_id is not None:
         current = _current(writer, kind, record_id)
         if current is None:
-            raise NotFoundError(_("No {kind} has the id “{id}”").format(kind=kind.name, id=record_id))
+            raise NotFoundError(_("{kind} “{id}” does not exist").format(kind=_(kind.label), id=record_id))
         merged = {**current, **fields}
         if (kind.name == "event" and "start_date" in fields and "end_date" not in fields
                 and current.get("end_date") == current.get("start_date")):
@@ -247,7 +247,8 @@ def _check_references(writer: ChangeWriter, kind: Kind, record_id: str, record: 
         if field.type != "ref" or target is None:
             continue
         if _current(writer, KINDS[field.ref], target) is None:
-            raise ValidationError(field.name, _("no {kind} has the id “{id}”").format(kind=field.ref, id=target))
+            raise ValidationError(field.name, _("{kind} “{id}” does not exist").format(
+                kind=_(KINDS[field.ref].label), id=target))
     if kind.name == "event" and record.get("parent_id"):
         seen = {record_id}
         parent = record["parent_id"]

@@ -154,7 +154,8 @@ def _assemble(desk: Desk, parts: list[Bundle], dry_run: bool, workdir: Path) -> 
         absent = [str(i) for i in range(1, count + 1) if i not in stored]
         name = arrived[0].path.name.split(".part-")[0]
         if absent:
-            missing.append(_("{name}: waiting for part(s) {parts} of {count}").format(
+            missing.append(ngettext("{name}: waiting for part {parts} of {count}",
+                                    "{name}: waiting for parts {parts} of {count}", len(absent)).format(
                 name=name, parts=", ".join(absent), count=count))
             continue
         whole = workdir / f"{name}.pdsync"
