@@ -14,6 +14,7 @@ from desktop_app import i18n, paths
 from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import _
+from desktop_app.ui import qt_i18n
 
 log = logging.getLogger("platform_desk")
 LOCK_WAIT_MS = 200
@@ -63,6 +64,7 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
         i18n.set_language(language)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Platform Desk")
+    qt_i18n.install(i18n.current_language())
     reporter = ErrorReporter(smoke)
     sys.excepthook = reporter
     db_path = Path(db_path)

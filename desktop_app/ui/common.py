@@ -27,6 +27,7 @@ def follow_language(widget) -> None:
             i18n.remove_listener(listener)
 
     i18n.add_listener(listener)
+    widget.destroyed.connect(lambda *_args: i18n.remove_listener(listener))
     widget.retranslate()
 
 
@@ -107,8 +108,8 @@ class CodeCombo(QComboBox):
             self.addItem(_(self.blank) if isinstance(self.blank, str) else "", None)
         for code, label in self._labels():
             self.addItem(label, code)
-        self.blockSignals(False)
         self.set_value(current)
+        self.blockSignals(False)
         self.view().setMinimumWidth(self.view().sizeHintForColumn(0) + 32)
 
     def retranslate(self) -> None:

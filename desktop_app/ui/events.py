@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QGridLayout, QLabel, QListWidget, QListWidgetItem,
                                QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from desktop_app import i18n
@@ -59,15 +59,17 @@ class ChildList(QWidget):
     def __init__(self, table: QWidget, parent=None):
         super().__init__(parent)
         self.table = table
-        self.buttons = QHBoxLayout()
+        self.buttons = QGridLayout()
         layout = QVBoxLayout(self)
         layout.addWidget(table, 1)
         layout.addLayout(self.buttons)
 
     def add_button(self, slot) -> QPushButton:
+        """A button below the rows; two to a line, so that long labels still fit a narrow editor."""
         button = QPushButton()
         button.clicked.connect(slot)
-        self.buttons.addWidget(button)
+        count = self.buttons.count()
+        self.buttons.addWidget(button, count // 2, count % 2)
         return button
 
 
@@ -94,6 +96,7 @@ class EventEditor(RecordEditor):
         self.add_people_button = self.participants.add_button(self._add_people)
         self.new_person_button = self.participants.add_button(self._new_person)
         self.remove_person_button = self.participants.add_button(self._remove_participant)
+        self.import_attendance_button = self.participants.add_button(self._import_attendance)
         self.actions = ChildList(_table(4))
         self.actions.table.cellDoubleClicked.connect(lambda row, _col: self._edit_action())
         self.add_action_button = self.actions.add_button(self._add_action)
@@ -122,6 +125,7 @@ class EventEditor(RecordEditor):
         self.add_people_button.setText(_("Add people…"))
         self.new_person_button.setText(_("New person…"))
         self.remove_person_button.setText(_("Remove"))
+        self.import_attendance_button.setText(_("Import attendance list…"))
         self.add_action_button.setText(_("Add…"))
         self.edit_action_button.setText(_("Edit…"))
         self.remove_action_button.setText(_("Remove"))
@@ -207,6 +211,13 @@ class EventEditor(RecordEditor):
         if dialog.exec() and dialog.record_id:
             self._put_child("participation", {"event_id": self.record_id, "person_id": dialog.record_id})
             self._fill_participants()
+
+    def _import_attendance(self) -> None:
+        from desktop_app.ui.attendance_import_dialog import AttendanceImportDialog
+
+        dialog = AttendanceImportDialog(self.desk, self.record_id, self)
+        dialog.imported.connect(self._fill_participants)
+        dialog.exec()
 
     def _remove_child(self, table, question: str, refill) -> None:
         child_id = self._selected(table)
@@ -315,6 +326,7 @@ class EventsPage(RecordPage):
         self.quick_types: frozenset | None = None
         self.filter_bar.addWidget(self.quick_label)
         for combo in self.filters.values():
+            combo.setMinimumContentsLength(3)
             self.filter_bar.addWidget(combo, 1)
             combo.currentIndexChanged.connect(self._filters_changed)
         self._fill_years()

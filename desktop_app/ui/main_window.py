@@ -7,15 +7,20 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMainWindow, QSplitter, QStackedWidget
 
 from desktop_app import i18n
+from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
 from desktop_app.ui.actions import ActionsPage
-from desktop_app.ui.common import follow_language
+from desktop_app.sync import api
+from desktop_app.ui.common import follow_language, show_error
+from desktop_app.ui.conflicts_page import ConflictsPage
 from desktop_app.ui.events import EventsPage
 from desktop_app.ui.people import PeoplePage
 from desktop_app.ui.quick_meeting import QuickMeetingDialog
 from desktop_app.ui.reading import Reader
+from desktop_app.ui.reports_page import ReportsPage
 from desktop_app.ui.settings import SettingsPage
+from desktop_app.ui.sync_page import SyncPage, bundle_paths, format_time
 
 # (key, label, page, quick filter of the events page)
 NAVIGATION = [
@@ -25,6 +30,9 @@ NAVIGATION = [
     ("conferences", N_("Conferences"), "events", "conferences"),
     ("people", N_("People"), "people", None),
     ("actions", N_("Follow-up actions"), "actions", None),
+    ("reports", N_("Reports"), "reports", None),
+    ("sync", N_("Sync"), "sync", None),
+    ("conflicts", N_("Conflicts"), "conflicts", None),
     ("settings", N_("Settings"), "settings", None),
 ]
 INDENTED = {"trainings", "meetings", "conferences"}
@@ -39,6 +47,9 @@ class MainWindow(QMainWindow):
             "events": EventsPage(desk, self.reader),
             "people": PeoplePage(desk, self.reader),
             "actions": ActionsPage(desk, self.reader),
+            "reports": ReportsPage(desk),
+            "sync": SyncPage(desk),
+            "conflicts": ConflictsPage(desk),
             "settings": SettingsPage(desk),
         }
         self.stack = QStackedWidget()
@@ -69,14 +80,17 @@ class MainWindow(QMainWindow):
         people.editor.open_event.connect(self.open_event)
         self.pages["actions"].open_event.connect(self.open_event)
         self.pages["settings"].restored.connect(self.reload)
+        self.pages["sync"].imported.connect(self.reload)
+        self.pages["sync"].exchanged.connect(self.show_exchanges)
+        self.pages["conflicts"].resolved.connect(self.reload)
+        self.setAcceptDrops(True)
         QShortcut(QKeySequence("Ctrl+M"), self, self.quick_meeting, context=Qt.ShortcutContext.ApplicationShortcut)
         follow_language(self)
         self.resize(1280, 800)
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Platform Desk — {name}").format(name=self.desk.identity["device_name"]))
-        for row, (key, label, _page, _quick) in enumerate(NAVIGATION):
-            self.navigation.item(row).setText(("    " if key in INDENTED else "") + _(label))
+        self._label_navigation()
         self.navigation.setAccessibleName(_("Navigation"))
         width = self.navigation.sizeHintForColumn(0) + 24
         self.navigation.setMinimumWidth(width)
@@ -86,6 +100,35 @@ class MainWindow(QMainWindow):
         if ident["country"]:
             parts.append(i18n.country_name(ident["country"]))
         self.installation_label.setText(" · ".join(parts))
+        self.show_exchanges()
+
+    def _label_navigation(self) -> None:
+        open_conflicts = len(self.pages["conflicts"].conflicts)
+        for row, (key, label, _page, _quick) in enumerate(NAVIGATION):
+            text = ("    " if key in INDENTED else "") + _(label)
+            if key == "conflicts" and open_conflicts:
+                text = f"{text} ({i18n.format_number(open_conflicts)})"
+            self.navigation.item(row).setText(text)
+
+    def show_exchanges(self) -> None:
+        """The times of the last export and import, in the status bar."""
+        sent, received = api.last_exchange(self.desk, "export"), api.last_exchange(self.desk, "import")
+        never = _("never")
+        self.exchange_label.setText(_("Last sent: {sent} · Last received: {received}").format(
+            sent=format_time(sent) or never, received=format_time(received) or never))
+
+    def dragEnterEvent(self, event) -> None:
+        if bundle_paths(url.toLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        """Bundles dropped anywhere on the window are imported (after a preview) on the Sync page."""
+        paths = bundle_paths(url.toLocalFile() for url in event.mimeData().urls())
+        if paths:
+            event.acceptProposedAction()
+            self.go_to("sync")
+            if self.current_page() is self.pages["sync"]:
+                self.pages["sync"].start_import(paths)
 
     def page(self, key: str):
         return self.pages[key]
@@ -109,7 +152,7 @@ class MainWindow(QMainWindow):
             target.set_quick_filter(quick)
         elif page_key in ("people", "actions"):
             target.apply_filters()
-        elif page_key == "settings":
+        elif page_key in ("settings", "sync", "conflicts", "reports"):
             target.refresh()
         self.stack.setCurrentWidget(target)
 
@@ -134,19 +177,28 @@ class MainWindow(QMainWindow):
 
     def reload(self) -> None:
         """Everything may have changed (a restore or an import): re-read every page."""
-        events = self.pages["events"]
-        events.editor.load(None)
-        events.apply_filters()
-        self.pages["people"].editor.load(None)
-        self.pages["people"].apply_filters()
+        self.reader.forget_orders()
+        for key in ("events", "people"):
+            page = self.pages[key]
+            if not page.editor.dirty:  # what is being typed stays; a saved record is shown as it is now
+                try:
+                    page.editor.load(page.editor.record_id)
+                except DeskError:
+                    page.editor.load(None)
+            page.refresh_keeping(page.editor.record_id)
         self.pages["actions"].apply_filters()
+        self.pages["conflicts"].refresh()
+        self.pages["sync"].refresh()
         self.retranslate()
 
     def maybe_leave(self) -> bool:
         return all(page.maybe_leave() for page in self.pages.values())
 
     def closeEvent(self, event) -> None:
-        if self.maybe_leave():
+        if self.pages["sync"].busy():
+            show_error(self, _("An exchange is still running; close the window when it has finished."))
+            event.ignore()
+        elif self.maybe_leave():
             self.reader.close()
             event.accept()
         else:

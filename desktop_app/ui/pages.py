@@ -82,6 +82,10 @@ class TablePage(QWidget):
         self.search.setPlaceholderText(_("Search…"))
         self.search.setAccessibleName(_("Search"))
         self.table.setAccessibleName(_("Records"))
+        for position in range(self.filter_bar.count()):
+            retranslate = getattr(self.filter_bar.itemAt(position).widget(), "retranslate", None)
+            if retranslate:
+                retranslate()
         self.model.invalidate()
         self._show_count()
 
@@ -152,6 +156,7 @@ class RecordEditor(QWidget):
         add_shortcut(self, "Escape", self.revert)
 
     def retranslate(self) -> None:
+        self.form.retranslate()
         self.tabs.setTabText(0, _("Details"))
         self.save_button.setText(_("Save"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))

@@ -6,43 +6,58 @@ case-insensitive in every script (SQLite's ``LIKE`` folds ASCII only).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import Text, and_, func, or_, select, type_coerce
+from sqlalchemy import Text, func, literal, select, type_coerce
 from sqlalchemy import event as sa_event
 
 from desktop_app import i18n
 from desktop_app.domain.desk import Desk
+from desktop_app.domain.schema import member_states
 from desktop_app.storage import database
-from desktop_app.storage.models import Action, Attachment, Event, Participation, Person
+from desktop_app.storage.models import Action, Attachment, Change, Event, Participation, Person
 
 EVENTS = Event.__table__
 PEOPLE = Person.__table__
 PARTICIPATIONS = Participation.__table__
 ACTIONS = Action.__table__
 ATTACHMENTS = Attachment.__table__
-FETCH_CHUNK = 200
 
 
-def _casefold(value):
-    return value.casefold() if isinstance(value, str) else value
+@lru_cache(maxsize=64)
+def _parsed(spec: str) -> list:
+    return json.loads(spec)
+
+
+def _search_match(text, codes_text, spec) -> int:
+    """SQL ``pd_search(text, codes, spec)``: 1 when every word of ``spec`` is in ``text`` (case-folded) or one of
+    its country codes is in ``codes`` (a JSON list as stored)."""
+    folded = (text or "").casefold()
+    codes_text = codes_text or ""
+    for word, codes in _parsed(spec):
+        if word not in folded and not any(f'"{code}"' in codes_text for code in codes):
+            return 0
+    return 1
 
 
 def _register_functions(dbapi_connection, _record):
-    dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
+    dbapi_connection.create_function("casefold", 1, lambda v: v.casefold() if isinstance(v, str) else v,
+                                     deterministic=True)
+    dbapi_connection.create_function("pd_search", 3, _search_match, deterministic=True)
 
 
-def _like_any(text: str) -> str:
-    escaped = text.casefold().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _joined(columns):
-    result = func.coalesce(columns[0], "")
+def search_condition(text: str, columns, code_column=None):
+    """Every word of ``text`` is in one of ``columns`` (any case, any script) or names a member state in
+    ``code_column``; one Python call per row however many words."""
+    spec = [[word.casefold(), matching_countries(word) if code_column is not None else []] for word in text.split()]
+    joined = func.coalesce(columns[0], "")
     for column in columns[1:]:
-        result = result.concat(" ").concat(func.coalesce(column, ""))
-    return func.casefold(result)
+        joined = joined.concat(" ").concat(func.coalesce(column, ""))
+    codes = type_coerce(code_column, Text) if code_column is not None else literal("")
+    return func.pd_search(joined, codes, json.dumps(spec, ensure_ascii=False)) == 1
 
 
 def _json_text(column):
@@ -50,32 +65,11 @@ def _json_text(column):
     return type_coerce(column, Text)
 
 
-def search_condition(text: str, columns, code_columns=()):
-    """Every word of ``text`` appears in one of ``columns`` (case-folded), or names a country in ``code_columns``."""
-    haystack = _joined(columns)
-    conditions = []
-    for word in text.split():
-        pattern = _like_any(word)
-        alternatives = [haystack.like(pattern, escape="\\")]
-        codes = matching_countries(word)
-        for column in code_columns:
-            alternatives.extend(_json_text(column).like(f'%"{code}"%') for code in codes)
-        conditions.append(or_(*alternatives))
-    return and_(*conditions) if conditions else None
-
-
 def matching_countries(word: str) -> list[str]:
-    """Member-state and country codes whose code or name (in the current language) contains ``word``."""
+    """Member states (the parties of the Platform) whose code or name in the current language contains ``word``."""
     folded = word.casefold()
-    territories = i18n.babel_locale().territories
-    return [code for code in _country_codes()
-            if folded == code.casefold() or folded in territories.get(code, code).casefold()]
-
-
-def _country_codes() -> list[str]:
-    from desktop_app.domain.schema import country_codes
-
-    return sorted(country_codes())
+    return [code for code in member_states()
+            if folded == code.casefold() or folded in i18n.country_name(code).casefold()]
 
 
 @dataclass
@@ -138,6 +132,25 @@ class Reader:
     def __post_init__(self):
         self.engine = database.create_sqlite_engine(self.desk.path)
         sa_event.listen(self.engine, "connect", _register_functions)
+        self._orders: dict[tuple, tuple[object, list[str]]] = {}
+
+    def _sorted_ids(self, key: tuple, ordered, filtered) -> list[str]:
+        """Ids in the order of ``ordered`` (kept between calls until the change log grows), narrowed to the
+        unordered ``filtered`` select when there is one: a keystroke of search costs one unsorted scan."""
+        with self.engine.connect() as connection:
+            version = connection.execute(select(func.max(Change.rowid))).scalar()
+            cached = self._orders.get(key)
+            if cached is None or cached[0] != version:
+                cached = (version, list(connection.execute(ordered).scalars()))
+                self._orders[key] = cached
+            if filtered is None:
+                return list(cached[1])
+            matching = set(connection.execute(filtered).scalars())
+        return [row_id for row_id in cached[1] if row_id in matching]
+
+    def forget_orders(self) -> None:
+        """Drop the remembered orders (after the whole database was replaced)."""
+        self._orders.clear()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -163,10 +176,11 @@ class Reader:
     # ----- events ----------------------------------------------------------------------------
 
     def event_ids(self, chosen: EventFilter, sort: str = "start_date", descending: bool = True) -> list[str]:
-        query = select(EVENTS.c.id).where(EVENTS.c.deleted.is_(False))
+        every = select(EVENTS.c.id).where(EVENTS.c.deleted.is_(False))
+        query = every
         if chosen.text.strip():
             query = query.where(search_condition(
-                chosen.text, (EVENTS.c.title, EVENTS.c.city, EVENTS.c.outcomes), (EVENTS.c.parties,)))
+                chosen.text, (EVENTS.c.title, EVENTS.c.city, EVENTS.c.outcomes), EVENTS.c.parties))
         if chosen.types:
             query = query.where(EVENTS.c.type.in_(sorted(chosen.types)))
         if chosen.year:
@@ -177,7 +191,8 @@ class Reader:
             query = query.where(_json_text(EVENTS.c.thematic_areas).like(f'%"{chosen.area}"%'))
         if chosen.status:
             query = query.where(EVENTS.c.status == chosen.status)
-        return self._ids(_ordered(query, EVENT_SORT[sort], descending, EVENTS.c.id))
+        return self._sorted_ids(("event", sort, descending), _ordered(every, EVENT_SORT[sort], descending, EVENTS.c.id),
+                                None if query is every else query)
 
     def event_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         return self._rows_by_id(select(EVENTS), EVENTS.c.id, ids)
@@ -226,12 +241,12 @@ class Reader:
     # ----- people ----------------------------------------------------------------------------
 
     def person_ids(self, text: str = "", sort: str = "full_name", descending: bool = False) -> list[str]:
-        query = select(PEOPLE.c.id).where(PEOPLE.c.deleted.is_(False))
-        if text.strip():
-            query = query.where(search_condition(
-                text, (PEOPLE.c.full_name, PEOPLE.c.organization, PEOPLE.c.position, PEOPLE.c.email),
-                ()))
-        return self._ids(_ordered(query, PERSON_SORT[sort], descending, PEOPLE.c.id))
+        every = select(PEOPLE.c.id).where(PEOPLE.c.deleted.is_(False))
+        query = every.where(search_condition(
+            text, (PEOPLE.c.full_name, PEOPLE.c.organization, PEOPLE.c.position, PEOPLE.c.email))) \
+            if text.strip() else None
+        return self._sorted_ids(("person", sort, descending),
+                                _ordered(every, PERSON_SORT[sort], descending, PEOPLE.c.id), query)
 
     def person_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         return self._rows_by_id(select(PEOPLE), PEOPLE.c.id, ids)
@@ -252,7 +267,8 @@ class Reader:
                 .where(ACTIONS.c.deleted.is_(False), EVENTS.c.deleted.is_(False)))
 
     def action_ids(self, chosen: ActionFilter, sort: str = "due_date", descending: bool = False) -> list[str]:
-        query = self._action_query([ACTIONS.c.id])
+        every = self._action_query([ACTIONS.c.id])
+        query = every
         if chosen.status:
             query = query.where(ACTIONS.c.status == chosen.status)
         if chosen.responsible_country:
@@ -260,10 +276,9 @@ class Reader:
         if chosen.text.strip():
             query = query.where(search_condition(
                 chosen.text, (ACTIONS.c.description, ACTIONS.c.responsible, EVENTS.c.title)))
-        nulls_last = ACTIONS.c.due_date.is_(None)
-        columns = ACTION_SORT[sort]
-        query = query.order_by(nulls_last) if sort == "due_date" else query
-        return self._ids(_ordered(query, columns, descending, ACTIONS.c.id))
+        ordered = every.order_by(ACTIONS.c.due_date.is_(None)) if sort == "due_date" else every
+        return self._sorted_ids(("action", sort, descending), _ordered(ordered, ACTION_SORT[sort], descending,
+                                                                       ACTIONS.c.id), None if query is every else query)
 
     def action_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         query = self._action_query([*ACTIONS.c, EVENTS.c.title.label("event_title")])

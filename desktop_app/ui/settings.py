@@ -14,6 +14,7 @@ from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import _
 from desktop_app.storage.database import list_backups
+from desktop_app.ui import qt_i18n
 from desktop_app.ui.common import confirm, follow_language, show_error
 
 
@@ -36,6 +37,7 @@ class LanguageCombo(QComboBox):
         language = self.currentData()
         if language != i18n.current_language():
             i18n.set_language(language)
+            qt_i18n.install(language)
             i18n.save_language(language)
 
 

@@ -1,0 +1,363 @@
+"""The Sync screen: export a bundle (to whom, full or new changes only, passphrase, size), send it by e-mail,
+import bundles (from a file dialog or dropped on the window) after a preview, and the history of exchanges.
+
+Exports and imports run on a worker thread; the window stays responsive meanwhile.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from babel.dates import format_datetime
+from PySide6.QtCore import QObject, QRunnable, QStandardPaths, Qt, QThreadPool, QUrl, QUrlQuery, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from desktop_app import i18n
+from desktop_app.domain.errors import DeskError
+from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
+from desktop_app.i18n import _, ngettext
+from desktop_app.sync import api
+from desktop_app.ui.common import follow_language, show_error
+from desktop_app.ui.record_dialog import translated_buttons
+
+BUNDLE_SUFFIX = ".pdsync"
+
+
+def bundle_paths(paths) -> list[Path]:
+    """The sync files among ``paths`` (whole bundles and numbered parts)."""
+    return [Path(p) for p in paths if str(p).endswith(BUNDLE_SUFFIX)]
+
+
+def device_label(device: dict) -> str:
+    role = _(INSTALLATION_ROLES.get(device.get("role"), device.get("role") or ""))
+    country = i18n.country_name(device.get("country"))
+    return ", ".join(filter(None, [device.get("device_name"), role, country]))
+
+
+class _Signals(QObject):
+    done = Signal(object)
+    failed = Signal(str)
+
+
+class Job(QRunnable):
+    """Run ``work()`` on a worker thread; ``signals.done(result)`` or ``signals.failed(message)`` on the GUI thread."""
+
+    def __init__(self, work):
+        super().__init__()
+        self.work = work
+        self.signals = _Signals()
+
+    def run(self) -> None:
+        try:
+            result = self.work()
+        except DeskError as error:
+            self.signals.failed.emit(str(error))
+        except Exception as error:  # noqa: BLE001 - shown as one line, logged by the caller's hook
+            self.signals.failed.emit(_("Unexpected error: {error}").format(error=error))
+        else:
+            self.signals.done.emit(result)
+
+
+class RecipientCombo(QComboBox):
+    """The usual recipient, or one of the installations heard from (with its key fingerprint)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)
+
+    def fill(self, devices: list[dict]) -> None:
+        current = self.currentData()
+        self.clear()
+        self.addItem(_("The usual recipient"), "")
+        self.setItemData(0, _("A delegation sends to the secretariat; the secretariat sends to every delegation"),
+                         Qt.ItemDataRole.ToolTipRole)
+        for device in devices:
+            self.addItem(f"{device_label(device)} — {device['fingerprint']}", device["device_id"])
+        self.setCurrentIndex(max(self.findData(current), 0))
+
+
+class ImportPreview(QDialog):
+    """What an import would do (a dry run): counts per kind, new senders' fingerprints, warnings; Apply or Cancel."""
+
+    def __init__(self, summary: dict, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Import preview"))
+        layout = QVBoxLayout(self)
+        heading = QLabel(summary.get("message", ""))
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        per_kind = summary.get("per_kind", {})
+        table = QTableWidget(len(per_kind), 5)
+        table.setHorizontalHeaderLabels([_("Records"), _("New"), _("Updated"), _("Conflicts"), _("Skipped")])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row, (kind, counts) in enumerate(sorted(per_kind.items())):
+            label = _(KINDS[kind].label) if kind in KINDS else kind
+            cells = [label] + [i18n.format_number(counts.get(key, 0))
+                               for key in ("new", "updated", "conflicts", "skipped")]
+            for column, text in enumerate(cells):
+                table.setItem(row, column, QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+        table.setAccessibleName(_("Changes per kind of record"))
+        layout.addWidget(table)
+        notes = []
+        for device in summary.get("new_devices", []):
+            notes.append(_("First bundle from {device}. Check its key fingerprint with the sender "
+                           "(by phone, for example): {fingerprint}").format(
+                device=device.get("device_name"), fingerprint=device.get("fingerprint")))
+        notes += summary.get("clock_warnings", [])
+        notes += summary.get("warnings", [])
+        if summary.get("missing_parts"):
+            notes.append(_("Parts still missing: {parts}").format(parts=", ".join(summary["missing_parts"])))
+        if summary.get("conflicts"):
+            notes.append(ngettext("{n} conflict will be listed under Conflicts for review.",
+                                  "{n} conflicts will be listed under Conflicts for review.",
+                                  summary["conflicts"]).format(n=summary["conflicts"]))
+        for note in notes:
+            label = QLabel(note)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(label)
+        buttons = translated_buttons(_("Apply"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(620, self.sizeHint().height())
+
+
+class SyncPage(QWidget):
+    """Export and import of sync bundles; ``imported`` after changes arrived, ``exchanged`` after any exchange."""
+
+    imported = Signal()
+    exchanged = Signal()
+
+    def __init__(self, desk, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.pool = QThreadPool.globalInstance()
+        self._jobs: set[Job] = set()
+        self.last_export: list[Path] = []
+        # export
+        self.export_box = QGroupBox()
+        self.recipient = RecipientCombo()
+        self.full = QCheckBox()
+        self.export_passphrase = QLineEdit()
+        self.export_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.max_size = QSpinBox()
+        self.max_size.setRange(0, 1000)
+        self.export_button = QPushButton()
+        self.export_button.clicked.connect(self._ask_and_export)
+        self.export_result = QLabel()
+        self.export_result.setWordWrap(True)
+        self.mail_button = QPushButton()
+        self.mail_button.clicked.connect(self.send_by_mail)
+        self.mail_button.setEnabled(False)
+        self.export_labels = [QLabel() for _n in range(4)]
+        export_form = QFormLayout()
+        export_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        for label, editor in zip(self.export_labels, (self.recipient, self.full, self.export_passphrase,
+                                                       self.max_size)):
+            label.setBuddy(editor)
+            export_form.addRow(label, editor)
+        export_buttons = QHBoxLayout()
+        export_buttons.addWidget(self.export_button)
+        export_buttons.addWidget(self.mail_button)
+        export_buttons.addStretch(1)
+        export_layout = QVBoxLayout(self.export_box)
+        export_layout.addLayout(export_form)
+        export_layout.addLayout(export_buttons)
+        export_layout.addWidget(self.export_result)
+        # import
+        self.import_box = QGroupBox()
+        self.import_note = QLabel()
+        self.import_note.setWordWrap(True)
+        self.import_passphrase = QLineEdit()
+        self.import_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.import_passphrase_label = QLabel()
+        self.import_passphrase_label.setBuddy(self.import_passphrase)
+        self.import_button = QPushButton()
+        self.import_button.clicked.connect(self._ask_and_import)
+        self.import_result = QLabel()
+        self.import_result.setWordWrap(True)
+        import_form = QFormLayout()
+        import_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        import_form.addRow(self.import_passphrase_label, self.import_passphrase)
+        import_layout = QVBoxLayout(self.import_box)
+        import_layout.addWidget(self.import_note)
+        import_layout.addLayout(import_form)
+        import_layout.addWidget(self.import_button, 0, Qt.AlignmentFlag.AlignLeft)
+        import_layout.addWidget(self.import_result)
+        # history and devices
+        self.history_box = QGroupBox()
+        self.history = QTableWidget(0, 5)
+        self.history.verticalHeader().hide()
+        self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.history.horizontalHeader().setStretchLastSection(True)
+        self.devices_box = QGroupBox()
+        self.devices = QTableWidget(0, 3)
+        self.devices.verticalHeader().hide()
+        self.devices.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.devices.horizontalHeader().setStretchLastSection(True)
+        QVBoxLayout(self.history_box).addWidget(self.history)
+        QVBoxLayout(self.devices_box).addWidget(self.devices)
+        top = QHBoxLayout()
+        top.addWidget(self.export_box, 1)
+        top.addWidget(self.import_box, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.history_box, 3)
+        bottom.addWidget(self.devices_box, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(bottom, 1)
+        follow_language(self)
+
+    def retranslate(self) -> None:
+        self.export_box.setTitle(_("Send my changes"))
+        for label, text in zip(self.export_labels, (_("Recipient"), _("Everything"), _("Passphrase (optional)"),
+                                                     _("Split into parts of at most (MB)"))):
+            label.setText(text)
+            label.buddy().setAccessibleName(text)
+        self.full.setText(_("all records, not only what the recipient lacks"))
+        self.max_size.setSpecialValueText(_("no limit"))
+        self.export_button.setText(_("Export…"))
+        self.mail_button.setText(_("Send by e-mail"))
+        self.import_box.setTitle(_("Receive changes"))
+        self.import_note.setText(_("Choose .pdsync files, or drop them anywhere on this window. You will see what "
+                                   "they contain before anything changes."))
+        self.import_passphrase_label.setText(_("Passphrase (if the sender set one)"))
+        self.import_passphrase.setAccessibleName(_("Passphrase (if the sender set one)"))
+        self.import_button.setText(_("Import…"))
+        self.history_box.setTitle(_("Exchanges"))
+        self.history.setHorizontalHeaderLabels([_("When"), _("Direction"), _("With"), _("Changes"), _("File")])
+        self.devices_box.setTitle(_("Known installations"))
+        self.devices.setHorizontalHeaderLabels([_("Installation"), _("Last seen"), _("Key fingerprint")])
+        self.refresh()
+
+    def maybe_leave(self) -> bool:
+        return True
+
+    def refresh(self) -> None:
+        """Re-read the known installations and the history."""
+        devices = api.known_devices(self.desk)
+        self.recipient.fill(devices)
+        names = {d["device_id"]: d["device_name"] for d in devices}
+        self.devices.setRowCount(len(devices))
+        for row, device in enumerate(devices):
+            for column, text in enumerate((device_label(device), format_time(device["last_seen"]),
+                                           device["fingerprint"])):
+                self.devices.setItem(row, column, QTableWidgetItem(text))
+        self.devices.resizeColumnsToContents()
+        history = api.exchange_history(self.desk)
+        self.history.setRowCount(len(history))
+        directions = {"export": _("Sent"), "import": _("Received")}
+        for row, item in enumerate(history):
+            peer = item.get("peer_name") or names.get(item.get("peer_device")) or ""
+            cells = (format_time(item["at"]), directions.get(item["direction"], item["direction"]), peer,
+                     i18n.format_number(item["change_count"]), item["filename"])
+            for column, text in enumerate(cells):
+                self.history.setItem(row, column, QTableWidgetItem(text))
+        self.history.resizeColumnsToContents()
+
+    # ----- export ----------------------------------------------------------------------------
+
+    def _ask_and_export(self) -> None:
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        name = f"platform-desk-{self.desk.identity['device_name']}-{date.today().isoformat()}{BUNDLE_SUFFIX}"
+        path, _filter = QFileDialog.getSaveFileName(self, _("Save the bundle as"), str(Path(folder) / name),
+                                                    _("Platform Desk bundles (*.pdsync)"))
+        if path:
+            self.export(Path(path if path.endswith(BUNDLE_SUFFIX) else path + BUNDLE_SUFFIX))
+
+    def export(self, out: Path) -> None:
+        """Write the bundle on a worker thread with the chosen recipient, scope, passphrase and size."""
+        to, full = self.recipient.currentData() or None, self.full.isChecked()
+        passphrase = self.export_passphrase.text() or None
+        max_size = self.max_size.value() * 1_000_000 or None
+        self._run(lambda: api.export_bundle(self.desk, out, to=to, full=full, passphrase=passphrase,
+                                            max_size=max_size), self._exported)
+
+    def _exported(self, result) -> None:
+        self.last_export = list(result.paths)
+        files = ", ".join(path.name for path in result.paths)
+        self.export_result.setText(ngettext("{n} change written to {files}", "{n} changes written to {files}",
+                                            result.change_count).format(n=result.change_count, files=files))
+        self.mail_button.setEnabled(True)
+        self.refresh()
+        self.exchanged.emit()
+
+    def send_by_mail(self) -> None:
+        """Open a new e-mail with a subject and a body naming the files, and show the files to attach."""
+        if not self.last_export:
+            return
+        ident = self.desk.identity
+        query = QUrlQuery()
+        query.addQueryItem("subject", _("Platform Desk changes from {name}").format(name=ident["device_name"]))
+        query.addQueryItem("body", _(
+            "Please import the attached file(s) in Platform Desk (Sync, Import): {files}\n"
+            "Key fingerprint of the sender: {fingerprint}").format(
+                files=", ".join(p.name for p in self.last_export), fingerprint=self.desk.fingerprint))
+        url = QUrl("mailto:")
+        url.setQuery(query)
+        QDesktopServices.openUrl(url)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_export[0].parent)))
+
+    # ----- import ----------------------------------------------------------------------------
+
+    def _ask_and_import(self) -> None:
+        names, _filter = QFileDialog.getOpenFileNames(self, _("Import bundles"), "",
+                                                      _("Platform Desk bundles (*.pdsync)"))
+        if names:
+            self.start_import([Path(name) for name in names])
+
+    def start_import(self, paths: list[Path]) -> None:
+        """Preview the import (a dry run on a worker thread), then apply it if the user agrees."""
+        if not paths:
+            return
+        passphrase = self.import_passphrase.text() or None
+        self._run(lambda: api.import_files(self.desk, paths, dry_run=True, passphrase=passphrase),
+                  lambda summary: self._previewed(paths, passphrase, summary))
+
+    def _previewed(self, paths, passphrase, summary: dict) -> None:
+        if not ImportPreview(summary, self).exec():
+            self.import_result.setText(_("Import cancelled: nothing was changed."))
+            return
+        self._run(lambda: api.import_files(self.desk, paths, passphrase=passphrase), self._imported)
+
+    def _imported(self, summary: dict) -> None:
+        self.import_result.setText(summary.get("message", ""))
+        self.refresh()
+        self.imported.emit()
+        self.exchanged.emit()
+
+    def _run(self, work, on_done) -> None:
+        job = Job(work)
+        self._jobs.add(job)
+        for button in (self.export_button, self.import_button):
+            button.setEnabled(False)
+        self.setCursor(Qt.CursorShape.BusyCursor)
+
+        def finished(handler, value):
+            self._jobs.discard(job)
+            for button in (self.export_button, self.import_button):
+                button.setEnabled(True)
+            self.unsetCursor()
+            handler(value)
+
+        job.signals.done.connect(lambda result: finished(on_done, result))
+        job.signals.failed.connect(lambda message: finished(lambda m: show_error(self, m), message))
+        self.pool.start(job)
+
+    def busy(self) -> bool:
+        return bool(self._jobs)
+
+
+def format_time(stamp: str | None) -> str:
+    """An ISO time stamp in the current language (empty for none)."""
+    if not stamp:
+        return ""
+    return format_datetime(datetime.fromisoformat(stamp), "medium", locale=i18n.babel_locale())
