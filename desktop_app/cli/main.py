@@ -15,7 +15,8 @@ from desktop_app import __version__, i18n, paths
 from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import _
 
-COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync")
+COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.reports",
+                   "desktop_app.cli.attendance")
 log = logging.getLogger("platform_desk")
 
 
@@ -40,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, it opens the window."))
     parser.add_argument("--version", action="version", version=f"Platform Desk {__version__}")
     _add_common(parser, top=True)
+    parser.add_argument("--smoke", action="store_true", help=_(
+        "open the window with its first page, then exit as soon as it is idle (0 if all went well)"))
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for module_name in COMMAND_MODULES:
         module = __import__(module_name, fromlist=["register"])
@@ -89,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        from desktop_app.ui.app import run  # Qt only for the window: commands stay fast
+
+        return run(database_path(args), args.lang, smoke=args.smoke)
     try:
         return args.handler(args) or 0
     except DeskError as error:

@@ -301,6 +301,12 @@ def _visible(kind: Kind):
         if column in table.c:
             parent = record_table(target)
             query = query.where(table.c[column].in_(select(parent.c.id).where(parent.c.deleted.is_(False))))
+    if kind.name == "participation":
+        # Two installations may add the same person to the same event: the smallest id stands for both.
+        twin = table.alias("twin")
+        query = query.where(~select(twin.c.id).where(
+            twin.c.event_id == table.c.event_id, twin.c.person_id == table.c.person_id,
+            twin.c.deleted.is_(False), twin.c.id < table.c.id).exists())
     order = [table.c.start_date, table.c.title] if kind.name == "event" else []
     return query.order_by(*order, table.c.id)
 

@@ -28,9 +28,9 @@ def wall_clock_ms() -> int:
 class Clock:
     """The installation's clock; ``last`` is persisted so restarts never go back in time."""
 
-    def __init__(self, last: str | None = None, now=wall_clock_ms):
+    def __init__(self, last: str | None = None, now=None):
         self.last = decode(last) if last else (0, 0)
-        self._now = now
+        self._now = now or (lambda: wall_clock_ms())  # looked up at each call, so tests can move the clock
 
     def tick(self) -> str:
         """A new timestamp for a local change, later than every one seen so far."""

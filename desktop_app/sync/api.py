@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import identity
 from desktop_app.domain.changelog import version_vector
@@ -24,7 +25,7 @@ from desktop_app.domain.errors import InputError, NotFoundError
 from desktop_app.domain.schema import DELETED
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
-from desktop_app.storage.models import Change, Conflict, Exchange, PendingPart, Peer
+from desktop_app.storage.models import Blob, Change, Conflict, Exchange, PendingPart, Peer
 from desktop_app.sync.bundle import Bundle, change_line, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger
 from desktop_app.sync.sharing import Recipient, hidden_records
@@ -60,15 +61,41 @@ def _recipient(connection, me: dict, to: str | None, full: bool) -> tuple[Recipi
     return Recipient(None), {}
 
 
-def _lines(connection, mine: dict, theirs: dict, hidden: set[str]):
+_COLUMNS = (Change.device_id, Change.seq, Change.hlc, Change.kind, Change.record_id, Change.field, Change.value,
+            Change.context)
+
+
+def _widened(connection, ranges) -> set[str]:
+    """Records whose audience may have grown in the new changes, with everything that follows their event."""
+    changed = set(connection.execute(select(Change.record_id).where(
+        or_(*ranges), Change.field.in_(("sharing", "parties")))).scalars())
+    if not changed:
+        return changed
+    dependants = select(Change.record_id).where(
+        Change.field == "event_id", Change.value.in_([json.dumps(i) for i in changed]))
+    return changed | set(connection.execute(dependants).scalars())
+
+
+def _lines(connection, mine: dict, theirs: dict, hidden: set[str], attachments: set[str]):
+    """The change lines the recipient lacks and may see, in the order this installation got them.
+
+    A record whose sharing or parties changed is sent whole: the recipient may not have been
+    allowed its earlier changes. The SHA-256 of each attachment sent is added to ``attachments``.
+    """
     ranges = [and_(Change.device_id == device, Change.seq > theirs.get(device, 0))
               for device, seq in mine.items() if seq > theirs.get(device, 0)]
     if not ranges:
         return
-    query = (select(Change.device_id, Change.seq, Change.hlc, Change.kind, Change.record_id, Change.field,
-                    Change.value, Change.context).where(or_(*ranges)).order_by(Change.rowid))
+    widened = _widened(connection, ranges) - hidden if theirs else set()
+    if widened:
+        query = select(*_COLUMNS).where(Change.record_id.in_(widened), ~or_(*ranges)).order_by(Change.rowid)
+        for row in connection.execute(query):
+            yield change_line(*row)
+    query = select(*_COLUMNS).where(or_(*ranges)).order_by(Change.rowid)
     for row in connection.execute(query.execution_options(yield_per=5000)):
         if row.record_id not in hidden:
+            if row.field == "sha256" and row.kind == "attachment":
+                attachments.add(json.loads(row.value))
             yield change_line(*row)
 
 
@@ -88,8 +115,14 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
         header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
                   "country": me["country"], "public_key": identity_public(me), "created_at": _now(),
                   "vector": mine, "to": to}
-        manifest = write_bundle(out, header, _lines(connection, mine, theirs, hidden), me["private_key"],
-                                passphrase)
+        attachments: set[str] = set()
+
+        def blobs():
+            query = select(Blob.sha256, Blob.content).where(Blob.sha256.in_(attachments))
+            yield from connection.execute(query.order_by(Blob.sha256))
+
+        manifest = write_bundle(out, header, _lines(connection, mine, theirs, hidden, attachments),
+                                me["private_key"], passphrase, blobs)
     paths = split_bundle(out, max_size, me["private_key"]) if max_size else [out]
     with desk._connection(write=True) as connection:
         connection.execute(insert(Exchange).values(
@@ -205,9 +238,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
         peers = {b.manifest["device_id"]: _check_sender(connection, b, me) for b in bundles}
     fresh = [b for b in bundles if b.manifest["bundle_id"] not in done]
     summary["already_imported"] = [b.path.name for b in bundles if b.manifest["bundle_id"] in done]
-    for bundle in bundles:
-        if bundle.manifest["bundle_id"] in done:
-            per_kind["all"]["skipped"] += bundle.manifest["change_count"]
+    already_skipped = sum(b.manifest["change_count"] for b in bundles if b.manifest["bundle_id"] in done)
     if fresh and not dry_run:
         summary["backup"] = str(database.backup(desk.engine, desk.path, "before-import"))
     engine = desk.engine.execution_options(write=True)
@@ -222,6 +253,9 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 merger = Merger(connection, manifest["vector"])
                 merger.merge(bundle.changes(passphrase))
                 counts = merger.finish()
+                for sha256, content in bundle.blobs(passphrase):
+                    connection.execute(sqlite_insert(Blob).values(sha256=sha256, content=content)
+                                       .on_conflict_do_nothing(index_elements=["sha256"]))
                 if manifest["device_id"] != me["device_id"]:  # our own bundle coming back pins nothing
                     new_device = _remember_sender(connection, bundle, peers[manifest["device_id"]])
                     if new_device:
@@ -255,6 +289,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
             raise
     for key in ("new", "updated", "conflicts", "skipped"):
         summary[key] = sum(k[key] for k in per_kind.values())
+    summary["skipped"] += already_skipped
     summary["per_kind"] = dict(per_kind)
     summary["message"] = _message(summary)
     return summary

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from desktop_app.domain import identity
@@ -36,6 +37,8 @@ SIGNATURE = "manifest.sig"
 PAYLOAD = "changes.jsonl"
 PAYLOAD_ENCRYPTED = "changes.jsonl.z.aes"
 PART = "part.bin"
+BLOBS = "blobs/"  # attachment contents: blobs/<sha256>
+MAX_BLOB_BYTES = 64 << 20
 
 MAX_MANIFEST_BYTES = 4 << 20
 MAX_PAYLOAD_BYTES = 2 << 30
@@ -45,6 +48,7 @@ SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 15, 8, 1
 CHUNK = 1 << 16
 
 _HLC = re.compile(r"^\d{13}\.\d{4}$")
+_BLOB_NAME = re.compile(r"^blobs/[0-9a-f]{64}$")
 _ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _CHANGE_KEYS = {"device_id", "seq", "hlc", "kind", "record_id", "field", "value"}
 _MANIFEST_TYPES = {
@@ -66,10 +70,11 @@ def _derive_key(passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT
 
 
 def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: bytes,
-                 passphrase: str | None = None) -> dict:
+                 passphrase: str | None = None, blobs=None) -> dict:
     """Write change lines (canonical JSON, see ``change_line``) to a signed bundle at ``path``; returns the manifest.
 
     ``header`` holds the sender's fields (device_id, device_name, role, country, vector, to, created_at).
+    ``blobs``, if given, is called once the lines are written and yields (sha256, content) of attachments.
     The file appears only when complete (written beside it, then renamed).
     """
     path = Path(path)
@@ -77,6 +82,8 @@ def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: by
     digest = hashlib.sha256()
     count = 0
     encryption = None
+    key = None
+    members = {}
     with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         if passphrase is None:
             member = PAYLOAD
@@ -89,7 +96,8 @@ def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: by
         else:
             member = PAYLOAD_ENCRYPTED
             salt, nonce = os.urandom(16), os.urandom(12)
-            encryptor = Cipher(algorithms.AES(_derive_key(passphrase, salt)), modes.GCM(nonce)).encryptor()
+            key = _derive_key(passphrase, salt)
+            encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
             compressor = zlib.compressobj(6)
             info = zipfile.ZipInfo(PAYLOAD_ENCRYPTED)
             info.compress_type = zipfile.ZIP_STORED
@@ -109,10 +117,17 @@ def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: by
             encryption = {"cipher": "AES-256-GCM", "kdf": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
                           "salt": _b64(salt), "nonce": _b64(nonce), "tag": _b64(encryptor.tag),
                           "compression": "zlib"}
+        members[member] = digest.hexdigest()
+        for sha256, content in (blobs() if blobs else ()):
+            if key is not None:
+                nonce = os.urandom(12)
+                content = nonce + AESGCM(key).encrypt(nonce, content, sha256.encode("ascii"))
+            archive.writestr(f"{BLOBS}{sha256}", content)
+            members[f"{BLOBS}{sha256}"] = hashlib.sha256(content).hexdigest()
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "bundle_id": str(uuid.uuid4()),
             **header, "change_count": count, "payload": member, "payload_sha256": digest.hexdigest(),
-            "members": {member: digest.hexdigest()}, "encryption": encryption,
+            "members": members, "encryption": encryption,
         }
         _write_signed_manifest(archive, manifest, private_key)
     os.replace(temporary, path)
@@ -267,7 +282,8 @@ class Bundle:
                     and 1 <= part["index"] <= part["count"] <= 10_000 and isinstance(part.get("bundle_id"), str)
                     and isinstance(part.get("bundle_sha256"), str) and listed == {PART}):
                 raise self._error(_("the manifest's “{key}” is missing or of the wrong type").format(key="part"))
-        elif listed != {manifest["payload"]} or manifest["payload"] not in (PAYLOAD, PAYLOAD_ENCRYPTED):
+        elif (manifest["payload"] not in (PAYLOAD, PAYLOAD_ENCRYPTED) or manifest["payload"] not in listed
+              or not all(_BLOB_NAME.match(n) for n in listed - {manifest["payload"]})):
             raise self._error(_("the manifest's “{key}” is missing or of the wrong type").format(key="payload"))
 
     # ----- content --------------------------------------------------------------------------
@@ -322,6 +338,28 @@ class Bundle:
             raise self._error(_("wrong passphrase, or the encrypted content was changed")) from None
         except zlib.error:
             raise self._error(_("wrong passphrase, or the encrypted content was changed")) from None
+
+    def blobs(self, passphrase: str | None = None) -> Iterator[tuple[str, bytes]]:
+        """Attachment contents carried by the bundle, each checked against its SHA-256."""
+        key = None
+        for name in sorted(self.manifest["members"]):
+            if not name.startswith(BLOBS):
+                continue
+            sha256 = name[len(BLOBS):]
+            if self.archive.getinfo(name).file_size > MAX_BLOB_BYTES + 64:
+                raise self._error(_("“{name}” is too large").format(name=name))
+            content = b"".join(self._member_chunks(name))
+            encryption = self.manifest["encryption"]
+            if encryption is not None:
+                key = key or _derive_key(passphrase or "", _unb64(encryption["salt"], "salt"), int(encryption["n"]),
+                                         int(encryption["r"]), int(encryption["p"]))
+                try:
+                    content = AESGCM(key).decrypt(content[:12], content[12:], sha256.encode("ascii"))
+                except InvalidTag:
+                    raise self._error(_("wrong passphrase, or the encrypted content was changed")) from None
+            if hashlib.sha256(content).hexdigest() != sha256:
+                raise self._error(_("the content does not match its SHA-256: the file was changed or damaged"))
+            yield sha256, content
 
     def verify(self, passphrase: str | None = None) -> None:
         """Read the whole payload once: hash, and for encrypted bundles the passphrase and tag."""

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field as _field
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, func, insert, select, tuple_, update
+from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain.changelog import CHANGES, apply_fields, canonical, raise_knowledge, record_table
@@ -143,9 +143,17 @@ class Merger:
             self.counts.conflicts[kind] += max(result.rowcount, 0)
 
     def _known(self, batch: list[dict]) -> set[tuple[str, int]]:
-        origins = list({(c["device_id"], c["seq"]) for c in batch})
-        query = select(Change.device_id, Change.seq).where(tuple_(Change.device_id, Change.seq).in_(origins))
-        return set(map(tuple, self.connection.execute(query).all()))
+        """The batch's changes this database already holds (one index range per origin device)."""
+        ranges: dict[str, list[int]] = {}
+        for change in batch:
+            low_high = ranges.setdefault(change["device_id"], [change["seq"], change["seq"]])
+            low_high[0] = min(low_high[0], change["seq"])
+            low_high[1] = max(low_high[1], change["seq"])
+        known = set()
+        for device, (low, high) in ranges.items():
+            query = select(Change.seq).where(Change.device_id == device, Change.seq.between(low, high))
+            known.update((device, seq) for seq in self.connection.execute(query).scalars())
+        return known
 
     def _load_state(self, batch: list[dict]) -> None:
         """Current winners of every field the batch touches, and whether each record exists."""
@@ -154,9 +162,12 @@ class Merger:
         for key in missing:
             self._winners[key] = None
         if missing:
+            wanted = set(missing)
             query = select(Change.record_id, Change.field, Change.device_id, Change.seq, Change.hlc, Change.value,
-                           Change.context).where(tuple_(Change.record_id, Change.field).in_(missing))
+                           Change.context).where(Change.record_id.in_({record_id for record_id, _ in missing}))
             for row in self.connection.execute(query):
+                if (row.record_id, row.field) not in wanted:
+                    continue
                 stamp = Stamp(row.device_id, row.seq, row.hlc, row.value,
                               json.loads(row.context) if row.context else None)
                 current = self._winners[(row.record_id, row.field)]

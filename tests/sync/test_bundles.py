@@ -141,3 +141,64 @@ def test_first_bundle_pins_the_key(offices, tmp_path):
     assert "forged" not in titles(unodc)
     impostor.desk.close()
     assert isinstance(Desk, type)
+
+
+def test_widened_sharing_sends_the_whole_record(offices):
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    for office in (kz, uz):
+        unodc.receive(*office.send().paths)
+        office.receive(*unodc.send(office).paths)
+    event = kz.desk.put("event", {"type": "webinar", "title": "Internal", "start_date": "2025-01-01",
+                                  "sharing": "secretariat", "city": "Astana"})
+    person = kz.desk.put("person", {"full_name": "Ержан"})
+    kz.desk.put("participation", {"event_id": event, "person_id": person})
+    unodc.receive(*kz.send().paths)
+    uz.receive(*unodc.send(uz).paths)
+    assert titles(uz) == []
+    kz.desk.put("event", {"id": event, "sharing": "platform"})
+    unodc.receive(*kz.send().paths)
+    uz.receive(*unodc.send(uz).paths)
+    assert uz.desk.get(event)["city"] == "Astana", "earlier fields arrive with the widening"
+    assert [p["person_id"] for p in uz.desk.list("participation")] == [person]
+
+
+def test_the_same_person_added_twice_concurrently_appears_once(offices):
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    event = kz.desk.put("event", {"type": "webinar", "title": "W", "start_date": "2025-01-01"})
+    person = kz.desk.put("person", {"full_name": "Dilnoza"})
+    unodc.receive(*kz.send().paths)
+    uz.receive(*unodc.send().paths)
+    kz.desk.put("participation", {"event_id": event, "person_id": person})
+    uz.desk.put("participation", {"event_id": event, "person_id": person, "role": "speaker"})
+    unodc.receive(*kz.send().paths, *uz.send().paths)
+    assert len(unodc.desk.list("participation")) == 1
+
+
+def test_an_empty_bundle_introduces_an_installation(offices):
+    kz, unodc = offices["kz"], offices["unodc"]
+    summary = unodc.receive(*kz.send().paths)
+    assert summary["new"] == 0 and summary["new_devices"][0]["device_id"] == kz.device_id
+    assert [d["country"] for d in api.known_devices(unodc.desk)] == ["KZ"]
+
+
+@pytest.mark.parametrize("passphrase", [None, "секрет"])
+def test_attachment_content_travels_with_its_record(offices, tmp_path, passphrase):
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from desktop_app.domain.desk import put_record
+    from desktop_app.storage.models import Blob
+
+    kz, unodc = offices["kz"], offices["unodc"]
+    content = "Повестка дня / Kun tartibi".encode() * 100
+    digest = hashlib.sha256(content).hexdigest()
+    event = kz.desk.put("event", {"type": "webinar", "title": "W", "start_date": "2025-01-01"})
+    with kz.desk.writing() as writer:
+        writer.connection.execute(sqlite_insert(Blob).values(sha256=digest, content=content))
+        put_record(writer, "attachment", {"event_id": event, "filename": "agenda.txt", "size": len(content),
+                                          "sha256": digest})
+    bundle = kz.send(passphrase=passphrase).paths[0]
+    assert f"blobs/{digest}" in manifest(bundle)["members"]
+    unodc.receive(bundle, passphrase=passphrase)
+    with unodc.desk.engine.connect() as connection:
+        stored = connection.execute(Blob.__table__.select().where(Blob.sha256 == digest)).first()
+    assert stored is not None and stored.content == content

@@ -1,0 +1,47 @@
+"""Attachments: a file's content is kept once per SHA-256 in ``blobs``; the record says which event it belongs to."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from desktop_app.domain.desk import Desk, put_record
+from desktop_app.domain.errors import InputError, NotFoundError
+from desktop_app.i18n import _
+from desktop_app.storage.models import Blob
+
+MAX_ATTACHMENT_BYTES = 50_000_000
+
+
+def add_attachment(desk: Desk, event_id: str, path: Path) -> str:
+    """Store the file's content (once per SHA-256) and an attachment record for the event; returns its id."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_ATTACHMENT_BYTES:
+            raise InputError(_("{name} is larger than {limit} MB").format(
+                name=path.name, limit=MAX_ATTACHMENT_BYTES // 1_000_000))
+        content = path.read_bytes()
+    except OSError as error:
+        raise InputError(_("Cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
+    digest = hashlib.sha256(content).hexdigest()
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    with desk.writing() as writer:
+        statement = sqlite_insert(Blob.__table__).values(sha256=digest, content=content)
+        writer.connection.execute(statement.on_conflict_do_nothing(index_elements=["sha256"]))
+        return put_record(writer, "attachment", {
+            "event_id": event_id, "filename": path.name, "media_type": media_type, "size": len(content),
+            "sha256": digest})
+
+
+def attachment_content(desk: Desk, sha256: str) -> bytes:
+    """The stored content of an attachment; NotFoundError when it has not arrived (yet)."""
+    with desk.engine.connect() as connection:
+        content = connection.execute(select(Blob.content).where(Blob.sha256 == sha256)).scalar()
+    if content is None:
+        raise NotFoundError(_("The content of this attachment is not on this computer"))
+    return content

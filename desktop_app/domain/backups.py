@@ -1,0 +1,47 @@
+"""Restoring the database from one of the backups kept beside it (``storage.database.backup``)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from desktop_app.domain.desk import Desk
+from desktop_app.domain.errors import InputError
+from desktop_app.i18n import _
+from desktop_app.storage import database
+from desktop_app.storage.models import Installation
+
+
+def restore_backup(desk: Desk, backup_file: Path) -> Path:
+    """Replace the database's content with ``backup_file``'s, after backing up the current state.
+
+    The installation's clock and sequence never go back, so changes made after the
+    restore cannot reuse numbers already sent to others. Returns the safety backup.
+    """
+    backup_file = Path(backup_file)
+    try:
+        source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+        source.execute("SELECT count(*) FROM installation").fetchone()
+    except sqlite3.Error:
+        raise InputError(_("{path} is not a Platform Desk backup").format(path=backup_file)) from None
+    with desk.engine.connect() as connection:
+        clock, next_seq = connection.execute(select(Installation.clock, Installation.next_seq)).one()
+    safety = database.backup(desk.engine, desk.path, "before-restore")
+    desk.engine.dispose()
+    raw = desk.engine.raw_connection()
+    try:
+        with source:
+            source.backup(raw.driver_connection)
+    finally:
+        source.close()
+        raw.close()
+    desk.engine.dispose()
+    database.migrate(desk.engine, desk.path)
+    with desk.engine.execution_options(write=True).begin() as connection:
+        restored_clock, restored_seq = connection.execute(select(Installation.clock, Installation.next_seq)).one()
+        connection.execute(update(Installation).values(
+            clock=max(clock, restored_clock), next_seq=max(next_seq, restored_seq)))
+    desk._identity = None
+    return safety

@@ -1,0 +1,407 @@
+"""Import an attendance list (XLSX or CSV: a registration form, a webinar export) into one event.
+
+1. ``read_table`` finds the header row and reads the rows as text.
+2. ``detect_mapping`` maps columns to person fields by their headers, in English or Russian
+   ("Name", "ФИО", "E-mail", "Organization", "Организация", ...); a caller may correct it.
+3. ``preview`` says, row by row, who is new, who matches a person already recorded (by e-mail or by
+   name, ignoring case, word order, a missing patronymic and Cyrillic/Latin spelling), who appears
+   twice (a rejoin, counted once) and which rows are wrong and why.
+4. ``import_attendance`` writes it all in one transaction through the domain layer: any bad row
+   raises ``AttendanceImportError`` listing every bad row, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from desktop_app.domain.desk import put_record
+from desktop_app.domain.errors import InputError, ValidationError
+from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes
+from desktop_app.domain.validation import check_record, coerce_fields
+from desktop_app.i18n import LANGUAGES, _, babel_locale
+from desktop_app.storage.models import Participation, Person
+
+PERSON_FIELDS = ("full_name", "email", "organization", "position", "country", "gender", "phone")
+FIELDS = PERSON_FIELDS + ("role",)
+# Normalised header words (lower case, letters and digits) that name each field.
+HEADER_ALIASES = {
+    "full_name": ("full name", "name", "participant", "attendee", "фио", "ф и о", "имя", "участник",
+                  "фамилия имя отчество", "аты жөні", "аты жони", "аты-жөні"),
+    "email": ("email", "e mail", "mail", "электронная почта", "эл почта", "почта", "email address"),
+    "organization": ("organization", "organisation", "agency", "institution", "affiliation", "company",
+                     "организация", "ведомство", "учреждение", "место работы", "орган"),
+    "position": ("position", "job title", "post", "должность"),
+    "country": ("country", "страна", "государство"),
+    "gender": ("gender", "sex", "пол"),
+    "phone": ("phone", "telephone", "mobile", "телефон"),
+    "role": ("role", "роль"),
+}
+GENDER_WORDS = {
+    "female": ("female", "f", "woman", "w", "женский", "жен", "ж", "женщина"),
+    "male": ("male", "m", "man", "мужской", "муж", "м", "мужчина"),
+    "unspecified": ("unspecified", "other", "не указан", "-"),
+}
+HEADER_SEARCH_ROWS = 15  # exports often start with a few lines about the meeting before the header
+CSV_ENCODINGS = ("utf-8-sig", "cp1251")
+
+# Cyrillic letters of Russian, Kazakh, Kyrgyz, Tajik and Uzbek to a plain Latin spelling.
+CYRILLIC_TO_LATIN = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
+    "э": "e", "ю": "yu", "я": "ya",
+    "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",  # Kazakh, Kyrgyz
+    "ӣ": "i", "ӯ": "u", "ҳ": "h", "ҷ": "j",  # Tajik
+    "ў": "o",  # Uzbek Cyrillic
+}
+# Latin letters of Turkmen and Uzbek that plain spellings write with two letters.
+LATIN_DIGRAPHS = {"ç": "ch", "ş": "sh", "ž": "zh", "ň": "n", "ý": "y", "ä": "a"}
+# Spellings that differ between transliteration systems, reduced to one form (applied in order).
+SPELLING_VARIANTS = (("shch", "sh"), ("kh", "h"), ("x", "h"), ("dzh", "j"), ("zh", "j"), ("ts", "c"),
+                     ("y", "i"), ("ie", "e"), ("w", "v"))
+
+
+class AttendanceImportError(InputError):
+    """Rows that cannot be imported; ``errors`` holds (row number, message) for each."""
+
+    def __init__(self, errors: list[tuple[int, str]]):
+        self.errors = errors
+        shown = "; ".join(_("row {row}: {message}").format(row=row, message=message) for row, message in errors[:5])
+        more = len(errors) - 5
+        if more > 0:
+            shown += "; " + _("and {count} more").format(count=more)
+        super().__init__(_("Nothing was imported. {errors}").format(errors=shown))
+
+
+@dataclass
+class SourceTable:
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]  # (row number in the file, cells)
+
+
+@dataclass
+class PlannedRow:
+    """What importing one row does: ``status`` is new, matched, rejoin, already or error."""
+
+    row: int
+    values: dict
+    status: str
+    person_id: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Preview:
+    mapping: dict[str, int]
+    rows: list[PlannedRow] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for row in self.rows if row.status == status)
+
+    @property
+    def errors(self) -> list[tuple[int, str]]:
+        return [(row.row, row.error) for row in self.rows if row.status == "error"]
+
+
+# ----- names ----------------------------------------------------------------------------------
+
+def latin_key(text: str) -> str:
+    """A spelling-independent form of a name or word: Cyrillic and Latin spellings of one name agree."""
+    text = unicodedata.normalize("NFC", text.lower())
+    text = "".join(CYRILLIC_TO_LATIN.get(ch, LATIN_DIGRAPHS.get(ch, ch)) for ch in text)
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = re.sub(r"[ʻʼ’‘'`]", "", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    for variant, plain in SPELLING_VARIANTS:
+        text = text.replace(variant, plain)
+    return re.sub(r"(.)\1+", r"\1", text).strip()
+
+
+def name_tokens(full_name: str) -> frozenset[str]:
+    return frozenset(latin_key(full_name).split())
+
+
+def _normal_header(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", str(text or "").lower()).split())
+
+
+# ----- reading ----------------------------------------------------------------------------------
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for a damaged file
+            raise InputError(_("{path} is not a readable Excel file ({error})").format(path=path, error=error)) \
+                from None
+        try:
+            return [[_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            book.close()
+    data = path.read_bytes()
+    for encoding in CSV_ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InputError(_("{path} is neither UTF-8 nor Windows-1251 text").format(path=path))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def read_table(path: Path) -> SourceTable:
+    """The attendance list's header and rows; InputError if the file cannot be read or has no name column."""
+    path = Path(path)
+    try:
+        rows = _read_rows(path)
+    except OSError as error:
+        raise InputError(_("cannot read {path}: {error}").format(path=path, error=error.strerror)) from None
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if "full_name" in detect_mapping(row):
+            body = [(number, cells) for number, cells in enumerate(rows[index + 1:], start=index + 2)
+                    if any(cells)]
+            return SourceTable(row, body)
+    raise InputError(_("{path}: no column of names found (a header such as “Name” or “ФИО”)").format(path=path))
+
+
+def detect_mapping(headers: list[str]) -> dict[str, int]:
+    """Field → column index, from the headers; the earliest word of a header decides
+    (“Organization name” is an organization, “Name (original name)” a name)."""
+    mapping: dict[str, int] = {}
+    for column, header in enumerate(headers):
+        words = f" {_normal_header(header)} "
+        found = []
+        for field_name, aliases in HEADER_ALIASES.items():
+            for alias in aliases:
+                position = words.find(f" {_normal_header(alias)} ")
+                if position >= 0:
+                    found.append((position, -len(alias), field_name))
+        if found:
+            field_name = min(found)[2]
+            mapping.setdefault(field_name, column)
+    return mapping
+
+
+# ----- values -------------------------------------------------------------------------------------
+
+def _code_from_words(value: str, words: dict[str, tuple]) -> str | None:
+    wanted = _normal_header(value)
+    for code, spellings in words.items():
+        if wanted in (_normal_header(s) for s in spellings):
+            return code
+    return None
+
+
+def _country_code(value: str) -> str:
+    code = value.strip().upper()
+    if code in country_codes():
+        return code
+    wanted = _normal_header(value)
+    for language in LANGUAGES:
+        for candidate, name in babel_locale(language).territories.items():
+            if _normal_header(name) == wanted and candidate in country_codes():
+                return candidate
+    raise ValidationError("country", _("“{value}” is not a country").format(value=value))
+
+
+def _labels(codes: dict) -> dict[str, tuple]:
+    return {code: (code, label, _(label)) for code, label in codes.items()}
+
+
+def row_values(cells: list[str], mapping: dict[str, int]) -> dict:
+    """The row's person fields and role, as the domain expects them; ValidationError if one is not understood."""
+    raw = {name: cells[column] if column < len(cells) else "" for name, column in mapping.items()}
+    values = {name: raw[name] for name in PERSON_FIELDS if raw.get(name)}
+    if raw.get("gender"):
+        values["gender"] = _code_from_words(raw["gender"], GENDER_WORDS) or _code_from_words(
+            raw["gender"], _labels(GENDERS))
+        if values["gender"] is None:
+            raise ValidationError("gender", _("“{value}” is not female, male or unspecified").format(
+                value=raw["gender"]))
+    if raw.get("country"):
+        values["country"] = _country_code(raw["country"])
+    if raw.get("email"):
+        values["email"] = raw["email"].lower()
+    role = "participant"
+    if raw.get("role"):
+        role = _code_from_words(raw["role"], _labels(ROLES))
+        if role is None:
+            raise ValidationError("role", _("“{value}” is not one of: {roles}").format(
+                value=raw["role"], roles=", ".join(_(label) for label in ROLES.values())))
+    person = coerce_fields(KINDS["person"], values)
+    check_record(KINDS["person"], {**{f.name: f.default for f in KINDS["person"].fields}, **person})
+    return {**person, "role": role}
+
+
+# ----- matching -------------------------------------------------------------------------------------
+
+class PeopleIndex:
+    """People known so far (recorded or earlier in the file), found by e-mail or by name."""
+
+    def __init__(self, people: list[dict]):
+        self.by_email: dict[str, str] = {}
+        self.by_name: dict[frozenset, list[str]] = {}
+        self.emails: dict[str, str | None] = {}
+        for person in people:
+            self.add(person["id"], person["full_name"], person["email"])
+
+    def add(self, person_id: str, full_name: str, email: str | None) -> None:
+        if email:
+            self.by_email.setdefault(email.lower(), person_id)
+        self.by_name.setdefault(name_tokens(full_name), []).append(person_id)
+        self.emails[person_id] = email.lower() if email else None
+
+    def find(self, full_name: str, email: str | None) -> str | None:
+        if email and email in self.by_email:
+            return self.by_email[email]
+        tokens = name_tokens(full_name)
+        candidates = list(self.by_name.get(tokens, []))
+        if not candidates and len(tokens) >= 2:  # one spelling has a patronymic or a middle name
+            candidates = [i for known, ids in self.by_name.items() if len(known) >= 2
+                          and (known <= tokens or tokens <= known) for i in ids]
+        candidates = [i for i in candidates if not email or not self.emails[i] or self.emails[i] == email]
+        return candidates[0] if len(set(candidates)) == 1 else None
+
+
+def field_label(name: str) -> str:
+    """The translated label of one of ``FIELDS``."""
+    kind = KINDS["participation"] if name == "role" else KINDS["person"]
+    return _(kind.field(name).label)
+
+
+def explain(error: ValidationError) -> str:
+    """The error with the field's translated label (“E-mail: …”) instead of its code."""
+    if error.field in FIELDS:
+        return _("{field}: {message}").format(field=field_label(error.field), message=error.message)
+    return str(error)
+
+
+def _recorded(connection, event_id: str) -> tuple[list[dict], dict[str, dict]]:
+    people = [dict(row) for row in connection.execute(
+        select(Person.id, Person.full_name, Person.email).where(Person.deleted.is_(False))).mappings()]
+    participations = {row["person_id"]: dict(row) for row in connection.execute(
+        select(Participation.id, Participation.person_id, Participation.attended).where(
+            Participation.event_id == event_id, Participation.deleted.is_(False))).mappings()}
+    return people, participations
+
+
+def plan(connection, table: SourceTable, mapping: dict[str, int], event_id: str) -> Preview:
+    """What importing ``table`` into the event would do, row by row, without writing anything."""
+    if "full_name" not in mapping:
+        raise InputError(_("Choose the column that holds the names"))
+    people, participations = _recorded(connection, event_id)
+    index = PeopleIndex(people)
+    preview = Preview(mapping)
+    seen: dict[str, int] = {}
+    for number, cells in table.rows:
+        try:
+            values = row_values(cells, mapping)
+        except ValidationError as error:
+            raw = {name: cells[column] for name, column in mapping.items()
+                   if name in ("full_name", "email") and column < len(cells)}
+            preview.rows.append(PlannedRow(number, raw, "error", error=explain(error)))
+            continue
+        person_id = index.find(values["full_name"], values.get("email"))
+        key = person_id or f"new:{latin_key(values['full_name'])}"
+        if key in seen:
+            status = "rejoin"
+        elif person_id is None:
+            status = "new"
+            person_id = key
+            index.add(key, values["full_name"], values.get("email"))
+        elif person_id in participations and participations[person_id]["attended"]:
+            status = "already"
+        else:
+            status = "matched"
+        seen.setdefault(key, number)
+        preview.rows.append(PlannedRow(number, values, status, person_id))
+    return preview
+
+
+def _check_event(desk, event_id: str) -> None:
+    if desk.get(event_id)["kind"] != "event":
+        raise InputError(_("“{id}” is not an event").format(id=event_id))
+
+
+def preview(desk, path: Path, event_id: str, mapping: dict[str, int] | None = None) -> Preview:
+    """Read the file and plan its import into the event."""
+    _check_event(desk, event_id)
+    table = read_table(path)
+    with desk.engine.connect() as connection:
+        return plan(connection, table, mapping or detect_mapping(table.headers), event_id)
+
+
+@dataclass
+class ImportResult:
+    people_created: int
+    people_matched: int
+    participations_added: int
+    already_recorded: int
+    rejoins: int
+
+
+def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] | None = None) -> ImportResult:
+    """Import the list into the event in one transaction; AttendanceImportError (nothing written) on bad rows."""
+    _check_event(desk, event_id)
+    table = read_table(path)
+    mapping = mapping or detect_mapping(table.headers)
+    with desk.writing() as writer:
+        planned = plan(writer.connection, table, mapping, event_id)
+        if planned.errors:
+            raise AttendanceImportError(planned.errors)
+        _people, participations = _recorded(writer.connection, event_id)
+        ids: dict[str, str] = {}
+        errors = []
+        for row in planned.rows:
+            if row.status not in ("new", "matched"):
+                continue
+            person = {k: v for k, v in row.values.items() if k != "role"}
+            try:
+                if row.status == "new":
+                    ids[row.person_id] = put_record(writer, "person", person)
+                else:
+                    ids[row.person_id] = row.person_id
+                    _fill_blanks(writer, row.person_id, person)
+                existing = participations.get(ids[row.person_id])
+                if existing:
+                    put_record(writer, "participation", {"id": existing["id"], "attended": True})
+                else:
+                    put_record(writer, "participation", {"event_id": event_id, "person_id": ids[row.person_id],
+                                                         "role": row.values["role"], "attended": True})
+            except ValidationError as error:
+                errors.append((row.row, explain(error)))
+        if errors:
+            raise AttendanceImportError(errors)
+    new, matched = planned.count("new"), planned.count("matched")
+    return ImportResult(new, matched, new + matched, planned.count("already"), planned.count("rejoin"))
+
+
+def _fill_blanks(writer, person_id: str, values: dict) -> None:
+    """Add what the list knows and the record lacks (an e-mail, an organization); never overwrite."""
+    current = writer.connection.execute(select(Person.__table__).where(Person.id == person_id)).mappings().one()
+    missing = {k: v for k, v in values.items() if v and not current[k] and k != "gender"}
+    if values.get("gender") not in (None, "unspecified") and current["gender"] in (None, "unspecified"):
+        missing["gender"] = values["gender"]
+    if missing:
+        put_record(writer, "person", {"id": person_id, **missing})

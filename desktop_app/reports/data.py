@@ -1,0 +1,230 @@
+"""The figures of an annual or national report, computed from the database.
+
+An event counts when it is visible (not deleted), not cancelled, and either ``held`` or
+``planned`` with its end date already past; ``postponed`` events do not count. It falls in
+the period by its ``start_date``. With a country, only events held there or with that
+delegation among their ``parties`` count. Attendances come from participations marked
+``attended`` at counted events, of people that are not deleted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, ROLES, THEMATIC_AREAS
+from desktop_app.i18n import _, country_name, format_date, format_number, ngettext
+from desktop_app.storage.models import Action, Event, Participation, Person
+
+OPEN_ACTION_STATUSES = ("open", "in_progress")
+
+
+@dataclass(frozen=True)
+class Period:
+    """The events a report covers: a year, or ``start``–``end`` within it, and optionally one country."""
+
+    year: int
+    start: date
+    end: date
+    country: str | None = None
+
+    @classmethod
+    def of(cls, year: int, country: str | None = None, start: date | None = None, end: date | None = None):
+        """The whole ``year`` unless ``start``/``end`` narrow (or move) it."""
+        return cls(year, start or date(year, 1, 1), end or date(year, 12, 31), country or None)
+
+    def covers(self, event: dict) -> bool:
+        if not self.start.isoformat() <= (event["start_date"] or "") <= self.end.isoformat():
+            return False
+        return not self.country or self.country == event["country"] or self.country in (event["parties"] or [])
+
+
+@dataclass
+class Report:
+    """The figures (``figures`` is the JSON report) and the records behind them, ready for tables."""
+
+    period: Period
+    today: date
+    figures: dict
+    events: list[dict] = field(default_factory=list)
+    participations: list[dict] = field(default_factory=list)
+    people: list[dict] = field(default_factory=list)
+    actions: list[dict] = field(default_factory=list)
+
+    def events_behind(self, figure: str, code: str | None = None) -> list[dict]:
+        """The counted events behind one figure (``events_by_type`` with a type code, ``by_country``
+        with a country, ``by_thematic_area`` with an area, ``actions`` with a status or ``overdue``,
+        ``bilateral_meetings``, the participant sums, ``international_experts``, ``attendances`` with
+        an optional role); every counted event for other figures."""
+        with_actions = {a["event_id"] for a in self.actions
+                        if a["status"] == code or (code == "overdue" and overdue(a, self.today))}
+        attended = {p["event_id"] for p in self.participations if p["attended"] and (code is None or p["role"] == code)}
+        tests = {
+            "events_by_type": lambda e: e["type"] == code,
+            "bilateral_meetings": lambda e: e["type"] == "bilateral_meeting",
+            "by_country": lambda e: e["country"] == code,
+            "by_thematic_area": lambda e: code in (e["thematic_areas"] or []),
+            "participants_total": lambda e: bool(e["participants_total"]),
+            "participants_women": lambda e: bool(e["participants_women"]),
+            "participants_men": lambda e: bool(e["participants_men"]),
+            "international_experts": lambda e: bool(e["international_experts"]),
+            "attendances": lambda e: e["id"] in attended,
+            "actions": lambda e: e["id"] in with_actions,
+        }
+        test = tests.get(figure, lambda e: True)
+        return [event for event in self.events if test(event)]
+
+
+def _rows(connection, query) -> list[dict]:
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def counts(event: dict, today: date) -> bool:
+    """Whether an event counts as achieved: held, or planned and already over; never cancelled."""
+    if event["status"] == "held":
+        return True
+    return event["status"] == "planned" and (event["end_date"] or event["start_date"] or "") < today.isoformat()
+
+
+def overdue(action: dict, today: date) -> bool:
+    """Open or in progress, and due before ``today``."""
+    due = action["due_date"]
+    return action["status"] in OPEN_ACTION_STATUSES and bool(due) and due < today.isoformat()
+
+
+def compute(desk, period: Period, today: date | None = None) -> Report:
+    """The report for ``period`` from the visible records of ``desk``, in the current language."""
+    today = today or date.today()
+    in_period = (Event.deleted.is_(False), Event.start_date >= period.start.isoformat(),
+                 Event.start_date <= period.end.isoformat())
+    period_events = select(Event.id).where(*in_period)
+    with desk.engine.connect() as connection:
+        events = _rows(connection, select(Event.__table__).where(*in_period)
+                       .order_by(Event.start_date, Event.title, Event.id))
+        events = [e for e in events if period.covers(e) and counts(e, today)]
+        event_ids = {e["id"] for e in events}
+        live_people = select(Person.id).where(Person.deleted.is_(False))
+        participations = [p for p in _rows(connection, select(Participation.__table__).where(
+            Participation.deleted.is_(False), Participation.person_id.in_(live_people),
+            Participation.event_id.in_(period_events))) if p["event_id"] in event_ids]
+        person_ids = {p["person_id"] for p in participations}
+        people = [p for p in _rows(connection, select(Person.__table__).where(
+            Person.deleted.is_(False), Person.id.in_(
+                select(Participation.person_id).where(Participation.event_id.in_(period_events))))
+            .order_by(Person.full_name, Person.id)) if p["id"] in person_ids]
+        actions = [a for a in _rows(connection, select(Action.__table__).where(
+            Action.deleted.is_(False), Action.event_id.in_(period_events))
+            .order_by(Action.due_date, Action.id)) if a["event_id"] in event_ids]
+    event_order = {e["id"]: index for index, e in enumerate(events)}
+    person_order = {p["id"]: index for index, p in enumerate(people)}
+    participations.sort(key=lambda p: (event_order[p["event_id"]], person_order[p["person_id"]]))
+    report = Report(period, today, {}, events, participations, people, actions)
+    report.figures = _figures(report)
+    return report
+
+
+def _figures(report: Report) -> dict:
+    events, period, today = report.events, report.period, report.today
+
+    def total(name, among=events):
+        return sum(e[name] or 0 for e in among)
+
+    attended = [p for p in report.participations if p["attended"]]
+    by_country: dict[str, dict] = {}
+    for event in events:
+        if event["country"]:
+            entry = by_country.setdefault(event["country"], {"events": 0, "participants": 0})
+            entry["events"] += 1
+            entry["participants"] += event["participants_total"] or 0
+    areas = Counter(area for e in events for area in (e["thematic_areas"] or []))
+    types = Counter(e["type"] for e in events)
+    roles = Counter(p["role"] for p in attended)
+    action_statuses = Counter(a["status"] for a in report.actions)
+    figures = {
+        "year": period.year,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "country": period.country,
+        "events_total": len(events),
+        "events_by_type": {code: types[code] for code in EVENT_TYPES if types[code]},
+        "participants_total": total("participants_total"),
+        "participants_women": total("participants_women"),
+        "participants_men": total("participants_men"),
+        "international_experts": total("international_experts"),
+        "unique_people": len({p["person_id"] for p in attended}),
+        "attendances": len(attended),
+        "attendances_by_role": {code: roles[code] for code in ROLES if roles[code]},
+        "bilateral_meetings": sum(1 for e in events if e["type"] == "bilateral_meeting"),
+        "by_country": dict(sorted(by_country.items())),
+        "by_thematic_area": {code: areas[code] for code in THEMATIC_AREAS if areas[code]},
+        "actions": {
+            **{code: action_statuses[code] for code in ACTION_STATUSES},
+            "overdue": sum(1 for a in report.actions if overdue(a, today)),
+        },
+    }
+    trainings = [e for e in events if e["type"] == "regional_training"]
+    figures["summary"] = summary(figures, total("participants_total", trainings),
+                                 total("international_experts", trainings))
+    return figures
+
+
+def summary(figures: dict, training_participants: int, training_experts: int) -> str:
+    """A few sentences stating the period's achievements, in the Platform's own style."""
+    n = format_number
+    sentences = []
+    if figures["country"]:
+        sentences.append(_(
+            "The figures cover events held in or with {country} from {start} to {end} inclusive.").format(
+            country=country_name(figures["country"]), start=format_date(figures["from"]),
+            end=format_date(figures["to"])))
+    events = figures["events_total"]
+    sentences.append(ngettext(
+        "In {year}, the Platform held {count} event with {participants} participants "
+        "({women} women and {men} men).",
+        "In {year}, the Platform held {count} events with {participants} participants "
+        "({women} women and {men} men).", events).format(
+        year=figures["year"], count=n(events), participants=n(figures["participants_total"]),
+        women=n(figures["participants_women"]), men=n(figures["participants_men"])))
+    trainings = figures["events_by_type"].get("regional_training", 0)
+    if trainings:
+        rounded = _round_down(training_participants)
+        if rounded < training_participants:
+            sentence = ngettext(
+                "This includes {count} regional technical training session with over {participants} "
+                "participants and {experts} international experts.",
+                "This includes {count} regional technical training sessions with over {participants} "
+                "participants and {experts} international experts.", trainings)
+        else:
+            sentence = ngettext(
+                "This includes {count} regional technical training session with {participants} "
+                "participants and {experts} international experts.",
+                "This includes {count} regional technical training sessions with {participants} "
+                "participants and {experts} international experts.", trainings)
+        sentences.append(sentence.format(count=n(trainings), participants=n(rounded), experts=n(training_experts)))
+    if figures["bilateral_meetings"]:
+        sentences.append(ngettext("{count} bilateral meeting was held.", "{count} bilateral meetings were held.",
+                                  figures["bilateral_meetings"]).format(count=n(figures["bilateral_meetings"])))
+    if figures["attendances"]:
+        sentences.append(ngettext(
+            "{people} person took part by name, with {attendances} attendances in all.",
+            "{people} people took part by name, with {attendances} attendances in all.",
+            figures["unique_people"]).format(people=n(figures["unique_people"]),
+                                             attendances=n(figures["attendances"])))
+    done = figures["actions"]["done"]
+    agreed = sum(v for k, v in figures["actions"].items() if k != "overdue")
+    if agreed:
+        sentences.append(ngettext(
+            "{done} of {count} follow-up action agreed is done; {overdue} overdue.",
+            "{done} of {count} follow-up actions agreed are done; {overdue} overdue.", agreed).format(
+            done=n(done), count=n(agreed), overdue=n(figures["actions"]["overdue"])))
+    return " ".join(sentences)
+
+
+def _round_down(value: int) -> int:
+    """900 for 906: "over 900 participants", as the Platform writes it."""
+    if value >= 100:
+        return value // 100 * 100
+    return value // 10 * 10 if value >= 10 else value

@@ -1,0 +1,1 @@
+"""Maintenance tools run by developers and translators, not by users."""

@@ -1,0 +1,114 @@
+"""Starting the GUI: one running copy per database, the first-start dialog, errors as dialogs, ``--smoke``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+from PySide6.QtCore import QLockFile, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop_app import i18n, paths
+from desktop_app.domain.desk import Desk
+from desktop_app.domain.errors import DeskError
+from desktop_app.i18n import _
+
+log = logging.getLogger("platform_desk")
+LOCK_WAIT_MS = 200
+
+
+def lock_for(db_path: Path) -> QLockFile | None:
+    """Hold the lock file beside the database; ``None`` when another running copy holds it."""
+    lock = QLockFile(str(Path(db_path).with_name(Path(db_path).name + ".lock")))
+    lock.setStaleLockTime(0)
+    return lock if lock.tryLock(LOCK_WAIT_MS) else None
+
+
+def log_file() -> Path:
+    return paths.data_dir() / "logs" / "platform-desk.log"
+
+
+class ErrorReporter:
+    """``sys.excepthook`` for the GUI: log the traceback, show one translated dialog, remember the failure."""
+
+    def __init__(self, smoke: bool):
+        self.smoke = smoke
+        self.failed = False
+
+    def __call__(self, kind, value, tb) -> None:
+        self.failed = True
+        log.error("unexpected error\n%s", "".join(traceback.format_exception(kind, value, tb)))
+        message = _("Something went wrong: {error}\n\nDetails were written to {log}").format(
+            error=value, log=log_file())
+        if self.smoke:
+            print(message, file=sys.stderr)
+            QApplication.exit(1)
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, _("Platform Desk"), message)
+        box.exec()
+
+
+def _tell(message: str, smoke: bool, parent=None) -> None:
+    if smoke:
+        print(message, file=sys.stderr)
+    else:
+        QMessageBox.information(parent, _("Platform Desk"), message)
+
+
+def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
+    """Open the main window on ``db_path`` (the first-start dialog if it does not exist); the exit status."""
+    if language:
+        i18n.set_language(language)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Platform Desk")
+    reporter = ErrorReporter(smoke)
+    sys.excepthook = reporter
+    db_path = Path(db_path)
+    if not db_path.parent.exists() and db_path.parent == paths.data_dir():
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = lock_for(db_path)
+    if lock is None:
+        _tell(_("Platform Desk is already open on {path}.").format(path=db_path), smoke)
+        return 1
+    try:
+        return _run_window(app, db_path, reporter, smoke)
+    finally:
+        lock.unlock()
+
+
+def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool) -> int:
+    from desktop_app.ui.first_start import FirstStartDialog
+    from desktop_app.ui.main_window import MainWindow
+
+    windows = []
+
+    def open_main(desk: Desk) -> None:
+        window = MainWindow(desk)
+        windows.append(window)
+        window.show()
+        for notice in desk.notices:
+            _tell(notice, smoke, window)
+
+    if db_path.exists():
+        try:
+            desk = Desk.open(db_path)
+        except DeskError as error:
+            _tell(str(error), smoke)
+            return error.exit_code
+        open_main(desk)
+    else:
+        wizard = FirstStartDialog(db_path)
+        wizard.accepted.connect(lambda: open_main(wizard.desk))
+        wizard.rejected.connect(app.quit)
+        windows.append(wizard)
+        wizard.show()
+    if smoke:
+        QTimer.singleShot(0, app.quit)
+    status = app.exec()
+    for window in windows:
+        desk = getattr(window, "desk", None)
+        if desk is not None:
+            desk.close()
+    return 1 if reporter.failed else status

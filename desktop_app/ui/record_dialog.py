@@ -1,0 +1,64 @@
+"""A dialog to create or edit one record (a person, a follow-up action) through ``Desk.put``."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout
+
+from desktop_app.domain.errors import DeskError, ValidationError
+from desktop_app.domain.schema import Kind
+from desktop_app.i18n import _
+from desktop_app.ui.common import show_error
+from desktop_app.ui.forms import FieldForm
+
+
+def translated_buttons(accept_text: str) -> QDialogButtonBox:
+    """OK/Cancel buttons labelled in the user's language (Qt has no catalog for several of ours)."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    label_buttons(buttons, accept_text)
+    return buttons
+
+
+def label_buttons(buttons: QDialogButtonBox, accept_text: str) -> None:
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(accept_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+
+
+class RecordDialog(QDialog):
+    """Fields ``names`` of ``kind``; ``fixed`` values are added on save (e.g. the event an action belongs to)."""
+
+    def __init__(self, desk, kind: Kind, names: list[str], title: str, record_id: str | None = None,
+                 fixed: dict | None = None, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.desk = desk
+        self.kind = kind
+        self.record_id = record_id
+        self.fixed = fixed or {}
+        self.record = desk.get(record_id) if record_id else {}
+        self.form = FieldForm(kind, names)
+        self.form.set_values(self.record or {f.name: f.default for f in kind.fields})
+        buttons = translated_buttons(_("Save"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(buttons)
+        self.resize(520, self.sizeHint().height())
+
+    def accept(self) -> None:
+        """Save; on a refusal keep the dialog open with what was typed and the message beside the field."""
+        try:
+            if self.record_id:
+                changed = self.form.changed_values(self.record)
+                if changed:
+                    self.desk.put(self.kind.name, {"id": self.record_id, **changed})
+            else:
+                self.record_id = self.desk.put(self.kind.name, {**self.form.values(), **self.fixed})
+        except ValidationError as error:
+            if not self.form.show_error(error):
+                show_error(self, str(error))
+            return
+        except DeskError as error:
+            show_error(self, str(error))
+            return
+        super().accept()

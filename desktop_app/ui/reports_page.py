@@ -1,0 +1,317 @@
+"""The reports page: the figures of a year or period for the Platform or one country, charts, the
+events behind each figure, and export to JSON, CSV, XLSX, PDF and the calendar."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView,
+                               QLabel, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from desktop_app.domain.errors import DeskError
+from desktop_app.domain.schema import EVENT_TYPES, member_states
+from desktop_app.i18n import _, country_name, format_date, format_number
+from desktop_app.reports.calendar import write_calendar
+from desktop_app.reports.data import Period, Report, compute
+from desktop_app.reports.export import write_report
+from desktop_app.reports.printing import font_family, paint_bar_chart
+from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
+from desktop_app.reports.tables import Chart, charts, key_figures
+
+FIGURE_COLUMNS = 4
+EXPORT_FILTERS = {
+    "json": "JSON (*.json)", "csv": "CSV (*.csv)", "xlsx": "Excel (*.xlsx)", "pdf": "PDF (*.pdf)",
+    "ics": "iCalendar (*.ics)", "attendance": "PDF (*.pdf)", "certificates": "PDF (*.pdf)",
+}
+EVENT_SHEETS = ("attendance", "certificates")  # printed for the event selected in the list
+
+
+class ChartView(QWidget):
+    """A bar chart drawn with QPainter."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.chart = Chart("", [])
+        self.setMinimumSize(240, 150)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_chart(self, chart: Chart) -> None:
+        self.chart = chart
+        self.update()
+
+    def paintEvent(self, event):
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), self.palette().base())
+        paint_bar_chart(painter, QRectF(self.rect()).adjusted(6, 4, -6, -4), self.chart,
+                        point_size=self.font().pointSizeF())
+        painter.end()
+
+
+class ReportsPage(QWidget):
+    """Figures, charts and exports for a chosen year (or dates) and country; ``retranslate()`` re-sets every text."""
+
+    exported = Signal(bool)  # an export finished: whether the file was written
+
+    def __init__(self, desk, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.report: Report | None = None
+        self.selected: tuple[str, str | None] | None = None  # the figure whose events are listed
+        self._jobs: set[WriteJob] = set()
+        font_family()  # load the report font here, on the GUI thread, before any export thread needs it
+
+        self.year_label = QLabel()
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setValue(date.today().year)
+        self.country_label = QLabel()
+        self.country = QComboBox()
+        self.limit_dates = QCheckBox()
+        self.start = QDateEdit()
+        self.end = QDateEdit()
+        for editor in (self.start, self.end):
+            editor.setCalendarPopup(True)
+            editor.setDisplayFormat("yyyy-MM-dd")
+            editor.setEnabled(False)
+        self._set_dates_to_year()
+
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.figures_grid = QGridLayout()
+        self.figure_buttons: list[QPushButton] = []
+        self.chart_views = [ChartView(self) for _chart in range(3)]
+        self.events_title = QLabel()
+        self.events_table = QTableWidget(0, 5)
+        self.events_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        header = self.events_table.horizontalHeader()
+        for column in range(self.events_table.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.events_table.verticalHeader().setVisible(False)
+        self.events_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.events_table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.export_buttons = {name: QPushButton() for name in EXPORT_FILTERS}
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        filters = QHBoxLayout()
+        for widget in (self.year_label, self.year, self.country_label, self.country, self.limit_dates,
+                       self.start, self.end):
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        chart_row = QHBoxLayout()
+        for view in self.chart_views:
+            chart_row.addWidget(view)
+        exports = QHBoxLayout()
+        for name, button in self.export_buttons.items():
+            if name == EVENT_SHEETS[0]:
+                exports.addStretch(1)
+            exports.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.summary)
+        layout.addLayout(self.figures_grid)
+        layout.addLayout(chart_row, 2)
+        layout.addWidget(self.events_title)
+        layout.addWidget(self.events_table, 3)
+        layout.addLayout(exports)
+        layout.addWidget(self.status)
+
+        self.year.valueChanged.connect(self._year_changed)
+        self.country.currentIndexChanged.connect(self.refresh)
+        self.limit_dates.toggled.connect(self._limit_toggled)
+        self.start.dateChanged.connect(self.refresh)
+        self.end.dateChanged.connect(self.refresh)
+        for name, button in self.export_buttons.items():
+            button.clicked.connect(lambda _checked=False, n=name: self._ask_and_export(n))
+        self.events_table.itemSelectionChanged.connect(self._selection_changed)
+        self.retranslate()
+
+    # ----- texts ---------------------------------------------------------------------------------
+
+    def retranslate(self, _language: str | None = None) -> None:
+        """Re-set every text in the current language and recompute the report (its summary is translated)."""
+        self.year_label.setText(_("Year:"))
+        self.country_label.setText(_("Country:"))
+        self.limit_dates.setText(_("Only from … to"))
+        self.events_table.setHorizontalHeaderLabels(
+            [_("Start date"), _("Type"), _("Title"), _("Country"), _("Participants")])
+        labels = {"json": _("Export JSON…"), "csv": _("Export CSV…"), "xlsx": _("Export Excel…"),
+                  "pdf": _("Export PDF…"), "ics": _("Export calendar…"),
+                  "attendance": _("Attendance sheet…"), "certificates": _("Certificates…")}
+        for name, button in self.export_buttons.items():
+            button.setText(labels[name])
+        for name in EVENT_SHEETS:
+            self.export_buttons[name].setToolTip(_("For the event selected in the list"))
+        self._fill_countries()
+        self.refresh()
+
+    def _fill_countries(self) -> None:
+        current = self.country.currentData()
+        self.country.blockSignals(True)
+        self.country.clear()
+        self.country.addItem(_("All countries"), None)
+        for code in member_states():
+            self.country.addItem(country_name(code), code)
+        self.country.setCurrentIndex(max(0, self.country.findData(current)))
+        self.country.blockSignals(False)
+
+    # ----- period --------------------------------------------------------------------------------
+
+    def _set_dates_to_year(self) -> None:
+        for editor, month, day in ((self.start, 1, 1), (self.end, 12, 31)):
+            editor.blockSignals(True)
+            editor.setDate(QDate(self.year.value(), month, day))
+            editor.blockSignals(False)
+
+    def _year_changed(self) -> None:
+        if not self.limit_dates.isChecked():
+            self._set_dates_to_year()
+        self.refresh()
+
+    def _limit_toggled(self, checked: bool) -> None:
+        self.start.setEnabled(checked)
+        self.end.setEnabled(checked)
+        if not checked:
+            self._set_dates_to_year()
+        self.refresh()
+
+    def period(self) -> Period:
+        start = end = None
+        if self.limit_dates.isChecked():
+            start, end = self.start.date().toPython(), self.end.date().toPython()
+        return Period.of(self.year.value(), self.country.currentData(), start, end)
+
+    # ----- figures -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Recompute the report for the chosen period and show it."""
+        try:
+            self.report = compute(self.desk, self.period())
+        except DeskError as error:
+            self.status.setText(str(error))
+            return
+        figures = self.report.figures
+        self.summary.setText(figures["summary"])
+        for button in self.figure_buttons:
+            self.figures_grid.removeWidget(button)
+            button.setParent(None)
+            button.deleteLater()
+        self.figure_buttons = []
+        for index, line in enumerate(key_figures(figures)):
+            button = QPushButton(f"{format_number(line.value)}  {line.label}")
+            button.setFlat(True)
+            button.setCheckable(True)
+            button.setProperty("figure", (line.figure, line.code))
+            button.setStyleSheet("text-align: left;")
+            button.setToolTip(_("Show the events behind this figure"))
+            button.clicked.connect(lambda _checked=False, f=line.figure, c=line.code: self.show_events(f, c))
+            self.figures_grid.addWidget(button, index // FIGURE_COLUMNS, index % FIGURE_COLUMNS)
+            self.figure_buttons.append(button)
+        for view, chart in zip(self.chart_views, charts(figures)):
+            view.set_chart(chart)
+        self.show_events(*(self.selected or ("events_total", None)))
+
+    def show_events(self, figure: str, code: str | None = None) -> None:
+        """List the events behind one figure."""
+        self.selected = (figure, code)
+        for button in self.figure_buttons:
+            button.setChecked(button.property("figure") == (figure, code))
+        events = self.report.events_behind(figure, code)
+        label = next((line.label for line in key_figures(self.report.figures)
+                      if (line.figure, line.code) == (figure, code)), _("Events"))
+        self.events_title.setText(_("Events behind “{figure}”: {count}").format(
+            figure=label, count=format_number(len(events))))
+        self.events_table.clearSelection()
+        self.events_table.setRowCount(len(events))
+        for row, event in enumerate(events):
+            cells = [format_date(event["start_date"], "medium"), _(EVENT_TYPES.get(event["type"], "")),
+                     event["title"], country_name(event["country"]), format_number(event["participants_total"])]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, event["id"])
+                if column == 4:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.events_table.setItem(row, column, item)
+        self._selection_changed()
+
+    def selected_event(self) -> str | None:
+        items = self.events_table.selectedItems()
+        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+
+    def _selection_changed(self) -> None:
+        for name in EVENT_SHEETS:
+            self.export_buttons[name].setEnabled(self.selected_event() is not None)
+
+    # ----- export --------------------------------------------------------------------------------
+
+    def _ask_and_export(self, name: str) -> None:
+        suggested = {"ics": "platform-events.ics", "attendance": "attendance-sheet.pdf",
+                     "certificates": "certificates.pdf"}.get(name, f"platform-report-{self.year.value()}.{name}")
+        path, _filter = QFileDialog.getSaveFileName(self, self.export_buttons[name].text().rstrip("…"),
+                                                    suggested, EXPORT_FILTERS[name])
+        if path:
+            self.export(name, Path(path), in_background=True)
+
+    def export(self, name: str, path: Path, in_background: bool = False) -> bool:
+        """Write the shown report, the calendar (``ics``) or a sheet for the selected event (``attendance``,
+        ``certificates``) to ``path``; the outcome is shown below the buttons. In the background, the page
+        stays responsive and ``exported`` tells when it is done; returns whether it was written (or started)."""
+        job = WriteJob(self.desk, self.report, name, path, self.selected_event())
+        if not in_background:
+            return self._exported(*job.write())
+        for button in self.export_buttons.values():
+            button.setEnabled(False)
+        self.status.setText(_("Writing {path}…").format(path=path))
+        job.signals.finished.connect(self._exported)
+        self._jobs.add(job)
+        job.signals.finished.connect(lambda *_args: self._jobs.discard(job))
+        QThreadPool.globalInstance().start(job)
+        return True
+
+    def _exported(self, written: bool, message: str) -> bool:
+        self.status.setText(message)
+        for button in self.export_buttons.values():
+            button.setEnabled(True)
+        self._selection_changed()
+        self.exported.emit(written)
+        return written
+
+
+class _JobSignals(QObject):
+    finished = Signal(bool, str)  # written, the message to show
+
+
+class WriteJob(QRunnable):
+    """Writes one export; runs on the calling thread (``write``) or in a thread pool (``run``),
+    touching no widget."""
+
+    def __init__(self, desk, report: Report, name: str, path: Path, event_id: str | None):
+        super().__init__()
+        self.setAutoDelete(False)
+        self.desk, self.report, self.name, self.path, self.event_id = desk, report, name, path, event_id
+        self.signals = _JobSignals()
+
+    def write(self) -> tuple[bool, str]:
+        try:
+            if self.name == "ics":
+                write_calendar(self.desk, self.path)
+            elif self.name in EVENT_SHEETS:
+                writer = write_attendance_sheet if self.name == "attendance" else write_certificates
+                writer(self.desk, self.event_id, self.path)
+            else:
+                write_report(self.report, self.name, self.path)
+        except OSError as error:
+            return False, _("Cannot write {path}: {error}").format(path=self.path, error=error.strerror)
+        except DeskError as error:
+            return False, str(error)
+        return True, _("Wrote {path}").format(path=self.path)
+
+    def run(self) -> None:
+        self.signals.finished.emit(*self.write())

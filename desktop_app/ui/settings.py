@@ -1,0 +1,131 @@
+"""Settings and About: language, this installation's identity and key fingerprint, backups, version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QLabel, QListWidget, QListWidgetItem, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from desktop_app import __version__, i18n
+from desktop_app.domain.backups import restore_backup
+from desktop_app.domain.errors import DeskError
+from desktop_app.domain.schema import INSTALLATION_ROLES
+from desktop_app.i18n import _
+from desktop_app.storage.database import list_backups
+from desktop_app.ui.common import confirm, follow_language, show_error
+
+
+def language_names() -> dict[str, str]:
+    """Each language by its own name (``Қазақ тілі``), so anyone can find theirs."""
+    return {code: i18n.babel_locale(code).get_display_name(code).capitalize() for code in i18n.LANGUAGES}
+
+
+class LanguageCombo(QComboBox):
+    """The seven languages, each in its own name; choosing one switches the whole program at once."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        for code, name in language_names().items():
+            self.addItem(name, code)
+        self.setCurrentIndex(self.findData(i18n.current_language()))
+        self.activated.connect(self._chosen)
+
+    def _chosen(self, _index) -> None:
+        language = self.currentData()
+        if language != i18n.current_language():
+            i18n.set_language(language)
+            i18n.save_language(language)
+
+
+class SettingsPage(QWidget):
+    restored = Signal()
+
+    def __init__(self, desk, parent=None):
+        super().__init__(parent)
+        self.desk = desk
+        self.language_box = QGroupBox()
+        self.language_label = QLabel()
+        self.language = LanguageCombo()
+        self.language_label.setBuddy(self.language)
+        language_layout = QFormLayout(self.language_box)
+        language_layout.addRow(self.language_label, self.language)
+        self.identity_box = QGroupBox()
+        self.identity = QFormLayout(self.identity_box)
+        self.identity.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        self.backups_box = QGroupBox()
+        self.backups_note = QLabel()
+        self.backups_note.setWordWrap(True)
+        self.backups = QListWidget()
+        self.restore_button = QPushButton()
+        self.restore_button.clicked.connect(self.restore_selected)
+        backups_layout = QVBoxLayout(self.backups_box)
+        backups_layout.addWidget(self.backups_note)
+        backups_layout.addWidget(self.backups, 1)
+        backups_layout.addWidget(self.restore_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.version = QLabel()
+        self.version.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.language_box)
+        layout.addWidget(self.identity_box)
+        layout.addWidget(self.backups_box, 1)
+        layout.addWidget(self.version)
+        follow_language(self)
+
+    def retranslate(self) -> None:
+        self.language_box.setTitle(_("Language"))
+        self.language_label.setText(_("Language of the program"))
+        self.language.setAccessibleName(_("Language of the program"))
+        self.identity_box.setTitle(_("This installation"))
+        self.backups_box.setTitle(_("Backups"))
+        self.backups_note.setText(_(
+            "A backup is taken before every import and every upgrade. Restoring one replaces the current "
+            "records; the current state is backed up first."))
+        self.backups.setAccessibleName(_("Backups"))
+        self.restore_button.setText(_("Restore the selected backup…"))
+        self.version.setText(_("Platform Desk {version}").format(version=__version__))
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the identity and the list of backups as they are now."""
+        while self.identity.rowCount():
+            self.identity.removeRow(0)
+        ident = self.desk.identity
+        rows = [(_("Name"), ident["device_name"]),
+                (_("Role"), _(INSTALLATION_ROLES.get(ident["role"], ident["role"]))),
+                (_("Country"), i18n.country_name(ident["country"]) or "—"),
+                (_("Installation id"), ident["device_id"]),
+                (_("Key fingerprint"), self.desk.fingerprint),
+                (_("Database"), str(self.desk.path))]
+        for label, value in rows:
+            shown = QLabel(value)
+            shown.setWordWrap(True)
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            shown.setAccessibleName(label)
+            self.identity.addRow(label, shown)
+        self.backups.clear()
+        for path in list_backups(self.desk.path):
+            item = QListWidgetItem(path.name)
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            self.backups.addItem(item)
+
+    def maybe_leave(self) -> bool:
+        return True
+
+    def restore_selected(self) -> None:
+        item = self.backups.currentItem()
+        if item is None:
+            show_error(self, _("Choose a backup in the list first."))
+            return
+        path = Path(item.data(Qt.ItemDataRole.UserRole))
+        if not confirm(self, _("Replace every record with the backup “{name}”? The current state is backed up "
+                               "first, so this can be undone.").format(name=path.name), _("Restore")):
+            return
+        try:
+            restore_backup(self.desk, path)
+        except DeskError as error:
+            show_error(self, str(error))
+            return
+        self.refresh()
+        self.restored.emit()

@@ -1,0 +1,108 @@
+"""The reports page as a user sees it: figures for the chosen period, the events behind a figure, exports."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from desktop_app import i18n
+from desktop_app.ui.reports_page import ReportsPage
+from tests.report_fixture import build_small_record
+
+
+@pytest.fixture
+def page(qtbot, desk):
+    build_small_record(desk)
+    widget = ReportsPage(desk)
+    qtbot.addWidget(widget)
+    widget.year.setValue(2024)
+    widget.resize(1100, 800)
+    return widget
+
+
+def button_for(page, label):
+    return next(b for b in page.figure_buttons if b.text().endswith(f"  {label}"))
+
+
+def listed_titles(page):
+    return [page.events_table.item(row, 2).text() for row in range(page.events_table.rowCount())]
+
+
+def test_figures_follow_the_chosen_year_and_country(page):
+    # Counted as of today, so the webinar planned for December 2024 has passed and counts too.
+    assert button_for(page, "Participants").text().startswith("116 ")
+    assert "4 events with 116 participants" in page.summary.text()
+    page.country.setCurrentIndex(page.country.findData("KG"))
+    assert button_for(page, "Participants").text().startswith("90 ")
+    page.year.setValue(2023)
+    assert button_for(page, "Events").text().startswith("0 ")
+    page.country.setCurrentIndex(0)
+    assert button_for(page, "Events").text().startswith("1 ")
+
+
+def test_clicking_a_figure_lists_the_events_behind_it(page, qtbot):
+    from PySide6.QtCore import Qt
+
+    qtbot.mouseClick(button_for(page, "Bilateral meetings"), Qt.MouseButton.LeftButton)
+    assert listed_titles(page) == ["Bilateral UZ-TJ"]
+    qtbot.mouseClick(button_for(page, "Events: Regional training"), Qt.MouseButton.LeftButton)
+    assert listed_titles(page) == ["Региональный тренинг в Алматы", "Past planned training"]
+    assert "Regional training" in page.events_title.text()
+    assert [b.text() for b in page.figure_buttons if b.isChecked()] == ["2  Events: Regional training"]
+
+
+def test_limiting_the_dates_narrows_the_figures(page):
+    from PySide6.QtCore import QDate
+
+    page.limit_dates.setChecked(True)
+    page.start.setDate(QDate(2024, 4, 1))
+    assert button_for(page, "Participants").text().startswith("66 ")
+
+
+def test_exports_write_files_and_say_so(page, tmp_path):
+    assert page.export("json", tmp_path / "r.json")
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["participants_total"] == 116
+    assert page.export("ics", tmp_path / "e.ics") and (tmp_path / "e.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+    assert page.export("pdf", tmp_path / "r.pdf") and (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert str(tmp_path / "r.pdf") in page.status.text()
+    assert not page.export("xlsx", tmp_path / "missing-folder" / "r.xlsx")
+    assert "missing-folder" in page.status.text()
+
+
+def test_an_export_in_the_background_keeps_the_page_responsive(page, qtbot, tmp_path):
+    from openpyxl import load_workbook
+
+    with qtbot.waitSignal(page.exported, timeout=20000) as finished:
+        page.export("pdf", tmp_path / "r.pdf", in_background=True)
+        assert not page.export_buttons["pdf"].isEnabled() and "r.pdf" in page.status.text()
+    assert finished.args == [True] and (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+    assert page.export_buttons["pdf"].isEnabled()
+    with qtbot.waitSignal(page.exported, timeout=20000):
+        page.export("xlsx", tmp_path / "r.xlsx", in_background=True)
+    assert load_workbook(tmp_path / "r.xlsx").sheetnames[0] == "Summary"
+
+
+def test_retranslate_follows_a_language_switch(page):
+    i18n.add_listener(page.retranslate)
+    try:
+        i18n.set_language("ru")
+        assert page.country.itemText(page.country.findData("KZ")) == "Казахстан"
+        assert "1 134" not in page.summary.text() and "116" in page.summary.text()
+        i18n.set_language("en")
+        assert page.country.itemText(page.country.findData("KZ")) == "Kazakhstan"
+    finally:
+        i18n.remove_listener(page.retranslate)
+
+
+def test_sheets_are_printed_for_the_selected_event(page, tmp_path):
+    from pypdf import PdfReader
+
+    sheet = page.export_buttons["certificates"]
+    assert not sheet.isEnabled(), "no event is selected yet"
+    page.show_events("events_by_type", "regional_training")
+    page.events_table.selectRow(0)
+    assert sheet.isEnabled()
+    assert page.export("certificates", tmp_path / "c.pdf")
+    assert len(PdfReader(tmp_path / "c.pdf").pages) == 2
+    assert page.export("attendance", tmp_path / "a.pdf")
