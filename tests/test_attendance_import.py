@@ -142,3 +142,17 @@ def test_command_line_import_dry_run_then_import_then_a_bad_file(cli, tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert result.returncode == 2 and len(lines) == 1 and "row 2" in lines[0] and "not-an-email" in lines[0]
     assert cli.dump() == after
+
+
+def test_a_webinar_export_with_a_preamble_finds_the_participants_header(desk, event, tmp_path):
+    event_id, _saparova, _smith = event
+    path = write_xlsx(tmp_path / "zoom.xlsx", [
+        ["Meeting name", "Topic", "Host email", "Duration (minutes)"],
+        ["Webinar on asset declarations", "Declarations", "host@unodc.org", 90],
+        [],
+        ["Name (original name)", "User email", "Organization", "Duration (minutes)"],
+        ["Dilnoza Oʻrinboyeva", "d.orinboyeva@gov.uz", "Anti-Corruption Agency", 85],
+    ])
+    planned = preview(desk, path, event_id)
+    assert [(row.row, row.values["full_name"], row.status) for row in planned.rows] == [
+        (5, "Dilnoza Oʻrinboyeva", "new")]

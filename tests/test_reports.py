@@ -229,3 +229,26 @@ def test_attendance_sheet_and_certificates(small, tmp_path):
     assert "Айгерим Сапарова" in pdf_text(certificates)
     with pytest.raises(InputError):
         write_certificates(desk, ids["Future planned"], tmp_path / "none.pdf")
+
+
+def test_a_participation_recorded_on_two_computers_counts_once(tmp_path):
+    from desktop_app.domain.desk import Desk
+    from desktop_app.reports.sheets import event_people
+    from desktop_app.sync import api
+
+    secretariat = Desk.create(tmp_path / "unodc.db", "unodc", "secretariat")
+    delegation = Desk.create(tmp_path / "kz.db", "kz", "delegation", "KZ")
+    try:
+        event = secretariat.put("event", {"type": "webinar", "title": "Webinar", "start_date": "2024-06-10",
+                                          "status": "held"})
+        person = secretariat.put("person", {"full_name": "Айгерим Сапарова"})
+        api.import_files(delegation, api.export_bundle(secretariat, tmp_path / "1.pdsync").paths)
+        for desk in (secretariat, delegation):  # both record her attendance before they next exchange files
+            desk.put("participation", {"event_id": event, "person_id": person})
+        api.import_files(secretariat, api.export_bundle(delegation, tmp_path / "2.pdsync").paths)
+        figures = compute(secretariat, Period.of(2024), today=TODAY).figures
+        assert (figures["attendances"], figures["unique_people"]) == (1, 1)
+        assert len(event_people(secretariat, event)[1]) == 1
+    finally:
+        secretariat.close()
+        delegation.close()

@@ -108,3 +108,7 @@ def test_copy_on_another_computer_becomes_a_new_installation(tmp_path, monkeypat
     again = Desk.open(tmp_path / "b.db")
     assert not again.notices, "told once; afterwards it is simply its own installation"
     again.close()
+
+
+def test_known_schema_head_matches_the_migrations():
+    assert database.SCHEMA_HEAD == database.head_revision()

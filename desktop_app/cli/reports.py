@@ -24,12 +24,12 @@ def _iso_date(text: str) -> date:
 
 
 def register(subparsers) -> list:
-    from desktop_app.reports.export import FORMATS
+    from desktop_app.reports import FORMATS
 
     report = subparsers.add_parser("report", help=_("write the report for a year (or a period) and a country"))
-    report.add_argument("--year", type=int, required=True, metavar="YYYY")
-    report.add_argument("--format", required=True, choices=FORMATS)
-    report.add_argument("--out", type=Path, required=True, metavar="FILE")
+    report.add_argument("--year", type=int, required=True, metavar="YYYY", help=_("the year the events started in"))
+    report.add_argument("--format", required=True, choices=FORMATS, help=_("the kind of file to write"))
+    report.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("the file to write"))
     report.add_argument("--country", metavar="CC", help=_("only events held in or with this country"))
     report.add_argument("--from", dest="start", metavar="DATE", help=_("first day (default: 1 January)"))
     report.add_argument("--to", dest="end", metavar="DATE", help=_("last day (default: 31 December)"))

@@ -27,6 +27,7 @@ from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.i18n import LANGUAGES, _, babel_locale
+from desktop_app.reports.data import visible_records
 from desktop_app.storage.models import Participation, Person
 
 PERSON_FIELDS = ("full_name", "email", "organization", "position", "country", "gender", "phone")
@@ -177,12 +178,16 @@ def read_table(path: Path) -> SourceTable:
         rows = _read_rows(path)
     except OSError as error:
         raise InputError(_("cannot read {path}: {error}").format(path=path, error=error.strerror)) from None
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if "full_name" in detect_mapping(row):
-            body = [(number, cells) for number, cells in enumerate(rows[index + 1:], start=index + 2)
-                    if any(cells)]
-            return SourceTable(row, body)
-    raise InputError(_("{path}: no column of names found (a header such as “Name” or “ФИО”)").format(path=path))
+    # The header is the row among the first few that names the most known columns, one of them the names
+    # (a preamble line such as "Meeting name: …" names fewer).
+    candidates = [(len(mapping), -index) for index, row in enumerate(rows[:HEADER_SEARCH_ROWS])
+                  if "full_name" in (mapping := detect_mapping(row))]
+    if not candidates:
+        raise InputError(_("{path}: no column of names found (a header such as “Name” or “ФИО”)").format(
+            path=path))
+    index = -max(candidates)[1]
+    body = [(number, cells) for number, cells in enumerate(rows[index + 1:], start=index + 2) if any(cells)]
+    return SourceTable(rows[index], body)
 
 
 def detect_mapping(headers: list[str]) -> dict[str, int]:
@@ -298,11 +303,9 @@ def explain(error: ValidationError) -> str:
 
 
 def _recorded(connection, event_id: str) -> tuple[list[dict], dict[str, dict]]:
-    people = [dict(row) for row in connection.execute(
-        select(Person.id, Person.full_name, Person.email).where(Person.deleted.is_(False))).mappings()]
+    people = [dict(row) for row in connection.execute(visible_records("person")).mappings()]
     participations = {row["person_id"]: dict(row) for row in connection.execute(
-        select(Participation.id, Participation.person_id, Participation.attended).where(
-            Participation.event_id == event_id, Participation.deleted.is_(False))).mappings()}
+        visible_records("participation").where(Participation.event_id == event_id)).mappings()}
     return people, participations
 
 

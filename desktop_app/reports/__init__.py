@@ -4,3 +4,5 @@
 translated rows; ``export`` writes JSON, CSV and XLSX; ``calendar`` writes iCalendar.
 Only the printing modules (``printing``, ``pdf``, ``sheets``) use Qt.
 """
+
+FORMATS = ("json", "csv", "xlsx", "pdf")

@@ -4,7 +4,15 @@ An event counts when it is visible (not deleted), not cancelled, and either ``he
 ``planned`` with its end date already past; ``postponed`` events do not count. It falls in
 the period by its ``start_date``. With a country, only events held there or with that
 delegation among their ``parties`` count. Attendances come from participations marked
-``attended`` at counted events, of people that are not deleted.
+``attended`` at counted events, of people that are not deleted (a participation recorded on two
+computers counts once). ``by_country`` groups events by where they were held: events without a
+country (webinars) count everywhere else but not there.
+
+JSON keys: ``year``, ``from``, ``to``, ``country``, ``events_total``, ``events_by_type``,
+``participants_total``, ``participants_women``, ``participants_men``, ``international_experts``,
+``unique_people``, ``attendances``, ``attendances_by_role``, ``bilateral_meetings``, ``by_country``
+(code → ``events``, ``participants``), ``by_thematic_area``, ``actions`` (counts by status and
+``overdue``) and ``summary``.
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from datetime import date
 
 from sqlalchemy import select
 
-from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, ROLES, THEMATIC_AREAS
+from desktop_app.domain.changelog import record_table
+from desktop_app.domain.desk import visible_query
+from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, KINDS, ROLES, THEMATIC_AREAS
 from desktop_app.i18n import _, country_name, format_date, format_number, ngettext
 from desktop_app.storage.models import Action, Event, Participation, Person
 
@@ -82,6 +92,15 @@ def _rows(connection, query) -> list[dict]:
     return [dict(row) for row in connection.execute(query).mappings()]
 
 
+def visible_records(kind_name: str, *order):
+    """The select of a kind's visible records (the domain's rule: not deleted, nor depending on a deleted
+    event or person, nor a participation recorded twice), ordered by ``order`` then id when given."""
+    query = visible_query(KINDS[kind_name])
+    if order:
+        query = query.order_by(None).order_by(*order, record_table(kind_name).c.id)
+    return query
+
+
 def counts(event: dict, today: date) -> bool:
     """Whether an event counts as achieved: held, or planned and already over; never cancelled."""
     if event["status"] == "held":
@@ -98,26 +117,20 @@ def overdue(action: dict, today: date) -> bool:
 def compute(desk, period: Period, today: date | None = None) -> Report:
     """The report for ``period`` from the visible records of ``desk``, in the current language."""
     today = today or date.today()
-    in_period = (Event.deleted.is_(False), Event.start_date >= period.start.isoformat(),
-                 Event.start_date <= period.end.isoformat())
-    period_events = select(Event.id).where(*in_period)
+    in_period = (Event.start_date >= period.start.isoformat(), Event.start_date <= period.end.isoformat())
+    period_events = select(Event.id).where(Event.deleted.is_(False), *in_period)
     with desk.engine.connect() as connection:
-        events = _rows(connection, select(Event.__table__).where(*in_period)
-                       .order_by(Event.start_date, Event.title, Event.id))
+        events = _rows(connection, visible_records("event").where(*in_period))
         events = [e for e in events if period.covers(e) and counts(e, today)]
         event_ids = {e["id"] for e in events}
-        live_people = select(Person.id).where(Person.deleted.is_(False))
-        participations = [p for p in _rows(connection, select(Participation.__table__).where(
-            Participation.deleted.is_(False), Participation.person_id.in_(live_people),
+        participations = [p for p in _rows(connection, visible_records("participation").where(
             Participation.event_id.in_(period_events))) if p["event_id"] in event_ids]
         person_ids = {p["person_id"] for p in participations}
-        people = [p for p in _rows(connection, select(Person.__table__).where(
-            Person.deleted.is_(False), Person.id.in_(
-                select(Participation.person_id).where(Participation.event_id.in_(period_events))))
-            .order_by(Person.full_name, Person.id)) if p["id"] in person_ids]
-        actions = [a for a in _rows(connection, select(Action.__table__).where(
-            Action.deleted.is_(False), Action.event_id.in_(period_events))
-            .order_by(Action.due_date, Action.id)) if a["event_id"] in event_ids]
+        people = [p for p in _rows(connection, visible_records("person", Person.full_name).where(
+            Person.id.in_(select(Participation.person_id).where(Participation.event_id.in_(period_events)))))
+            if p["id"] in person_ids]
+        actions = [a for a in _rows(connection, visible_records("action", Action.due_date).where(
+            Action.event_id.in_(period_events))) if a["event_id"] in event_ids]
     event_order = {e["id"]: index for index, e in enumerate(events)}
     person_order = {p["id"]: index for index, p in enumerate(people)}
     participations.sort(key=lambda p: (event_order[p["event_id"]], person_order[p["person_id"]]))

@@ -26,7 +26,7 @@ from desktop_app.i18n import _, babel_locale, country_name
 from desktop_app.reports.data import Report
 from desktop_app.reports.tables import COLUMNS, key_figures, period_title, table
 
-FORMATS = ("json", "csv", "xlsx", "pdf")
+from desktop_app.reports import FORMATS  # noqa: F401 - the formats write_report accepts
 MAX_WIDTH = 60
 DATE_FORMAT = "yyyy-mm-dd"
 SHEET_NAME_LIMIT = 31

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from desktop_app.domain.errors import InputError
 from desktop_app.domain.schema import GENDERS, ROLES
 from desktop_app.i18n import _, country_name, format_date
+from desktop_app.reports.data import visible_records
 from desktop_app.reports.printing import escape, write_pdf_document
 from desktop_app.storage.models import Participation, Person
 
@@ -22,13 +23,13 @@ def event_people(desk, event_id: str, attended_only: bool = False) -> tuple[dict
     event = desk.get(event_id)
     if event["kind"] != "event":
         raise InputError(_("“{id}” is not an event").format(id=event_id))
-    query = (select(Person.__table__, Participation.role, Participation.attended)
-             .join(Participation, Participation.person_id == Person.id)
-             .where(Participation.event_id == event_id, Participation.deleted.is_(False),
-                    Person.deleted.is_(False))
-             .order_by(Person.full_name, Person.id))
+    participations = visible_records("participation").where(Participation.event_id == event_id)
     if attended_only:
-        query = query.where(Participation.attended.is_(True))
+        participations = participations.where(Participation.attended.is_(True))
+    participations = participations.subquery()
+    query = (select(Person.__table__, participations.c.role, participations.c.attended)
+             .join(participations, participations.c.person_id == Person.id)
+             .order_by(Person.full_name, Person.id))
     with desk.engine.connect() as connection:
         people = [dict(row) for row in connection.execute(query).mappings()]
     return event, people

@@ -14,6 +14,7 @@ from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import N_, _, ngettext
 from desktop_app.importers.attendance import (FIELDS, Preview, detect_mapping, field_label, import_attendance,
                                               preview, read_table)
+from desktop_app.ui.common import follow_language
 
 STATUS_TEXTS = {
     "new": N_("New person"),
@@ -70,7 +71,7 @@ class AttendanceImportDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.import_button.clicked.connect(self.run_import)
         self.resize(760, 560)
-        self.retranslate()
+        follow_language(self)
 
     def retranslate(self, _language: str | None = None) -> None:
         self.setWindowTitle(_("Import an attendance list"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Text, and_, func, or_, select, type_coerce
 from sqlalchemy import event as sa_event
 
 from desktop_app import i18n
@@ -45,6 +45,11 @@ def _joined(columns):
     return func.casefold(result)
 
 
+def _json_text(column):
+    """A JSON list column compared as its stored text (``["KZ", "UZ"]``)."""
+    return type_coerce(column, Text)
+
+
 def search_condition(text: str, columns, code_columns=()):
     """Every word of ``text`` appears in one of ``columns`` (case-folded), or names a country in ``code_columns``."""
     haystack = _joined(columns)
@@ -54,7 +59,7 @@ def search_condition(text: str, columns, code_columns=()):
         alternatives = [haystack.like(pattern, escape="\\")]
         codes = matching_countries(word)
         for column in code_columns:
-            alternatives.extend(column.like(f'%"{code}"%') for code in codes)
+            alternatives.extend(_json_text(column).like(f'%"{code}"%') for code in codes)
         conditions.append(or_(*alternatives))
     return and_(*conditions) if conditions else None
 
@@ -169,7 +174,7 @@ class Reader:
         if chosen.country:
             query = query.where(EVENTS.c.country == chosen.country)
         if chosen.area:
-            query = query.where(EVENTS.c.thematic_areas.like(f'%"{chosen.area}"%'))
+            query = query.where(_json_text(EVENTS.c.thematic_areas).like(f'%"{chosen.area}"%'))
         if chosen.status:
             query = query.where(EVENTS.c.status == chosen.status)
         return self._ids(_ordered(query, EVENT_SORT[sort], descending, EVENTS.c.id))

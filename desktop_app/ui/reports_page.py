@@ -21,6 +21,7 @@ from desktop_app.reports.export import write_report
 from desktop_app.reports.printing import font_family, paint_bar_chart
 from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
 from desktop_app.reports.tables import Chart, charts, key_figures
+from desktop_app.ui.common import follow_language
 
 FIGURE_COLUMNS = 4
 EXPORT_FILTERS = {
@@ -131,7 +132,11 @@ class ReportsPage(QWidget):
         for name, button in self.export_buttons.items():
             button.clicked.connect(lambda _checked=False, n=name: self._ask_and_export(n))
         self.events_table.itemSelectionChanged.connect(self._selection_changed)
-        self.retranslate()
+        follow_language(self)
+
+    def maybe_leave(self) -> bool:
+        """Nothing typed here can be lost: the main window may always switch away or close."""
+        return True
 
     # ----- texts ---------------------------------------------------------------------------------
 

@@ -1,0 +1,85 @@
+"""GUI fixtures: a real demo database per test (copied from one made per session) and the real main window."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+
+from desktop_app.domain.demo import load_public_record
+from desktop_app.domain.desk import Desk
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """One demo database (the Platform's public record), made once and copied by each test."""
+    path = tmp_path_factory.mktemp("template") / "demo.db"
+    desk = Desk.create(path, "kz-laptop", "delegation", "KZ")
+    load_public_record(desk)
+    desk.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path):
+    path = tmp_path / "desk.db"
+    shutil.copy(demo_template, path)
+    return path
+
+
+@pytest.fixture
+def window(qtbot, demo_db):
+    """The main window on a fresh copy of the demo database, shown at 1280×800."""
+    from desktop_app.ui.main_window import MainWindow
+
+    desk = Desk.open(demo_db)
+    main = MainWindow(desk)
+    qtbot.addWidget(main)
+    main.resize(1280, 800)
+    main.show()
+    main.activateWindow()
+    qtbot.waitActive(main)
+    yield main
+    for page in ("events", "people"):
+        main.pages[page].editor.dirty = False
+    main.close()
+    desk.close()
+
+
+def answer_next_dialog(qtbot, button_text: str, fill=None) -> list:
+    """Click ``button_text`` in the next modal dialog (after ``fill(dialog)``); returns [dialog] once answered."""
+    answered = []
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(20, answer)
+            return
+        if fill is not None:
+            fill(dialog)
+        answered.append(dialog.text() if isinstance(dialog, QMessageBox) else dialog)
+        next(b for b in dialog.findChildren(QPushButton) if b.text() == button_text).click()
+
+    QTimer.singleShot(0, answer)
+    return answered
+
+
+def event_id_titled(desk, title: str) -> str:
+    return next(record["id"] for record in desk.list("event") if record["title"] == title)
+
+
+def press(widget, keys: str) -> None:
+    """Type a shortcut such as ``"Ctrl+S"`` into ``widget``."""
+    widget.setFocus()
+    QTest.keySequence(widget, QKeySequence(keys))
+
+
+def type_text(widget, text: str) -> None:
+    """Type ``text`` key by key, in any script (QTest's own typing knows only ASCII)."""
+    for char in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char))
