@@ -27,24 +27,7 @@ SPEC = HERE / "platform_desk.spec"
 sys.path[:0] = [str(PROJECT), str(HERE)]
 
 from desktop_app import __version__  # noqa: E402
-
-
-def compile_translations() -> int:
-    """Compile every ``translations/*/LC_MESSAGES/*.po`` whose ``.mo`` is missing or older; returns how many."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    compiled = 0
-    for po in sorted((PROJECT / "translations").glob("*/LC_MESSAGES/*.po")):
-        mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
-        with open(po, "rb") as source:
-            catalog = read_po(source, locale=po.parent.parent.name)
-        with open(mo, "wb") as target:
-            write_mo(target, catalog)
-        compiled += 1
-    return compiled
+from desktop_app.tools.catalogs import compile_all  # noqa: E402
 
 
 def folder_size(folder: Path) -> int:
@@ -74,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.monotonic()
-    print(f"build: compiled {compile_translations()} translation catalogs")
+    compile_all()
+    print(f"build: compiled {len(list((PROJECT / 'translations').glob('*/LC_MESSAGES/*.mo')))} translation catalogs")
     run_pyinstaller()
     if args.portable:
         (BUNDLE / "portable.txt").write_text(

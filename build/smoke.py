@@ -63,8 +63,9 @@ class FrozenProgram:
         except OSError as error:
             raise SmokeFailure(f"{step}: cannot start {self.executable}: {error}") from None
         if expect_ok and result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["(nothing on stderr)"])[-1]
-            raise SmokeFailure(f"{step}: exit status {result.returncode}: {last}")
+            lines = result.stderr.strip().splitlines()
+            reason = ([line for line in lines if "rror" in line] or lines or ["(nothing on stderr)"])[-1]
+            raise SmokeFailure(f"{step}: exit status {result.returncode}: {reason}")
         print(f"smoke: {step} ({time.monotonic() - started:.1f} s)")
         return result
 

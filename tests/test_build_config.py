@@ -14,7 +14,7 @@ from babel import localedata
 
 from desktop_app import i18n
 from desktop_app.cli.main import build_parser
-from tests.benchmarks.core import Figure, format_table
+from tests.benchmarks.core import BenchmarkError, Figure, format_table, measure
 
 BUILD = Path(__file__).resolve().parent.parent / "build"
 
@@ -135,3 +135,10 @@ def test_the_table_shows_one_row_per_figure_with_ratio_and_verdict():
     assert table[2] == "| dump | 0.66 s | 0.05 s (sqlite3 SELECT) | 13.20× | — | — |"
     assert table[3] == "| sync export | 9 s | 2 s (executemany) | 4.50× | ≤ 4× | **no** |"
     assert table[4] == "| peak memory | 120 MiB | — | — | ≤ 300 MiB | yes |"
+
+
+def test_a_measured_command_reports_its_time_and_memory_or_why_it_failed():
+    run = measure([sys.executable, "-c", "block = bytearray(64 * 2**20)"])
+    assert run.seconds > 0 and run.peak_mib >= 64
+    with pytest.raises(BenchmarkError, match="exit status 3.*ValueError: no such year"):
+        measure([sys.executable, "-c", "import sys; print('ValueError: no such year', file=sys.stderr); sys.exit(3)"])

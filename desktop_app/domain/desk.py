@@ -88,7 +88,7 @@ class Desk:
         private, public = identity.new_key_pair()
         old = self.identity["device_id"]
         new = identity.new_device_id()
-        with self._connection(write=True) as connection:
+        with self.transaction(write=True) as connection:
             connection.execute(update(Installation).values(
                 device_id=new, machine_id=here, copied_from=old, private_key=private, public_key=public,
                 next_seq=1))
@@ -98,7 +98,8 @@ class Desk:
             "({new}) so that it is not confused with the original ({old}).").format(new=new, old=old))
 
     @contextmanager
-    def _connection(self, write: bool = False) -> Iterator[Connection]:
+    def transaction(self, write: bool = False) -> Iterator[Connection]:
+        """One transaction; ``write`` takes the write lock at once (BEGIN IMMEDIATE)."""
         with database.translate_busy():
             engine = self.engine.execution_options(write=True) if write else self.engine
             with engine.begin() as connection:
@@ -107,7 +108,7 @@ class Desk:
     @contextmanager
     def writing(self) -> Iterator[ChangeWriter]:
         """One write transaction; every change made through the writer is in the log."""
-        with self._connection(write=True) as connection:
+        with self.transaction(write=True) as connection:
             writer = ChangeWriter(connection)
             yield writer
             writer.flush()
@@ -193,7 +194,7 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
     if record_id is not None:
         current = _current(writer, kind, record_id)
         if current is None:
-            raise NotFoundError(_("No {kind} has the id “{id}”").format(kind=kind.name, id=record_id))
+            raise NotFoundError(_("{kind} “{id}” does not exist").format(kind=_(kind.label), id=record_id))
         merged = {**current, **fields}
         if (kind.name == "event" and "start_date" in fields and "end_date" not in fields
                 and current.get("end_date") == current.get("start_date")):
@@ -246,7 +247,8 @@ def _check_references(writer: ChangeWriter, kind: Kind, record_id: str, record: 
         if field.type != "ref" or target is None:
             continue
         if _current(writer, KINDS[field.ref], target) is None:
-            raise ValidationError(field.name, _("no {kind} has the id “{id}”").format(kind=field.ref, id=target))
+            raise ValidationError(field.name, _("{kind} “{id}” does not exist").format(
+                kind=_(KINDS[field.ref].label), id=target))
     if kind.name == "event" and record.get("parent_id"):
         seen = {record_id}
         parent = record["parent_id"]

@@ -53,7 +53,7 @@ ROLES = {
     "observer": N_("Observer"),
 }
 ACTION_STATUSES = {
-    "open": N_("Open"),
+    "open": N_("Pending"),
     "in_progress": N_("In progress"),
     "done": N_("Done"),
     "dropped": N_("Dropped"),

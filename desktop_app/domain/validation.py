@@ -77,7 +77,7 @@ def _bool(field: Field, value):
 
 def _ref(field: Field, value):
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field.name, _("must be the id of a {kind}").format(kind=field.ref))
+        raise ValidationError(field.name, _("must be the id of a record: {kind}").format(kind=_(KINDS[field.ref].label)))
     return value.strip()
 
 
@@ -122,7 +122,7 @@ def coerce_fields(kind: Kind, values: dict) -> dict:
     result = {}
     for name, value in values.items():
         if name not in kind.names:
-            raise ValidationError(name, _("unknown field of a {kind}").format(kind=kind.name))
+            raise ValidationError(name, _("no such field in this kind of record: {kind}").format(kind=_(kind.label)))
         field = kind.names[name]
         result[name] = None if value is None else _COERCE[field.type](field, value)
         if result[name] is None and field.default is not None:

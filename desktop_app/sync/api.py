@@ -26,7 +26,7 @@ from desktop_app.domain.schema import DELETED
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
 from desktop_app.storage.models import Blob, Change, Conflict, Exchange, PendingPart, Peer
-from desktop_app.sync.bundle import Bundle, change_line, split_bundle, write_bundle
+from desktop_app.sync.bundle import Bundle, b64, change_line, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger
 from desktop_app.sync.sharing import Recipient, hidden_records
 
@@ -87,13 +87,12 @@ def _lines(connection, mine: dict, theirs: dict, hidden: set[str], attachments: 
     if not ranges:
         return
     widened = _widened(connection, ranges) - hidden if theirs else set()
-    if widened:
-        query = select(*_COLUMNS).where(Change.record_id.in_(widened), ~or_(*ranges)).order_by(Change.rowid)
-        for row in connection.execute(query):
-            yield change_line(*row)
-    query = select(*_COLUMNS).where(or_(*ranges)).order_by(Change.rowid)
-    for row in connection.execute(query.execution_options(yield_per=5000)):
-        if row.record_id not in hidden:
+    queries = [select(*_COLUMNS).where(Change.record_id.in_(widened), ~or_(*ranges))] if widened else []
+    queries.append(select(*_COLUMNS).where(or_(*ranges)))
+    for query in queries:
+        for row in connection.execute(query.order_by(Change.rowid).execution_options(yield_per=5000)):
+            if row.record_id in hidden:
+                continue
             if row.field == "sha256" and row.kind == "attachment":
                 attachments.add(json.loads(row.value))
             yield change_line(*row)
@@ -113,7 +112,7 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
         mine = version_vector(connection)
         hidden = hidden_records(connection, recipient)
         header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
-                  "country": me["country"], "public_key": identity_public(me), "created_at": _now(),
+                  "country": me["country"], "public_key": b64(me["public_key"]), "created_at": _now(),
                   "vector": mine, "to": to}
         attachments: set[str] = set()
 
@@ -124,17 +123,11 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
         manifest = write_bundle(out, header, _lines(connection, mine, theirs, hidden, attachments),
                                 me["private_key"], passphrase, blobs)
     paths = split_bundle(out, max_size, me["private_key"]) if max_size else [out]
-    with desk._connection(write=True) as connection:
+    with desk.transaction(write=True) as connection:
         connection.execute(insert(Exchange).values(
             direction="export", at=_now(), bundle_id=manifest["bundle_id"], peer_device=to, peer_name=None,
             filename=out.name, change_count=manifest["change_count"], summary=None))
     return ExportResult(paths, manifest["change_count"], manifest)
-
-
-def identity_public(me: dict) -> str:
-    import base64
-
-    return base64.b64encode(me["public_key"]).decode("ascii")
 
 
 # ----- import --------------------------------------------------------------------------------
@@ -152,7 +145,7 @@ def _assemble(desk: Desk, parts: list[Bundle], dry_run: bool, workdir: Path) -> 
             stored = dict(connection.execute(select(PendingPart.part, PendingPart.content)
                                              .where(PendingPart.bundle_id == bundle_id)).all())
         if not dry_run:
-            with desk._connection(write=True) as connection:
+            with desk.transaction(write=True) as connection:
                 for index, content in contents.items():
                     if index not in stored:
                         connection.execute(insert(PendingPart).values(bundle_id=bundle_id, part=index,
@@ -161,7 +154,8 @@ def _assemble(desk: Desk, parts: list[Bundle], dry_run: bool, workdir: Path) -> 
         absent = [str(i) for i in range(1, count + 1) if i not in stored]
         name = arrived[0].path.name.split(".part-")[0]
         if absent:
-            missing.append(_("{name}: waiting for part(s) {parts} of {count}").format(
+            missing.append(ngettext("{name}: waiting for part {parts} of {count}",
+                                    "{name}: waiting for parts {parts} of {count}", len(absent)).format(
                 name=name, parts=", ".join(absent), count=count))
             continue
         whole = workdir / f"{name}.pdsync"
@@ -266,6 +260,9 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                     summary["clock_warnings"].append(_(
                         "Changes from {device} are stamped more than a day in the future: "
                         "the sender's clock looks wrong").format(device=device))
+                bundle_counts = {"new": sum(map(len, counts.new.values())),
+                                 "conflicts": sum(counts.conflicts.values()),
+                                 "skipped": sum(counts.skipped.values())}
                 for kind, ids in counts.new.items():
                     per_kind[kind]["new"] += len(ids)
                 for kind, ids in counts.updated.items():
@@ -277,7 +274,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 connection.execute(insert(Exchange).values(
                     direction="import", at=_now(), bundle_id=manifest["bundle_id"],
                     peer_device=manifest["device_id"], peer_name=manifest["device_name"], filename=bundle.path.name,
-                    change_count=manifest["change_count"], summary=None))
+                    change_count=manifest["change_count"], summary=json.dumps(bundle_counts)))
                 connection.execute(delete(PendingPart).where(PendingPart.bundle_id == manifest["bundle_id"]))
             if dry_run:
                 transaction.rollback()

@@ -115,7 +115,7 @@ def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: by
                 digest.update(tail)
                 out.write(tail)
             encryption = {"cipher": "AES-256-GCM", "kdf": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P,
-                          "salt": _b64(salt), "nonce": _b64(nonce), "tag": _b64(encryptor.tag),
+                          "salt": b64(salt), "nonce": b64(nonce), "tag": b64(encryptor.tag),
                           "compression": "zlib"}
         members[member] = digest.hexdigest()
         for sha256, content in (blobs() if blobs else ()):
@@ -145,10 +145,11 @@ def change_line(device_id: str, seq: int, hlc: str, kind: str, record_id: str, f
 def _write_signed_manifest(archive: zipfile.ZipFile, manifest: dict, private_key: bytes) -> None:
     data = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
     archive.writestr(MANIFEST, data)
-    archive.writestr(SIGNATURE, _b64(identity.private_key(private_key).sign(data)))
+    archive.writestr(SIGNATURE, b64(identity.private_key(private_key).sign(data)))
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """Binary as base64 text, as the manifest writes keys, salts and signatures."""
     return base64.b64encode(data).decode("ascii")
 
 

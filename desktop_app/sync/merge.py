@@ -220,12 +220,13 @@ class Merger:
                 bad = self.connection.execute(query).first()
                 if bad is not None:
                     raise InputError(_("{kind} {id} refers to {target} {ref}, which is neither in this database "
-                                       "nor in the bundle").format(kind=kind.name, id=bad[0], target=field.ref,
+                                       "nor in the bundle").format(kind=_(kind.label), id=bad[0], target=_(KINDS[field.ref].label),
                                                                    ref=bad[1]))
             if kind.name in ("participation", "action", "attachment"):
                 missing = self.connection.execute(select(table.c.id).where(
                     table.c.event_id.is_(None), table.c.id.in_(
                         select(Change.record_id).where(Change.rowid > self._rowid_before)))).first()
                 if missing is not None:
-                    raise InputError(_("{kind} {id} arrived without its event").format(kind=kind.name, id=missing[0]))
+                    raise InputError(_("{kind} {id} arrived without its event").format(
+                        kind=_(kind.label), id=missing[0]))
 

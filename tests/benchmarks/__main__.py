@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from tests import benchmarks
-from tests.benchmarks.core import BENCHMARKS, Session, format_table
+from tests.benchmarks.core import BENCHMARKS, BenchmarkError, Session, format_table
 
 FULL_SCALE, QUICK_SCALE = 20_000, 2_000
 
@@ -42,16 +42,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     load_areas()
     chosen = [function for function in BENCHMARKS if not args.only or args.only in function.__name__]
-    figures = []
+    figures, failures = [], []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="platform-desk-bench-") as folder:
         session = Session(QUICK_SCALE if args.quick else FULL_SCALE, args.repeat, Path(folder))
         for function in chosen:
-            print(f"running {function.__module__.rsplit('.', 1)[-1]}.{function.__name__} …", file=sys.stderr)
-            figures.extend(function(session))
+            name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
+            print(f"running {name} …", file=sys.stderr)
+            try:
+                figures.extend(function(session))
+            except BenchmarkError as error:  # the others still run and show
+                failures.append(f"{name}: {error}")
     print(f"Machine: {machine()}; median of {args.repeat} runs; {time.monotonic() - started:.0f} s in all.\n")
     print(format_table(figures))
-    return 1 if any(figure.met is False for figure in figures) else 0
+    for failure in failures:
+        print(f"\nFAILED {failure}")
+    return 1 if failures or any(figure.met is False for figure in figures) else 0
 
 
 if __name__ == "__main__":

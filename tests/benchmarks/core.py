@@ -27,11 +27,18 @@ BENCHMARKS: list[Callable[["Session"], Iterable["Figure"]]] = []
 _MEASURE = """
 import json, resource, subprocess, sys, time
 started = time.perf_counter()
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL).returncode
+run = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
 seconds = time.perf_counter() - started
 peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"returncode": code, "seconds": seconds, "peak_mib": peak_kib / 1024}))
+lines = run.stderr.decode("utf-8", "replace").strip().splitlines()
+errors = [line for line in lines if "rror" in line] or lines
+print(json.dumps({"returncode": run.returncode, "seconds": seconds, "peak_mib": peak_kib / 1024,
+                  "last_error": errors[-1] if errors else ""}))
 """
+
+
+class BenchmarkError(Exception):
+    """A measured command failed; the message names it and its last line on stderr."""
 
 
 def benchmark(function):
@@ -104,7 +111,8 @@ def measure(command: list[str], env: dict | None = None, cwd: Path | None = None
                             text=True, env=env, cwd=cwd, check=True)
     report = json.loads(result.stdout)
     if report["returncode"] != 0:
-        raise RuntimeError(f"benchmark command failed ({report['returncode']}): {' '.join(map(str, command))}")
+        raise BenchmarkError(f"{' '.join(map(str, command))} failed (exit status {report['returncode']}): "
+                             f"{report['last_error']}")
     return Run(report["seconds"], report["peak_mib"])
 
 

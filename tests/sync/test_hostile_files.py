@@ -11,7 +11,6 @@ import pytest
 
 from desktop_app.domain.changelog import canonical
 from desktop_app.sync import bundle as fmt
-from desktop_app.sync.api import identity_public
 from tests.conftest import Cli
 
 
@@ -45,7 +44,7 @@ def signed(kz, target, lines, **manifest_changes):
     """A bundle properly signed by the delegation, with the given change lines and manifest fields."""
     me = kz.identity
     header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
-              "country": me["country"], "public_key": identity_public(me), "created_at": "2025-01-01T00:00:00+00:00",
+              "country": me["country"], "public_key": fmt.b64(me["public_key"]), "created_at": "2025-01-01T00:00:00+00:00",
               "vector": {me["device_id"]: 1}, "to": None}
     fmt.write_bundle(target, header, lines, me["private_key"])
     if manifest_changes:
@@ -53,7 +52,7 @@ def signed(kz, target, lines, **manifest_changes):
             if name == fmt.MANIFEST:
                 m = {**json.loads(data), **manifest_changes}
                 data = json.dumps(m).encode()
-                return [(name, data), (fmt.SIGNATURE, fmt._b64(
+                return [(name, data), (fmt.SIGNATURE, fmt.b64(
                     __import__("desktop_app.domain.identity", fromlist=["x"]).private_key(me["private_key"]).sign(data)))]
             return [] if name == fmt.SIGNATURE else [(name, data)]
         temporary = target.with_suffix(".tmp")
