@@ -30,7 +30,7 @@ def template_ids(path: Path) -> set:
 def test_template_is_up_to_date(tmp_path):
     fresh = catalogs.extract(tmp_path / "fresh.pot")
     missing = template_ids(fresh) - template_ids(catalogs.TEMPLATE)
-    assert not missing, f"run `python -m desktop_app.tools.catalogs extract update`: {sorted(missing)[:5]}"
+    assert not missing, f"run `python -m desktop_app.tools.catalogs extract update`: {sorted(missing, key=str)[:5]}"
 
 
 @pytest.mark.parametrize("language", TRANSLATED)

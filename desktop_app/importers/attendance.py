@@ -35,19 +35,21 @@ FIELDS = PERSON_FIELDS + ("role",)
 # Normalised header words (lower case, letters and digits) that name each field.
 HEADER_ALIASES = {
     "full_name": ("full name", "name", "participant", "attendee", "фио", "ф и о", "имя", "участник",
-                  "фамилия имя отчество", "аты жөні", "аты жони", "аты-жөні"),
+                  "фамилия имя отчество", "аты жөні", "аты жони", "аты-жөні", "fish", "f i sh", "ф и ш",
+                  "familiyasi ismi otasining ismi", "аты жөнү", "ному насаб", "ady familiýasy", "ady"),
     "email": ("email", "e mail", "mail", "электронная почта", "эл почта", "почта", "email address"),
     "organization": ("organization", "organisation", "agency", "institution", "affiliation", "company",
-                     "организация", "ведомство", "учреждение", "место работы", "орган"),
+                     "организация", "ведомство", "учреждение", "место работы", "орган", "ұйым", "уюм",
+                     "tashkilot", "ташкилот", "edara", "gurama"),
     "position": ("position", "job title", "post", "должность"),
     "country": ("country", "страна", "государство"),
-    "gender": ("gender", "sex", "пол"),
+    "gender": ("gender", "sex", "пол", "жынысы", "jinsi", "ҷинс", "jynsy"),
     "phone": ("phone", "telephone", "mobile", "телефон"),
     "role": ("role", "роль"),
 }
 GENDER_WORDS = {
-    "female": ("female", "f", "woman", "w", "женский", "жен", "ж", "женщина"),
-    "male": ("male", "m", "man", "мужской", "муж", "м", "мужчина"),
+    "female": ("female", "f", "woman", "w", "женский", "жен", "ж", "женщина", "әйел", "аял", "ayol", "зан", "aýal"),
+    "male": ("male", "m", "man", "мужской", "муж", "м", "мужчина", "ер", "эркек", "erkak", "мард", "erkek"),
     "unspecified": ("unspecified", "other", "не указан", "-"),
 }
 HEADER_SEARCH_ROWS = 15  # exports often start with a few lines about the meeting before the header

@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", nargs="*", choices=i18n.LANGUAGES, default=list(i18n.LANGUAGES))
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.domain.demo import load_public_record
@@ -76,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
                 widget.grab().save(str(target / f"{name}.png"))
             print(target)
         window.close()
+        window.deleteLater()  # destroyed now, so it stops following language switches
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
         desk.close()
-    app.processEvents()
     return 0
 
 

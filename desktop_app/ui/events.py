@@ -125,7 +125,7 @@ class EventEditor(RecordEditor):
         for index, label in enumerate((_("Participants"), _("Follow-up actions"), _("Attachments"),
                                        _("Held within it")), start=1):
             self.tabs.setTabText(index, label)
-        self.participants.table.setHorizontalHeaderLabels([_("Name"), _("Country"), _("Role"), _("Attended")])
+        self.participants.table.setHorizontalHeaderLabels([_("Full name"), _("Country"), _("Role"), _("Attended")])
         self.actions.table.setHorizontalHeaderLabels([_("Description"), _("Responsible"), _("Due date"), _("Status")])
         self.add_people_button.setText(_("Add people…"))
         self.new_person_button.setText(_("New person…"))
@@ -135,7 +135,7 @@ class EventEditor(RecordEditor):
         self.edit_action_button.setText(_("Edit…"))
         self.remove_action_button.setText(_("Remove"))
         self.add_file_button.setText(_("Add files…"))
-        self.open_file_button.setText(_("Open"))
+        self.open_file_button.setText(_("Open file"))
         self.remove_file_button.setText(_("Remove"))
         self.new_nested_button.setText(_("New meeting within this event…"))
         if self.record_id:

@@ -15,12 +15,16 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 
 from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.schema import Kind
-from desktop_app.i18n import _, ngettext
+from desktop_app.i18n import N_, _, ngettext
 from desktop_app.ui.common import DISCARD, SAVE, ask_unsaved, confirm, follow_language, show_error
 from desktop_app.ui.forms import FieldForm
 from desktop_app.ui.table_model import ID_ROLE, LazyTableModel
 
 SEARCH_DELAY_MS = 150
+
+# The editor's title for a record not saved yet, one phrase per kind (gender and case differ by language).
+NEW_TITLES = {"event": N_("New event"), "person": N_("New person"), "participation": N_("New participation"),
+              "action": N_("New follow-up action"), "attachment": N_("New attachment")}
 
 
 def add_shortcut(widget: QWidget, keys, slot) -> QAction:
@@ -175,7 +179,7 @@ class RecordEditor(QWidget):
         self.delete_button.setEnabled(self.record_id is not None)
 
     def _update_heading(self) -> None:
-        title = self.title_of(self.record) if self.record_id else _("New {kind}").format(kind=_(self.kind.label).lower())
+        title = self.title_of(self.record) if self.record_id else _(NEW_TITLES[self.kind.name])
         self.heading.setText(f"{title} •" if self.dirty else title)
 
     def title_of(self, record: dict) -> str:

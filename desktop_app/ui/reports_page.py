@@ -144,7 +144,7 @@ class ReportsPage(QWidget):
         """Re-set every text in the current language and recompute the report (its summary is translated)."""
         self.year_label.setText(_("Year:"))
         self.country_label.setText(_("Country:"))
-        self.limit_dates.setText(_("Only from … to"))
+        self.limit_dates.setText(_("Only between these dates:"))
         self.events_table.setHorizontalHeaderLabels(
             [_("Start date"), _("Type"), _("Title"), _("Country"), _("Participants")])
         labels = {"json": _("Export JSON…"), "csv": _("Export CSV…"), "xlsx": _("Export Excel…"),

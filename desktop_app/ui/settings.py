@@ -94,7 +94,7 @@ class SettingsPage(QWidget):
         while self.identity.rowCount():
             self.identity.removeRow(0)
         ident = self.desk.identity
-        rows = [(_("Name"), ident["device_name"]),
+        rows = [(_("Name of this computer"), ident["device_name"]),
                 (_("Role"), _(INSTALLATION_ROLES.get(ident["role"], ident["role"]))),
                 (_("Country"), i18n.country_name(ident["country"]) or "—"),
                 (_("Installation id"), ident["device_id"]),
