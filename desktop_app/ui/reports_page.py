@@ -15,11 +15,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QGr
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import EVENT_TYPES, member_states
 from desktop_app.i18n import _, country_name, format_date, format_number
-from desktop_app.reports.calendar import write_calendar
 from desktop_app.reports.data import Period, Report, compute
-from desktop_app.reports.export import write_report
 from desktop_app.reports.printing import font_family, paint_bar_chart
-from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
 from desktop_app.reports.tables import Chart, charts, key_figures
 from desktop_app.ui.common import follow_language
 
@@ -155,7 +152,15 @@ class ReportsPage(QWidget):
         for name in EVENT_SHEETS:
             self.export_buttons[name].setToolTip(_("For the event selected in the list"))
         self._fill_countries()
-        self.refresh()
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True  # computed when first shown: building the window stays quick
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def _fill_countries(self) -> None:
         current = self.country.currentData()
@@ -197,6 +202,7 @@ class ReportsPage(QWidget):
 
     def refresh(self) -> None:
         """Recompute the report for the chosen period and show it."""
+        self._stale = False
         try:
             self.report = compute(self.desk, self.period())
         except DeskError as error:
@@ -304,6 +310,11 @@ class WriteJob(QRunnable):
         self.signals = _JobSignals()
 
     def write(self) -> tuple[bool, str]:
+        # The writers pull in openpyxl and icalendar: loaded on first export, not at start-up.
+        from desktop_app.reports.calendar import write_calendar
+        from desktop_app.reports.export import write_report
+        from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
+
         try:
             if self.name == "ics":
                 write_calendar(self.desk, self.path)

@@ -18,6 +18,7 @@ def page(qtbot, desk):
     qtbot.addWidget(widget)
     widget.year.setValue(2024)
     widget.resize(1100, 800)
+    widget.show()  # as on screen: a hidden page computes its report only once shown
     return widget
 
 
