@@ -1,10 +1,13 @@
-"""GUI start-up: the main window on 20,000 events with ``--smoke``, against a bare PySide6 window (goal: 2×)."""
+"""GUI: start-up with ``--smoke`` on 20,000 events against a bare PySide6 window (goal: 2×), and the
+table, search and editor timings of ``gui_timings`` (goal: 50 ms each)."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 import sys
 
-from tests.benchmarks.core import Figure, Session, benchmark
+from tests.benchmarks.core import PROJECT, Figure, Session, benchmark
 
 # QApplication and an empty QMainWindow, shown, then closed once the event loop is idle (as --smoke does).
 _BARE_WINDOW = """
@@ -27,3 +30,19 @@ def gui_startup(session: Session):
     bare = session.median_seconds([sys.executable, "-c", _BARE_WINDOW])
     yield Figure(f"GUI start-up (--smoke) on {session.scale:,} events", value, "s", bare, "bare PySide6 window",
                  max_ratio=MAX_RATIO)
+
+
+INTERACTION_GOAL_MS = 50
+_TIMING_LINE = re.compile(r"^(?P<name>.+): (?P<ms>[\d.]+) ms$")
+
+
+@benchmark
+def gui_interactions(session: Session):
+    """First page shown, search keystrokes and the editor opened, each against the 50 ms goal."""
+    db = session.scaled_database()
+    command = [sys.executable, "-m", "tests.benchmarks.gui_timings", str(db)]
+    output = subprocess.run(command, capture_output=True, text=True, env=session.env, cwd=PROJECT, timeout=600).stdout
+    for line in output.splitlines():
+        match = _TIMING_LINE.match(line.strip())
+        if match and not match["name"].startswith("main window"):
+            yield Figure(match["name"], float(match["ms"]), "ms", max_value=INTERACTION_GOAL_MS)
