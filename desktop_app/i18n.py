@@ -139,8 +139,14 @@ def preferred_language(explicit: str | None = None) -> str:
 
 
 def babel_locale(language: str | None = None) -> Locale:
+    """Babel's locale for ``language`` (default: the current one)."""
+    return _parsed_locale(language or _current)
+
+
+@lru_cache(maxsize=None)
+def _parsed_locale(language: str) -> Locale:
     try:
-        return Locale.parse(language or _current)
+        return Locale.parse(language)
     except (UnknownLocaleError, ValueError):
         return Locale.parse(DEFAULT_LANGUAGE)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import shiboken6
 from PySide6.QtCore import QDate, Qt, Signal
@@ -77,11 +78,16 @@ def error_label() -> QLabel:
 
 def countries_in_order() -> list[str]:
     """The member states first, then every other country by its name in the current language."""
+    return list(_countries_in_order(i18n.current_language()))
+
+
+@lru_cache(maxsize=None)
+def _countries_in_order(language: str) -> tuple[str, ...]:
     from desktop_app.domain.schema import country_codes
 
-    members = list(member_states())
+    members = member_states()
     others = sorted(set(country_codes()) - set(members), key=lambda code: i18n.country_name(code).casefold())
-    return members + others
+    return tuple(members) + tuple(others)
 
 
 class CodeCombo(QComboBox):

@@ -103,8 +103,10 @@ class LazyTableModel(QAbstractTableModel):
     def sort(self, column, order=Qt.SortOrder.AscendingOrder):
         if not 0 <= column < len(self.columns):
             return
-        self.sort_key = self.columns[column].key
-        self.descending = order == Qt.SortOrder.DescendingOrder
+        key, descending = self.columns[column].key, order == Qt.SortOrder.DescendingOrder
+        if (key, descending) == (self.sort_key, self.descending) and self.ids:
+            return  # already in that order (the view announces its initial sort indicator)
+        self.sort_key, self.descending = key, descending
         self.refresh()
 
     # ----- rows ------------------------------------------------------------------------------
