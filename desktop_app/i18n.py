@@ -171,3 +171,39 @@ def country_name(code: str | None) -> str:
     if not code:
         return ""
     return babel_locale().territories.get(code, code)
+
+
+# Each language's alphabet in its own order (Uzbek digraphs are single letters, after z).
+ALPHABETS = {
+    "en": "abcdefghijklmnopqrstuvwxyz",
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "kk": "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя",
+    "ky": "абвгдеёжзийклмнңоөпрстуүфхцчшщъыьэюя",
+    "tg": "абвгғдеёжзиӣйкқлмнопрстуӯфхҳчҷшъэюя",
+    "tk": "abçdeäfghijžklmnňoöprsştuüwyýz",
+    "uz": "abdefghijklmnopqrstuvxyz\u0001\u0002\u0003\u0004\u0005",
+}
+_UZBEK_LETTERS = (("oʻ", "\u0001"), ("gʻ", "\u0002"), ("sh", "\u0003"), ("ch", "\u0004"), ("ng", "\u0005"))
+
+
+@lru_cache(maxsize=None)
+def _letter_ranks(language: str) -> dict[str, int]:
+    ranks = {letter: index for index, letter in enumerate(ALPHABETS["en"])}  # Latin first, as CLDR does
+    own = ALPHABETS.get(language, ALPHABETS["en"])
+    ranks.update({letter: 100 + index for index, letter in enumerate(own)})
+    return ranks
+
+
+def sort_key(text: str | None, language: str | None = None) -> str:
+    """A key that orders ``text`` by the language's alphabet (``ә`` after ``а`` in Kazakh, ``oʻ`` after ``z``
+    in Uzbek), ignoring case; letters of other scripts follow by code point."""
+    if not text:
+        return ""
+    language = language or _current
+    folded = text.casefold()
+    if language == "uz":
+        for digraph, letter in _UZBEK_LETTERS:
+            folded = folded.replace(digraph, letter)
+    ranks = _letter_ranks(language)
+    return "".join(chr(0x1000 + ranks[c]) if c in ranks else chr(0x2000 + ord(c)) if c.isalpha() else c
+                   for c in folded)

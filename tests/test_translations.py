@@ -118,3 +118,13 @@ def test_messages_follow_the_language(desk):
         desk.put("event", {"type": "webinar", "start_date": "2025-01-01"})
     assert raised.value.message != "is required" and re.search("[а-я]", raised.value.message)
     assert i18n.ngettext("{n} conflict", "{n} conflicts", 3) != i18n.ngettext("{n} conflict", "{n} conflicts", 5)
+
+
+@pytest.mark.parametrize("language, names", [
+    ("kk", ["Olga", "Айгерим", "Әлия", "Бауыржан", "Өмір", "Ярослав"]),
+    ("uz", ["Gulnora", "Olimov", "Zafar", "Oʻrinboyev", "Gʻayrat", "Shavkat"]),
+    ("tk", ["Ahmet", "Çary", "Sapar", "Şatlyk", "Ýazgül", "Zöhre"]),
+    ("ru", ["Анна", "Ёлкин", "Жанна", "Яна"]),
+])
+def test_names_sort_by_the_languages_alphabet(language, names):
+    assert sorted(reversed(names), key=lambda name: i18n.sort_key(name, language)) == names

@@ -1,7 +1,8 @@
 """What the screens show, read straight from the tables with SQLAlchemy selects (writing goes through ``Desk``).
 
-A read-only engine of its own registers ``casefold()`` in SQLite so that search is
-case-insensitive in every script (SQLite's ``LIKE`` folds ASCII only).
+An engine of its own registers Python functions in SQLite: ``pd_search`` so that search is
+case-insensitive in every script (SQLite's ``LIKE`` folds ASCII only), and ``pd_sort_key`` so that
+text columns sort by the alphabet of the language in use.
 """
 
 from __future__ import annotations
@@ -44,9 +45,9 @@ def _search_match(text, codes_text, spec) -> int:
 
 
 def _register_functions(dbapi_connection, _record):
-    dbapi_connection.create_function("casefold", 1, lambda v: v.casefold() if isinstance(v, str) else v,
-                                     deterministic=True)
     dbapi_connection.create_function("pd_search", 3, _search_match, deterministic=True)
+    # Not deterministic: the key follows the language chosen at the moment of the query.
+    dbapi_connection.create_function("pd_sort_key", 1, lambda v: i18n.sort_key(v) if isinstance(v, str) else v)
 
 
 def search_condition(text: str, columns, code_column=None):
@@ -93,26 +94,26 @@ class ActionFilter:
 
 EVENT_SORT = {
     "start_date": [EVENTS.c.start_date, EVENTS.c.title],
-    "title": [func.casefold(EVENTS.c.title)],
+    "title": [func.pd_sort_key(EVENTS.c.title)],
     "type": [EVENTS.c.type],
-    "city": [func.casefold(EVENTS.c.city)],
+    "city": [func.pd_sort_key(EVENTS.c.city)],
     "country": [EVENTS.c.country],
     "parties": [EVENTS.c.parties],
     "status": [EVENTS.c.status],
     "participants_total": [EVENTS.c.participants_total],
 }
 PERSON_SORT = {
-    "full_name": [func.casefold(PEOPLE.c.full_name)],
-    "organization": [func.casefold(PEOPLE.c.organization)],
-    "position": [func.casefold(PEOPLE.c.position)],
+    "full_name": [func.pd_sort_key(PEOPLE.c.full_name)],
+    "organization": [func.pd_sort_key(PEOPLE.c.organization)],
+    "position": [func.pd_sort_key(PEOPLE.c.position)],
     "country": [PEOPLE.c.country],
     "email": [PEOPLE.c.email],
 }
 ACTION_SORT = {
     "due_date": [ACTIONS.c.due_date],
-    "description": [func.casefold(ACTIONS.c.description)],
-    "event_title": [func.casefold(EVENTS.c.title)],
-    "responsible": [func.casefold(ACTIONS.c.responsible)],
+    "description": [func.pd_sort_key(ACTIONS.c.description)],
+    "event_title": [func.pd_sort_key(EVENTS.c.title)],
+    "responsible": [func.pd_sort_key(ACTIONS.c.responsible)],
     "responsible_country": [ACTIONS.c.responsible_country],
     "status": [ACTIONS.c.status],
 }
@@ -124,7 +125,7 @@ def _ordered(query, columns, descending: bool, tie):
 
 @dataclass
 class Reader:
-    """Reads for the screens on a separate engine with ``casefold()``; close it with the window."""
+    """Reads for the screens on a separate engine with the functions above; close it with the window."""
 
     desk: Desk
     engine: object = field(init=False)
@@ -139,6 +140,7 @@ class Reader:
         unordered ``filtered`` select when there is one: a keystroke of search costs one unsorted scan."""
         with self.engine.connect() as connection:
             version = connection.execute(select(func.max(Change.rowid))).scalar()
+            key = (*key, i18n.current_language())  # text columns sort by the language's alphabet
             cached = self._orders.get(key)
             if cached is None or cached[0] != version:
                 cached = (version, list(connection.execute(ordered).scalars()))
@@ -225,7 +227,7 @@ class Reader:
                  .join(PEOPLE, PEOPLE.c.id == PARTICIPATIONS.c.person_id)
                  .where(PARTICIPATIONS.c.event_id == event_id, PARTICIPATIONS.c.deleted.is_(False),
                         PEOPLE.c.deleted.is_(False))
-                 .order_by(func.casefold(PEOPLE.c.full_name)))
+                 .order_by(func.pd_sort_key(PEOPLE.c.full_name)))
         return [dict(row) for row in self._all(query)]
 
     def event_actions(self, event_id: str) -> list[dict]:

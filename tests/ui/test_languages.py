@@ -67,3 +67,18 @@ def test_screenshots_tool_renders_every_screen(tmp_path):
     assert screenshots_main([str(tmp_path), "--lang", "kk"]) == 0
     shots = sorted(p.name for p in (tmp_path / "kk").glob("*.png"))
     assert {"events.png", "people.png", "quick-meeting.png", "first-start.png"} <= set(shots)
+
+
+def test_people_sort_by_the_alphabet_of_the_language_in_use(window):
+    for name in ("Ярослав Ким", "Әлия Сейітова", "Айгерим Нурланова"):
+        window.desk.put("person", {"full_name": name})
+    page = window.pages["people"]
+    switch_language("kk")
+    try:
+        page.model.sort(0, Qt.SortOrder.AscendingOrder)
+        page.apply_filters()
+        names = [page.model.row(n)["full_name"] for n in range(page.model.rowCount())]
+        cyrillic = [n for n in names if n in ("Ярослав Ким", "Әлия Сейітова", "Айгерим Нурланова")]
+        assert cyrillic == ["Айгерим Нурланова", "Әлия Сейітова", "Ярослав Ким"]
+    finally:
+        switch_language("en")
