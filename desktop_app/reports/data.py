@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from desktop_app.domain.changelog import record_table
 from desktop_app.domain.desk import visible_query
@@ -241,3 +241,12 @@ def _round_down(value: int) -> int:
     if value >= 100:
         return value // 100 * 100
     return value // 10 * 10 if value >= 10 else value
+
+
+def latest_year_with_events(desk) -> int | None:
+    """The latest year, up to this one, in which an event started: where a report is worth opening."""
+    this_year = str(date.today().year)
+    with desk.engine.connect() as connection:
+        year = connection.execute(select(func.max(func.substr(Event.start_date, 1, 4))).where(
+            Event.deleted.is_(False), func.substr(Event.start_date, 1, 4) <= this_year)).scalar()
+    return int(year) if year else None

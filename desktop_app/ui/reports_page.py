@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QGr
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import EVENT_TYPES, member_states
 from desktop_app.i18n import _, country_name, format_date, format_number
-from desktop_app.reports.data import Period, Report, compute
+from desktop_app.reports.data import Period, Report, compute, latest_year_with_events
 from desktop_app.reports.printing import font_family, paint_bar_chart
 from desktop_app.reports.tables import Chart, charts, key_figures
 from desktop_app.ui.common import follow_language
 
-FIGURE_COLUMNS = 4
+FIGURE_COLUMNS = 2  # long labels (Russian, Kazakh, Kyrgyz) must still fit 1280 pixels
 EXPORT_FILTERS = {
     "json": "JSON (*.json)", "csv": "CSV (*.csv)", "xlsx": "Excel (*.xlsx)", "pdf": "PDF (*.pdf)",
     "ics": "iCalendar (*.ics)", "attendance": "PDF (*.pdf)", "certificates": "PDF (*.pdf)",
@@ -66,7 +66,7 @@ class ReportsPage(QWidget):
         self.year_label = QLabel()
         self.year = QSpinBox()
         self.year.setRange(2000, 2100)
-        self.year.setValue(date.today().year)
+        self.year.setValue(latest_year_with_events(desk) or date.today().year)
         self.country_label = QLabel()
         self.country = QComboBox()
         self.limit_dates = QCheckBox()
@@ -106,17 +106,18 @@ class ReportsPage(QWidget):
         chart_row = QHBoxLayout()
         for view in self.chart_views:
             chart_row.addWidget(view)
+        events_row = QHBoxLayout()  # the event sheets act on the event selected in the list below
+        events_row.addWidget(self.events_title, 1)
         exports = QHBoxLayout()
         for name, button in self.export_buttons.items():
-            if name == EVENT_SHEETS[0]:
-                exports.addStretch(1)
-            exports.addWidget(button)
+            (events_row if name in EVENT_SHEETS else exports).addWidget(button)
+        exports.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.summary)
         layout.addLayout(self.figures_grid)
         layout.addLayout(chart_row, 2)
-        layout.addWidget(self.events_title)
+        layout.addLayout(events_row)
         layout.addWidget(self.events_table, 3)
         layout.addLayout(exports)
         layout.addWidget(self.status)
