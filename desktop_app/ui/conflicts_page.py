@@ -151,7 +151,7 @@ class ConflictsPage(QWidget):
                 continue
             value.setText(value_text(conflict["kind"], conflict["field"], conflict[f"{side}_value"]))
             name = self.devices.get(conflict[f"{side}_device"], conflict[f"{side}_device"])
-            device.setText(_("Changed on: {device}").format(device=name))
+            device.setText(_("Changed by: {device}").format(device=name))
             time.setText(_("At: {time}").format(time=clock_time(conflict[f"{side}_hlc"])))
 
     def resolve(self, restore: bool) -> None:

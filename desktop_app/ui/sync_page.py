@@ -233,7 +233,7 @@ class SyncPage(QWidget):
         self.import_passphrase.setAccessibleName(_("Passphrase (if the sender set one)"))
         self.import_button.setText(_("Import…"))
         self.history_box.setTitle(_("Exchanges"))
-        self.history.setHorizontalHeaderLabels([_("When"), _("Direction"), _("With"), _("Changes"), _("File")])
+        self.history.setHorizontalHeaderLabels([_("When"), _("Direction"), _("Other installation"), _("Changes"), _("File")])
         self.devices_box.setTitle(_("Known installations"))
         self.devices.setHorizontalHeaderLabels([_("Installation"), _("Last seen"), _("Key fingerprint")])
         self.refresh()
