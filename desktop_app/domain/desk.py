@@ -6,7 +6,6 @@ recorded field by field in the change log (``changelog``) in the same transactio
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager

@@ -9,7 +9,6 @@ import sys
 from PySide6.QtCore import Qt
 
 from desktop_app import i18n
-from desktop_app.domain.desk import Desk
 from desktop_app.storage import database
 from desktop_app.ui.actions import is_overdue
 from tests.ui.conftest import answer_next_dialog, event_id_titled, type_text
