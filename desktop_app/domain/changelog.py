@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Boolean, Connection, Table, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain.hlc import Clock
-from desktop_app.storage.models import RECORD_MODELS, Change, Installation, Knowledge
+from desktop_app.storage.models import RECORD_MODELS, Change, Coverage, Installation, Knowledge
 
 CHANGES = Change.__table__
 
@@ -58,16 +58,17 @@ def _stored(table: Table, name: str, value):
     return value
 
 
-def version_vector(connection: Connection) -> dict[str, int]:
-    """What this database holds: the highest sequence number seen from each device."""
-    return dict(connection.execute(select(Knowledge.device_id, Knowledge.seq)).all())
+def version_vector(connection: Connection, model=Knowledge) -> dict[str, int]:
+    """What this database holds: the highest sequence number seen from each device (``Knowledge``),
+    or held completely (``Coverage``)."""
+    return dict(connection.execute(select(model.device_id, model.seq)).all())
 
 
-def raise_knowledge(connection: Connection, highest: dict[str, int]) -> None:
+def raise_knowledge(connection: Connection, highest: dict[str, int], model=Knowledge) -> None:
     """Record that the database now holds changes up to ``highest[device]`` from each device."""
     if not highest:
         return
-    table = Knowledge.__table__
+    table = model.__table__
     statement = sqlite_insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=["device_id"],
@@ -113,7 +114,8 @@ class ChangeWriter:
         for kind, updates in self._fields.items():
             apply_fields(self.connection, kind, updates)
         self.connection.execute(update(Installation).values(clock=self.clock.stamp, next_seq=self.next_seq))
-        raise_knowledge(self.connection, {self.device_id: self.next_seq - 1})
+        for model in (Knowledge, Coverage):  # all of its own changes, held completely
+            raise_knowledge(self.connection, {self.device_id: self.next_seq - 1}, model)
         self._changes.clear()
         self._fields.clear()
 

@@ -157,6 +157,18 @@ class Knowledge(Base):
     seq: Mapped[int] = mapped_column(Integer)
 
 
+class Coverage(Base):
+    """What this installation holds *completely*: every change up to ``seq`` from a device that it may see.
+
+    Bundles advertise this, not ``Knowledge``: a file that carried only part of a device's changes (one for
+    every delegation, or relayed by a delegation that may see less) must not make a sender skip the rest.
+    """
+
+    __tablename__ = "coverage"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+
+
 class Peer(Base):
     """Another installation this one has received a bundle from: its pinned key and what it holds."""
 

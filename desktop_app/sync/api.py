@@ -19,13 +19,13 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import identity
-from desktop_app.domain.changelog import version_vector
+from desktop_app.domain.changelog import raise_knowledge, version_vector
 from desktop_app.domain.desk import Desk, put_record
 from desktop_app.domain.errors import InputError, NotFoundError
 from desktop_app.domain.schema import DELETED
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
-from desktop_app.storage.models import Blob, Change, Conflict, Exchange, PendingPart, Peer
+from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, PendingPart, Peer
 from desktop_app.sync.bundle import Bundle, b64, change_line, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger
 from desktop_app.sync.sharing import Recipient, hidden_records
@@ -111,9 +111,10 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
         recipient, theirs = _recipient(connection, me, to, full)
         mine = version_vector(connection)
         hidden = hidden_records(connection, recipient)
+        audience = "device" if to else ("secretariat" if recipient.role == "secretariat" else "everyone")
         header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
                   "country": me["country"], "public_key": b64(me["public_key"]), "created_at": _now(),
-                  "vector": mine, "to": to}
+                  "vector": version_vector(connection, Coverage), "to": to, "base": theirs, "audience": audience}
         attachments: set[str] = set()
 
         def blobs():
@@ -179,6 +180,24 @@ def _check_sender(connection, bundle: Bundle, me: dict):
             name=bundle.path.name, device=manifest["device_name"], new=identity.fingerprint(bundle.public_key),
             old=identity.fingerprint(peer.public_key)))
     return peer
+
+
+def _raise_coverage(connection, me: dict, manifest: dict) -> None:
+    """Count as held completely what this bundle completed: changes of a device it carried all of.
+
+    That needs a bundle filtered for this installation or for the secretariat (never the `platform`-only
+    bundle for everyone), starting no later than what is already held completely, from the device itself or
+    from a secretariat (a delegation holds only what it may see of others' changes).
+    """
+    if not (manifest["to"] == me["device_id"] or manifest.get("audience") == "secretariat"):
+        return
+    held = version_vector(connection, Coverage)
+    base = manifest.get("base") or {}
+    sender, secretariat = manifest["device_id"], manifest["role"] == "secretariat"
+    completed = {device: seq for device, seq in manifest["vector"].items()
+                 if device != me["device_id"] and (device == sender or secretariat)
+                 and base.get(device, 0) <= held.get(device, 0)}
+    raise_knowledge(connection, completed, Coverage)
 
 
 def _remember_sender(connection, bundle: Bundle, peer) -> dict | None:
@@ -247,6 +266,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 merger = Merger(connection, manifest["vector"])
                 merger.merge(bundle.changes(passphrase))
                 counts = merger.finish()
+                _raise_coverage(connection, me, manifest)
                 for sha256, content in bundle.blobs(passphrase):
                     connection.execute(sqlite_insert(Blob).values(sha256=sha256, content=content)
                                        .on_conflict_do_nothing(index_elements=["sha256"]))

@@ -271,6 +271,11 @@ class Bundle:
         if not all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
                    for k, v in manifest["vector"].items()):
             raise self._error(_("the manifest's “{key}” is missing or of the wrong type").format(key="vector"))
+        base, audience = manifest.get("base", {}), manifest.get("audience", "everyone")
+        if not (isinstance(base, dict) and all(isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                                               for k, v in base.items())
+                and audience in ("device", "secretariat", "everyone")):
+            raise self._error(_("the manifest's “{key}” is missing or of the wrong type").format(key="base"))
         listed = set(manifest["members"])
         present = set(self.archive.namelist()) - {MANIFEST, SIGNATURE}
         if present - listed:

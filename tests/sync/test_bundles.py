@@ -199,3 +199,46 @@ def test_attachment_content_travels_with_its_record(offices, tmp_path, passphras
     with unodc.desk.engine.connect() as connection:
         stored = connection.execute(Blob.__table__.select().where(Blob.sha256 == digest)).first()
     assert stored is not None and stored.content == content
+
+
+def test_a_bundle_for_everyone_does_not_hide_what_a_delegation_may_see(offices):
+    """The secretariat's bundle for everyone holds only `platform` records: importing it must not make
+    the delegation look as if it held the `parties` records meant for it too."""
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    for office in (kz, uz):
+        unodc.receive(*office.send().paths)
+        office.receive(*unodc.send(office).paths)
+    uz.desk.put("event", {"type": "bilateral_meeting", "title": "UZ–KZ, parties only", "start_date": "2025-02-01",
+                          "parties": ["KZ", "UZ"], "sharing": "parties"})
+    uz.desk.put("event", {"type": "webinar", "title": "For everyone", "start_date": "2025-02-02"})
+    unodc.receive(*uz.send().paths)
+    kz.receive(*unodc.send().paths)  # no --to: platform records only, the later of UZ's two
+    assert titles(kz) == ["For everyone"]
+    unodc.receive(*kz.send().paths)
+    kz.receive(*unodc.send(kz).paths)
+    assert titles(kz) == ["For everyone", "UZ–KZ, parties only"]
+
+
+def test_a_delegation_relaying_does_not_vouch_for_what_it_may_not_see(offices, tmp_path):
+    """A delegation passes on only what it may see; its recipient still gets the rest from the secretariat."""
+    from tests.sync.conftest import Office
+
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    tj = Office(tmp_path, "tj", "delegation", "TJ")
+    try:
+        for office in (kz, uz, tj):
+            unodc.receive(*office.send().paths)
+            office.receive(*unodc.send(office).paths)
+        tj.desk.put("event", {"type": "bilateral_meeting", "title": "TJ–UZ", "start_date": "2025-03-01",
+                              "parties": ["TJ", "UZ"], "sharing": "parties"})
+        tj.desk.put("event", {"type": "webinar", "title": "TJ webinar", "start_date": "2025-03-02"})
+        unodc.receive(*tj.send().paths)
+        kz.receive(*unodc.send(kz).paths)
+        assert titles(kz) == ["TJ webinar"]
+        uz.receive(*kz.send(full=True).paths)  # a delegation's file, relaying TJ's later, platform record
+        assert titles(uz) == ["TJ webinar"]
+        unodc.receive(*uz.send().paths)
+        uz.receive(*unodc.send(uz).paths)
+        assert titles(uz) == ["TJ webinar", "TJ–UZ"]
+    finally:
+        tj.desk.close()
