@@ -10,7 +10,7 @@ import random
 from datetime import date, timedelta
 
 from desktop_app import paths
-from desktop_app.domain.desk import Desk, put_record
+from desktop_app.domain.desk import FLUSH_EVERY, Desk, put_record
 from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, THEMATIC_AREAS, member_states
 
 RECORD_FILE = "platform_record.json"
@@ -85,7 +85,7 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
             new_id = put_record(writer, kind, values)
             (person_ids if kind == "person" else event_ids).append(new_id)
             count += 1
-            if writer.change_count >= 20_000:
+            if writer.change_count >= FLUSH_EVERY:
                 writer.flush()
         for event_id in event_ids:
             for person_id in rng.sample(person_ids, min(5, len(person_ids))):
@@ -98,6 +98,6 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
                     "status": rng.choice(list(ACTION_STATUSES)),
                     "due_date": (first + timedelta(days=rng.randrange(0, 4200))).isoformat()})
                 count += 1
-            if writer.change_count >= 20_000:
+            if writer.change_count >= FLUSH_EVERY:
                 writer.flush()
     return count

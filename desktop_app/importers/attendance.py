@@ -22,12 +22,11 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from desktop_app.domain.desk import put_record
+from desktop_app.domain.desk import put_record, visible_query
 from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.i18n import LANGUAGES, _, babel_locale
-from desktop_app.reports.data import visible_records
 from desktop_app.storage.models import Participation, Person
 
 PERSON_FIELDS = ("full_name", "email", "organization", "position", "country", "gender", "phone")
@@ -305,9 +304,9 @@ def explain(error: ValidationError) -> str:
 
 
 def _recorded(connection, event_id: str) -> tuple[list[dict], dict[str, dict]]:
-    people = [dict(row) for row in connection.execute(visible_records("person")).mappings()]
+    people = [dict(row) for row in connection.execute(visible_query(KINDS["person"])).mappings()]
     participations = {row["person_id"]: dict(row) for row in connection.execute(
-        visible_records("participation").where(Participation.event_id == event_id)).mappings()}
+        visible_query(KINDS["participation"]).where(Participation.event_id == event_id)).mappings()}
     return people, participations
 
 

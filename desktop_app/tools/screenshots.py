@@ -19,6 +19,7 @@ from desktop_app import i18n
 
 def screens(window) -> Iterator[tuple[str, object]]:
     """Show each page of the main window, then each dialog, yielding (name, widget) while it is visible."""
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from desktop_app.ui.first_start import FirstStartDialog
@@ -28,7 +29,7 @@ def screens(window) -> Iterator[tuple[str, object]]:
     for row in range(window.navigation.count()):
         window.navigation.setCurrentRow(row)
         QApplication.processEvents()
-        yield window.navigation.item(row).data(0x0100), window
+        yield window.navigation.item(row).data(Qt.ItemDataRole.UserRole), window
     dialogs = [
         ("quick-meeting", lambda: QuickMeetingDialog(window.desk, window.reader, parent=window)),
         ("first-start", lambda: FirstStartDialog(Path(tempfile.gettempdir()) / "platform-desk-preview.db")),
