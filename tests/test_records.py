@@ -23,7 +23,8 @@ def test_create_fills_defaults_and_logs_every_field(desk):
     assert event["end_date"] == "2025-03-01" and event["status"] == "planned" and event["sharing"] == "platform"
     with desk.engine.connect() as connection:
         fields = set(connection.execute(select(Change.field).where(Change.record_id == event_id)).scalars())
-    assert fields == {"type", "title", "start_date", "end_date", "status", "sharing", "parties", "thematic_areas"}
+    assert fields == {"owner", "type", "title", "start_date", "end_date", "status", "sharing", "parties",
+                      "thematic_areas"}
 
 
 def test_update_logs_only_what_changed(desk):

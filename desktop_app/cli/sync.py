@@ -1,4 +1,5 @@
-"""Commands that exchange bundles and settle conflicts: export, import, conflicts."""
+"""Commands that exchange bundles, settle conflicts and manage trust: export, import, conflicts, peers,
+forget, revoke."""
 
 from __future__ import annotations
 
@@ -24,7 +25,19 @@ def register(subparsers) -> list:
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
     importer.add_argument("--dry-run", action="store_true", help=_("report what would happen; change nothing"))
     importer.add_argument("--passphrase-file", type=Path, metavar="F")
+    importer.add_argument("--trust", action="append", default=[], metavar="FINGERPRINT",
+                          help=_("believe a first contact whose key has this fingerprint (confirmed with its sender)"))
     importer.set_defaults(handler=run_import)
+
+    peers = subparsers.add_parser("peers", help=_("this installation, then every known one, with fingerprints"))
+    peers.add_argument("--json", action="store_true")
+    peers.set_defaults(handler=run_peers)
+    forget = subparsers.add_parser("forget", help=_("un-pin an installation (a re-installed laptop)"))
+    forget.add_argument("device_id", metavar="DEVICE_ID")
+    forget.set_defaults(handler=run_forget)
+    revoke = subparsers.add_parser("revoke", help=_("revoke a lost or stolen installation (secretariat)"))
+    revoke.add_argument("device_id", metavar="DEVICE_ID")
+    revoke.set_defaults(handler=run_revoke)
 
     conflicts = subparsers.add_parser("conflicts", help=_("list conflicts, keep or restore values"))
     conflicts.add_argument("--json", action="store_true")
@@ -33,7 +46,7 @@ def register(subparsers) -> list:
     action.add_argument("--keep", type=int, metavar="N", help=_("keep the current value of conflict N"))
     action.add_argument("--restore", type=int, metavar="N", help=_("restore the other value of conflict N"))
     conflicts.set_defaults(handler=run_conflicts)
-    return [export, importer, conflicts]
+    return [export, importer, conflicts, peers, forget, revoke]
 
 
 def _passphrase(path: Path | None) -> str | None:
@@ -60,7 +73,7 @@ def run_export(args) -> int:
 def run_import(args) -> int:
     with opened(args) as desk:
         summary = api.import_files(desk, args.files, dry_run=args.dry_run,
-                                   passphrase=_passphrase(args.passphrase_file))
+                                   passphrase=_passphrase(args.passphrase_file), trust=args.trust)
     print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 0
 
@@ -79,4 +92,35 @@ def run_conflicts(args) -> int:
         print(_("#{id} {kind} {record} {field}: kept {winner!r} ({wdev}), other {loser!r} ({ldev})").format(
             id=c["id"], kind=c["kind"], record=c["record_id"], field=c["field"], winner=c["winner_value"],
             wdev=c["winner_device"][:8], loser=c["loser_value"], ldev=c["loser_device"][:8]))
+    return 0
+
+
+def run_peers(args) -> int:
+    with opened(args) as desk:
+        listed = api.peers(desk)
+    if args.json:
+        print(json.dumps(listed, ensure_ascii=False, indent=1))
+        return 0
+    for peer in listed:
+        notes = [_("this installation")] if peer["self"] else []
+        if peer["vouched_by_name"]:
+            notes.append(_("vouched for by {name}").format(name=peer["vouched_by_name"]))
+        elif not peer["self"]:
+            notes.append(_("confirmed here"))
+        if peer["revoked"]:
+            notes.append(_("revoked"))
+        print(f"{peer['device_id']}  {peer['fingerprint']}  {peer['role']} {peer['country'] or '—'}  "
+              f"{peer['device_name']}  ({'; '.join(notes)})")
+    return 0
+
+
+def run_forget(args) -> int:
+    with opened(args) as desk:
+        api.forget(desk, args.device_id)
+    return 0
+
+
+def run_revoke(args) -> int:
+    with opened(args) as desk:
+        api.revoke(desk, args.device_id)
     return 0

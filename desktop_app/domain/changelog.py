@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import JSON, Boolean, Connection, Table, insert, select, update
+from sqlalchemy import JSON, Boolean, Connection, Table, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from desktop_app.domain.authority import Author
 from desktop_app.domain.hlc import Clock
+from desktop_app.domain.schema import OWNER
 from desktop_app.storage.models import RECORD_MODELS, Change, Coverage, Installation, Knowledge
 
 CHANGES = Change.__table__
@@ -89,6 +91,7 @@ class ChangeWriter:
         self.connection = connection
         row = connection.execute(select(Installation)).one()
         self.device_id = row.device_id
+        self.author = Author(row.role, row.country)
         self.clock = Clock(row.clock)
         self.next_seq = row.next_seq
         self.pending: dict[str, tuple[str, dict]] = {}  # record id -> (kind, fields written)
@@ -96,8 +99,21 @@ class ChangeWriter:
         self.participations: dict[tuple[str, str], str] = {}  # (event, person) -> participation written
         self._changes: list[dict] = []
         self._fields: dict[str, dict[str, dict]] = {}
+        self._followed: set[str] = set()
+
+    def create(self, kind: str, record_id: str) -> None:
+        """Start a new record, owned by this installation's country or the secretariat (SPEC §3)."""
+        self.created.add(record_id)
+        self.set(kind, record_id, OWNER, self.author.tag)
 
     def set(self, kind: str, record_id: str, field: str, value, context: dict | None = None) -> None:
+        if record_id not in self.created and record_id not in self._followed:
+            # A local edit stamps later than every value it may replace, however far ahead those were stamped.
+            self._followed.add(record_id)
+            latest = self.connection.execute(select(func.max(CHANGES.c.hlc)).where(
+                CHANGES.c.record_id == record_id)).scalar()
+            if latest is not None:
+                self.clock.follow(latest)
         self._changes.append({
             "device_id": self.device_id, "seq": self.next_seq, "hlc": self.clock.tick(),
             "kind": kind, "record_id": record_id, "field": field, "value": canonical(value),

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select, update
 
 from desktop_app.domain import identity
+from desktop_app.domain.authority import SECRETARIAT, Standing, may_change
 from desktop_app.domain.changelog import ChangeWriter, canonical, record_table, version_vector
 from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
 from desktop_app.domain.schema import DELETED, KINDS, Kind
@@ -198,9 +199,11 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
         if (kind.name == "event" and "start_date" in fields and "end_date" not in fields
                 and current.get("end_date") == current.get("start_date")):
             merged["end_date"] = merged["start_date"]
+        _check_authority(writer, kind, record_id, current, [
+            name for name in fields if canonical(fields[name]) != canonical(current.get(name))])
     else:
         record_id = str(uuid.uuid4())
-        writer.created.add(record_id)
+        writer.create(kind.name, record_id)
         current = {}
         merged = {f.name: f.default for f in kind.fields}
         merged.update(fields)
@@ -221,9 +224,18 @@ def delete_record(writer: ChangeWriter, record_id: str) -> None:
     if found is None or found[1].get(DELETED):
         raise NotFoundError(_("No record has the id “{id}”").format(id=record_id))
     kind_name, _row = found
+    kind = KINDS[kind_name]
+    _check_authority(writer, kind, record_id, _current(writer, kind, record_id), [DELETED])
     context = version_vector(writer.connection)
     writer.set(kind_name, record_id, DELETED, True, context=context)
     connection = writer.connection
+
+    def may(child_kind: str, child_id: str, field: str) -> bool:
+        child = KINDS[child_kind]
+        return may_change(writer.author, field, standing(writer, child, child_id, _current(writer, child, child_id)))
+
+    # Dependants go with it where this installation may delete them; those it may not are hidden anyway
+    # (their event or person is deleted).
     if kind_name in ("event", "person"):
         column = "event_id" if kind_name == "event" else "person_id"
         for child_kind in ("participation", "action", "attachment"):
@@ -232,12 +244,42 @@ def delete_record(writer: ChangeWriter, record_id: str) -> None:
                 continue
             for (child_id,) in connection.execute(
                     select(table.c.id).where(table.c[column] == record_id, table.c.deleted.is_(False))):
-                writer.set(child_kind, child_id, DELETED, True, context=context)
+                if may(child_kind, child_id, DELETED):
+                    writer.set(child_kind, child_id, DELETED, True, context=context)
     if kind_name == "event":
         events = record_table("event")
         for (child_id,) in connection.execute(
                 select(events.c.id).where(events.c.parent_id == record_id, events.c.deleted.is_(False))):
-            writer.set("event", child_id, "parent_id", None)
+            if may("event", child_id, "parent_id"):
+                writer.set("event", child_id, "parent_id", None)
+
+
+def standing(writer: ChangeWriter, kind: Kind, record_id: str, current: dict | None) -> Standing:
+    """The owner and parties that decide who may change a record (and its event's, for dependants)."""
+    current = current or {}
+
+    def owner_of(table_kind: str, key: str) -> str | None:
+        if key in writer.created:
+            return writer.author.tag
+        table = record_table(table_kind)
+        return writer.connection.execute(select(table.c.owner).where(table.c.id == key)).scalar()
+
+    event_owner, event_parties = None, ()
+    if kind.parent_ref and current.get(kind.parent_ref):
+        event = _current(writer, KINDS["event"], current[kind.parent_ref]) or {}
+        event_owner, event_parties = owner_of("event", current[kind.parent_ref]), tuple(event.get("parties") or ())
+    return Standing(owner_of(kind.name, record_id), tuple(current.get("parties") or ()), event_owner, event_parties)
+
+
+def _check_authority(writer: ChangeWriter, kind: Kind, record_id: str, current: dict | None,
+                     fields: list[str]) -> None:
+    """Refuse a local change this installation may not make (SPEC §3), naming the field and the owner."""
+    record_standing = standing(writer, kind, record_id, current)
+    for name in fields:
+        if not may_change(writer.author, name, record_standing):
+            owner = record_standing.owner
+            raise ValidationError(name, _("this record belongs to {owner}; this installation may not change it")
+                                  .format(owner=_("the secretariat") if owner == SECRETARIAT else owner))
 
 
 def _check_references(writer: ChangeWriter, kind: Kind, record_id: str, record: dict) -> None:

@@ -3,13 +3,23 @@
 A timestamp is text ``WWWWWWWWWWWWW.CCCC`` (milliseconds since 1970, then a
 counter) so that comparing the strings compares the times. Ties between two
 installations are broken by ``device_id`` wherever timestamps are compared.
+
+The counter never passes 9999: a tick beyond it carries into the milliseconds,
+so a clock that runs ahead of real time stays well-formed however many changes
+it stamps. Readings more than ``MAX_AHEAD_MS`` ahead of this computer's clock
+are refused by sync (see ``ahead_ms``); within that bound a local edit always
+stamps later than the value it replaces (``follow``), so no reading already
+held can freeze a field.
 """
 
 from __future__ import annotations
 
 import time
 
-MAX_SKEW_MS = 24 * 3600 * 1000  # a remote clock further ahead than this is suspect
+MAX_SKEW_MS = 24 * 3600 * 1000  # a remote clock further ahead than this is worth a warning
+MAX_AHEAD_MS = 30 * MAX_SKEW_MS  # a remote reading further ahead than this is refused
+COUNTER_LIMIT = 10_000
+ZERO = "0000000000000.0000"
 
 
 def encode(wall_ms: int, counter: int) -> str:
@@ -25,6 +35,17 @@ def wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
 
+def after(stamp: tuple[int, int]) -> tuple[int, int]:
+    """The reading just after ``stamp``: the counter plus one, carried into the milliseconds at 10,000."""
+    wall, counter = stamp
+    return (wall + 1, 0) if counter + 1 >= COUNTER_LIMIT else (wall, counter + 1)
+
+
+def ahead_ms(stamp: str, now_ms: int | None = None) -> int:
+    """How far ``stamp`` lies ahead of this computer's clock, in milliseconds (negative if behind)."""
+    return decode(stamp)[0] - (wall_clock_ms() if now_ms is None else now_ms)
+
+
 class Clock:
     """The installation's clock; ``last`` is persisted so restarts never go back in time."""
 
@@ -34,22 +55,24 @@ class Clock:
 
     def tick(self) -> str:
         """A new timestamp for a local change, later than every one seen so far."""
-        wall = max(self._now(), self.last[0])
-        counter = self.last[1] + 1 if wall == self.last[0] else 0
-        self.last = (wall, counter)
+        now = self._now()
+        self.last = (now, 0) if now > self.last[0] else after(self.last)
         return encode(*self.last)
 
-    def observe(self, stamp: str) -> bool:
-        """Take a remote timestamp into account; returns False if it is suspiciously far ahead.
+    def follow(self, stamp: str) -> None:
+        """Make the next tick later than ``stamp`` (a value this installation is about to replace)."""
+        self.last = max(self.last, decode(stamp))
 
-        A remote clock more than a day ahead does not drag this clock past now + one day.
+    def observe(self, stamp: str) -> bool:
+        """Take a remote timestamp into account; returns False if it is more than a day ahead.
+
+        A remote clock more than a day ahead does not drag this clock past now + one day; a local
+        edit of a field whose value is stamped later still wins, through ``follow``.
         """
         remote = decode(stamp)
-        now = self._now()
-        limit = (now + MAX_SKEW_MS, 0)
-        plausible = remote <= limit
+        limit = (self._now() + MAX_SKEW_MS, 0)
         self.last = max(self.last, min(remote, limit))
-        return plausible
+        return remote <= limit
 
     @property
     def stamp(self) -> str:

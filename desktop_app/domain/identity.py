@@ -63,6 +63,13 @@ def public_key(raw: bytes) -> Ed25519PublicKey:
 
 
 def fingerprint(public: bytes) -> str:
-    """A short, readable fingerprint of a public key: 16 hex digits in groups of four."""
-    digest = hashlib.sha256(public).hexdigest()[:16].upper()
-    return " ".join(digest[i:i + 4] for i in range(0, 16, 4))
+    """A readable fingerprint of a public key (SPEC §3): the first 16 bytes of its SHA-256 as 32
+    upper-case hex digits in eight groups of four."""
+    digest = hashlib.sha256(public).hexdigest()[:32].upper()
+    return " ".join(digest[i:i + 4] for i in range(0, 32, 4))
+
+
+def normalise_fingerprint(text: str) -> str:
+    """A fingerprint as typed (any case, with or without spaces) in the form ``fingerprint`` prints."""
+    digits = "".join(text.split()).upper()
+    return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))

@@ -62,6 +62,8 @@ INSTALLATION_ROLES = {"delegation": N_("Delegation"), "secretariat": N_("Secreta
 
 # The field that marks a record deleted; deletion is a change like any other.
 DELETED = "deleted"
+# The field set once, by the change that creates a record: ``secretariat`` or the creator's country (SPEC §3).
+OWNER = "owner"
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,19 @@ class Base(DeclarativeBase):
     pass
 
 
-class RecordMixin:
+class OwnedMixin:
+    """Every record kind: its id, whether it is deleted, and its owner (SPEC §3).
+
+    ``owner`` is ``secretariat`` or the country code of the delegation whose installation created the
+    record; it is derived from the change log (the record's first change), not a field anyone sets.
+    """
+
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
+    owner: Mapped[str | None] = mapped_column(String(12))
+
+
+class RecordMixin(OwnedMixin):
     sharing: Mapped[str | None] = mapped_column(String(12))
 
 
@@ -61,10 +71,8 @@ class Person(RecordMixin, Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
-class Participation(Base):
+class Participation(OwnedMixin, Base):
     __tablename__ = "participations"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
     event_id: Mapped[str | None] = mapped_column(_fk("events.id"), index=True)
     person_id: Mapped[str | None] = mapped_column(_fk("people.id"), index=True)
     role: Mapped[str | None] = mapped_column(String(32))
@@ -81,10 +89,8 @@ class Action(RecordMixin, Base):
     status: Mapped[str | None] = mapped_column(String(16))
 
 
-class Attachment(Base):
+class Attachment(OwnedMixin, Base):
     __tablename__ = "attachments"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
     event_id: Mapped[str | None] = mapped_column(_fk("events.id"), index=True)
     filename: Mapped[str | None] = mapped_column(Text)
     media_type: Mapped[str | None] = mapped_column(Text)
@@ -117,6 +123,25 @@ class Change(Base):
     field: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(Text)  # canonical JSON
     context: Mapped[str | None] = mapped_column(Text)  # a delete's version vector, canonical JSON
+
+
+class HeldBack(Base):
+    """A change received but not applied yet (SPEC §3): its record is not held here yet, its author has no
+    authority over it so far, or its author is not known yet. Tried again after every import, so the
+    record tables stay a function of the changes received, whatever their order of arrival."""
+
+    __tablename__ = "held_back"
+    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_held_back_origin"),)
+    rowid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    device_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    hlc: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[str] = mapped_column(Text)  # canonical JSON
+    context: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(32))
 
 
 class Installation(Base):
@@ -170,7 +195,12 @@ class Coverage(Base):
 
 
 class Peer(Base):
-    """Another installation this one has received a bundle from: its pinned key and what it holds."""
+    """Another installation: its pinned key, role and country, who vouched for it, and what it holds.
+
+    ``vouched_by`` is null when a person here confirmed its fingerprint, or the device id of the
+    secretariat whose registry introduced it. A revoked installation's bundles are refused, and so is
+    any change it made after ``revoked_seq`` (the last of its changes the revoking secretariat held).
+    """
 
     __tablename__ = "peers"
     device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -181,6 +211,9 @@ class Peer(Base):
     first_seen: Mapped[str] = mapped_column(String(32))
     last_seen: Mapped[str] = mapped_column(String(32))
     vector: Mapped[str] = mapped_column(Text)  # canonical JSON {device_id: seq}: what the peer holds
+    vouched_by: Mapped[str | None] = mapped_column(String(36))
+    revoked_at: Mapped[str | None] = mapped_column(String(32))
+    revoked_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class Conflict(Base):

@@ -8,6 +8,7 @@ takes a backup, and applies everything in one transaction (or, with
 
 from __future__ import annotations
 
+import base64
 import json
 import tempfile
 from collections import defaultdict
@@ -19,6 +20,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import identity
+from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import raise_knowledge, version_vector
 from desktop_app.domain.desk import Desk, put_record
 from desktop_app.domain.errors import InputError, NotFoundError
@@ -26,8 +28,8 @@ from desktop_app.domain.schema import DELETED
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
 from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, PendingPart, Peer
-from desktop_app.sync.bundle import Bundle, b64, change_line, split_bundle, write_bundle
-from desktop_app.sync.merge import Merger
+from desktop_app.sync.bundle import Bundle, b64, change_line, one_line, split_bundle, write_bundle
+from desktop_app.sync.merge import Merger, Origin
 from desktop_app.sync.sharing import Recipient, hidden_records
 
 
@@ -76,26 +78,63 @@ def _widened(connection, ranges) -> set[str]:
     return changed | set(connection.execute(dependants).scalars())
 
 
+def _current_value():
+    """Changes that no later change of the same field replaces: a record's current values."""
+    later = Change.__table__.alias("later")
+    return ~select(later.c.rowid).where(
+        later.c.record_id == Change.record_id, later.c.field == Change.field,
+        or_(later.c.hlc > Change.hlc, and_(later.c.hlc == Change.hlc, later.c.device_id > Change.device_id))).exists()
+
+
 def _lines(connection, mine: dict, theirs: dict, hidden: set[str], attachments: set[str]):
     """The change lines the recipient lacks and may see, in the order this installation got them.
 
-    A record whose sharing or parties changed is sent whole: the recipient may not have been
-    allowed its earlier changes. The SHA-256 of each attachment sent is added to ``attachments``.
+    Only current values travel: a value already replaced is history the recipient may not have been
+    allowed to see (SPEC §4.1), so a record whose sharing or parties changed is sent again with its
+    current values only. A reference to an event the recipient may not receive (``parent_id``) is left
+    out. The SHA-256 of each attachment sent is added to ``attachments``.
     """
     ranges = [and_(Change.device_id == device, Change.seq > theirs.get(device, 0))
               for device, seq in mine.items() if seq > theirs.get(device, 0)]
     if not ranges:
         return
     widened = _widened(connection, ranges) - hidden if theirs else set()
-    queries = [select(*_COLUMNS).where(Change.record_id.in_(widened), ~or_(*ranges))] if widened else []
+    queries = [select(*_COLUMNS).where(Change.record_id.in_(widened), Change.device_id.in_(mine), ~or_(*ranges))
+               ] if widened else []
     queries.append(select(*_COLUMNS).where(or_(*ranges)))
     for query in queries:
-        for row in connection.execute(query.order_by(Change.rowid).execution_options(yield_per=5000)):
-            if row.record_id in hidden:
+        query = query.where(_current_value()).order_by(Change.rowid).execution_options(yield_per=5000)
+        for row in connection.execute(query):
+            if row.record_id in hidden or (row.field == "parent_id" and json.loads(row.value) in hidden):
                 continue
             if row.field == "sha256" and row.kind == "attachment":
                 attachments.add(json.loads(row.value))
             yield change_line(*row)
+
+
+def _relayable(connection, me: dict, mine: dict) -> dict:
+    """The part of ``mine`` this installation may relay: a delegation only its own country's changes."""
+    if me["role"] == SECRETARIAT:
+        return mine
+    ours = {me["device_id"], *(me["copied_from"] and [me["copied_from"]] or [])}
+    ours.update(connection.execute(select(Peer.device_id).where(
+        Peer.role == "delegation", Peer.country == me["country"])).scalars())
+    return {device: seq for device, seq in mine.items() if device in ours}
+
+
+def _registry(connection, me: dict) -> dict | None:
+    """What a secretariat vouches for: every installation it trusts, and those it revoked (SPEC §3)."""
+    if me["role"] != SECRETARIAT:
+        return None
+    registry = {"trusted": [], "revoked": []}
+    for peer in connection.execute(select(Peer).order_by(Peer.device_id)):
+        entry = {"device_id": peer.device_id, "device_name": peer.device_name, "role": peer.role,
+                 "country": peer.country, "public_key": b64(peer.public_key)}
+        if peer.revoked_at:
+            registry["revoked"].append({**entry, "seq": peer.revoked_seq or 0})
+        else:
+            registry["trusted"].append(entry)
+    return registry
 
 
 def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = False,
@@ -109,7 +148,7 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
     me = desk.identity
     with desk.engine.begin() as connection:  # one consistent snapshot for the whole bundle
         recipient, theirs = _recipient(connection, me, to, full)
-        mine = version_vector(connection)
+        mine = _relayable(connection, me, version_vector(connection))
         hidden = hidden_records(connection, recipient)
         audience = "device" if to else ("secretariat" if recipient.role == "secretariat" else "everyone")
         header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
@@ -122,7 +161,7 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
             yield from connection.execute(query.order_by(Blob.sha256))
 
         manifest = write_bundle(out, header, _lines(connection, mine, theirs, hidden, attachments),
-                                me["private_key"], passphrase, blobs)
+                                me["private_key"], passphrase, blobs, _registry(connection, me))
     paths = split_bundle(out, max_size, me["private_key"]) if max_size else [out]
     with desk.transaction(write=True) as connection:
         connection.execute(insert(Exchange).values(
@@ -167,61 +206,182 @@ def _assemble(desk: Desk, parts: list[Bundle], dry_run: bool, workdir: Path) -> 
     return complete, missing
 
 
-def _check_sender(connection, bundle: Bundle, me: dict):
-    """The sender's pinned row, if known; refuses a bundle signed with a key other than the pinned one."""
+class UntrustedSender(InputError):
+    """A bundle from an installation nobody here has vouched for; ``sender`` names it for the first-contact dialog."""
+
+    def __init__(self, message: str, sender: dict):
+        super().__init__(message)
+        self.sender = sender
+
+
+def _describe(manifest: dict, public_key: bytes) -> dict:
+    return {"device_id": manifest["device_id"], "device_name": one_line(manifest["device_name"]),
+            "role": manifest["role"], "country": manifest["country"], "fingerprint": identity.fingerprint(public_key)}
+
+
+@dataclass
+class _Trust:
+    """What an import may believe: pinned and newly confirmed installations, and registries to record."""
+
+    pins: dict  # device_id -> {device_name, role, country, public_key, vouched_by}: to pin in this import
+    revocations: list  # registry entries of revoked installations, with the secretariat that revoked them
+    warnings: list
+
+
+def _resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str], passphrase: str | None) -> _Trust:
+    """Decide, before anything is written, whether every sender may be believed (SPEC §3).
+
+    A sender is believed if it is pinned here with the same key, role and country and not revoked; if a
+    person confirmed its fingerprint (``trust``); or if a secretariat believed here vouches for it in the
+    registry its bundle carries. Anything else refuses the import, naming the sender.
+    """
+    peers = {p.device_id: p for p in connection.execute(select(Peer))}
+    result = _Trust({}, [], [])
+    believed: dict[str, dict] = {}  # device -> pinned or confirmed role/country/key
+    for peer in peers.values():
+        believed[peer.device_id] = {"role": peer.role, "country": peer.country, "public_key": peer.public_key,
+                                    "revoked": bool(peer.revoked_at)}
+    waiting = []
+    for bundle in bundles:
+        manifest, key = bundle.manifest, bundle.public_key
+        device = manifest["device_id"]
+        if device == me["device_id"]:
+            if key != me["public_key"]:
+                raise InputError(_("{name}: claims to come from this installation but is signed with another key: "
+                                   "refused").format(name=bundle.path.name))
+            continue
+        known = believed.get(device)
+        if known is None and identity.fingerprint(key) in trust:
+            known = believed[device] = {"role": manifest["role"], "country": manifest["country"],
+                                        "public_key": key, "revoked": False}
+            result.pins[device] = {"device_name": manifest["device_name"], "role": manifest["role"],
+                                   "country": manifest["country"], "public_key": key, "vouched_by": None}
+        if known is None:
+            waiting.append(bundle)
+            continue
+        _check_pinned(bundle, known)
+    # Registries of the secretariats believed here introduce further installations.
+    for bundle in bundles:
+        device = bundle.manifest["device_id"]
+        sender = believed.get(device)
+        if device == me["device_id"] or sender is None or sender["role"] != SECRETARIAT:
+            continue
+        registry = bundle.registry(passphrase)
+        for entry in registry["trusted"] + registry["revoked"]:
+            if entry["device_id"] == me["device_id"]:
+                continue
+            key = base64.b64decode(entry["public_key"])
+            pinned = believed.get(entry["device_id"])
+            if pinned is None:
+                believed[entry["device_id"]] = {"role": entry["role"], "country": entry["country"],
+                                                "public_key": key, "revoked": False}
+                result.pins[entry["device_id"]] = {"device_name": entry["device_name"], "role": entry["role"],
+                                                   "country": entry["country"], "public_key": key,
+                                                   "vouched_by": device}
+            elif (pinned["public_key"], pinned["role"], pinned["country"]) != (key, entry["role"], entry["country"]):
+                result.warnings.append(_("{secretariat} vouches for {device} with another key, role or country than "
+                                         "the one pinned here: the pinned one is kept").format(
+                    secretariat=one_line(bundle.manifest["device_name"]), device=one_line(entry["device_name"])))
+                continue
+        for entry in registry["revoked"]:
+            if entry["device_id"] != me["device_id"]:
+                believed[entry["device_id"]]["revoked"] = True
+                result.revocations.append({**entry, "revoked_by": device})
+    for bundle in waiting:
+        known = believed.get(bundle.manifest["device_id"])
+        if known is None:
+            sender = _describe(bundle.manifest, bundle.public_key)
+            raise UntrustedSender(_(
+                "{name}: comes from {device} ({role}, {country}), which nobody here has vouched for; check its "
+                "fingerprint {fingerprint} with the sender, then import with --trust \"{fingerprint}\"").format(
+                name=one_line(bundle.path.name), device=sender["device_name"], role=sender["role"],
+                country=sender["country"] or "—", fingerprint=sender["fingerprint"]), sender)
+        _check_pinned(bundle, known)
+    for bundle in bundles:
+        if believed.get(bundle.manifest["device_id"], {}).get("revoked"):
+            raise InputError(_("{name}: comes from {device}, which the secretariat has revoked (a lost or stolen "
+                               "computer): refused").format(name=one_line(bundle.path.name),
+                                                            device=one_line(bundle.manifest["device_name"])))
+    return result
+
+
+def _check_pinned(bundle: Bundle, pinned: dict) -> None:
+    """Refuse a bundle whose key, role or country differs from what is pinned for its device id."""
     manifest = bundle.manifest
-    if manifest["device_id"] == me["device_id"] and bundle.public_key != me["public_key"]:
-        raise InputError(_("{name}: claims to come from this installation but is signed with another key: refused")
-                         .format(name=bundle.path.name))
-    peer = connection.execute(select(Peer).where(Peer.device_id == manifest["device_id"])).first()
-    if peer is not None and peer.public_key != bundle.public_key:
+    if pinned["public_key"] != bundle.public_key:
         raise InputError(_("{name}: signed with a different key than {device} used before "
                            "(fingerprint {new}, expected {old}): refused").format(
-            name=bundle.path.name, device=manifest["device_name"], new=identity.fingerprint(bundle.public_key),
-            old=identity.fingerprint(peer.public_key)))
-    return peer
+            name=one_line(bundle.path.name), device=one_line(manifest["device_name"]),
+            new=identity.fingerprint(bundle.public_key), old=identity.fingerprint(pinned["public_key"])))
+    if (pinned["role"], pinned["country"]) != (manifest["role"], manifest["country"]):
+        raise InputError(_("{name}: {device} is known here as {role} {country} but now claims to be {new_role} "
+                           "{new_country}: refused").format(
+            name=one_line(bundle.path.name), device=one_line(manifest["device_name"]), role=pinned["role"],
+            country=pinned["country"] or "", new_role=manifest["role"], new_country=manifest["country"] or ""))
 
 
-def _raise_coverage(connection, me: dict, manifest: dict) -> None:
+def _record_trust(connection, trust: _Trust) -> list[dict]:
+    """Pin the installations confirmed or vouched for in this import, and record revocations."""
+    new_devices = []
+    for device, pin in trust.pins.items():
+        connection.execute(insert(Peer).values(
+            device_id=device, device_name=pin["device_name"], role=pin["role"], country=pin["country"],
+            public_key=pin["public_key"], first_seen=_now(), last_seen=_now(), vector="{}",
+            vouched_by=pin["vouched_by"]))
+        new_devices.append({"device_id": device, "device_name": one_line(pin["device_name"]), "role": pin["role"],
+                            "country": pin["country"], "fingerprint": identity.fingerprint(pin["public_key"]),
+                            "vouched_by": pin["vouched_by"]})
+    for entry in trust.revocations:
+        connection.execute(update(Peer).where(Peer.device_id == entry["device_id"], Peer.revoked_at.is_(None))
+                           .values(revoked_at=_now(), revoked_seq=entry["seq"]))
+    return new_devices
+
+
+def _origins(connection, me: dict) -> dict[str, Origin]:
+    """Every installation whose changes may be held here, with its pinned role and country."""
+    origins = {p.device_id: Origin(p.role, p.country, p.revoked_seq if p.revoked_at else None)
+               for p in connection.execute(select(Peer))}
+    for device in (me["device_id"], me["copied_from"]):
+        if device:
+            origins[device] = Origin(me["role"], me["country"])
+    return origins
+
+
+def _raise_coverage(connection, me: dict, manifest: dict, sender: Origin) -> None:
     """Count as held completely what this bundle completed: changes of a device it carried all of.
 
     That needs a bundle filtered for this installation or for the secretariat (never the `platform`-only
     bundle for everyone), starting no later than what is already held completely, from the device itself or
-    from a secretariat (a delegation holds only what it may see of others' changes).
+    from a secretariat (a delegation holds only what it may see of others' changes). Changes held back
+    count as held: they are tried again here after every import.
     """
     if not (manifest["to"] == me["device_id"] or manifest.get("audience") == "secretariat"):
         return
     held = version_vector(connection, Coverage)
     base = manifest.get("base") or {}
-    sender, secretariat = manifest["device_id"], manifest["role"] == "secretariat"
+    secretariat = sender.role == SECRETARIAT
     completed = {device: seq for device, seq in manifest["vector"].items()
-                 if device != me["device_id"] and (device == sender or secretariat)
+                 if device != me["device_id"] and (device == manifest["device_id"] or secretariat)
                  and base.get(device, 0) <= held.get(device, 0)}
     raise_knowledge(connection, completed, Coverage)
 
 
-def _remember_sender(connection, bundle: Bundle, peer) -> dict | None:
-    """Pin a new sender's key; raise what a known one is known to hold. Returns the new device, if any."""
-    manifest = bundle.manifest
-    if peer is None:
-        connection.execute(insert(Peer).values(
-            device_id=manifest["device_id"], device_name=manifest["device_name"], role=manifest["role"],
-            country=manifest["country"], public_key=bundle.public_key, first_seen=_now(), last_seen=_now(),
-            vector=json.dumps(manifest["vector"], sort_keys=True)))
-        return {"device_id": manifest["device_id"], "device_name": manifest["device_name"],
-                "role": manifest["role"], "country": manifest["country"],
-                "fingerprint": identity.fingerprint(bundle.public_key)}
+def _remember_sender(connection, manifest: dict) -> None:
+    """Raise what a known sender is known to hold; its role, country and key stay as pinned."""
+    peer = connection.execute(select(Peer).where(Peer.device_id == manifest["device_id"])).one()
     vector = json.loads(peer.vector)
     for device, seq in manifest["vector"].items():
         vector[device] = max(vector.get(device, 0), seq)
     connection.execute(update(Peer).where(Peer.device_id == peer.device_id).values(
-        device_name=manifest["device_name"], country=manifest["country"], last_seen=_now(),
-        vector=json.dumps(vector, sort_keys=True)))
-    return None
+        device_name=manifest["device_name"], last_seen=_now(), vector=json.dumps(vector, sort_keys=True)))
 
 
-def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphrase: str | None = None) -> dict:
-    """Import bundles (and parts of split ones) in one transaction; returns the summary of SPEC §5."""
+def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphrase: str | None = None,
+                 trust: list[str] = ()) -> dict:
+    """Import bundles (and parts of split ones) in one transaction; returns the summary of SPEC §5.
+
+    ``trust`` holds the fingerprints a person has confirmed for first contacts (SPEC §3).
+    """
     me = desk.identity
     opened: list[Bundle] = []
     with tempfile.TemporaryDirectory(prefix="platform-desk-") as workdir:
@@ -235,54 +395,66 @@ def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphras
             bundles = [b for b in opened if not b.is_part]
             for bundle in bundles:
                 bundle.verify(passphrase)
-            return _apply(desk, me, bundles, missing, dry_run, passphrase)
+            with desk.engine.connect() as connection:
+                believed = _resolve_trust(connection, me, bundles, {identity.normalise_fingerprint(t) for t in trust},
+                                          passphrase)
+            return _apply(desk, me, bundles, missing, dry_run, passphrase, believed)
         finally:
             for bundle in opened:
                 bundle.close()
 
 
 def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_run: bool,
-           passphrase: str | None) -> dict:
+           passphrase: str | None, trust: _Trust) -> dict:
     per_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"new": 0, "updated": 0, "conflicts": 0, "skipped": 0})
-    summary = {"files": [b.path.name for b in bundles], "dry_run": dry_run, "new_devices": [],
-               "clock_warnings": [], "missing_parts": missing, "already_imported": [], "warnings": []}
+    summary = {"files": [one_line(b.path.name) for b in bundles], "dry_run": dry_run, "new_devices": [],
+               "clock_warnings": [], "missing_parts": missing, "already_imported": [], "warnings": trust.warnings,
+               "refused": [], "diverged": []}
     with desk.engine.connect() as connection:
         done = set(connection.execute(select(Exchange.bundle_id).where(Exchange.direction == "import")).scalars())
-        peers = {b.manifest["device_id"]: _check_sender(connection, b, me) for b in bundles}
     fresh = [b for b in bundles if b.manifest["bundle_id"] not in done]
-    summary["already_imported"] = [b.path.name for b in bundles if b.manifest["bundle_id"] in done]
+    summary["already_imported"] = [one_line(b.path.name) for b in bundles if b.manifest["bundle_id"] in done]
     already_skipped = sum(b.manifest["change_count"] for b in bundles if b.manifest["bundle_id"] in done)
-    if fresh and not dry_run:
+    if (fresh or trust.pins) and not dry_run:
         summary["backup"] = str(database.backup(desk.engine, desk.path, "before-import"))
     engine = desk.engine.execution_options(write=True)
     with database.translate_busy(), engine.connect() as connection:
         transaction = connection.begin()
         try:
+            summary["new_devices"] = _record_trust(connection, trust)
+            origins = _origins(connection, me)
             for bundle in fresh:
                 manifest = bundle.manifest
                 if manifest["to"] not in (None, me["device_id"]):
-                    summary["warnings"].append(_("{name} was made for another installation ({device})").format(
-                        name=bundle.path.name, device=manifest["to"]))
-                merger = Merger(connection, manifest["vector"])
-                merger.merge(bundle.changes(passphrase))
-                counts = merger.finish()
-                _raise_coverage(connection, me, manifest)
+                    raise InputError(_("{name} was made for another installation ({device}): refused").format(
+                        name=one_line(bundle.path.name), device=manifest["to"]))
+                merger = Merger(connection, manifest["vector"], origins, manifest["device_id"], me["device_id"])
+                try:
+                    merger.merge(bundle.changes(passphrase))
+                    merger.retry_held_back()
+                    counts = merger.finish()
+                except InputError as error:
+                    raise InputError(f"{one_line(bundle.path.name)}: {error}") from None
+                _raise_coverage(connection, me, manifest, origins[manifest["device_id"]])
                 for sha256, content in bundle.blobs(passphrase):
                     connection.execute(sqlite_insert(Blob).values(sha256=sha256, content=content)
                                        .on_conflict_do_nothing(index_elements=["sha256"]))
                 if manifest["device_id"] != me["device_id"]:  # our own bundle coming back pins nothing
-                    new_device = _remember_sender(connection, bundle, peers[manifest["device_id"]])
-                    if new_device:
-                        summary["new_devices"].append(new_device)
-                        peers[manifest["device_id"]] = connection.execute(
-                            select(Peer).where(Peer.device_id == manifest["device_id"])).one()
+                    _remember_sender(connection, manifest)
                 for device in sorted(counts.suspicious_clocks):
                     summary["clock_warnings"].append(_(
                         "Changes from {device} are stamped more than a day in the future: "
                         "the sender's clock looks wrong").format(device=device))
+                summary["refused"].extend(counts.refused)
+                for device, number in sorted(counts.diverged.items()):
+                    summary["diverged"].append({"device_id": device, "changes": number})
+                    summary["warnings"].append(_(
+                        "{count} changes of installation {device} differ from the ones held here under the same "
+                        "numbers: two computers are using one identity (a copied database?); they were not "
+                        "applied").format(count=number, device=device))
                 bundle_counts = {"new": sum(map(len, counts.new.values())),
                                  "conflicts": sum(counts.conflicts.values()),
-                                 "skipped": sum(counts.skipped.values())}
+                                 "skipped": sum(counts.skipped.values()), "refused": len(counts.refused)}
                 for kind, ids in counts.new.items():
                     per_kind[kind]["new"] += len(ids)
                 for kind, ids in counts.updated.items():
@@ -363,12 +535,51 @@ def resolve_conflict(desk: Desk, conflict_id: int, restore: bool) -> None:
 
 
 def known_devices(desk: Desk) -> list[dict]:
-    """Installations heard from, with their pinned key fingerprints."""
+    """Installations known here (pinned), with their key fingerprints and who vouched for them."""
+    return [p for p in peers(desk) if not p["self"]]
+
+
+def peers(desk: Desk) -> list[dict]:
+    """This installation first, then every known one (SPEC §3): fingerprint, role, country, who vouched."""
+    me = desk.identity
     with desk.engine.connect() as connection:
-        peers = connection.execute(select(Peer).order_by(Peer.device_name)).all()
-    return [{"device_id": p.device_id, "device_name": p.device_name, "role": p.role, "country": p.country,
-             "fingerprint": identity.fingerprint(p.public_key), "first_seen": p.first_seen,
-             "last_seen": p.last_seen} for p in peers]
+        rows = connection.execute(select(Peer).order_by(Peer.device_name, Peer.device_id)).all()
+    names = {p.device_id: p.device_name for p in rows} | {me["device_id"]: me["device_name"]}
+    listed = [{"device_id": me["device_id"], "device_name": one_line(me["device_name"]), "role": me["role"],
+               "country": me["country"], "fingerprint": identity.fingerprint(me["public_key"]), "self": True,
+               "vouched_by": None, "vouched_by_name": None, "revoked": False, "first_seen": None, "last_seen": None}]
+    for p in rows:
+        listed.append({"device_id": p.device_id, "device_name": one_line(p.device_name), "role": p.role,
+                       "country": p.country, "fingerprint": identity.fingerprint(p.public_key), "self": False,
+                       "vouched_by": p.vouched_by,
+                       "vouched_by_name": one_line(names.get(p.vouched_by, p.vouched_by)) if p.vouched_by else None,
+                       "revoked": bool(p.revoked_at), "first_seen": p.first_seen, "last_seen": p.last_seen})
+    return listed
+
+
+def _peer(connection, device_id: str):
+    peer = connection.execute(select(Peer).where(Peer.device_id == device_id)).first()
+    if peer is None:
+        raise NotFoundError(_("No installation {device} is known here").format(device=device_id))
+    return peer
+
+
+def forget(desk: Desk, device_id: str) -> None:
+    """Un-pin an installation (a laptop re-installed): its next bundle is a first contact again."""
+    with desk.transaction(write=True) as connection:
+        _peer(connection, device_id)
+        connection.execute(delete(Peer).where(Peer.device_id == device_id))
+
+
+def revoke(desk: Desk, device_id: str) -> None:
+    """Mark a lost or stolen installation (secretariat only); the registry carries it to everyone."""
+    if desk.identity["role"] != SECRETARIAT:
+        raise InputError(_("Only a secretariat can revoke an installation"))
+    with desk.transaction(write=True) as connection:
+        _peer(connection, device_id)
+        held = version_vector(connection).get(device_id, 0)
+        connection.execute(update(Peer).where(Peer.device_id == device_id, Peer.revoked_at.is_(None))
+                           .values(revoked_at=_now(), revoked_seq=held))
 
 
 def exchange_history(desk: Desk, limit: int = 200) -> list[dict]:

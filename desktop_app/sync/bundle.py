@@ -26,17 +26,20 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from desktop_app.domain import identity
 from desktop_app.domain.errors import InputError, ValidationError
-from desktop_app.domain.schema import DELETED, KINDS
+from desktop_app.domain.authority import SECRETARIAT
+from desktop_app.domain.schema import DELETED, KINDS, OWNER, country_codes
 from desktop_app.domain.validation import coerce_fields
 from desktop_app.i18n import _
 
 FORMAT = "platform-desk-sync"
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "2.0"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 PAYLOAD = "changes.jsonl"
 PAYLOAD_ENCRYPTED = "changes.jsonl.z.aes"
 PART = "part.bin"
+REGISTRY = "registry.json"  # a secretariat's registry of trusted and revoked installations
+REGISTRY_ENCRYPTED = "registry.json.aes"
 BLOBS = "blobs/"  # attachment contents: blobs/<sha256>
 MAX_BLOB_BYTES = 64 << 20
 
@@ -70,11 +73,12 @@ def _derive_key(passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT
 
 
 def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: bytes,
-                 passphrase: str | None = None, blobs=None) -> dict:
+                 passphrase: str | None = None, blobs=None, registry: dict | None = None) -> dict:
     """Write change lines (canonical JSON, see ``change_line``) to a signed bundle at ``path``; returns the manifest.
 
     ``header`` holds the sender's fields (device_id, device_name, role, country, vector, to, created_at).
     ``blobs``, if given, is called once the lines are written and yields (sha256, content) of attachments.
+    ``registry`` (secretariats only) lists the installations the sender trusts and those it revoked.
     The file appears only when complete (written beside it, then renamed).
     """
     path = Path(path)
@@ -124,6 +128,14 @@ def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: by
                 content = nonce + AESGCM(key).encrypt(nonce, content, sha256.encode("ascii"))
             archive.writestr(f"{BLOBS}{sha256}", content)
             members[f"{BLOBS}{sha256}"] = hashlib.sha256(content).hexdigest()
+        if registry is not None:
+            data = json.dumps(registry, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+            name = REGISTRY
+            if key is not None:
+                nonce, name = os.urandom(12), REGISTRY_ENCRYPTED
+                data = nonce + AESGCM(key).encrypt(nonce, data, REGISTRY.encode("ascii"))
+            archive.writestr(name, data)
+            members[name] = hashlib.sha256(data).hexdigest()
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "bundle_id": str(uuid.uuid4()),
             **header, "change_count": count, "payload": member, "payload_sha256": digest.hexdigest(),
@@ -151,6 +163,12 @@ def _write_signed_manifest(archive: zipfile.ZipFile, manifest: dict, private_key
 def b64(data: bytes) -> str:
     """Binary as base64 text, as the manifest writes keys, salts and signatures."""
     return base64.b64encode(data).decode("ascii")
+
+
+def one_line(text) -> str:
+    """Text from a file shown as one line: line breaks and other control characters escaped."""
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
+                   for c in str(text))
 
 
 def _unb64(text, what: str) -> bytes:
@@ -260,7 +278,11 @@ class Bundle:
             raise self._error(_("not a Platform Desk bundle (unknown format)"))
         version = manifest.get("format_version")
         major = str(version).split(".")[0]
-        if major != FORMAT_VERSION.split(".")[0]:
+        known = FORMAT_VERSION.split(".")[0]
+        if major.isdigit() and known.isdigit() and int(major) < int(known):
+            raise self._error(_("format version {found} is older than this program reads ({known}); "
+                                "the sender must update Platform Desk").format(found=version, known=FORMAT_VERSION))
+        if major != known:
             raise self._error(_("format version {found} is newer than this program reads ({known}); "
                                 "install the newer Platform Desk").format(found=version, known=FORMAT_VERSION))
         for key, types in _MANIFEST_TYPES.items():
@@ -289,7 +311,7 @@ class Bundle:
                     and isinstance(part.get("bundle_sha256"), str) and listed == {PART}):
                 raise self._error(_("the manifest's “{key}” is missing or of the wrong type").format(key="part"))
         elif (manifest["payload"] not in (PAYLOAD, PAYLOAD_ENCRYPTED) or manifest["payload"] not in listed
-              or not all(_BLOB_NAME.match(n) for n in listed - {manifest["payload"]})):
+              or not all(_BLOB_NAME.match(n) for n in listed - {manifest["payload"], REGISTRY, REGISTRY_ENCRYPTED})):
             raise self._error(_("the manifest's “{key}” is missing or of the wrong type").format(key="payload"))
 
     # ----- content --------------------------------------------------------------------------
@@ -367,6 +389,35 @@ class Bundle:
                 raise self._error(_("the content does not match its SHA-256: the file was changed or damaged"))
             yield sha256, content
 
+    def registry(self, passphrase: str | None = None) -> dict:
+        """The sender's registry of trusted and revoked installations (empty if it carries none)."""
+        members = self.manifest["members"]
+        name = REGISTRY_ENCRYPTED if REGISTRY_ENCRYPTED in members else REGISTRY if REGISTRY in members else None
+        if name is None:
+            return {"trusted": [], "revoked": []}
+        data = b"".join(self._member_chunks(name))
+        if name == REGISTRY_ENCRYPTED:
+            encryption = self.manifest["encryption"] or {}
+            try:
+                key = _derive_key(passphrase or "", _unb64(encryption["salt"], "salt"), int(encryption["n"]),
+                                  int(encryption["r"]), int(encryption["p"]))
+                data = AESGCM(key).decrypt(data[:12], data[12:], REGISTRY.encode("ascii"))
+            except (KeyError, TypeError, ValueError, InvalidTag):
+                raise self._error(_("wrong passphrase, or the encrypted content was changed")) from None
+        try:
+            registry = json.loads(data)
+            entries = [(entry, listing) for listing in ("trusted", "revoked") for entry in registry[listing]]
+            for entry, listing in entries:
+                if not (isinstance(entry, dict) and _ID.match(str(entry["device_id"]))
+                        and isinstance(entry["device_name"], str) and entry["role"] in ("delegation", "secretariat")
+                        and (entry["country"] is None or entry["country"] in country_codes())
+                        and len(_unb64(entry["public_key"], "public key")) == 32
+                        and (listing == "trusted" or (isinstance(entry["seq"], int) and entry["seq"] >= 0))):
+                    raise ValueError
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, InputError):
+            raise self._error(_("the registry of installations is damaged")) from None
+        return registry
+
     def verify(self, passphrase: str | None = None) -> None:
         """Read the whole payload once: hash, and for encrypted bundles the passphrase and tag."""
         for _chunk in self._plain_chunks(passphrase):
@@ -421,6 +472,9 @@ def check_change(change) -> dict:
     if field == DELETED:
         if not isinstance(value, bool):
             raise ValidationError(DELETED, _("must be true or false"))
+    elif field == OWNER:
+        if value != SECRETARIAT and value not in country_codes():
+            raise ValidationError(OWNER, _("must be “secretariat” or a country code"))
     else:
         if not isinstance(field, str):
             raise ValidationError("field", _("must be text"))

@@ -5,6 +5,16 @@ installations that hold the same changes hold the same records whatever the
 order of arrival (SPEC §4.1–4.4). A value that loses to a concurrent one is
 stored as a conflict; so is an edit made concurrently with a deletion, which
 wins regardless of clocks because the record stays deleted.
+
+Before a change is held it must pass SPEC §3: its signer may relay it (a
+delegation only its own country's changes, a secretariat everyone's), and its
+author may make it (``authority.may_change``). A change that fails the second
+test is refused: not applied, listed in the summary, and held back (``HeldBack``)
+to be tried again after every import, so that it applies once the installation
+holds what makes it allowed (the parties that name its author, say). A change on
+a record whose creation is not held yet, or from an installation not known yet,
+waits the same way. A line claiming this installation's own changes, or one its
+signer may not relay, refuses the whole bundle.
 """
 
 from __future__ import annotations
@@ -14,15 +24,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field as _field
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from desktop_app.domain.authority import SECRETARIAT, Author, Standing, may_change
 from desktop_app.domain.changelog import apply_fields, canonical, raise_knowledge, record_table
 from desktop_app.domain.errors import InputError
+from desktop_app.domain import hlc
 from desktop_app.domain.hlc import Clock
-from desktop_app.domain.schema import DELETED, KINDS
+from desktop_app.domain.schema import DELETED, KINDS, OWNER
 from desktop_app.i18n import _
-from desktop_app.storage.models import Change, Conflict, Installation
+from desktop_app.storage.models import Change, Conflict, HeldBack, Installation
 
 BATCH = 2000
 _INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context) "
@@ -47,6 +59,13 @@ class Stamp:
         return vector is not None and vector.get(self.device_id, 0) >= self.seq
 
 
+@dataclass(frozen=True)
+class Origin(Author):
+    """An installation whose changes may arrive: pinned role and country, and where its revocation cuts."""
+
+    revoked_seq: int | None = None
+
+
 @dataclass
 class MergeCounts:
     new: dict = _field(default_factory=lambda: defaultdict(set))
@@ -54,20 +73,42 @@ class MergeCounts:
     skipped: dict = _field(default_factory=lambda: defaultdict(int))
     conflicts: dict = _field(default_factory=lambda: defaultdict(int))
     suspicious_clocks: set = _field(default_factory=set)
+    refused: list = _field(default_factory=list)  # {device_id, seq, kind, record_id, field, reason}
+    diverged: dict = _field(default_factory=lambda: defaultdict(int))  # device -> lines unlike those held
     applied: int = 0
 
 
-class Merger:
-    """Merges a stream of incoming changes into the database inside the caller's transaction."""
+# Why a change was not held (machine-readable reasons in the import summary).
+NO_AUTHORITY = "no_authority"
+UNKNOWN_AUTHOR = "unknown_installation"
+REVOKED = "revoked"
+OWNER_FIXED = "owner_cannot_change"
+WAITING = "record_not_held_yet"
 
-    def __init__(self, connection: Connection, sender_vector: dict):
+
+class Merger:
+    """Merges a stream of incoming changes into the database inside the caller's transaction.
+
+    ``origins`` maps every installation this one knows (itself included) to its pinned role and
+    country; ``signer`` is the bundle's sender and ``me`` this installation's device id. Changes held
+    back (whose relay was checked on arrival) are tried again by ``retry_held_back``.
+    """
+
+    def __init__(self, connection: Connection, sender_vector: dict, origins: dict[str, Origin], signer: str,
+                 me: str):
         self.connection = connection
         self.sender_vector = sender_vector
+        self.origins = origins
+        self.signer = signer
+        self.me = me
+        self._state: dict[str, dict] = {}  # record id -> {"owner", "parties", "event_id"} as merged so far
         row = connection.execute(select(Installation.clock)).one()
         self.clock = Clock(row.clock)
         self.counts = MergeCounts()
         self._winners: dict[tuple[str, str], Stamp | None] = {}
-        self._seen: set[tuple[str, int]] = set()
+        self._seen: dict[tuple[str, int], tuple] = {}
+        self._applied: set[tuple[str, int]] = set()
+        self._retrying = False
         self._existing: dict[str, bool] = {}
         self._record_changes: dict[str, list[tuple[str, Stamp]]] = defaultdict(list)
         self._highest: dict[str, int] = {}
@@ -103,14 +144,30 @@ class Merger:
         for change in batch:
             origin = (change["device_id"], change["seq"])
             kind, record_id, name = change["kind"], change["record_id"], change["field"]
-            if origin in known or origin in self._seen:
+            held = known.get(origin) or self._seen.get(origin)
+            if held is not None:
+                if held != _content(change):  # one device id, two histories: a copied installation
+                    self.counts.diverged[change["device_id"]] += 1
                 self.counts.skipped[kind] += 1
                 continue
-            self._seen.add(origin)
+            self._check_relay(change)
+            reason = self._refusal(change)
+            if reason is not None:
+                self._refuse(change, reason)
+                continue
+            self._seen[origin] = _content(change)
+            ahead = hlc.ahead_ms(change["hlc"])
+            if ahead > hlc.MAX_AHEAD_MS:
+                raise InputError(_("change {seq} of installation {device} is stamped {days} days ahead of this "
+                                   "computer's clock (at most {limit} are accepted): refused; the date of one of "
+                                   "the two computers is wrong").format(
+                    seq=change["seq"], device=change["device_id"], days=ahead // 86_400_000,
+                    limit=hlc.MAX_AHEAD_MS // 86_400_000))
             if not self.clock.observe(change["hlc"]):
                 self.counts.suspicious_clocks.add(change["device_id"])
             incoming = Stamp(change["device_id"], change["seq"], change["hlc"], canonical(change["value"]),
                              change.get("context"))
+            self._applied.add(origin)
             inserts.append((incoming.device_id, incoming.seq, incoming.hlc, kind, record_id, name, incoming.value,
                             canonical(incoming.context) if incoming.context is not None else None))
             self._highest[incoming.device_id] = max(self._highest.get(incoming.device_id, 0), incoming.seq)
@@ -119,6 +176,8 @@ class Merger:
             if current is None or incoming.order > current.order:
                 self._winners[(record_id, name)] = incoming
                 updates[kind][record_id][name] = change["value"]
+                if name in ("parties", "event_id", OWNER):
+                    self._state[record_id][name] = change["value"]
                 if current is not None and current.value != incoming.value and not current.covered_by(self.sender_vector):
                     conflicts.append(self._conflict(kind, record_id, name, winner=incoming, loser=current))
                 (self.counts.updated if self._existing.get(record_id) else self.counts.new)[kind].add(record_id)
@@ -146,15 +205,91 @@ class Merger:
             result = self.connection.execute(sqlite_insert(Conflict.__table__).on_conflict_do_nothing(), rows)
             self.counts.conflicts[kind] += max(result.rowcount, 0)
 
-    def _known(self, batch: list[dict]) -> set[tuple[str, int]]:
-        """The batch's changes this database already holds (one index range per origin device)."""
+    # ----- SPEC §3: who may relay and who may change -------------------------------------------
+
+    def _check_relay(self, change: dict) -> None:
+        """Refuse the bundle for a line its signer may not carry, or one claiming this installation's changes."""
+        device = change["device_id"]
+        if device == self.me:
+            raise InputError(_("the bundle claims change {seq} of this installation, which it never made: "
+                               "refused").format(seq=change["seq"]))
+        if self._retrying:
+            return
+        signer = self.origins[self.signer]
+        if device == self.signer or signer.role == SECRETARIAT:
+            return
+        author = self.origins.get(device)
+        if author is None:
+            return  # refused as from an unknown installation, and held back until it is known
+        if author.role == SECRETARIAT or author.country != signer.country:
+            raise InputError(_("the bundle carries change {seq} of installation {device}, which its sender "
+                               "({country}) may not relay: refused").format(
+                seq=change["seq"], device=device, country=signer.country))
+
+    def _refusal(self, change: dict) -> str | None:
+        """Why this change may not be held (SPEC §3), or None."""
+        author = self.origins.get(change["device_id"])
+        if author is None:
+            return UNKNOWN_AUTHOR
+        if author.revoked_seq is not None and change["seq"] > author.revoked_seq:
+            return REVOKED
+        state = self._state[change["record_id"]]
+        if change["field"] == OWNER:
+            if state["owner"] is not None:
+                return None if state["owner"] == change["value"] else OWNER_FIXED
+            return None if author.role == SECRETARIAT or author.tag == change["value"] else NO_AUTHORITY
+        if state["owner"] is None and not state["exists"]:
+            return WAITING
+        event = self._state.get(state["event_id"]) if state["event_id"] else None
+        standing = Standing(state["owner"], tuple(state["parties"] or ()),
+                            event["owner"] if event else None, tuple(event["parties"] or ()) if event else ())
+        return None if may_change(author, change["field"], standing) else NO_AUTHORITY
+
+    def _refuse(self, change: dict, reason: str) -> None:
+        """Not applied; held back to be tried again unless no later import can make it right."""
+        if self._retrying:
+            return
+        device, seq = change["device_id"], change["seq"]
+        self.counts.refused.append({"device_id": device, "seq": seq, "kind": change["kind"],
+                                    "record_id": change["record_id"], "field": change["field"], "reason": reason})
+        if reason in (WAITING, NO_AUTHORITY, UNKNOWN_AUTHOR):
+            context = change.get("context")
+            self.connection.execute(sqlite_insert(HeldBack).values(
+                device_id=device, seq=seq, hlc=change["hlc"], kind=change["kind"], record_id=change["record_id"],
+                field=change["field"], value=canonical(change["value"]), reason=reason,
+                context=canonical(context) if context is not None else None).on_conflict_do_nothing())
+
+    def retry_held_back(self) -> int:
+        """Apply the changes held back that may now be applied; returns how many were."""
+        total = 0
+        self._retrying = True
+        while True:
+            rows = self.connection.execute(select(HeldBack).order_by(HeldBack.rowid)).all()
+            changes = [{"device_id": r.device_id, "seq": r.seq, "hlc": r.hlc, "kind": r.kind,
+                        "record_id": r.record_id, "field": r.field, "value": json.loads(r.value),
+                        **({"context": json.loads(r.context)} if r.context else {})} for r in rows]
+            before = self.counts.applied
+            self.merge(changes)
+            applied = self.counts.applied - before
+            if applied:
+                self.connection.execute(delete(HeldBack).where(HeldBack.rowid.in_(
+                    [r.rowid for r in rows if (r.device_id, r.seq) in self._applied])))
+            total += applied
+            if not applied:
+                self._retrying = False
+                return total
+
+    def _known(self, batch: list[dict]) -> dict[tuple[str, int], tuple]:
+        """The batch's changes this database already holds, with their content (one index range per device)."""
         seqs: dict[str, list[int]] = defaultdict(list)
         for change in batch:
             seqs[change["device_id"]].append(change["seq"])
-        known = set()
+        known = {}
         for device, numbers in seqs.items():
-            query = select(Change.seq).where(Change.device_id == device, Change.seq.between(min(numbers), max(numbers)))
-            known.update((device, seq) for seq in self.connection.execute(query).scalars())
+            query = select(Change.seq, Change.hlc, Change.record_id, Change.field, Change.value).where(
+                Change.device_id == device, Change.seq.between(min(numbers), max(numbers)))
+            for row in self.connection.execute(query):
+                known[(device, row.seq)] = (row.hlc, row.record_id, row.field, row.value)
         return known
 
     def _load_state(self, batch: list[dict]) -> None:
@@ -179,11 +314,27 @@ class Merger:
         for change in batch:
             if change["record_id"] not in self._existing:
                 by_kind[change["kind"]].add(change["record_id"])
+        events: set[str] = set()
         for kind, ids in by_kind.items():
-            table = record_table(kind)
-            found = set(self.connection.execute(select(table.c.id).where(table.c.id.in_(ids))).scalars())
-            for record_id in ids:
-                self._existing[record_id] = record_id in found
+            self._load_standing(kind, ids)
+            events.update(self._state[i]["event_id"] for i in ids if self._state[i]["event_id"])
+        events.update(c["value"] for c in batch if c["field"] == "event_id" and c["value"])
+        self._load_standing("event", {e for e in events if e not in self._state})
+
+    def _load_standing(self, kind: str, ids: set[str]) -> None:
+        """Owner, parties and event of records not seen yet in this import, as this database holds them."""
+        if not ids:
+            return
+        table = record_table(kind)
+        columns = [table.c.id, table.c.owner]
+        columns += [table.c.parties] if "parties" in table.c else []
+        columns += [table.c.event_id] if "event_id" in table.c else []
+        found = {row.id: row._mapping for row in self.connection.execute(select(*columns).where(table.c.id.in_(ids)))}
+        for record_id in ids:
+            row = found.get(record_id)
+            self._existing[record_id] = row is not None
+            self._state[record_id] = {"exists": row is not None, "owner": row and row["owner"],
+                                      "parties": row and row.get("parties"), "event_id": row and row.get("event_id")}
 
     def _edits_lost_to(self, kind: str, record_id: str, deletion: Stamp) -> list[dict]:
         """Conflicts for the latest edit of each field that the deleting installation had not seen."""
@@ -232,3 +383,8 @@ class Merger:
                     raise InputError(_("{kind} {id} arrived without its event").format(
                         kind=_(kind.label), id=missing[0]))
 
+
+
+def _content(change: dict) -> tuple:
+    """What must be identical for two lines with one (device, seq) to be the same change."""
+    return change["hlc"], change["record_id"], change["field"], canonical(change["value"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -23,11 +24,12 @@ def test_killed_import_is_all_or_nothing(tmp_path):
     pristine = tmp_path / "pristine.db"
     Cli(pristine)("init", "--device-name", "unodc", "--role", "secretariat", check=True)
     expected = source.dump()
+    trust = ["--trust", json.loads(source("peers", "--json", check=True).stdout)[0]["fingerprint"]]
 
     started = time.monotonic()
     full = Cli(tmp_path / "full.db")
     shutil.copy(pristine, full.db)
-    full("import", bundle, check=True)
+    full("import", bundle, *trust, check=True)
     duration = time.monotonic() - started
     assert full.dump() == expected
 
@@ -36,7 +38,7 @@ def test_killed_import_is_all_or_nothing(tmp_path):
     for attempt in range(4):
         target = Cli(tmp_path / f"killed-{attempt}.db")
         shutil.copy(pristine, target.db)
-        process = subprocess.Popen([sys.executable, "-m", "desktop_app", "--db", str(target.db), "import", str(bundle)],
+        process = subprocess.Popen([sys.executable, "-m", "desktop_app", "--db", str(target.db), "import", str(bundle), *trust],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.3, duration))
         os.kill(process.pid, signal.SIGKILL)
@@ -46,6 +48,6 @@ def test_killed_import_is_all_or_nothing(tmp_path):
         dump = target.dump()
         assert dump in ("", expected), "either untouched or completely imported"
         outcomes.add("complete" if dump else "untouched")
-        target("import", bundle, check=True)  # and the next attempt completes it
+        target("import", bundle, *trust, check=True)  # and the next attempt completes it
         assert target.dump() == expected
     assert "untouched" in outcomes, "at least one kill landed inside the import"

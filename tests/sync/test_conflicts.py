@@ -8,7 +8,7 @@ import json
 from desktop_app.domain import hlc
 from desktop_app.sync import api
 
-EVENT = {"type": "webinar", "title": "Вебинар", "start_date": "2025-03-01"}
+EVENT = {"type": "webinar", "title": "Вебинар", "start_date": "2025-03-01", "parties": ["KZ", "UZ"]}  # both may edit
 
 
 def shared_event(kz, uz, unodc):

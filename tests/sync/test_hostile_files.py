@@ -23,10 +23,13 @@ def setting(tmp_path_factory):
     cli = Cli(folder / "unodc.db")
     cli("init", "--device-name", "unodc", "--role", "secretariat", check=True)
     kz = Desk.create(folder / "kz.db", "kz", "delegation", "KZ")
-    event = kz.put("event", {"type": "webinar", "title": "Вебинар", "start_date": "2025-03-01"})
-    good = folder / "good.pdsync"
     from desktop_app.sync.api import export_bundle
 
+    hello = folder / "hello.pdsync"  # the first contact, confirmed: the crafted files are signed by a known key
+    export_bundle(kz, hello)
+    cli("import", hello, "--trust", kz.fingerprint, check=True)
+    event = kz.put("event", {"type": "webinar", "title": "Вебинар", "start_date": "2025-03-01"})
+    good = folder / "good.pdsync"
     export_bundle(kz, good)
     yield folder, cli, kz, good, event
     kz.close()
@@ -89,9 +92,11 @@ def make_cases(folder, kz, good, event):
     case("wrong-value-type", lambda p: signed(kz, p, [line(kz, field="participants_total", value="many")]))
     case("unknown-kind", lambda p: signed(kz, p, [line(kz, kind="spaceship")]))
     case("unknown-field", lambda p: signed(kz, p, [line(kz, field="colour")]))
-    case("dangling-reference", lambda p: signed(kz, p, [line(kz, kind="participation", field="event_id",
-                                                              value="99999999-9999-9999-9999-999999999999")]))
-    case("newer-format", lambda p: signed(kz, p, [line(kz)], format_version="2.0"))
+    case("dangling-reference", lambda p: signed(kz, p, [
+        line(kz, kind="participation", field="owner", value="KZ"),
+        line(kz, kind="participation", seq=2, field="event_id", value="99999999-9999-9999-9999-999999999999")]))
+    case("newer-format", lambda p: signed(kz, p, [line(kz)], format_version="3.0"))
+    case("older-format", lambda p: signed(kz, p, [line(kz)], format_version="1.0"))
     case("count-mismatch", lambda p: signed(kz, p, [line(kz)], change_count=5))
     return cases
 
@@ -101,7 +106,8 @@ EXPECTED_WORDS = {
     "changed-manifest": "signature", "unlisted-member": "not listed", "path-traversal": "unsafe path",
     "absolute-path": "unsafe path", "zip-bomb": "zip bomb", "no-manifest": "missing", "invalid-json": "JSON",
     "wrong-type": "seq", "wrong-value-type": "participants_total", "unknown-kind": "spaceship",
-    "unknown-field": "colour", "dangling-reference": "neither", "newer-format": "2.0",
+    "unknown-field": "colour", "dangling-reference": "neither", "newer-format": "3.0",
+    "older-format": "sender must update",
     "count-mismatch": "manifest says",
 }
 
