@@ -1,8 +1,15 @@
 """The events as an iCalendar file (RFC 5545) for Outlook and other calendars.
 
-Planned and held events become all-day events: ``DTEND`` is the day after ``end_date`` (exclusive),
-``UID`` is the record id so that a re-import updates instead of duplicating, the location is the
-city and the country's name in the current language.
+Every event is an all-day event: ``DTEND`` is the day after ``end_date`` (exclusive), ``UID`` is the
+record id so that a re-import updates instead of duplicating, the location is the city and the
+country's name in the current language. A cancelled event is sent with ``STATUS:CANCELLED`` so that
+calendars that hold it mark it cancelled; a planned or postponed one is tentative.
+
+Outlook and Thunderbird replace an event they hold only when ``SEQUENCE`` grows or, at an equal
+sequence, ``LAST-MODIFIED`` is later. Both come from the change log (read only): the sequence is the
+number of edits the event has had after its creation (changes with distinct clock readings), and
+LAST-MODIFIED the wall-clock time of the latest, so every installation that holds the same changes
+writes the same values.
 """
 
 from __future__ import annotations
@@ -11,18 +18,29 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from icalendar import Calendar, Event as CalendarEvent
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from desktop_app import __version__
 from desktop_app.domain.schema import EVENT_TYPES
 from desktop_app.i18n import _, country_name
-from desktop_app.storage.models import Event
+from desktop_app.domain.hlc import decode
+from desktop_app.storage.models import Change, Event
 
-CALENDAR_STATUSES = {"planned": "TENTATIVE", "held": "CONFIRMED"}
+CALENDAR_STATUSES = {"planned": "TENTATIVE", "postponed": "TENTATIVE", "held": "CONFIRMED",
+                     "cancelled": "CANCELLED"}
+
+
+def revisions(connection) -> dict[str, tuple[int, datetime]]:
+    """Event id → (SEQUENCE, LAST-MODIFIED) from the change log."""
+    rows = connection.execute(select(Change.record_id, func.count(func.distinct(Change.hlc)), func.max(Change.hlc))
+                              .where(Change.kind == "event").group_by(Change.record_id))
+    return {record_id: (max(edits - 1, 0),
+                        datetime.fromtimestamp(decode(latest)[0] // 1000, timezone.utc))
+            for record_id, edits, latest in rows}
 
 
 def build_calendar(desk) -> Calendar:
-    """A calendar of every visible planned or held event."""
+    """A calendar of every visible event, cancelled ones included."""
     calendar = Calendar()
     calendar.add("prodid", f"-//UNODC//Platform Desk {__version__}//EN")
     calendar.add("version", "2.0")
@@ -31,12 +49,16 @@ def build_calendar(desk) -> Calendar:
     calendar.add("x-wr-calname", _("Platform events"))
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
     with desk.engine.connect() as connection:
+        changed = revisions(connection)
         rows = connection.execute(select(Event.__table__).where(
-            Event.deleted.is_(False), Event.status.in_(CALENDAR_STATUSES)).order_by(Event.start_date, Event.id))
+            Event.deleted.is_(False)).order_by(Event.start_date, Event.id))
         for event in rows.mappings():
             item = CalendarEvent()
             item.add("uid", event["id"])
             item.add("dtstamp", stamp)
+            sequence, modified = changed.get(event["id"], (0, stamp))
+            item.add("sequence", sequence)
+            item.add("last-modified", modified)
             item.add("summary", event["title"])
             item.add("dtstart", date.fromisoformat(event["start_date"]))
             item.add("dtend", date.fromisoformat(event["end_date"] or event["start_date"]) + timedelta(days=1))
@@ -44,7 +66,7 @@ def build_calendar(desk) -> Calendar:
             if location:
                 item.add("location", location)
             item.add("categories", [_(EVENT_TYPES[event["type"]])] if event["type"] in EVENT_TYPES else [])
-            item.add("status", CALENDAR_STATUSES[event["status"]])
+            item.add("status", CALENDAR_STATUSES.get(event["status"], "TENTATIVE"))
             item.add("transp", "TRANSPARENT")
             if event["description"]:
                 item.add("description", event["description"])
