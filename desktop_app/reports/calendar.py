@@ -7,18 +7,18 @@ calendars that hold it mark it cancelled; a planned or postponed one is tentativ
 
 Outlook and Thunderbird replace an event they hold only when ``SEQUENCE`` grows or, at an equal
 sequence, ``LAST-MODIFIED`` is later. Both come from the change log (read only): the sequence is the
-number of edits the event has had after its creation (changes with distinct clock readings), and
-LAST-MODIFIED the wall-clock time of the latest, so every installation that holds the same changes
-writes the same values.
+number of field changes the event has had after its creation, and LAST-MODIFIED the wall-clock time
+of the latest change, so every installation that holds the same changes writes the same values.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from itertools import groupby
 from pathlib import Path
 
 from icalendar import Calendar, Event as CalendarEvent
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from desktop_app import __version__
 from desktop_app.domain.schema import EVENT_TYPES
@@ -31,12 +31,24 @@ CALENDAR_STATUSES = {"planned": "TENTATIVE", "postponed": "TENTATIVE", "held": "
 
 
 def revisions(connection) -> dict[str, tuple[int, datetime]]:
-    """Event id → (SEQUENCE, LAST-MODIFIED) from the change log."""
-    rows = connection.execute(select(Change.record_id, func.count(func.distinct(Change.hlc)), func.max(Change.hlc))
-                              .where(Change.kind == "event").group_by(Change.record_id))
-    return {record_id: (max(edits - 1, 0),
-                        datetime.fromtimestamp(decode(latest)[0] // 1000, timezone.utc))
-            for record_id, edits, latest in rows}
+    """Event id → (SEQUENCE, LAST-MODIFIED) from the change log.
+
+    The sequence counts the field changes after the event's creation (the first put: the creating
+    installation's run of consecutive change numbers), so every later edit raises it."""
+    rows = connection.execute(select(Change.record_id, Change.device_id, Change.seq, Change.hlc)
+                              .where(Change.kind == "event").order_by(Change.record_id, Change.hlc, Change.device_id))
+    result = {}
+    for record_id, changes in groupby(rows, key=lambda row: row[0]):
+        changes = list(changes)
+        _record, creator, first_seq, _first_hlc = changes[0]
+        created = {first_seq}
+        for _r, device, seq, _hlc in changes[1:]:
+            if device == creator and seq == max(created) + 1:
+                created.add(seq)
+        latest = max(change[3] for change in changes)
+        result[record_id] = (len(changes) - len(created),
+                             datetime.fromtimestamp(decode(latest)[0] // 1000, timezone.utc))
+    return result
 
 
 def build_calendar(desk) -> Calendar:
