@@ -29,7 +29,7 @@ TEMPLATE_WORDS = {
     "sheet": ["Attendance", "sheet", "Full", "name", "Organization", "Position", "Gender", "Signature", "Page",
               "Male", "Female"],
     "certificates": ["Certificate", "participation", "This", "is", "to", "certify", "that", "took", "part", "in",
-                     "Role", "Signature", "Name", "Title", "Secretariat", "Regional", "Anti-Corruption",
+                     "Role", "Signature", "Full", "name", "Position", "Secretariat", "Regional", "Anti-Corruption",
                      "Platform", "Central", "Asia", "No"],
 }
 TWO_DIGIT_YEAR = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2}\b(?![./-]?\d)")

@@ -264,8 +264,9 @@ class Pages:
         self.space(4)
 
     def _column_widths(self, headers, rows, columns, font, bold, padding, full_width):
-        """Widths sized to the content, as browsers do: each column gets at least its longest word (or
-        its whole text when it must not wrap), and the rest of the width goes where the text is long."""
+        """Widths sized to the content: each column gets at least its longest word (or its whole text
+        when it must not wrap), then the rest of the width goes first to the columns nearest to fitting
+        on one line, and what remains to the longest texts; False when even the longest words do not fit."""
         body, head = self.metrics(font), self.metrics(bold)
         least, most = [], []
         for index, column in enumerate(columns):
@@ -276,10 +277,10 @@ class Pages:
                 continue
             whole = max((m.horizontalAdvance(line) for text, m in texts for line in (text or "").split("\n")),
                         default=0)
-            if column.nowrap:
+            if column.nowrap:  # the values never wrap; the header may, between its words
                 longest_word = max((m.horizontalAdvance(text or "") for text, m in texts[1:]), default=0)
                 header_word = max((head.horizontalAdvance(w) for w in headers[index].split()), default=0)
-                longest_word = max(longest_word, header_word)
+                longest_word = whole = max(longest_word, header_word)
             else:
                 longest_word = max((m.horizontalAdvance(word) for text, m in texts for word in (text or "").split()),
                                    default=0)
@@ -294,9 +295,16 @@ class Pages:
             flexible = [i for i, c in enumerate(columns) if not c.width_mm and not c.nowrap] or list(range(len(most)))
             extra = (available - sum(most)) / sum(most[i] for i in flexible)
             return [w * (1 + extra) if i in flexible else w for i, w in enumerate(most)], True
+        # Water-filling: the columns that need least more to fit on one line get it first (a name, a
+        # type), the longest texts share what remains.
         spare = available - sum(least)
-        wants = [b - a for a, b in zip(least, most)]
-        return [a + spare * want / sum(wants) for a, want in zip(least, wants)], True
+        widths = list(least)
+        waiting = sorted((b - a, i) for i, (a, b) in enumerate(zip(least, most)) if b > a)
+        for position, (want, index) in enumerate(waiting):
+            give = min(want, spare / (len(waiting) - position))
+            widths[index] += give
+            spare -= give
+        return widths, True
 
     # ----- output ---------------------------------------------------------------------------------------------
 

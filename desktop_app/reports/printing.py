@@ -83,7 +83,7 @@ def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: f
     bars = chart.bars or []
     area = QRectF(rect.left(), rect.top() + title_height, rect.width(), rect.height() - title_height)
     if bars:
-        label_width = min(area.width() * 0.4, max(metrics.horizontalAdvance(label) for label, _v in bars) + 8)
+        label_width = min(area.width() * 0.45, max(metrics.horizontalAdvance(label) for label, _v in bars) + 8)
         value_width = max(metrics.horizontalAdvance(format_number(v)) for _l, v in bars) + 8
         row_height = min(area.height() / len(bars), metrics.height() * 2.2)
         largest = max(v for _l, v in bars) or 1

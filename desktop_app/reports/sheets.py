@@ -4,7 +4,7 @@ certificates of participation, as A4 landscape PDFs laid out like the report (``
 A certificate is one designed page: a double border, room for the Platform's and UNODC's logos
 (``resources/logos/platform.png`` and ``unodc.png``, drawn when present), the participant's name
 large, the event, its dates and place, the role, a certificate number and two signature blocks with
-name and title fields under the event's organizer.
+name and position fields under the event's organizer.
 """
 
 from __future__ import annotations
@@ -132,18 +132,33 @@ class Certificate:
         size = writer.pageLayout().fullRectPixels(writer.resolution())
         self.width, self.height = size.width(), size.height()
 
+    def lines(self, text: str, points: float, bold: bool = False, width_mm: float = 230,
+              max_lines: int = 3) -> tuple:
+        font = self.pages.font(points, bold)
+        return font, wrap(text, font, mm(width_mm), self.writer)[:max_lines]
+
     def text(self, text: str, points: float, y: float, bold: bool = False, colour: str = "#222222",
              width_mm: float = 230, max_lines: int = 3) -> float:
         """Centred lines from ``y`` down; returns the y below them."""
-        font = self.pages.font(points, bold)
+        font, lines = self.lines(text, points, bold, width_mm, max_lines)
         metrics = self.pages.metrics(font)
         self.painter.setFont(font)
         self.painter.setPen(QColor(colour))
-        for line in wrap(text, font, mm(width_mm), self.writer)[:max_lines]:
+        for line in lines:
             x = (self.width - metrics.horizontalAdvance(line)) / 2
             self.painter.drawText(QPointF(x, y + metrics.ascent()), line)
             y += metrics.lineSpacing()
         return y
+
+    def column(self, items: list[tuple], top: float, bottom: float) -> None:
+        """``items`` (text, points, bold, colour, space above in mm, width in mm) centred between
+        ``top`` and ``bottom``."""
+        height = sum(mm(gap) + self.pages.metrics(self.lines(text, points, bold, width)[0]).lineSpacing()
+                     * len(self.lines(text, points, bold, width)[1])
+                     for text, points, bold, _colour, gap, width in items)
+        y = top + max(0.0, (bottom - top - height) / 2)
+        for text, points, bold, colour, gap, width in items:
+            y = self.text(text, points, y + mm(gap), bold, colour, width)
 
     def frame(self) -> None:
         painter = self.painter
@@ -162,7 +177,7 @@ class Certificate:
                                          scaled.width(), scaled.height()), image)
 
     def signature(self, x: float, y: float, heading: str) -> None:
-        """A signature line with the organizer above it and name and title fields below."""
+        """A signature line with the organizer above it and name and position fields below."""
         painter, width = self.painter, mm(80)
         small, label = self.pages.font(10, bold=True), self.pages.font(8.5)
         metrics = self.pages.metrics(label)
@@ -178,7 +193,7 @@ class Certificate:
         painter.setFont(label)
         painter.setPen(QColor("#666666"))
         painter.drawText(QPointF(x, y + metrics.ascent() + mm(1)), _("Signature"))
-        for number, field in enumerate((_("Name"), _("Title"))):
+        for number, field in enumerate((_("Full name"), _("Position"))):
             top = y + mm(7 + 6 * number)
             painter.setPen(QColor("#666666"))
             painter.drawText(QPointF(x, top + metrics.ascent()), field)
@@ -195,21 +210,26 @@ class Certificate:
                       colour=ACCENT, width_mm=180, max_lines=2)
         y = self.text(_("Secretariat: United Nations Office on Drugs and Crime (UNODC)"), 9, y + mm(1),
                       colour="#555555", width_mm=180, max_lines=2)
-        y = self.text(_("Certificate of participation").upper(), 28, max(y + mm(8), mm(48)), bold=True,
+        y = self.text(_("Certificate of participation").upper(), 28, max(y + mm(7), mm(46)), bold=True,
                       colour=ACCENT, width_mm=250, max_lines=2)
-        y = self.text(_("This is to certify that"), 13, y + mm(6), colour="#444444")
-        y = self.text(person["full_name"], 26, y + mm(3), bold=True, width_mm=240, max_lines=2)
+        rule = QPen(QColor(GOLD))
+        rule.setWidthF(mm(0.6))
+        self.painter.setPen(rule)
+        self.painter.drawLine(QPointF(self.width / 2 - mm(30), y + mm(3)), QPointF(self.width / 2 + mm(30), y + mm(3)))
+        place = event_place(event)
+        items = [(_("This is to certify that"), 13, False, "#444444", 0, 230),
+                 (person["full_name"], 26, True, "#222222", 3, 240)]
         details = ", ".join(part for part in (person["position"], person["organization"]) if part)
         if details:
-            y = self.text(details, 11, y + mm(1), colour="#444444", max_lines=2)
-        y = self.text(_("took part in"), 13, y + mm(5), colour="#444444")
-        y = self.text(event["title"], 16, y + mm(2), bold=True, width_mm=240, max_lines=3)
-        place = event_place(event)
-        y = self.text(_("{dates}, {place}").format(dates=event_dates(event), place=place) if place
-                      else event_dates(event), 12, y + mm(2))
+            items.append((details, 11, False, "#444444", 1, 230))
+        items += [(_("took part in"), 13, False, "#444444", 5, 230),
+                  (event["title"], 16, True, "#222222", 2, 240),
+                  (_("{dates}, {place}").format(dates=event_dates(event), place=place) if place
+                   else event_dates(event), 12, False, "#222222", 2, 230)]
         if person["role"] in ROLES and person["role"] != "participant":
-            self.text(_("Role: {role}").format(role=_(ROLES[person["role"]])), 12, y + mm(1))
+            items.append((_("Role: {role}").format(role=_(ROLES[person["role"]])), 12, False, "#222222", 1, 230))
         bottom = self.height - mm(38)
+        self.column(items, y + mm(6), bottom - mm(20))
         self.signature(mm(30), bottom, event["organizer"] or "")
         self.signature(self.width - mm(30 + 80), bottom, "")
         self.text(_("Certificate No. {number}").format(number=certificate_number(event, person)), 9,
