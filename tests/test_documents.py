@@ -174,6 +174,9 @@ def test_fonts_embedded_language_set_spaces_real(documents, language, name):
     path, _wrapped, _data = documents[language][name]
     reader = PdfReader(path)
     assert reader.trailer["/Root"]["/Lang"] == language
+    assert reader.pdf_header == "%PDF-1.4" and "/OutputIntents" in reader.trailer["/Root"]
+    assert re.search(r"pdfaid:part[>=\"']+1", reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()), \
+        "declared PDF/A-1b as Qt writes it"
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
@@ -214,3 +217,21 @@ def test_certificates_carry_number_role_and_signature_fields(documents, demo):
     assert "Подпись" in first and "UNODC" in first
     numbers = {re.search(r"№ (\S+)", " ".join(page[2].split())).group(1) for page in pages}
     assert len(numbers) == len(pages), "each certificate has its own number"
+
+
+def test_logos_in_resources_are_drawn_in_the_certificate_corners(demo, documents, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+    from PySide6.QtGui import QColor, QImage
+
+    def coloured(name):
+        image = QImage(60, 60, QImage.Format.Format_RGB32)
+        image.fill(QColor("#009edb"))
+        return image
+
+    training = next(e["id"] for e in sorted(demo.list("event"), key=lambda e: e["start_date"])
+                    if e["type"] == "regional_training")
+    monkeypatch.setattr(sheets, "logo", coloured)
+    sheets.write_certificates(demo, training, tmp_path / "c.pdf")
+    page = PdfReader(tmp_path / "c.pdf").pages[0]
+    images = [x for x in page["/Resources"].get("/XObject", {}).values() if x.get_object()["/Subtype"] == "/Image"]
+    assert images, "both logos drawn"

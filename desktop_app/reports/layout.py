@@ -65,6 +65,7 @@ def finish_pdf(path: Path, language: str) -> None:
     reader = PdfReader(str(path))
     info = dict(reader.metadata or {})
     writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header  # the version Qt declared for PDF/A-1b
     seen = set()
     for page in writer.pages:
         fonts = page.get("/Resources", {}).get("/Font", {})
