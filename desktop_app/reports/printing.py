@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
 
 from babel.dates import format_skeleton
 from PySide6.QtCore import QRectF, Qt
