@@ -151,3 +151,24 @@ def test_json_is_valid_and_keeps_its_keys(small, tmp_path):
                                                        "participants_women": 45, "participants_men": 45,
                                                        "international_experts": 3}
     assert figures["by_type"]["webinar"]["events"] == 0
+
+
+@pytest.mark.parametrize("language, names", [
+    ("ru", ["Азамат Исаков", "Ержан Ахметов", "Dilnoza Oʻrinboyeva", "James Whitfield"]),
+    ("kk", ["Айгерим Сапарова", "Әлия Нұрова", "Maria Keller"]),
+    ("uz", ["Dilnoza Oʻrinboyeva", "Gʻayrat Toshmatov", "Азамат Исаков"]),
+])
+def test_attendance_sheets_list_the_languages_own_script_first(language, names):
+    from desktop_app.reports.sheets import name_order
+
+    assert sorted(reversed(names), key=lambda name: name_order(name, language)) == names
+
+
+def test_operating_system_errors_are_worded_in_the_users_language():
+    import errno
+
+    from desktop_app.os_errors import os_reason
+
+    i18n.set_language("kk")
+    assert os_reason(PermissionError(errno.EACCES, "Permission denied")) == "рұқсат жоқ"
+    assert os_reason(OSError(errno.EIO, "Input/output error")) == "жүйелік қате 5"
