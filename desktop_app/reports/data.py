@@ -158,6 +158,7 @@ def _figures(report: Report) -> dict:
             entry["participants"] += event["participants_total"] or 0
     areas = Counter(area for e in events for area in (e["thematic_areas"] or []))
     types = Counter(e["type"] for e in events)
+    of_type = {code: [e for e in events if e["type"] == code] for code in EVENT_TYPES}
     roles = Counter(p["role"] for p in attended)
     action_statuses = Counter(a["status"] for a in report.actions)
     figures = {
@@ -167,8 +168,8 @@ def _figures(report: Report) -> dict:
         "country": period.country,
         "events_total": len(events),
         "events_by_type": {code: types[code] for code in EVENT_TYPES if types[code]},
-        "by_type": {code: {"events": types[code], **{name: total(name, [e for e in events if e["type"] == code])
-                                                      for name in PARTICIPANT_FIGURES}} for code in EVENT_TYPES},
+        "by_type": {code: {"events": len(among), **{name: total(name, among) for name in PARTICIPANT_FIGURES}}
+                    for code, among in of_type.items()},
         "participants_total": total("participants_total"),
         "participants_women": total("participants_women"),
         "participants_men": total("participants_men"),
