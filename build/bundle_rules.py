@@ -62,6 +62,8 @@ def keeps(destination: str) -> bool:
     """Whether a collected file (its path inside the bundle) belongs in Platform Desk's bundle."""
     parts = _parts(destination)
     path = "/".join(parts)
+    if parts[:2] == ("resources", "docs"):  # the README's pictures of the documents, not for the program
+        return False
     if parts[:2] == ("babel", "locale-data") and path.endswith(".dat"):
         return keeps_babel_locale(parts[-1])
     if parts[:1] == ("PySide6",) and "translations" in parts and path.endswith(".qm"):  # Qt/translations on Linux

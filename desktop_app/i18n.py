@@ -23,6 +23,7 @@ from babel.dates import format_date as _babel_format_date
 from babel.numbers import format_decimal
 
 from desktop_app import paths
+from desktop_app.country_names import member_state_name
 
 DOMAIN = "platform_desk"
 LANGUAGES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
@@ -167,10 +168,10 @@ def format_number(value: int | float | None) -> str:
 
 
 def country_name(code: str | None) -> str:
-    """The country's name in the current language, from CLDR."""
+    """The country's name in the current language: a member state's own name, else CLDR's."""
     if not code:
         return ""
-    return babel_locale().territories.get(code, code)
+    return member_state_name(code, _current) or babel_locale().territories.get(code, code)
 
 
 # Each language's alphabet in its own order (Uzbek digraphs are single letters, after z).

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from openpyxl import Workbook
 
+from desktop_app import i18n
 from desktop_app.domain.errors import InputError
 from desktop_app.importers.attendance import (AttendanceImportError, detect_mapping, import_attendance, latin_key,
                                               preview)
@@ -156,3 +159,63 @@ def test_a_webinar_export_with_a_preamble_finds_the_participants_header(desk, ev
     planned = preview(desk, path, event_id)
     assert [(row.row, row.values["full_name"], row.status) for row in planned.rows] == [
         (5, "Dilnoza Oʻrinboyeva", "new")]
+
+
+LIST = [["ФИО", "Организация", "Эл. почта"],
+        ["Айгерим Сапарова", "Агентство, отдел «А»", "a.saparova@gov.kz"],
+        ["Ержан Ахметов", "Генпрокуратура", "e.akhmetov@gov.kz"]]
+
+
+def _csv(rows, delimiter):
+    return "".join(delimiter.join(f'"{c}"' if delimiter in c else c for c in row) + "\n" for row in rows)
+
+
+@pytest.mark.parametrize("encoding, line_end, delimiter", [
+    ("utf-8", "\n", ","), ("utf-8-sig", "\r\n", ";"), ("utf-16", "\r\n", "\t"), ("utf-16-le", "\r", "\t"),
+    ("utf-16-be", "\n", ","), ("cp1251", "\r", ";"), ("utf-8", "\r", ","), ("utf-8-sig", "\r", "\t"),
+])
+def test_csv_in_any_encoding_line_end_and_delimiter(desk, event, tmp_path, encoding, line_end, delimiter):
+    import codecs
+
+    from desktop_app.importers.attendance import read_table
+
+    text = _csv(LIST, delimiter).replace("\n", line_end)
+    data = text.encode(encoding)
+    if encoding in ("utf-16-le", "utf-16-be"):  # Excel's "Unicode Text" starts with a byte-order mark
+        data = (codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE) + data
+    path = tmp_path / "list.csv"
+    path.write_bytes(data)
+    table = read_table(path)
+    assert table.headers == LIST[0]
+    assert [cells for _n, cells in table.rows] == LIST[1:]
+
+
+def test_dry_run_lists_each_row_with_whom_it_matched_and_why(cli, tmp_path):
+    import json
+
+    event_id = cli.put("event", type="webinar", title="Webinar", start_date="2024-06-10", status="held")
+    saparova = cli.put("person", full_name="Айгерим Нурлановна Сапарова")
+    smith = cli.put("person", full_name="John Smith", email="john.smith@unodc.org")
+    akhmetov = cli.put("person", full_name="Ержан Ахметов")
+    path = tmp_path / "list.csv"
+    path.write_text("Name;Email\nAigerim Saparova;\nJ. Smith;John.Smith@unodc.org\nЕржан Ахметов;\n"
+                    "Ержан Ахметов;\nNew Person;\n", encoding="utf-8")
+    rows = json.loads(cli("import-attendance", event_id, path, "--dry-run", "--lang", "ru", check=True).stdout)["rows"]
+    assert [(r["row"], r["status"], r.get("person_id"), r.get("match")) for r in rows] == [
+        (2, "matched", saparova, "partial_name"), (3, "matched", smith, "email"), (4, "matched", akhmetov, "name"),
+        (5, "rejoin", akhmetov, "name"), (6, "new", None, None)]
+    assert rows[0]["person"] == "Айгерим Нурлановна Сапарова"
+    assert all(re.search("[а-я]", r["why"]) for r in rows), "the reasons are in the user's language"
+
+
+def test_a_damaged_workbook_is_explained_in_the_users_language(desk, event, tmp_path):
+    event_id, _saparova, _smith = event
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip at all")
+    i18n.set_language("ru")
+    with pytest.raises(InputError) as caught:
+        import_attendance(desk, broken, event_id)
+    assert re.search("[а-я]", str(caught.value)) and not re.search(r"\b(?:File|zip|not)\b", str(caught.value))
+    with pytest.raises(InputError) as caught:
+        import_attendance(desk, tmp_path / "missing.csv", event_id)
+    assert "No such file" not in str(caught.value) and "нет такого файла" in str(caught.value)

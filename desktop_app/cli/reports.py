@@ -11,6 +11,7 @@ from desktop_app.cli.records import opened
 from desktop_app.domain.errors import InputError
 from desktop_app.domain.schema import country_codes
 from desktop_app.i18n import _, ngettext
+from desktop_app.os_errors import os_reason
 
 
 SHEETS = ("attendance", "certificates")
@@ -33,9 +34,11 @@ def register(subparsers) -> list:
     report.add_argument("--country", metavar="CC", help=_("only events held in or with this country"))
     report.add_argument("--from", dest="start", metavar="DATE", help=_("first day (default: 1 January)"))
     report.add_argument("--to", dest="end", metavar="DATE", help=_("last day (default: 31 December)"))
+    report.add_argument("--csv-delimiter", choices=("semicolon", "comma", "tab"), default="semicolon",
+                        help=_("the separator of a CSV file (default: semicolon, as Excel expects in most regions)"))
     report.set_defaults(handler=run_report)
 
-    calendar = subparsers.add_parser("calendar", help=_("write the planned and held events as an .ics calendar"))
+    calendar = subparsers.add_parser("calendar", help=_("write the events as an .ics calendar (cancelled ones marked so)"))
     calendar.add_argument("--out", type=Path, required=True, metavar="FILE.ics")
     calendar.set_defaults(handler=run_calendar)
 
@@ -66,13 +69,13 @@ def period_from(args):
 
 def run_report(args) -> int:
     from desktop_app.reports.data import compute
-    from desktop_app.reports.export import write_report
+    from desktop_app.reports.export import CSV_DELIMITERS, write_report
 
     period = period_from(args)
     with opened(args) as desk:
         report = compute(desk, period)
     with writing_to(args.out):
-        write_report(report, args.format, args.out)
+        write_report(report, args.format, args.out, CSV_DELIMITERS[args.csv_delimiter])
     print(_("Wrote {path}").format(path=args.out))
     return 0
 
@@ -83,7 +86,7 @@ def writing_to(path: Path):
     try:
         yield
     except OSError as error:
-        raise InputError(_("cannot write {path}: {error}").format(path=path, error=error.strerror)) from None
+        raise InputError(_("cannot write {path}: {error}").format(path=path, error=os_reason(error))) from None
 
 
 def run_calendar(args) -> int:

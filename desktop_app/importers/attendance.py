@@ -4,16 +4,22 @@
 2. ``detect_mapping`` maps columns to person fields by their headers, in English or Russian
    ("Name", "ФИО", "E-mail", "Organization", "Организация", ...); a caller may correct it.
 3. ``preview`` says, row by row, who is new, who matches a person already recorded (by e-mail or by
-   name, ignoring case, word order, a missing patronymic and Cyrillic/Latin spelling), who appears
-   twice (a rejoin, counted once) and which rows are wrong and why.
+   name, ignoring case, word order, a missing patronymic and Cyrillic/Latin spelling) and why, who
+   appears twice (a rejoin, counted once) and which rows are wrong and why.
+
+CSV files are read in UTF-8 (with or without a byte-order mark), UTF-16 (little- or big-endian, with
+a byte-order mark: Excel's "Unicode Text"), or Windows-1251, with any line ends (Excel for Mac writes
+CR alone) and ``,``, ``;`` or tab between the cells.
 4. ``import_attendance`` writes it all in one transaction through the domain layer: any bad row
    raises ``AttendanceImportError`` listing every bad row, and nothing is written.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import zipfile
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -26,7 +32,9 @@ from desktop_app.domain.desk import put_record, visible_query
 from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes
 from desktop_app.domain.validation import check_record, coerce_fields
-from desktop_app.i18n import LANGUAGES, _, babel_locale
+from desktop_app.country_names import MEMBER_STATE_NAMES
+from desktop_app.i18n import LANGUAGES, N_, _, babel_locale
+from desktop_app.os_errors import os_reason
 from desktop_app.storage.models import Participation, Person
 
 PERSON_FIELDS = ("full_name", "email", "organization", "position", "country", "gender", "phone")
@@ -52,7 +60,16 @@ GENDER_WORDS = {
     "unspecified": ("unspecified", "other", "не указан", "-"),
 }
 HEADER_SEARCH_ROWS = 15  # exports often start with a few lines about the meeting before the header
-CSV_ENCODINGS = ("utf-8-sig", "cp1251")
+CSV_ENCODINGS = ("utf-8", "cp1251")  # tried in turn when the file has no byte-order mark
+BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+CSV_DELIMITERS = (";", ",", "\t")
+# Why a row matched someone already known (``PlannedRow.match``), as ``--dry-run`` and the dialog say it.
+MATCH_REASONS = {
+    "email": N_("same e-mail"),
+    "name": N_("same name"),
+    "spelling": N_("same name in the other script or spelling"),
+    "partial_name": N_("same name without a patronymic or middle name"),
+}
 
 # Cyrillic letters of Russian, Kazakh, Kyrgyz, Tajik and Uzbek to a plain Latin spelling.
 CYRILLIC_TO_LATIN = {
@@ -98,6 +115,8 @@ class PlannedRow:
     status: str
     person_id: str | None = None
     error: str | None = None
+    match: str | None = None  # a key of MATCH_REASONS for a matched row
+    matched_name: str | None = None  # the recorded person's name as recorded
 
 
 @dataclass
@@ -145,31 +164,60 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+def decode_text(data: bytes, path: Path) -> str:
+    """The text of a CSV file, by its byte-order mark, else UTF-8, else Windows-1251."""
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                break
+    else:
+        if len(data) >= 4 and data[1::2].count(0) > len(data) // 4:  # UTF-16 without a mark: every other byte 0
+            try:
+                return data.decode("utf-16-le" if data[1] == 0 else "utf-16-be")
+            except UnicodeDecodeError:
+                pass
+        for encoding in CSV_ENCODINGS:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+    raise InputError(_("{path} is neither UTF-8, UTF-16 nor Windows-1251 text").format(path=path))
+
+
+def csv_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most cells, the same number on most lines."""
+    lines = [line for line in text[:8192].splitlines() if line.strip()][:HEADER_SEARCH_ROWS]
+
+    def score(delimiter):
+        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        return max((counts.count(n) * (n - 1), n) for n in counts) if counts else (0, 0)
+    return max(CSV_DELIMITERS, key=score)
+
+
 def _read_rows(path: Path) -> list[list[str]]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise InputError(_("{path} is not a readable Excel file ({error})").format(path=path, error=error)) \
-                from None
+        except OSError:
+            raise
+        except zipfile.BadZipFile:
+            raise InputError(_("{path} is not a readable Excel file: it is damaged or not a workbook").format(
+                path=path)) from None
+        except Exception:  # openpyxl raises many kinds for a damaged file, worded in English
+            raise InputError(_("{path} is not a readable Excel file: its content is damaged").format(
+                path=path)) from None
         try:
             return [[_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
         finally:
             book.close()
-    data = path.read_bytes()
-    for encoding in CSV_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError(_("{path} is neither UTF-8 nor Windows-1251 text").format(path=path))
+    text = decode_text(path.read_bytes(), path)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+        return [[cell.strip() for cell in row]
+                for row in csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))]
+    except csv.Error as error:
+        raise InputError(_("{path} is not a readable CSV file").format(path=path)) from error
 
 
 def read_table(path: Path) -> SourceTable:
@@ -178,7 +226,7 @@ def read_table(path: Path) -> SourceTable:
     try:
         rows = _read_rows(path)
     except OSError as error:
-        raise InputError(_("cannot read {path}: {error}").format(path=path, error=error.strerror)) from None
+        raise InputError(_("cannot read {path}: {error}").format(path=path, error=os_reason(error))) from None
     # The header is the row among the first few that names the most known columns, one of them the names
     # (a preamble line such as "Meeting name: …" names fewer).
     candidates = [(len(mapping), -index) for index, row in enumerate(rows[:HEADER_SEARCH_ROWS])
@@ -224,6 +272,10 @@ def _country_code(value: str) -> str:
     if code in country_codes():
         return code
     wanted = _normal_header(value)
+    for names in MEMBER_STATE_NAMES.values():
+        for candidate, name in names.items():
+            if _normal_header(name) == wanted:
+                return candidate
     for language in LANGUAGES:
         for candidate, name in babel_locale(language).territories.items():
             if _normal_header(name) == wanted and candidate in country_codes():
@@ -269,6 +321,7 @@ class PeopleIndex:
         self.by_email: dict[str, str] = {}
         self.by_name: dict[frozenset, list[str]] = {}
         self.emails: dict[str, str | None] = {}
+        self.names: dict[str, str] = {}
         for person in people:
             self.add(person["id"], person["full_name"], person["email"])
 
@@ -277,17 +330,29 @@ class PeopleIndex:
             self.by_email.setdefault(email.lower(), person_id)
         self.by_name.setdefault(name_tokens(full_name), []).append(person_id)
         self.emails[person_id] = email.lower() if email else None
+        self.names[person_id] = full_name
 
     def find(self, full_name: str, email: str | None) -> str | None:
+        return self.match(full_name, email)[0]
+
+    def match(self, full_name: str, email: str | None) -> tuple[str | None, str | None]:
+        """The person ``full_name`` and ``email`` name, and why (a key of ``MATCH_REASONS``), or (None, None)."""
         if email and email in self.by_email:
-            return self.by_email[email]
+            return self.by_email[email], "email"
         tokens = name_tokens(full_name)
         candidates = list(self.by_name.get(tokens, []))
-        if not candidates and len(tokens) >= 2:  # one spelling has a patronymic or a middle name
+        partial = not candidates and len(tokens) >= 2
+        if partial:  # one spelling has a patronymic or a middle name
             candidates = [i for known, ids in self.by_name.items() if len(known) >= 2
                           and (known <= tokens or tokens <= known) for i in ids]
         candidates = [i for i in candidates if not email or not self.emails[i] or self.emails[i] == email]
-        return candidates[0] if len(set(candidates)) == 1 else None
+        if len(set(candidates)) != 1:
+            return None, None
+        found = candidates[0]
+        if partial:
+            return found, "partial_name"
+        same = sorted(full_name.casefold().split()) == sorted(self.names[found].casefold().split())
+        return found, "name" if same else "spelling"
 
 
 def field_label(name: str) -> str:
@@ -326,7 +391,8 @@ def plan(connection, table: SourceTable, mapping: dict[str, int], event_id: str)
                    if name in ("full_name", "email") and column < len(cells)}
             preview.rows.append(PlannedRow(number, raw, "error", error=explain(error)))
             continue
-        person_id = index.find(values["full_name"], values.get("email"))
+        person_id, match = index.match(values["full_name"], values.get("email"))
+        matched_name = index.names.get(person_id) if person_id else None
         key = person_id or f"new:{latin_key(values['full_name'])}"
         if key in seen:
             status = "rejoin"
@@ -339,8 +405,27 @@ def plan(connection, table: SourceTable, mapping: dict[str, int], event_id: str)
         else:
             status = "matched"
         seen.setdefault(key, number)
-        preview.rows.append(PlannedRow(number, values, status, person_id))
+        preview.rows.append(PlannedRow(number, values, status, person_id, match=match, matched_name=matched_name))
     return preview
+
+
+def describe(row: PlannedRow) -> dict:
+    """One planned row for ``--dry-run``: the row, the name, what happens and why, in the current language."""
+    if row.status == "error":
+        why = row.error
+    elif row.status == "new":
+        why = _("nobody recorded has this e-mail or name")
+    elif row.status == "rejoin":
+        why = _("appears earlier in the file")
+    else:
+        why = _(MATCH_REASONS[row.match]) if row.match else ""
+    entry = {"row": row.row, "name": row.values.get("full_name", ""), "status": row.status}
+    if row.status in ("matched", "already", "rejoin") and row.person_id and not row.person_id.startswith("new:"):
+        entry.update(person_id=row.person_id, person=row.matched_name)
+    if row.match:
+        entry["match"] = row.match
+    entry["why"] = why
+    return entry
 
 
 def _check_event(desk, event_id: str) -> None:

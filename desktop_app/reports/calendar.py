@@ -1,13 +1,20 @@
 """The events as an iCalendar file (RFC 5545) for Outlook and other calendars.
 
-Planned and held events become all-day events: ``DTEND`` is the day after ``end_date`` (exclusive),
-``UID`` is the record id so that a re-import updates instead of duplicating, the location is the
-city and the country's name in the current language.
+Every event is an all-day event: ``DTEND`` is the day after ``end_date`` (exclusive), ``UID`` is the
+record id so that a re-import updates instead of duplicating, the location is the city and the
+country's name in the current language. A cancelled event is sent with ``STATUS:CANCELLED`` so that
+calendars that hold it mark it cancelled; a planned or postponed one is tentative.
+
+Outlook and Thunderbird replace an event they hold only when ``SEQUENCE`` grows or, at an equal
+sequence, ``LAST-MODIFIED`` is later. Both come from the change log (read only): the sequence is the
+number of field changes the event has had after its creation, and LAST-MODIFIED the wall-clock time
+of the latest change, so every installation that holds the same changes writes the same values.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from itertools import groupby
 from pathlib import Path
 
 from icalendar import Calendar, Event as CalendarEvent
@@ -16,13 +23,36 @@ from sqlalchemy import select
 from desktop_app import __version__
 from desktop_app.domain.schema import EVENT_TYPES
 from desktop_app.i18n import _, country_name
-from desktop_app.storage.models import Event
+from desktop_app.domain.hlc import decode
+from desktop_app.storage.models import Change, Event
 
-CALENDAR_STATUSES = {"planned": "TENTATIVE", "held": "CONFIRMED"}
+CALENDAR_STATUSES = {"planned": "TENTATIVE", "postponed": "TENTATIVE", "held": "CONFIRMED",
+                     "cancelled": "CANCELLED"}
+
+
+def revisions(connection) -> dict[str, tuple[int, datetime]]:
+    """Event id → (SEQUENCE, LAST-MODIFIED) from the change log.
+
+    The sequence counts the field changes after the event's creation (the first put: the creating
+    installation's run of consecutive change numbers), so every later edit raises it."""
+    rows = connection.execute(select(Change.record_id, Change.device_id, Change.seq, Change.hlc)
+                              .where(Change.kind == "event").order_by(Change.record_id, Change.hlc, Change.device_id))
+    result = {}
+    for record_id, changes in groupby(rows, key=lambda row: row[0]):
+        changes = list(changes)
+        _record, creator, first_seq, _first_hlc = changes[0]
+        created = {first_seq}
+        for _r, device, seq, _hlc in changes[1:]:
+            if device == creator and seq == max(created) + 1:
+                created.add(seq)
+        latest = max(change[3] for change in changes)
+        result[record_id] = (len(changes) - len(created),
+                             datetime.fromtimestamp(decode(latest)[0] // 1000, timezone.utc))
+    return result
 
 
 def build_calendar(desk) -> Calendar:
-    """A calendar of every visible planned or held event."""
+    """A calendar of every visible event, cancelled ones included."""
     calendar = Calendar()
     calendar.add("prodid", f"-//UNODC//Platform Desk {__version__}//EN")
     calendar.add("version", "2.0")
@@ -31,12 +61,16 @@ def build_calendar(desk) -> Calendar:
     calendar.add("x-wr-calname", _("Platform events"))
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
     with desk.engine.connect() as connection:
+        changed = revisions(connection)
         rows = connection.execute(select(Event.__table__).where(
-            Event.deleted.is_(False), Event.status.in_(CALENDAR_STATUSES)).order_by(Event.start_date, Event.id))
+            Event.deleted.is_(False)).order_by(Event.start_date, Event.id))
         for event in rows.mappings():
             item = CalendarEvent()
             item.add("uid", event["id"])
             item.add("dtstamp", stamp)
+            sequence, modified = changed.get(event["id"], (0, stamp))
+            item.add("sequence", sequence)
+            item.add("last-modified", modified)
             item.add("summary", event["title"])
             item.add("dtstart", date.fromisoformat(event["start_date"]))
             item.add("dtend", date.fromisoformat(event["end_date"] or event["start_date"]) + timedelta(days=1))
@@ -44,7 +78,7 @@ def build_calendar(desk) -> Calendar:
             if location:
                 item.add("location", location)
             item.add("categories", [_(EVENT_TYPES[event["type"]])] if event["type"] in EVENT_TYPES else [])
-            item.add("status", CALENDAR_STATUSES[event["status"]])
+            item.add("status", CALENDAR_STATUSES.get(event["status"], "TENTATIVE"))
             item.add("transp", "TRANSPARENT")
             if event["description"]:
                 item.add("description", event["description"])

@@ -10,9 +10,12 @@ country (webinars) count everywhere else but not there.
 
 JSON keys: ``year``, ``from``, ``to``, ``country``, ``events_total``, ``events_by_type``,
 ``participants_total``, ``participants_women``, ``participants_men``, ``international_experts``,
-``unique_people``, ``attendances``, ``attendances_by_role``, ``bilateral_meetings``, ``by_country``
-(code → ``events``, ``participants``), ``by_thematic_area``, ``actions`` (counts by status and
-``overdue``) and ``summary``.
+``by_type`` (for every event type: ``events``, ``participants_total``, ``participants_women``,
+``participants_men``, ``international_experts``), ``unique_people``, ``attendances``,
+``attendances_by_role``, ``bilateral_meetings``, ``by_country`` (code → ``events``, ``participants``),
+``by_thematic_area``, ``actions`` (counts by status and ``overdue``) and ``summary``, whose every
+figure can be found among the others. In a country's report the participant figures count everyone
+at the counted events, from every delegation; the summary says so.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from desktop_app.i18n import _, country_name, format_date, format_number, ngette
 from desktop_app.storage.models import Action, Event, Participation, Person
 
 OPEN_ACTION_STATUSES = ("open", "in_progress")
+PARTICIPANT_FIGURES = ("participants_total", "participants_women", "participants_men", "international_experts")
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ def _figures(report: Report) -> dict:
             entry["participants"] += event["participants_total"] or 0
     areas = Counter(area for e in events for area in (e["thematic_areas"] or []))
     types = Counter(e["type"] for e in events)
+    of_type = {code: [e for e in events if e["type"] == code] for code in EVENT_TYPES}
     roles = Counter(p["role"] for p in attended)
     action_statuses = Counter(a["status"] for a in report.actions)
     figures = {
@@ -163,6 +168,8 @@ def _figures(report: Report) -> dict:
         "country": period.country,
         "events_total": len(events),
         "events_by_type": {code: types[code] for code in EVENT_TYPES if types[code]},
+        "by_type": {code: {"events": len(among), **{name: total(name, among) for name in PARTICIPANT_FIGURES}}
+                    for code, among in of_type.items()},
         "participants_total": total("participants_total"),
         "participants_women": total("participants_women"),
         "participants_men": total("participants_men"),
@@ -178,14 +185,12 @@ def _figures(report: Report) -> dict:
             "overdue": sum(1 for a in report.actions if overdue(a, today)),
         },
     }
-    trainings = [e for e in events if e["type"] == "regional_training"]
-    figures["summary"] = summary(figures, total("participants_total", trainings),
-                                 total("international_experts", trainings))
+    figures["summary"] = summary(figures)
     return figures
 
 
-def summary(figures: dict, training_participants: int, training_experts: int) -> str:
-    """A few sentences stating the period's achievements, in the Platform's own style."""
+def summary(figures: dict) -> str:
+    """A few sentences stating the period's achievements, in the Platform's own style, from ``figures`` only."""
     n = format_number
     sentences = []
     if figures["country"]:
@@ -193,6 +198,9 @@ def summary(figures: dict, training_participants: int, training_experts: int) ->
             "The figures cover events held in or with {country} from {start} to {end} inclusive.").format(
             country=country_name(figures["country"]), start=format_date(figures["from"]),
             end=format_date(figures["to"])))
+        sentences.append(_(
+            "Participant figures count everyone who attended these events, from every delegation, "
+            "not only from {country}.").format(country=country_name(figures["country"])))
     events = figures["events_total"]
     sentences.append(ngettext(
         "In {year}, the Platform held {count} event with {participants} participants "
@@ -201,7 +209,9 @@ def summary(figures: dict, training_participants: int, training_experts: int) ->
         "({women} women and {men} men).", events).format(
         year=figures["year"], count=n(events), participants=n(figures["participants_total"]),
         women=n(figures["participants_women"]), men=n(figures["participants_men"])))
-    trainings = figures["events_by_type"].get("regional_training", 0)
+    training = figures["by_type"]["regional_training"]
+    trainings, training_participants = training["events"], training["participants_total"]
+    training_experts = training["international_experts"]
     if trainings:
         rounded = _round_down(training_participants)
         if rounded < training_participants:

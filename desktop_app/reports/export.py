@@ -1,13 +1,14 @@
 """Write a report as JSON, CSV or XLSX, in the current language.
 
 - JSON: the figures of ``data`` (the keys other programs rely on), UTF-8.
-- CSV: for a spreadsheet, UTF-8 with a byte-order mark so that Excel reads Cyrillic correctly; the
-  separator is ``;`` where the language writes decimals with a comma (as Excel expects there), else
-  ``,``. One file, two blocks separated by an empty line: first the title and the key figures
-  (label, number), then the events table with its header row. Dates are ISO ``YYYY-MM-DD``.
+- CSV: one table, the events, with its header row and nothing else, so that any program reads it as
+  a table (the figures are in the JSON and XLSX). UTF-8 with a byte-order mark so that Excel reads
+  Cyrillic correctly; the separator is ``;`` in every language (Excel opens it as columns under Russian
+  and most other regional settings), or the one given. Dates are ISO ``YYYY-MM-DD``.
 - XLSX: a summary sheet (title, summary, key figures, figures by country), then one sheet per table
   (events, participations, people, actions) with real date and number cells, a frozen header row,
-  an auto-filter and column widths fitted to the content.
+  an auto-filter and column widths fitted to the content. Every sheet prints on A4 landscape, fitted
+  to the page width, with its print area set and its header row repeated on each page.
 """
 
 from __future__ import annotations
@@ -17,12 +18,11 @@ import json
 from datetime import date
 from pathlib import Path
 
-from babel.numbers import get_decimal_symbol
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from desktop_app.i18n import _, babel_locale, country_name
+from desktop_app.i18n import _, country_name
 from desktop_app.reports.data import Report
 from desktop_app.reports.tables import COLUMNS, key_figures, period_title, table
 
@@ -37,9 +37,8 @@ def write_json(report: Report, path: Path) -> None:
     Path(path).write_text(json.dumps(report.figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def csv_separator() -> str:
-    """``;`` where the current language's decimal mark is a comma, ``,`` elsewhere."""
-    return ";" if get_decimal_symbol(babel_locale()) == "," else ","
+CSV_DELIMITERS = {"semicolon": ";", "comma": ",", "tab": "\t"}
+DEFAULT_CSV_DELIMITER = ";"
 
 
 def _csv_value(value):
@@ -48,13 +47,11 @@ def _csv_value(value):
     return "" if value is None else value
 
 
-def write_csv(report: Report, path: Path) -> None:
+def write_csv(report: Report, path: Path, delimiter: str = DEFAULT_CSV_DELIMITER) -> None:
+    """The events table alone: a header row, then one row per event."""
     events = table(report, "events")
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=csv_separator())
-        writer.writerow([period_title(report.figures)])
-        writer.writerows((line.label, line.value) for line in key_figures(report.figures))
-        writer.writerow([])
+        writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow(events.headers)
         writer.writerows([_csv_value(v) for v in row] for row in events.rows)
 
@@ -69,6 +66,20 @@ def _fit_columns(sheet, header_row: int = 1) -> None:
 def _header(sheet, row: int, headers: list[str]) -> None:
     for column, text in enumerate(headers, start=1):
         sheet.cell(row=row, column=column, value=text).font = BOLD
+
+
+def _print_setup(sheet, header_row: int = 1) -> None:
+    """A4 landscape, one page wide, the used range as print area, the header row on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_area = sheet.dimensions
+    sheet.print_title_rows = f"{header_row}:{header_row}"
+    sheet.print_options.gridLines = False
+    for side in ("left", "right"):
+        setattr(sheet.page_margins, side, 0.6)
 
 
 def _sheet_name(title: str) -> str:
@@ -97,7 +108,9 @@ def write_xlsx(report: Report, path: Path) -> None:
         summary.cell(row=row, column=2, value=entry["events"])
         summary.cell(row=row, column=3, value=entry["participants"])
     _fit_columns(summary, header_row=4)
+    summary.column_dimensions["A"].width = max(summary.column_dimensions["A"].width, 40)
     summary.freeze_panes = "A5"
+    _print_setup(summary, header_row=4)
     for name in COLUMNS:
         data = table(report, name)
         sheet = book.create_sheet(_sheet_name(data.title))
@@ -111,14 +124,17 @@ def write_xlsx(report: Report, path: Path) -> None:
         sheet.freeze_panes = "A2"
         sheet.auto_filter.ref = sheet.dimensions
         _fit_columns(sheet)
+        _print_setup(sheet)
     book.save(path)
 
 
-def write_report(report: Report, file_format: str, path: Path) -> None:
+def write_report(report: Report, file_format: str, path: Path, csv_delimiter: str = DEFAULT_CSV_DELIMITER) -> None:
     """Write the report in one of ``FORMATS`` (PDF needs Qt, imported only then)."""
     if file_format == "pdf":
         from desktop_app.reports.pdf import write_pdf
 
         write_pdf(report, path)
+    elif file_format == "csv":
+        write_csv(report, path, csv_delimiter)
     else:
         {"json": write_json, "csv": write_csv, "xlsx": write_xlsx}[file_format](report, path)

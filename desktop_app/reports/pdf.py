@@ -1,44 +1,66 @@
-"""The report as an A4 PDF: title, summary, key figures, charts and the events and actions tables."""
+"""The report as an A4 PDF: title, summary, charts, key figures and the events and actions tables."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.i18n import N_, _
+from desktop_app.i18n import N_, _, current_language
 from desktop_app.reports.data import Report
-from desktop_app.reports.printing import (PORTRAIT_TEXT_WIDTH, chart_image, display, escape, html_table,
-                                          write_pdf_document)
-from desktop_app.reports.tables import charts, key_figures, period_title, table
+from desktop_app.reports.layout import Column, Pages, finish_pdf, pdf_writer
+from desktop_app.reports.printing import application, display, font_family, paint_bar_chart
+from desktop_app.reports.tables import Table, charts, key_figures, period_title, table
 
 EVENT_FIELDS = ["start_date", "type", "title", "country", "participants_total", "participants_women",
                 "participants_men", "international_experts"]
-EVENT_WIDTHS = {"start_date": 12, "type": 12, "title": 26, "country": 14}
 # Shorter headers where a long field label would not fit a narrow number column.
 SHORT_HEADERS = {"international_experts": N_("Experts")}
+CHART_POINTS = 9
 
 
-def report_html(report: Report) -> tuple[str, dict]:
-    """The report's HTML and the chart images it refers to."""
-    figures = report.figures
-    events = table(report, "events")
-    events.headers = [_(SHORT_HEADERS[f]) if f in SHORT_HEADERS else h for f, h in zip(events.fields, events.headers)]
-    images = {f"chart{index}.png": chart_image(chart) for index, chart in enumerate(charts(figures))}
-    rows = "".join(f"<tr><td>{escape(line.label)}</td><td align=right>{escape(display(line.value))}</td></tr>"
-                   for line in key_figures(figures))
-    parts = [
-        f"<h1>{escape(period_title(figures))}</h1>",
-        f"<p>{escape(figures['summary'])}</p>",
-        *(f'<p><img src="{name}" width="{PORTRAIT_TEXT_WIDTH}"></p>' for name in images),
-        f'<h2 style="page-break-before: always;">{escape(_("Key figures"))}</h2>',
-        f'<table cellspacing="0" cellpadding="3" border="1" style="border-collapse: collapse;">{rows}</table>',
-        f'<h2 style="margin-top: 18px;">{escape(_("Events"))}</h2>',
-        html_table(events, EVENT_FIELDS, EVENT_WIDTHS),
-        f'<h2 style="margin-top: 18px;">{escape(_("Follow-up actions"))}</h2>',
-        html_table(table(report, "actions")),
-    ]
-    return "".join(parts), images
+def page_label(page: int, pages: int) -> str:
+    return _("Page {page} of {pages}").format(page=page, pages=pages)
+
+
+def columns_of(data: Table, indices) -> list[Column]:
+    """Dates and numbers neither wrap nor stretch; numbers are right-aligned."""
+    return [Column(align="right" if data.types[i] == "number" else "left", nowrap=data.types[i] != "text")
+            for i in indices]
+
+
+def put_table(pages: Pages, data: Table, fields: list[str] | None = None) -> None:
+    indices = [data.fields.index(f) for f in fields] if fields else list(range(len(data.fields)))
+    headers = [_(SHORT_HEADERS[data.fields[i]]) if data.fields[i] in SHORT_HEADERS else data.headers[i]
+               for i in indices]
+    rows = [[display(row[i]) for i in indices] for row in data.rows]
+    pages.table(headers, rows, columns_of(data, indices))
+
+
+def chart_height(pages: Pages, bars: int) -> float:
+    metrics = pages.metrics(pages.font(CHART_POINTS))
+    return metrics.height() * (1.2 * 1.4 + 2.2 * max(bars, 1)) + 4
 
 
 def write_pdf(report: Report, path: Path) -> None:
-    body, images = report_html(report)
-    write_pdf_document(body, path, period_title(report.figures), images)
+    application()
+    figures = report.figures
+    title = period_title(figures)
+    writer = pdf_writer(path, title)
+    pages = Pages(writer, font_family(), footer=title, page_label=page_label)
+    pages.heading(title, points=18, before_mm=0)
+    pages.paragraph(figures["summary"], points=10.5, after_mm=5)
+    for chart in charts(figures):
+        if chart.bars:
+            pages.block(chart_height(pages, len(chart.bars)),
+                        lambda painter, rect, chart=chart: paint_bar_chart(painter, rect, chart, CHART_POINTS))
+            pages.space(3)
+    pages.heading(_("Key figures"))
+    pages.table([_("Figure"), _("Number")], [[line.label, display(line.value)] for line in key_figures(figures)],
+                [Column(), Column(align="right", nowrap=True)], points=9, full_width=False)
+    pages.heading(_("Events"))
+    put_table(pages, table(report, "events"), EVENT_FIELDS)
+    actions = table(report, "actions")
+    if actions.rows:
+        pages.heading(_("Follow-up actions"))
+        put_table(pages, actions)
+    pages.paint()
+    finish_pdf(path, current_language())

@@ -1,32 +1,25 @@
 """Qt rendering shared by the report PDF, the printable sheets and the reports page.
 
-Text is laid out by ``QTextDocument`` from simple HTML and printed with ``QPdfWriter`` on A4; the
-DejaVu Sans font shipped in ``resources/fonts`` is loaded so that Cyrillic and Turkic letters
-print on any computer. Bar charts are drawn with ``QPainter`` (QtCharts is not in
-PySide6-Essentials).
+Pages are laid out by ``layout.Pages`` and printed with ``QPdfWriter`` on A4; the DejaVu Sans font
+shipped in ``resources/fonts`` is loaded so that Cyrillic and Turkic letters print on any computer.
+Bar charts are drawn with ``QPainter`` (QtCharts is not in PySide6-Essentials).
 """
 
 from __future__ import annotations
 
-import html
 import os
 from functools import lru_cache
-from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt, QUrl
-from PySide6.QtGui import (QColor, QFont, QFontDatabase, QFontMetricsF, QGuiApplication, QImage, QPageLayout,
-                           QPageSize, QPainter, QPdfWriter, QTextDocument)
+from babel.dates import format_skeleton
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QGuiApplication, QPainter
 
 from desktop_app import paths
-from desktop_app.i18n import format_date, format_number
-from desktop_app.reports.tables import Chart, Table
+from desktop_app.i18n import babel_locale, format_number
+from desktop_app.reports.tables import Chart
 
 FALLBACK_FAMILY = "DejaVu Sans"
 BAR_COLOURS = ("#1f5f99", "#d9822b", "#4d8f3a", "#8e4585", "#b23a3a", "#3a8fb2", "#7a7a2e")
-PDF_RESOLUTION = 300
-MARGIN_MM = 15
-# The text width of a portrait A4 page in the document's units (points), for <img width>.
-PORTRAIT_TEXT_WIDTH = 500
 _created_application = None
 
 
@@ -56,8 +49,9 @@ def font_family() -> str:
     return families[0] if families else FALLBACK_FAMILY
 
 
-def escape(value) -> str:
-    return html.escape("" if value is None else str(value))
+def numeric_date(value) -> str:
+    """A date in digits with a four-digit year in every language (CLDR's short form has two in some)."""
+    return format_skeleton("yMMdd", value, locale=babel_locale())
 
 
 def display(value) -> str:
@@ -65,28 +59,8 @@ def display(value) -> str:
     if isinstance(value, int):
         return format_number(value)
     if hasattr(value, "isoformat"):
-        return format_date(value, "short")
+        return numeric_date(value)
     return "" if value is None else str(value)
-
-
-def html_table(table: Table, fields: list[str] | None = None, widths: dict[str, int] | None = None) -> str:
-    """A table as HTML, with only ``fields`` (all when None); numbers right-aligned."""
-    indices = [table.fields.index(f) for f in fields] if fields else range(len(table.headers))
-    widths = widths or {}
-    head = "".join(
-        f'<th align="left"{_width(widths.get(table.fields[i]))}>{escape(table.headers[i])}</th>' for i in indices)
-    body = "".join(
-        "<tr>" + "".join(
-            f'<td{" align=right" if table.types[i] == "number" else ""}>{escape(display(row[i]))}</td>'
-            for i in indices) + "</tr>"
-        for row in table.rows)
-    return (f'<table width="100%" cellspacing="0" cellpadding="3" border="1" '
-            f'style="border-collapse: collapse; font-size: 8pt;">'
-            f'<thead><tr style="background-color: #e8eef5;">{head}</tr></thead>{body}</table>')
-
-
-def _width(percent: int | None) -> str:
-    return f' width="{percent}%"' if percent else ""
 
 
 def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: float = 9) -> None:
@@ -108,7 +82,7 @@ def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: f
     bars = chart.bars or []
     area = QRectF(rect.left(), rect.top() + title_height, rect.width(), rect.height() - title_height)
     if bars:
-        label_width = min(area.width() * 0.4, max(metrics.horizontalAdvance(label) for label, _v in bars) + 8)
+        label_width = min(area.width() * 0.45, max(metrics.horizontalAdvance(label) for label, _v in bars) + 8)
         value_width = max(metrics.horizontalAdvance(format_number(v)) for _l, v in bars) + 8
         row_height = min(area.height() / len(bars), metrics.height() * 2.2)
         largest = max(v for _l, v in bars) or 1
@@ -125,42 +99,3 @@ def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: f
             painter.drawText(QRectF(bar.right() + 4, top, value_width, row_height),
                              int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), format_number(value))
     painter.restore()
-
-
-def chart_image(chart: Chart, width: int = 1600) -> QImage:
-    """The chart drawn into an image ``width`` pixels wide, tall enough for its bars."""
-    height = int(width * (0.08 + 0.045 * max(1, len(chart.bars))))
-    image = QImage(width, height, QImage.Format.Format_ARGB32)
-    image.setDotsPerMeterX(int(PDF_RESOLUTION / 0.0254))
-    image.setDotsPerMeterY(int(PDF_RESOLUTION / 0.0254))
-    image.fill(QColor("white"))
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    paint_bar_chart(painter, QRectF(0, 0, width, height), chart)
-    painter.end()
-    return image
-
-
-def write_pdf_document(body_html: str, path: Path, title: str, images: dict[str, QImage] | None = None,
-                       landscape: bool = False, page_numbers: bool = True) -> None:
-    """Print ``body_html`` (which may refer to ``images`` by name in ``<img src>``) to an A4 PDF."""
-    application()
-    open(path, "wb").close()  # a folder that cannot be written raises OSError here, with its reason
-    writer = QPdfWriter(str(path))
-    writer.setTitle(title)
-    writer.setCreator("Platform Desk")
-    writer.setResolution(PDF_RESOLUTION)
-    orientation = QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), orientation,
-                                     QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-                                     QPageLayout.Unit.Millimeter))
-    document = QTextDocument()
-    font = QFont(font_family())
-    font.setPointSizeF(10)
-    document.setDefaultFont(font)
-    for name, image in (images or {}).items():
-        document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
-    document.setHtml(body_html)
-    if not page_numbers:  # a paginated document prints as it is, without Qt's page numbers
-        document.setPageSize(writer.pageLayout().paintRect(QPageLayout.Unit.Point).size())
-    document.print_(writer)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QGr
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import EVENT_TYPES, member_states
 from desktop_app.i18n import _, country_name, format_date, format_number
+from desktop_app.os_errors import os_reason
 from desktop_app.reports.data import Period, Report, compute, latest_year_with_events
 from desktop_app.reports.printing import font_family, paint_bar_chart
 from desktop_app.reports.tables import Chart, charts, key_figures
@@ -325,7 +326,7 @@ class WriteJob(QRunnable):
             else:
                 write_report(self.report, self.name, self.path)
         except OSError as error:
-            return False, _("Cannot write {path}: {error}").format(path=self.path, error=error.strerror)
+            return False, _("Cannot write {path}: {error}").format(path=self.path, error=os_reason(error))
         except DeskError as error:
             return False, str(error)
         return True, _("Wrote {path}").format(path=self.path)
