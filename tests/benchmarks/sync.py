@@ -17,6 +17,14 @@ HOLDER_EVENTS, SENDER_EVENTS = 25_850, 2_585
 MAX_RATIO, MAX_PEAK_MIB = 4, 300
 
 
+def _fingerprint(db: Path) -> str:
+    """The key fingerprint a person would confirm before the first import from ``db`` (SPEC §3)."""
+    from desktop_app.domain.identity import fingerprint
+
+    with sqlite3.connect(db) as connection:
+        return fingerprint(connection.execute("SELECT public_key FROM installation").fetchone()[0])
+
+
 def _changes(db: Path) -> int:
     with sqlite3.connect(db) as connection:
         return connection.execute("SELECT count(*) FROM changes").fetchone()[0]
@@ -38,7 +46,7 @@ def sync_export_import(session: Session):
     imports = []
     for _ in range(session.repeats):
         fresh_receiver()
-        imports.append(session.run_program("--db", receiver, "import", bundle))
+        imports.append(session.run_program("--db", receiver, "import", bundle, "--trust", _fingerprint(sender)))
     rows = table_rows(sender, (*RECORD_TABLES, "changes"))
     bare = statistics.median(bare_insert(fresh_receiver(), rows) for _ in range(session.repeats))
     baseline = f"sqlite3 executemany of its {count_rows(rows):,} rows"
