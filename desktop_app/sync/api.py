@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import identity
 from desktop_app.domain.authority import SECRETARIAT
-from desktop_app.domain.changelog import raise_knowledge, version_vector
+from desktop_app.domain.changelog import canonical, raise_knowledge, version_vector
 from desktop_app.domain.desk import Desk, put_record
 from desktop_app.domain.errors import InputError, NotFoundError
 from desktop_app.domain.schema import DELETED
@@ -46,36 +46,63 @@ def _now() -> str:
 
 # ----- export --------------------------------------------------------------------------------
 
-def _recipient(connection, me: dict, to: str | None, full: bool) -> tuple[Recipient, dict]:
-    """Who the bundle is for, and what they are known to hold already."""
+def _recipient(connection, me: dict, to: str | None, full: bool) -> tuple[Recipient, dict, str | None]:
+    """Who the bundle is for, what they are known to hold already, and their device id if known."""
     if to is not None:
         peer = connection.execute(select(Peer).where(Peer.device_id == to)).first()
         if peer is None:
             raise InputError(_("--to: no installation {device} is known here; import a bundle from it first").format(
                 device=to))
-        return Recipient(peer.role, peer.country), {} if full else json.loads(peer.vector)
+        return Recipient(peer.role, peer.country), {} if full else json.loads(peer.vector), to
     if me["role"] == "delegation":
-        secretariat = connection.execute(select(Peer).where(Peer.role == "secretariat")
+        secretariat = connection.execute(select(Peer).where(Peer.role == "secretariat", Peer.revoked_at.is_(None))
                                          .order_by(Peer.last_seen.desc())).first()
         vector = {} if full or secretariat is None else json.loads(secretariat.vector)
-        return Recipient("secretariat"), vector
+        return Recipient("secretariat"), vector, secretariat.device_id if secretariat else None
     # For every delegation, including ones not heard from yet: everything on the Platform.
-    return Recipient(None), {}
+    return Recipient(None), {}, None
+
+
+def _acknowledged(connection, me: dict, peer: str | None, theirs: dict) -> int | None:
+    """The newest ``changes.rowid`` the recipient is known to have been sent: that of the latest export to it
+    that it acknowledged (a bundle from it imported afterwards, holding this installation's changes of
+    that export). None if there is none: then nothing sent from here can have left it behind."""
+    if peer is None:
+        return None
+    last_import = connection.execute(select(func.max(Exchange.id)).where(
+        Exchange.direction == "import", Exchange.peer_device == peer)).scalar() or 0
+    exports = connection.execute(select(Exchange.summary).where(
+        Exchange.direction == "export", Exchange.peer_device == peer, Exchange.id < last_import,
+        Exchange.summary.is_not(None)).order_by(Exchange.id.desc()))
+    for (summary,) in exports:
+        sent = json.loads(summary)
+        if theirs.get(me["device_id"], 0) >= sent["my_seq"]:
+            return sent["upto"]
+    return None
 
 
 _COLUMNS = (Change.device_id, Change.seq, Change.hlc, Change.kind, Change.record_id, Change.field, Change.value,
             Change.context)
 
 
-def _widened(connection, ranges) -> set[str]:
-    """Records whose audience may have grown in the new changes, with everything that follows their event."""
+def _widened(connection, ranges, since: int | None) -> set[str]:
+    """Records the recipient may see now but perhaps could not when their earlier changes were sent.
+
+    Those whose sharing or parties changed in the new changes, or in any change this installation
+    received since it last wrote to the recipient (``since``, a ``changes.rowid``: the recipient itself
+    may have widened a record); the participations, actions, attachments and held events that follow
+    them; and the people who attend events through new participations.
+    """
+    news = or_(*ranges) if since is None else or_(*ranges, Change.rowid > since)
     changed = set(connection.execute(select(Change.record_id).where(
-        or_(*ranges), Change.field.in_(("sharing", "parties")))).scalars())
+        news, Change.field.in_(("sharing", "parties")))).scalars())
+    attending = {json.loads(v) for v in connection.execute(select(Change.value).where(
+        news, Change.field == "person_id")).scalars()}
     if not changed:
-        return changed
+        return attending
     dependants = select(Change.record_id).where(
-        Change.field == "event_id", Change.value.in_([json.dumps(i) for i in changed]))
-    return changed | set(connection.execute(dependants).scalars())
+        Change.field.in_(("event_id", "parent_id")), Change.value.in_([canonical(i) for i in changed]))
+    return changed | attending | set(connection.execute(dependants).scalars())
 
 
 def _current_value():
@@ -86,7 +113,7 @@ def _current_value():
         or_(later.c.hlc > Change.hlc, and_(later.c.hlc == Change.hlc, later.c.device_id > Change.device_id))).exists()
 
 
-def _lines(connection, mine: dict, theirs: dict, hidden: set[str], attachments: set[str]):
+def _lines(connection, mine: dict, theirs: dict, hidden: set[str], attachments: set[str], since: int | None):
     """The change lines the recipient lacks and may see, in the order this installation got them.
 
     Only current values travel: a value already replaced is history the recipient may not have been
@@ -98,7 +125,7 @@ def _lines(connection, mine: dict, theirs: dict, hidden: set[str], attachments: 
               for device, seq in mine.items() if seq > theirs.get(device, 0)]
     if not ranges:
         return
-    widened = _widened(connection, ranges) - hidden if theirs else set()
+    widened = _widened(connection, ranges, since) - hidden if theirs else set()
     queries = [select(*_COLUMNS).where(Change.record_id.in_(widened), Change.device_id.in_(mine), ~or_(*ranges))
                ] if widened else []
     queries.append(select(*_COLUMNS).where(or_(*ranges)))
@@ -147,8 +174,12 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
         raise InputError(_("--max-size: must be a positive number of bytes"))
     me = desk.identity
     with desk.engine.begin() as connection:  # one consistent snapshot for the whole bundle
-        recipient, theirs = _recipient(connection, me, to, full)
-        mine = _relayable(connection, me, version_vector(connection))
+        recipient, theirs, peer = _recipient(connection, me, to, full)
+        to = to or peer  # a delegation's usual bundle is for its secretariat alone
+        known = version_vector(connection)
+        mine = _relayable(connection, me, known)
+        sent = {"upto": connection.execute(select(func.max(Change.rowid))).scalar() or 0,
+                "my_seq": known.get(me["device_id"], 0)}
         hidden = hidden_records(connection, recipient)
         audience = "device" if to else ("secretariat" if recipient.role == "secretariat" else "everyone")
         header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
@@ -160,13 +191,13 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
             query = select(Blob.sha256, Blob.content).where(Blob.sha256.in_(attachments))
             yield from connection.execute(query.order_by(Blob.sha256))
 
-        manifest = write_bundle(out, header, _lines(connection, mine, theirs, hidden, attachments),
-                                me["private_key"], passphrase, blobs, _registry(connection, me))
+        lines = _lines(connection, mine, theirs, hidden, attachments, _acknowledged(connection, me, peer, theirs))
+        manifest = write_bundle(out, header, lines, me["private_key"], passphrase, blobs, _registry(connection, me))
     paths = split_bundle(out, max_size, me["private_key"]) if max_size else [out]
     with desk.transaction(write=True) as connection:
         connection.execute(insert(Exchange).values(
-            direction="export", at=_now(), bundle_id=manifest["bundle_id"], peer_device=to, peer_name=None,
-            filename=out.name, change_count=manifest["change_count"], summary=None))
+            direction="export", at=_now(), bundle_id=manifest["bundle_id"], peer_device=peer, peer_name=None,
+            filename=out.name, change_count=manifest["change_count"], summary=json.dumps(sent)))
     return ExportResult(paths, manifest["change_count"], manifest)
 
 
@@ -428,6 +459,9 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 if manifest["to"] not in (None, me["device_id"]):
                     raise InputError(_("{name} was made for another installation ({device}): refused").format(
                         name=one_line(bundle.path.name), device=manifest["to"]))
+                if manifest.get("audience") == "secretariat" and me["role"] != SECRETARIAT:
+                    raise InputError(_("{name} was made for a secretariat: refused").format(
+                        name=one_line(bundle.path.name)))
                 merger = Merger(connection, manifest["vector"], origins, manifest["device_id"], me["device_id"])
                 try:
                     merger.merge(bundle.changes(passphrase))

@@ -240,6 +240,10 @@ class Merger:
             return None if author.role == SECRETARIAT or author.tag == change["value"] else NO_AUTHORITY
         if state["owner"] is None and not state["exists"]:
             return WAITING
+        if change["field"] == "parent_id" and change["value"]:  # an optional reference waits for its event
+            parent = self._state.get(change["value"])
+            if parent is None or (parent["owner"] is None and not parent["exists"]):
+                return WAITING
         event = self._state.get(state["event_id"]) if state["event_id"] else None
         standing = Standing(state["owner"], tuple(state["parties"] or ()),
                             event["owner"] if event else None, tuple(event["parties"] or ()) if event else ())
@@ -318,7 +322,7 @@ class Merger:
         for kind, ids in by_kind.items():
             self._load_standing(kind, ids)
             events.update(self._state[i]["event_id"] for i in ids if self._state[i]["event_id"])
-        events.update(c["value"] for c in batch if c["field"] == "event_id" and c["value"])
+        events.update(c["value"] for c in batch if c["field"] in ("event_id", "parent_id") and c["value"])
         self._load_standing("event", {e for e in events if e not in self._state})
 
     def _load_standing(self, kind: str, ids: set[str]) -> None:

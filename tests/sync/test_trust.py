@@ -43,7 +43,7 @@ def forged(office: Office, path, lines: list[dict], **header) -> str:
     me = office.desk.identity
     fields = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
               "country": me["country"], "public_key": fmt.b64(me["public_key"]), "to": None, "base": {},
-              "audience": "secretariat", "created_at": "2025-01-01T00:00:00+00:00", "vector": {}, **header}
+              "audience": "everyone", "created_at": "2025-01-01T00:00:00+00:00", "vector": {}, **header}
     fmt.write_bundle(path, fields, [canonical(line) for line in lines], me["private_key"])
     return path
 
@@ -64,7 +64,7 @@ def test_first_contact_needs_a_person_or_the_secretariat(world, tmp_path):
     unodc.receive(*stranger.send().paths, trust=[stranger.desk.fingerprint.replace(" ", "").lower()])
     # UZ never met KZ, but trusts the secretariat that vouches for KZ.
     kz.desk.put("event", EVENT)
-    uz.receive(*kz.send(full=True).paths, trust=[])
+    uz.receive(*kz.send(uz, full=True).paths, trust=[])
     peer = next(p for p in api.peers(uz.desk) if p["device_id"] == kz.device_id)
     assert peer["vouched_by"] == unodc.device_id and peer["country"] == "KZ"
     stranger.desk.close()
@@ -140,12 +140,11 @@ def test_an_edit_that_arrives_before_what_allows_it_applies_later(world):
     """Order of arrival never matters: a change held back applies once its prerequisite arrives."""
     unodc, kz, uz = world["unodc"], world["kz"], world["uz"]
     event = kz.desk.put("event", {**EVENT, "parties": ["KZ", "UZ"]})
-    first = kz.send().paths
-    uz.receive(*first, trust=[kz.desk.fingerprint])
+    uz.receive(*kz.send(uz).paths, trust=[kz.desk.fingerprint])
     uz.desk.put("event", {"id": event, "outcomes": "Kelishildi"})
     summary = unodc.receive(*uz.send(unodc).paths)  # UZ's edit, before KZ's record reached the secretariat
     assert summary["refused"] and summary["refused"][0]["reason"] == "record_not_held_yet"
-    unodc.receive(*first)
+    unodc.receive(*kz.send(unodc).paths)
     assert unodc.desk.get(event)["outcomes"] == "Kelishildi"
 
 
@@ -190,7 +189,7 @@ def test_a_bundle_stands_on_its_own_for_its_recipient(world):
 def test_revocation_travels_and_refuses_the_lost_laptop(world):
     unodc, kz, kz2, uz = world["unodc"], world["kz"], world["kz2"], world["uz"]
     kz2.desk.put("event", EVENT)
-    uz.receive(*kz2.send().paths)  # control: vouched for by the secretariat, accepted
+    uz.receive(*kz2.send(uz).paths)  # control: vouched for by the secretariat, accepted
     api.revoke(unodc.desk, kz2.device_id)
     with pytest.raises(InputError, match="Only a secretariat"):
         api.revoke(uz.desk, kz.device_id)
@@ -198,10 +197,10 @@ def test_revocation_travels_and_refuses_the_lost_laptop(world):
     assert next(p for p in api.peers(uz.desk) if p["device_id"] == kz2.device_id)["revoked"]
     kz2.desk.put("event", {**EVENT, "title": "From a stolen laptop"})
     with pytest.raises(InputError, match="revoked"):
-        uz.receive(*kz2.send(full=True).paths)
+        uz.receive(*kz2.send(uz, full=True).paths)
     api.forget(uz.desk, kz.device_id)  # forget un-pins: the next bundle is a first contact again
     with pytest.raises(api.UntrustedSender):
-        uz.receive(*kz.send(full=True).paths, trust=[])
+        uz.receive(*kz.send(uz, full=True).paths, trust=[])
 
 
 def test_far_future_clock_is_refused_and_nothing_freezes_a_field(world, tmp_path, monkeypatch):
