@@ -15,7 +15,7 @@ from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.ui import qt_i18n
-from desktop_app.ui.common import show_error
+from desktop_app.ui.widgets.common import show_error
 
 log = logging.getLogger("platform_desk")
 LOCK_WAIT_MS = 200
@@ -81,7 +81,7 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
 
 
 def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool) -> int:
-    from desktop_app.ui.first_start import FirstStartDialog
+    from desktop_app.ui.dialogs.first_start import FirstStartDialog
     from desktop_app.ui.main_window import MainWindow
 
     windows = []

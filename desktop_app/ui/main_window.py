@@ -10,17 +10,17 @@ from desktop_app import i18n
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
-from desktop_app.ui.actions import ActionsPage
+from desktop_app.ui.pages.actions import ActionsPage
 from desktop_app.sync import api
-from desktop_app.ui.common import follow_language, show_error
-from desktop_app.ui.conflicts_page import ConflictsPage
-from desktop_app.ui.events import EventsPage
-from desktop_app.ui.people import PeoplePage
-from desktop_app.ui.quick_meeting import QuickMeetingDialog
-from desktop_app.ui.reading import Reader
-from desktop_app.ui.reports_page import ReportsPage
-from desktop_app.ui.settings import SettingsPage
-from desktop_app.ui.sync_page import SyncPage, bundle_paths, format_time
+from desktop_app.ui.widgets.common import follow_language, show_error
+from desktop_app.ui.pages.conflicts import ConflictsPage
+from desktop_app.ui.pages.events import EventsPage
+from desktop_app.ui.pages.people import PeoplePage
+from desktop_app.ui.dialogs.quick_meeting import QuickMeetingDialog
+from desktop_app.domain.reading import Reader
+from desktop_app.ui.pages.reports import ReportsPage
+from desktop_app.ui.pages.settings import SettingsPage
+from desktop_app.ui.pages.sync import SyncPage, bundle_paths, format_time
 
 # (key, label, page, quick filter of the events page)
 NAVIGATION = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.ui.attendance_import_dialog import AttendanceImportDialog
+from desktop_app.ui.dialogs.attendance_import import AttendanceImportDialog
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from desktop_app import i18n
-from desktop_app.ui.reports_page import ReportsPage
+from desktop_app.ui.pages.reports import ReportsPage
 from tests.report_fixture import build_small_record
 
 

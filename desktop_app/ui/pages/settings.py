@@ -15,7 +15,7 @@ from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import _
 from desktop_app.storage.database import list_backups
 from desktop_app.ui import qt_i18n
-from desktop_app.ui.common import confirm, follow_language, show_error
+from desktop_app.ui.widgets.common import confirm, follow_language, show_error
 
 
 def language_names() -> dict[str, str]:

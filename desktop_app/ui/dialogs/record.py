@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout
 from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.schema import Kind
 from desktop_app.i18n import _
-from desktop_app.ui.common import show_error
-from desktop_app.ui.forms import FieldForm
+from desktop_app.ui.widgets.common import show_error
+from desktop_app.ui.widgets.forms import FieldForm
 
 
 def translated_buttons(accept_text: str) -> QDialogButtonBox:

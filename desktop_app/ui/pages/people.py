@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QAbstractItemView, QDialog, QLineEdit, QListWidget
 from desktop_app import i18n
 from desktop_app.domain.schema import EVENT_TYPES, PERSON, ROLES
 from desktop_app.i18n import N_, _
-from desktop_app.ui.common import follow_language
-from desktop_app.ui.pages import SEARCH_DELAY_MS, RecordEditor, RecordPage
-from desktop_app.ui.record_dialog import translated_buttons
-from desktop_app.ui.table_model import Column, LazyTableModel
+from desktop_app.ui.widgets.common import follow_language
+from desktop_app.ui.pages.base import SEARCH_DELAY_MS, RecordEditor, RecordPage
+from desktop_app.ui.dialogs.record import translated_buttons
+from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 PERSON_COLUMNS = [
     Column("full_name", N_("Full name"), lambda r: r["full_name"] or ""),

@@ -15,7 +15,7 @@ from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import DELETED, KINDS
 from desktop_app.i18n import _
 from desktop_app.sync import api
-from desktop_app.ui.common import follow_language, show_error
+from desktop_app.ui.widgets.common import follow_language, show_error
 
 
 def field_label(kind: str, field: str) -> str:

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.schema import Kind
 from desktop_app.i18n import N_, _, ngettext
-from desktop_app.ui.common import DISCARD, SAVE, ask_unsaved, confirm, show_error
-from desktop_app.ui.forms import FieldForm
-from desktop_app.ui.table_model import ID_ROLE, LazyTableModel
+from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, show_error
+from desktop_app.ui.widgets.forms import FieldForm
+from desktop_app.ui.widgets.table_model import ID_ROLE, LazyTableModel
 
 SEARCH_DELAY_MS = 150
 

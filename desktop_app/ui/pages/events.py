@@ -16,12 +16,12 @@ from desktop_app.domain.attachments import add_attachment, attachment_content
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import (ACTION, EVENT, EVENT_STATUSES, EVENT_TYPES, PERSON, ROLES, THEMATIC_AREAS)
 from desktop_app.i18n import N_, _
-from desktop_app.ui.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso
-from desktop_app.ui.pages import RecordEditor, RecordPage
-from desktop_app.ui.people import PersonPicker
-from desktop_app.ui.record_dialog import RecordDialog
-from desktop_app.ui.reading import EventFilter
-from desktop_app.ui.table_model import Column, LazyTableModel
+from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso
+from desktop_app.ui.pages.base import RecordEditor, RecordPage
+from desktop_app.ui.pages.people import PersonPicker
+from desktop_app.ui.dialogs.record import RecordDialog
+from desktop_app.domain.reading import EventFilter
+from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 QUICK_FILTERS = {
     "trainings": frozenset({"regional_training", "national_training", "webinar", "study_visit"}),
@@ -217,7 +217,7 @@ class EventEditor(RecordEditor):
             self._fill_participants()
 
     def _import_attendance(self) -> None:
-        from desktop_app.ui.attendance_import_dialog import AttendanceImportDialog
+        from desktop_app.ui.dialogs.attendance_import import AttendanceImportDialog
 
         dialog = AttendanceImportDialog(self.desk, self.record_id, self)
         dialog.imported.connect(self._fill_participants)

@@ -14,7 +14,7 @@ from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import N_, _, ngettext
 from desktop_app.importers.attendance import (FIELDS, Preview, detect_mapping, field_label, import_attendance,
                                               preview, read_table)
-from desktop_app.ui.common import follow_language
+from desktop_app.ui.widgets.common import follow_language
 
 STATUS_TEXTS = {
     "new": N_("New person"),

@@ -18,7 +18,7 @@ from desktop_app.i18n import _, country_name, format_date, format_number
 from desktop_app.reports.data import Period, Report, compute, latest_year_with_events
 from desktop_app.reports.printing import font_family, paint_bar_chart
 from desktop_app.reports.tables import Chart, charts, key_figures
-from desktop_app.ui.common import follow_language
+from desktop_app.ui.widgets.common import follow_language
 
 FIGURE_COLUMNS = 2  # long labels (Russian, Kazakh, Kyrgyz) must still fit 1280 pixels
 EXPORT_FILTERS = {

@@ -9,10 +9,10 @@ from desktop_app import i18n
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import ACTION_STATUSES
 from desktop_app.i18n import N_, _
-from desktop_app.ui.common import CodeCombo, CountryCombo, follow_language, show_error, today_iso
-from desktop_app.ui.pages import TablePage
-from desktop_app.ui.reading import ActionFilter
-from desktop_app.ui.table_model import Column, LazyTableModel
+from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, follow_language, show_error, today_iso
+from desktop_app.ui.pages.base import TablePage
+from desktop_app.domain.reading import ActionFilter
+from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 OVERDUE_COLOR = "#b00020"
 FINISHED = ("done", "dropped")

@@ -21,8 +21,8 @@ from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
 from desktop_app.i18n import _, ngettext
 from desktop_app.sync import api
-from desktop_app.ui.common import follow_language, show_error
-from desktop_app.ui.record_dialog import translated_buttons
+from desktop_app.ui.widgets.common import follow_language, show_error
+from desktop_app.ui.dialogs.record import translated_buttons
 
 BUNDLE_SUFFIX = ".pdsync"
 
