@@ -1,23 +1,25 @@
-"""What the screens show, read straight from the tables with SQLAlchemy selects (writing goes through ``Desk``).
+"""The read model: what the screens, the command line and the reports show, with no Qt.
 
-An engine of its own registers Python functions in SQLite: ``pd_search`` so that search is
-case-insensitive in every script (SQLite's ``LIKE`` folds ASCII only), and ``pd_sort_key`` so that
-text columns sort by the alphabet of the language in use.
+Every list starts from ``visible_query`` (the one rule of what is visible: not deleted, nor hanging off a
+deleted event or person, nor the second of two participations of one person at one event). Search goes
+through an in-memory ``SearchIndex`` per list (case- and script-insensitive, see ``search.fold``); text
+columns sort by the alphabet of the language in use through the SQL function ``pd_sort_key``, and each
+order is kept until the change log grows, so a keystroke costs a scan of the index and of one id list.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from datetime import date
 
-from sqlalchemy import Text, func, literal, select, type_coerce
+from sqlalchemy import Text, func, or_, select, type_coerce
 from sqlalchemy import event as sa_event
 
 from desktop_app import i18n
-from desktop_app.domain.desk import Desk
-from desktop_app.domain.schema import member_states
+from desktop_app.domain.desk import Desk, visible_query
+from desktop_app.domain.schema import KINDS, member_states
+from desktop_app.domain.search import SearchIndex
 from desktop_app.storage import database
 from desktop_app.storage.models import Action, Attachment, Change, Event, Participation, Person
 
@@ -26,39 +28,24 @@ PEOPLE = Person.__table__
 PARTICIPATIONS = Participation.__table__
 ACTIONS = Action.__table__
 ATTACHMENTS = Attachment.__table__
+OPEN_ACTION_STATUSES = ("open", "in_progress")
 
 
-@lru_cache(maxsize=64)
-def _parsed(spec: str) -> list:
-    return json.loads(spec)
+def overdue(action: dict, today: date | None = None) -> bool:
+    """An action still open or in progress whose due date is before ``today``: the one definition of overdue."""
+    due = action.get("due_date")
+    today = today or date.today()
+    return action.get("status") in OPEN_ACTION_STATUSES and bool(due) and due < today.isoformat()
 
 
-def _search_match(text, codes_text, spec) -> int:
-    """SQL ``pd_search(text, codes, spec)``: 1 when every word of ``spec`` is in ``text`` (case-folded) or one of
-    its country codes is in ``codes`` (a JSON list as stored)."""
-    folded = (text or "").casefold()
-    codes_text = codes_text or ""
-    for word, codes in _parsed(spec):
-        if word not in folded and not any(f'"{code}"' in codes_text for code in codes):
-            return 0
-    return 1
+def visible(kind_name: str, *columns):
+    """``visible_query`` of a kind narrowed to ``columns``, unordered."""
+    return visible_query(KINDS[kind_name]).with_only_columns(*columns).order_by(None)
 
 
 def _register_functions(dbapi_connection, _record):
-    dbapi_connection.create_function("pd_search", 3, _search_match, deterministic=True)
     # Not deterministic: the key follows the language chosen at the moment of the query.
     dbapi_connection.create_function("pd_sort_key", 1, lambda v: i18n.sort_key(v) if isinstance(v, str) else v)
-
-
-def search_condition(text: str, columns, code_column=None):
-    """Every word of ``text`` is in one of ``columns`` (any case, any script) or names a member state in
-    ``code_column``; one Python call per row however many words."""
-    spec = [[word.casefold(), matching_countries(word) if code_column is not None else []] for word in text.split()]
-    joined = func.coalesce(columns[0], "")
-    for column in columns[1:]:
-        joined = joined.concat(" ").concat(func.coalesce(column, ""))
-    codes = type_coerce(code_column, Text) if code_column is not None else literal("")
-    return func.pd_search(joined, codes, json.dumps(spec, ensure_ascii=False)) == 1
 
 
 def _json_text(column):
@@ -66,11 +53,13 @@ def _json_text(column):
     return type_coerce(column, Text)
 
 
-def matching_countries(word: str) -> list[str]:
-    """Member states (the parties of the Platform) whose code or name in the current language contains ``word``."""
-    folded = word.casefold()
-    return [code for code in member_states()
-            if folded == code.casefold() or folded in i18n.country_name(code).casefold()]
+def _joined(*values) -> str:
+    return "\n".join(value for value in values if value)
+
+
+def _country_words(codes) -> str:
+    """The member states among ``codes`` by code and by name in the current language, for search."""
+    return " ".join(f"{code} {i18n.country_name(code)}" for code in codes or () if code in member_states())
 
 
 @dataclass
@@ -123,9 +112,17 @@ def _ordered(query, columns, descending: bool, tie):
     return query.order_by(*[c.desc() if descending else c.asc() for c in columns], tie)
 
 
+def _in_chunks(ids: Iterable[str], size: int = 500):
+    ids = list(ids)
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
 @dataclass
 class Reader:
-    """Reads for the screens on a separate engine with the functions above; close it with the window."""
+    """The read model of one database, on an engine of its own (with ``pd_sort_key``); close it after use.
+
+    Safe to use from one worker thread at a time besides the GUI thread: each call takes its own connection."""
 
     desk: Desk
     engine: object = field(init=False)
@@ -134,25 +131,50 @@ class Reader:
         self.engine = database.create_sqlite_engine(self.desk.path)
         sa_event.listen(self.engine, "connect", _register_functions)
         self._orders: dict[tuple, tuple[object, list[str]]] = {}
+        self._indexes: dict[tuple[str, str], SearchIndex] = {}
 
-    def _sorted_ids(self, key: tuple, ordered, filtered) -> list[str]:
-        """Ids in the order of ``ordered`` (kept between calls until the change log grows), narrowed to the
-        unordered ``filtered`` select when there is one: a keystroke of search costs one unsorted scan."""
+    def version(self, connection=None) -> int | None:
+        """The change log's length: every write makes it grow."""
+        if connection is None:
+            with self.engine.connect() as connection:
+                return connection.execute(select(func.max(Change.rowid))).scalar()
+        return connection.execute(select(func.max(Change.rowid))).scalar()
+
+    def changed_since(self, version: int | None) -> set[str]:
+        """Ids of the records changed after ``version`` of the change log."""
         with self.engine.connect() as connection:
-            version = connection.execute(select(func.max(Change.rowid))).scalar()
-            key = (*key, i18n.current_language())  # text columns sort by the language's alphabet
+            return set(connection.execute(select(Change.record_id).distinct().where(Change.rowid > (version or 0)))
+                       .scalars())
+
+    def _sorted_ids(self, key: tuple, ordered, matching: set[str] | None) -> list[str]:
+        """Ids in the order of ``ordered`` (kept between calls until the change log grows), narrowed to
+        ``matching`` when given: a keystroke of search costs one pass over the remembered order."""
+        key = (*key, i18n.current_language())  # text columns sort by the language's alphabet
+        with self.engine.connect() as connection:
+            version = self.version(connection)
             cached = self._orders.get(key)
             if cached is None or cached[0] != version:
                 cached = (version, list(connection.execute(ordered).scalars()))
                 self._orders[key] = cached
-            if filtered is None:
-                return list(cached[1])
-            matching = set(connection.execute(filtered).scalars())
+        if matching is None:
+            return list(cached[1])
         return [row_id for row_id in cached[1] if row_id in matching]
 
+    def _narrowed(self, filtered, text: str, list_name: str) -> set[str] | None:
+        """The ids of the unordered select ``filtered`` (None: no filter) that also match the search ``text``."""
+        matching = None
+        if text.strip():
+            matching = self.search(list_name, text)
+        if filtered is not None:
+            with self.engine.connect() as connection:
+                chosen = set(connection.execute(filtered).scalars())
+            matching = chosen if matching is None else matching & chosen
+        return matching
+
     def forget_orders(self) -> None:
-        """Drop the remembered orders (after the whole database was replaced)."""
+        """Drop the remembered orders and search indexes (after the whole database was replaced)."""
         self._orders.clear()
+        self._indexes.clear()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -166,23 +188,57 @@ class Reader:
             return list(connection.execute(query).scalars())
 
     def _rows_by_id(self, query, id_column, ids: Iterable[str]) -> dict[str, dict]:
-        ids = list(ids)
         rows = {}
         with self.engine.connect() as connection:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
+            for chunk in _in_chunks(ids):
                 for row in connection.execute(query.where(id_column.in_(chunk))).mappings():
                     rows[row["id"]] = dict(row)
         return rows
 
+    # ----- search ----------------------------------------------------------------------------
+
+    def _search_texts(self, list_name: str, ids: Iterable[str] | None) -> dict[str, str]:
+        """The searchable text of each row of a list (``ids``: only rows among or depending on these records)."""
+        if list_name == "event":
+            query = visible("event", EVENTS.c.id, EVENTS.c.title, EVENTS.c.city, EVENTS.c.outcomes, EVENTS.c.parties)
+            text = lambda r: _joined(r["title"], r["city"], r["outcomes"], _country_words(r["parties"]))  # noqa: E731
+            depends = (EVENTS.c.id,)
+        elif list_name == "person":
+            query = visible("person", PEOPLE.c.id, PEOPLE.c.full_name, PEOPLE.c.organization, PEOPLE.c.position,
+                            PEOPLE.c.email)
+            text = lambda r: _joined(r["full_name"], r["organization"], r["position"], r["email"])  # noqa: E731
+            depends = (PEOPLE.c.id,)
+        else:
+            query = visible("action", ACTIONS.c.id, ACTIONS.c.description, ACTIONS.c.responsible,
+                            EVENTS.c.title).join(EVENTS, EVENTS.c.id == ACTIONS.c.event_id)
+            text = lambda r: _joined(r["description"], r["responsible"], r["title"])  # noqa: E731
+            depends = (ACTIONS.c.id, ACTIONS.c.event_id)
+        with self.engine.connect() as connection:
+            if ids is None:
+                return {row["id"]: text(row) for row in connection.execute(query).mappings()}
+            found = {}
+            for chunk in _in_chunks(ids):
+                narrowed = query.where(or_(*(column.in_(chunk) for column in depends)))
+                found.update((row["id"], text(row)) for row in connection.execute(narrowed).mappings())
+            return found
+
+    def search_index(self, list_name: str) -> SearchIndex:
+        """The up-to-date search index of ``event``, ``person`` or ``action`` in the current language."""
+        key = (list_name, i18n.current_language())  # country names are searched in the language shown
+        index = self._indexes.get(key)
+        if index is None:
+            index = self._indexes[key] = SearchIndex(lambda ids: self._search_texts(list_name, ids))
+        index.update(self.version(), self.changed_since)
+        return index
+
+    def search(self, list_name: str, text: str) -> set[str]:
+        return self.search_index(list_name).search(text)
+
     # ----- events ----------------------------------------------------------------------------
 
     def event_ids(self, chosen: EventFilter, sort: str = "start_date", descending: bool = True) -> list[str]:
-        every = select(EVENTS.c.id).where(EVENTS.c.deleted.is_(False))
+        every = visible("event", EVENTS.c.id)
         query = every
-        if chosen.text.strip():
-            query = query.where(search_condition(
-                chosen.text, (EVENTS.c.title, EVENTS.c.city, EVENTS.c.outcomes), EVENTS.c.parties))
         if chosen.types:
             query = query.where(EVENTS.c.type.in_(sorted(chosen.types)))
         if chosen.year:
@@ -193,23 +249,23 @@ class Reader:
             query = query.where(_json_text(EVENTS.c.thematic_areas).like(f'%"{chosen.area}"%'))
         if chosen.status:
             query = query.where(EVENTS.c.status == chosen.status)
+        matching = self._narrowed(None if query is every else query, chosen.text, "event")
         return self._sorted_ids(("event", sort, descending), _ordered(every, EVENT_SORT[sort], descending, EVENTS.c.id),
-                                None if query is every else query)
+                                matching)
 
     def event_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         return self._rows_by_id(select(EVENTS), EVENTS.c.id, ids)
 
     def event_years(self) -> list[int]:
-        query = select(func.distinct(func.substr(EVENTS.c.start_date, 1, 4))).where(
-            EVENTS.c.deleted.is_(False), EVENTS.c.start_date.is_not(None))
+        query = visible("event", func.distinct(func.substr(EVENTS.c.start_date, 1, 4))).where(
+            EVENTS.c.start_date.is_not(None))
         return sorted((int(year) for year in self._ids(query)), reverse=True)
 
     def events_of_type(self, event_type: str) -> list[dict]:
         """Events of one type, newest first: the conferences a meeting can be held within."""
         return [dict(row) for row in self._all(
-            select(EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.end_date)
-            .where(EVENTS.c.deleted.is_(False), EVENTS.c.type == event_type)
-            .order_by(EVENTS.c.start_date.desc(), EVENTS.c.title))]
+            visible("event", EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.end_date)
+            .where(EVENTS.c.type == event_type).order_by(EVENTS.c.start_date.desc(), EVENTS.c.title))]
 
     def event_titles(self, ids: Iterable[str]) -> dict[str, str]:
         return {row["id"]: row["title"] for row in self._all(
@@ -217,56 +273,51 @@ class Reader:
 
     def nested_events(self, event_id: str) -> list[dict]:
         return [dict(row) for row in self._all(
-            select(EVENTS).where(EVENTS.c.deleted.is_(False), EVENTS.c.parent_id == event_id)
+            visible("event", *EVENTS.c).where(EVENTS.c.parent_id == event_id)
             .order_by(EVENTS.c.start_date, EVENTS.c.title))]
 
     def participants(self, event_id: str) -> list[dict]:
-        """The event's participations with each person's name and country."""
-        query = (select(PARTICIPATIONS.c.id, PARTICIPATIONS.c.person_id, PARTICIPATIONS.c.role,
-                        PARTICIPATIONS.c.attended, PEOPLE.c.full_name, PEOPLE.c.country, PEOPLE.c.organization)
+        """The event's visible participations (one per person) with each person's name and country."""
+        query = (visible("participation", PARTICIPATIONS.c.id, PARTICIPATIONS.c.person_id, PARTICIPATIONS.c.role,
+                         PARTICIPATIONS.c.attended, PEOPLE.c.full_name, PEOPLE.c.country, PEOPLE.c.organization)
                  .join(PEOPLE, PEOPLE.c.id == PARTICIPATIONS.c.person_id)
-                 .where(PARTICIPATIONS.c.event_id == event_id, PARTICIPATIONS.c.deleted.is_(False),
-                        PEOPLE.c.deleted.is_(False))
-                 .order_by(func.pd_sort_key(PEOPLE.c.full_name)))
+                 .where(PARTICIPATIONS.c.event_id == event_id)
+                 .order_by(func.pd_sort_key(PEOPLE.c.full_name), PARTICIPATIONS.c.id))
         return [dict(row) for row in self._all(query)]
 
     def event_actions(self, event_id: str) -> list[dict]:
         return [dict(row) for row in self._all(
-            select(ACTIONS).where(ACTIONS.c.event_id == event_id, ACTIONS.c.deleted.is_(False))
+            visible("action", *ACTIONS.c).where(ACTIONS.c.event_id == event_id)
             .order_by(ACTIONS.c.due_date, ACTIONS.c.id))]
 
     def attachments(self, event_id: str) -> list[dict]:
         return [dict(row) for row in self._all(
-            select(ATTACHMENTS).where(ATTACHMENTS.c.event_id == event_id, ATTACHMENTS.c.deleted.is_(False))
+            visible("attachment", *ATTACHMENTS.c).where(ATTACHMENTS.c.event_id == event_id)
             .order_by(ATTACHMENTS.c.filename))]
 
     # ----- people ----------------------------------------------------------------------------
 
     def person_ids(self, text: str = "", sort: str = "full_name", descending: bool = False) -> list[str]:
-        every = select(PEOPLE.c.id).where(PEOPLE.c.deleted.is_(False))
-        query = every.where(search_condition(
-            text, (PEOPLE.c.full_name, PEOPLE.c.organization, PEOPLE.c.position, PEOPLE.c.email))) \
-            if text.strip() else None
+        every = visible("person", PEOPLE.c.id)
         return self._sorted_ids(("person", sort, descending),
-                                _ordered(every, PERSON_SORT[sort], descending, PEOPLE.c.id), query)
+                                _ordered(every, PERSON_SORT[sort], descending, PEOPLE.c.id),
+                                self._narrowed(None, text, "person"))
 
     def person_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         return self._rows_by_id(select(PEOPLE), PEOPLE.c.id, ids)
 
     def events_of_person(self, person_id: str) -> list[dict]:
-        query = (select(EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.type, PARTICIPATIONS.c.role,
-                        PARTICIPATIONS.c.attended)
-                 .join(PARTICIPATIONS, PARTICIPATIONS.c.event_id == EVENTS.c.id)
-                 .where(PARTICIPATIONS.c.person_id == person_id, PARTICIPATIONS.c.deleted.is_(False),
-                        EVENTS.c.deleted.is_(False))
-                 .order_by(EVENTS.c.start_date.desc()))
+        query = (visible("participation", EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.type,
+                         PARTICIPATIONS.c.role, PARTICIPATIONS.c.attended)
+                 .join(EVENTS, PARTICIPATIONS.c.event_id == EVENTS.c.id)
+                 .where(PARTICIPATIONS.c.person_id == person_id)
+                 .order_by(EVENTS.c.start_date.desc(), EVENTS.c.id))
         return [dict(row) for row in self._all(query)]
 
     # ----- follow-up actions -----------------------------------------------------------------
 
     def _action_query(self, columns):
-        return (select(*columns).join(EVENTS, EVENTS.c.id == ACTIONS.c.event_id)
-                .where(ACTIONS.c.deleted.is_(False), EVENTS.c.deleted.is_(False)))
+        return visible("action", *columns).join(EVENTS, EVENTS.c.id == ACTIONS.c.event_id)
 
     def action_ids(self, chosen: ActionFilter, sort: str = "due_date", descending: bool = False) -> list[str]:
         every = self._action_query([ACTIONS.c.id])
@@ -275,13 +326,17 @@ class Reader:
             query = query.where(ACTIONS.c.status == chosen.status)
         if chosen.responsible_country:
             query = query.where(ACTIONS.c.responsible_country == chosen.responsible_country)
-        if chosen.text.strip():
-            query = query.where(search_condition(
-                chosen.text, (ACTIONS.c.description, ACTIONS.c.responsible, EVENTS.c.title)))
         ordered = every.order_by(ACTIONS.c.due_date.is_(None)) if sort == "due_date" else every
-        return self._sorted_ids(("action", sort, descending), _ordered(ordered, ACTION_SORT[sort], descending,
-                                                                       ACTIONS.c.id), None if query is every else query)
+        return self._sorted_ids(("action", sort, descending),
+                                _ordered(ordered, ACTION_SORT[sort], descending, ACTIONS.c.id),
+                                self._narrowed(None if query is every else query, chosen.text, "action"))
 
     def action_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         query = self._action_query([*ACTIONS.c, EVENTS.c.title.label("event_title")])
         return self._rows_by_id(query, ACTIONS.c.id, ids)
+
+    def overdue_action_ids(self, today: date | None = None) -> list[str]:
+        """Visible actions that are overdue, by due date."""
+        rows = self._all(self._action_query([ACTIONS.c.id, ACTIONS.c.due_date, ACTIONS.c.status])
+                         .order_by(ACTIONS.c.due_date, ACTIONS.c.id))
+        return [row["id"] for row in rows if overdue(row, today)]

@@ -9,26 +9,21 @@ from desktop_app import i18n
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import ACTION_STATUSES
 from desktop_app.i18n import N_, _
-from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, follow_language, show_error, today_iso
+from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, follow_language, show_error
 from desktop_app.ui.pages.base import TablePage
-from desktop_app.domain.reading import ActionFilter
+from desktop_app.domain.reading import ActionFilter, overdue
 from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 OVERDUE_COLOR = "#b00020"
-FINISHED = ("done", "dropped")
-
-
-def is_overdue(row: dict) -> bool:
-    return bool(row.get("due_date")) and row["due_date"] < today_iso() and row.get("status") not in FINISHED
 
 
 def _due(row: dict) -> str:
     text = i18n.format_date(row["due_date"], "medium")
-    return _("{date} (overdue)").format(date=text) if is_overdue(row) else text
+    return _("{date} (overdue)").format(date=text) if overdue(row) else text
 
 
 ACTION_COLUMNS = [
-    Column("due_date", N_("Due date"), _due, color=lambda r: OVERDUE_COLOR if is_overdue(r) else None),
+    Column("due_date", N_("Due date"), _due, color=lambda r: OVERDUE_COLOR if overdue(r) else None),
     Column("description", N_("Action"), lambda r: r["description"] or ""),
     Column("event_title", N_("Event"), lambda r: r["event_title"] or ""),
     Column("responsible", N_("Responsible"), lambda r: r["responsible"] or ""),
