@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
-import json
 import locale
 import os
 from datetime import date
@@ -106,31 +105,18 @@ def system_language() -> str:
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def _settings_file():
-    return paths.data_dir() / "settings.json"
-
-
 def saved_language() -> str | None:
     """The language last chosen in the GUI, if any."""
-    try:
-        value = json.loads(_settings_file().read_text(encoding="utf-8")).get("language")
-    except (OSError, ValueError, AttributeError):
-        return None
+    from desktop_app import user_settings
+
+    value = user_settings.load().get("language")
     return value if value in LANGUAGES else None
 
 
 def save_language(language: str) -> None:
-    path = _settings_file()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    data["language"] = language
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    except OSError:
-        pass
+    from desktop_app import user_settings
+
+    user_settings.save(language=language)
 
 
 def preferred_language(explicit: str | None = None) -> str:

@@ -84,6 +84,8 @@ def test_babel_formats_all_seven_languages_from_the_kept_files_alone(tmp_path):
     ("libQt6Network.so.6", False),
     ("PySide6/Qt/lib/libQt6Widgets.so.6", True),
     ("resources/demo/platform_record.json", True),
+    ("resources/licenses/LGPL-3.0.txt", True),
+    ("resources/licenses/DejaVu-fonts.txt", True),
     ("translations/kk/LC_MESSAGES/platform_desk.mo", True),
 ])
 def test_the_bundle_drops_qt_files_a_widgets_program_never_loads(path, kept):

@@ -62,6 +62,24 @@ def _country_words(codes) -> str:
     return " ".join(f"{code} {i18n.country_name(code)}" for code in codes or () if code in member_states())
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a write changed: the kinds and ids of the records (``everything``: the database was replaced)."""
+
+    kinds: frozenset[str] = frozenset()
+    ids: frozenset[str] = frozenset()
+    everything: bool = False
+
+    def touches(self, *kinds: str) -> bool:
+        return self.everything or bool(self.kinds.intersection(kinds))
+
+    def __bool__(self) -> bool:
+        return self.everything or bool(self.ids)
+
+
+EVERYTHING = Changes(everything=True)
+
+
 @dataclass
 class EventFilter:
     """What the events table shows: search words and the chosen filters (``None`` = any)."""
@@ -142,9 +160,16 @@ class Reader:
 
     def changed_since(self, version: int | None) -> set[str]:
         """Ids of the records changed after ``version`` of the change log."""
+        return set(self.changes_since(version).ids)
+
+    def changes_since(self, version: int | None) -> Changes:
+        """What was written after ``version`` of the change log (everything, if the log got shorter)."""
         with self.engine.connect() as connection:
-            return set(connection.execute(select(Change.record_id).distinct().where(Change.rowid > (version or 0)))
-                       .scalars())
+            if (self.version(connection) or 0) < (version or 0):
+                return EVERYTHING  # a backup restored: the log itself was replaced
+            rows = connection.execute(select(Change.kind, Change.record_id).distinct()
+                                      .where(Change.rowid > (version or 0))).all()
+        return Changes(frozenset(kind for kind, _id in rows), frozenset(record_id for _kind, record_id in rows))
 
     def _sorted_ids(self, key: tuple, ordered, matching: set[str] | None) -> list[str]:
         """Ids in the order of ``ordered`` (kept between calls until the change log grows), narrowed to

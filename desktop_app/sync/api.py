@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from desktop_app.domain import identity
+from desktop_app.domain import identity, progress
 from desktop_app.domain.changelog import raise_knowledge, version_vector
 from desktop_app.domain.desk import Desk, put_record
 from desktop_app.domain.errors import InputError, NotFoundError
@@ -259,6 +259,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
         transaction = connection.begin()
         try:
             for bundle in fresh:
+                progress.checkpoint(bundle.path.name)
                 manifest = bundle.manifest
                 if manifest["to"] not in (None, me["device_id"]):
                     summary["warnings"].append(_("{name} was made for another installation ({device})").format(
@@ -299,6 +300,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
             if dry_run:
                 transaction.rollback()
             else:
+                progress.checkpoint()  # cancelled: roll back, as if never imported
                 transaction.commit()
         except BaseException:
             if transaction.is_active:

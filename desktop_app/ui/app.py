@@ -29,7 +29,7 @@ def lock_for(db_path: Path) -> QLockFile | None:
 
 
 def log_file() -> Path:
-    return paths.data_dir() / "logs" / "platform-desk.log"
+    return paths.log_file()
 
 
 class ErrorReporter:
@@ -74,13 +74,16 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
     if lock is None:
         _tell(_("Platform Desk is already open on {path}.").format(path=db_path), smoke)
         return 1
+    locks = [lock]
     try:
-        return _run_window(app, db_path, reporter, smoke)
+        return _run_window(app, db_path, reporter, smoke, locks)
     finally:
-        lock.unlock()
+        for held in locks:
+            held.unlock()
 
 
-def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool) -> int:
+def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, locks: list) -> int:
+    from desktop_app import user_settings
     from desktop_app.ui.dialogs.first_start import FirstStartDialog
     from desktop_app.ui.main_window import MainWindow
 
@@ -88,10 +91,35 @@ def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke
 
     def open_main(desk: Desk) -> None:
         window = MainWindow(desk)
+        window.open_database.connect(lambda path: switch(window, path))
         windows.append(window)
         window.show()
+        user_settings.remember_database(desk.path)
         for notice in desk.notices:
             _tell(notice, smoke, window)
+
+    def switch(window, path: Path) -> None:
+        """File → Open: the other database in a new window, once this one may close."""
+        path = Path(path).absolute()
+        if path == window.desk.path or not window.may_leave():
+            return
+        lock = lock_for(path)
+        if lock is None:
+            show_error(window, _("Platform Desk is already open on {path}.").format(path=path))
+            return
+        try:
+            desk = Desk.open(path)
+        except DeskError as error:
+            lock.unlock()
+            show_error(window, str(error))
+            return
+        old_lock = locks.pop(0)
+        locks.append(lock)
+        window.hide()
+        open_main(desk)
+        window.close()
+        window.desk.close()
+        old_lock.unlock()
 
     if db_path.exists():
         try:

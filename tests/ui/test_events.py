@@ -153,8 +153,8 @@ def test_participants_actions_attachments_and_nested_meetings(window, qtbot, tmp
     assert participation["attended"] is False
     agenda = tmp_path / "agenda.txt"
     agenda.write_text("Agenda", encoding="utf-8")
-    editor.attach_files([agenda])
-    assert editor.files.table.count() == 1
+    editor.attach_files([agenda])  # read and stored off the GUI thread
+    qtbot.waitUntil(lambda: editor.files.table.count() == 1, timeout=10_000)
     assert "agenda.txt" in editor.files.table.item(0).text()
 
 

@@ -103,3 +103,33 @@ def test_sheets_are_printed_for_the_selected_event(page, tmp_path):
     assert page.export("certificates", tmp_path / "c.pdf")
     assert len(PdfReader(tmp_path / "c.pdf").pages) == 2
     assert page.export("attendance", tmp_path / "a.pdf")
+
+
+def test_a_cancelled_export_leaves_no_file(page, qtbot, tmp_path, monkeypatch):
+    import threading
+
+    from PySide6.QtWidgets import QPushButton
+
+    from desktop_app.reports import export
+
+    writing, resume = threading.Event(), threading.Event()
+    write_report = export.write_report
+
+    def slow_write(report, name, path):
+        write_report(report, name, path)
+        writing.set()
+        resume.wait(10)
+
+    monkeypatch.setattr(export, "write_report", slow_write)
+    out = tmp_path / "exports"
+    out.mkdir()
+    with qtbot.waitSignal(page.exported, timeout=20000) as finished:
+        page.export("json", out / "r.json", in_background=True)
+        operation = page.running
+        assert writing.wait(10)
+        operation.show_dialog()
+        next(b for b in operation.dialog.findChildren(QPushButton) if b.text() == "Cancel").click()
+        resume.set()
+    assert finished.args == [False] and operation.outcome == "cancelled"
+    assert list(out.iterdir()) == [] and "cancelled" in page.status.text()
+    assert page.export_buttons["json"].isEnabled()

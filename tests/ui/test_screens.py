@@ -74,7 +74,8 @@ def test_restore_a_backup_after_confirmation(window, qtbot):
     assert settings.backups.count() == 1
     settings.backups.setCurrentRow(0)
     answered = answer_next_dialog(qtbot, "Restore")
-    settings.restore_button.click()
+    with qtbot.waitSignal(settings.restored, timeout=10_000):  # restored off the GUI thread
+        settings.restore_button.click()
     assert answered
     assert not [e for e in desk.list("event") if e["title"] == "Added after the backup"]
     window.go_to("events")

@@ -52,6 +52,7 @@ class ActionsPage(TablePage):
     """All follow-up actions; double-click an action to open its event."""
 
     open_event = Signal(str)
+    kinds = ("action", "event")
 
     def __init__(self, desk, reader, parent=None):
         self.desk = desk

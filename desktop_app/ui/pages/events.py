@@ -17,6 +17,7 @@ from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import (ACTION, EVENT, EVENT_STATUSES, EVENT_TYPES, PERSON, ROLES, THEMATIC_AREAS)
 from desktop_app.i18n import N_, _
 from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso
+from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import RecordEditor, RecordPage
 from desktop_app.ui.pages.people import PersonPicker
 from desktop_app.ui.dialogs.record import RecordDialog
@@ -277,13 +278,18 @@ class EventEditor(RecordEditor):
         self.attach_files([Path(name) for name in names])
 
     def attach_files(self, paths: list[Path]) -> None:
-        for path in paths:
-            try:
-                add_attachment(self.desk, self.record_id, path)
-            except DeskError as error:
-                show_error(self, str(error))
-                break
-        self._fill_files()
+        """Read, hash and store the files off the GUI thread (up to 50 MB each), one transaction per file."""
+        if not paths:
+            return
+        event_id = self.record_id
+
+        def attach(progress):
+            for number, path in enumerate(paths, start=1):
+                progress.report(_("File {number} of {count}: {name}").format(
+                    number=number, count=len(paths), name=path.name))
+                add_attachment(self.desk, event_id, path)
+
+        run_operation(self, _("Adding attachments…"), attach, on_finished=self._fill_files)
 
     def _open_file(self) -> None:
         item = self.files.table.currentItem()
@@ -313,6 +319,8 @@ class EventEditor(RecordEditor):
 
 class EventsPage(RecordPage):
     """The events table with search, filters and quick filters (trainings, meetings, conferences)."""
+
+    kinds = ("event", "participation", "action", "attachment", "person")
 
     def __init__(self, desk, reader, parent=None):
         self.reader = reader
@@ -386,3 +394,8 @@ class EventsPage(RecordPage):
     def _saved(self, record_id: str) -> None:
         self._fill_years()
         super()._saved(record_id)
+
+    def reload(self, changes) -> None:
+        if changes.touches("event"):
+            self._fill_years()
+        super().reload(changes)

@@ -10,7 +10,7 @@ from desktop_app.domain.schema import EVENT_TYPES, PERSON, ROLES
 from desktop_app.i18n import N_, _
 from desktop_app.ui.widgets.common import follow_language
 from desktop_app.ui.pages.base import SEARCH_DELAY_MS, RecordEditor, RecordPage
-from desktop_app.ui.dialogs.record import translated_buttons
+from desktop_app.ui.widgets.common import translated_buttons
 from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 PERSON_COLUMNS = [
@@ -59,6 +59,8 @@ class PersonEditor(RecordEditor):
 
 
 class PeoplePage(RecordPage):
+    kinds = ("person", "participation", "event")
+
     def __init__(self, desk, reader, parent=None):
         self.text = ""
         model = LazyTableModel(PERSON_COLUMNS, lambda sort, desc: reader.person_ids(self.text, sort, desc),

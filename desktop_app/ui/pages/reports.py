@@ -6,18 +6,21 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QDate, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from desktop_app.domain.errors import DeskError
+from desktop_app.domain.progress import checkpoint
 from desktop_app.domain.schema import EVENT_TYPES, member_states
 from desktop_app.i18n import _, country_name, format_date, format_number
 from desktop_app.reports.data import Period, Report, compute, latest_year_with_events
 from desktop_app.reports.printing import font_family, paint_bar_chart
 from desktop_app.reports.tables import Chart, charts, key_figures
+from desktop_app.ui.operations import run_operation
+from desktop_app.ui.pages.base import Page
 from desktop_app.ui.widgets.common import follow_language
 
 FIGURE_COLUMNS = 2  # long labels (Russian, Kazakh, Kyrgyz) must still fit 1280 pixels
@@ -50,7 +53,7 @@ class ChartView(QWidget):
         painter.end()
 
 
-class ReportsPage(QWidget):
+class ReportsPage(QWidget, Page):
     """Figures, charts and exports for a chosen year (or dates) and country; ``retranslate()`` re-sets every text."""
 
     exported = Signal(bool)  # an export finished: whether the file was written
@@ -60,7 +63,7 @@ class ReportsPage(QWidget):
         self.desk = desk
         self.report: Report | None = None
         self.selected: tuple[str, str | None] | None = None  # the figure whose events are listed
-        self._jobs: set[WriteJob] = set()
+        self.running = None  # the export under way
         font_family()  # load the report font here, on the GUI thread, before any export thread needs it
 
         self.year_label = QLabel()
@@ -132,9 +135,11 @@ class ReportsPage(QWidget):
         self.events_table.itemSelectionChanged.connect(self._selection_changed)
         follow_language(self)
 
-    def maybe_leave(self) -> bool:
-        """Nothing typed here can be lost: the main window may always switch away or close."""
-        return True
+    def reload(self, changes) -> None:
+        """Figures are recomputed when the page is shown next (or now, if it is shown)."""
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
 
     # ----- texts ---------------------------------------------------------------------------------
 
@@ -277,17 +282,18 @@ class ReportsPage(QWidget):
         stays responsive and ``exported`` tells when it is done; returns whether it was written (or started)."""
         job = WriteJob(self.desk, self.report, name, path, self.selected_event())
         if not in_background:
-            return self._exported(*job.write())
+            return self._exported(job.write())
         for button in self.export_buttons.values():
             button.setEnabled(False)
         self.status.setText(_("Writing {path}…").format(path=path))
-        job.signals.finished.connect(self._exported)
-        self._jobs.add(job)
-        job.signals.finished.connect(lambda *_args: self._jobs.discard(job))
-        QThreadPool.globalInstance().start(job)
+        self.running = run_operation(self, _("Writing {path}…").format(path=path.name), job.write, self._exported,
+                                     on_cancelled=lambda: self._exported(
+                                         (False, _("Export cancelled: no file was written."))))
         return True
 
-    def _exported(self, written: bool, message: str) -> bool:
+    def _exported(self, outcome: tuple[bool, str]) -> bool:
+        written, message = outcome
+        self.running = None
         self.status.setText(message)
         for button in self.export_buttons.values():
             button.setEnabled(True)
@@ -296,39 +302,34 @@ class ReportsPage(QWidget):
         return written
 
 
-class _JobSignals(QObject):
-    finished = Signal(bool, str)  # written, the message to show
-
-
-class WriteJob(QRunnable):
-    """Writes one export; runs on the calling thread (``write``) or in a thread pool (``run``),
-    touching no widget."""
+class WriteJob:
+    """Writes one export, touching no widget (so that it may run off the GUI thread). The file appears whole
+    or not at all: it is written beside its place and moved there once complete, unless cancelled."""
 
     def __init__(self, desk, report: Report, name: str, path: Path, event_id: str | None):
-        super().__init__()
-        self.setAutoDelete(False)
         self.desk, self.report, self.name, self.path, self.event_id = desk, report, name, path, event_id
-        self.signals = _JobSignals()
 
-    def write(self) -> tuple[bool, str]:
+    def write(self, _progress=None) -> tuple[bool, str]:
         # The writers pull in openpyxl and icalendar: loaded on first export, not at start-up.
         from desktop_app.reports.calendar import write_calendar
         from desktop_app.reports.export import write_report
         from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
 
+        partial = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
         try:
             if self.name == "ics":
-                write_calendar(self.desk, self.path)
+                write_calendar(self.desk, partial)
             elif self.name in EVENT_SHEETS:
                 writer = write_attendance_sheet if self.name == "attendance" else write_certificates
-                writer(self.desk, self.event_id, self.path)
+                writer(self.desk, self.event_id, partial)
             else:
-                write_report(self.report, self.name, self.path)
+                write_report(self.report, self.name, partial)
+            checkpoint()  # cancelled while writing: the partial file goes, nothing is left behind
+            partial.replace(self.path)
         except OSError as error:
             return False, _("Cannot write {path}: {error}").format(path=self.path, error=error.strerror)
         except DeskError as error:
             return False, str(error)
+        finally:
+            partial.unlink(missing_ok=True)
         return True, _("Wrote {path}").format(path=self.path)
-
-    def run(self) -> None:
-        self.signals.finished.emit(*self.write())

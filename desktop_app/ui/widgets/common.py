@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import shiboken6
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
                                QSpinBox, QVBoxLayout, QWidget)
 
 from desktop_app import i18n
@@ -64,6 +64,18 @@ def ask_unsaved(parent) -> str:
     box.setDefaultButton(stay)
     box.exec()
     return buttons.get(box.clickedButton(), STAY)
+
+
+def translated_buttons(accept_text: str) -> QDialogButtonBox:
+    """OK/Cancel buttons labelled in the user's language (Qt has no catalog for several of ours)."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    label_buttons(buttons, accept_text)
+    return buttons
+
+
+def label_buttons(buttons: QDialogButtonBox, accept_text: str) -> None:
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(accept_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
 
 
 def error_label() -> QLabel:
