@@ -13,6 +13,7 @@ from __future__ import annotations
 import gettext as _gettext
 import io
 import locale
+import re
 import os
 from datetime import date
 from functools import lru_cache
@@ -137,12 +138,32 @@ def _parsed_locale(language: str) -> Locale:
         return Locale.parse(DEFAULT_LANGUAGE)
 
 
+def numeric_date_pattern(language: str | None = None) -> str:
+    """The language's short CLDR date pattern with a four-digit year (``dd.MM.y``, ``M/d/y``)."""
+    return _numeric_date_pattern(language or _current)
+
+
+@lru_cache(maxsize=None)
+def _numeric_date_pattern(language: str) -> str:
+    from babel.dates import get_date_format
+
+    return re.sub("y+", "y", get_date_format("short", locale=babel_locale(language)).pattern)
+
+
+def qt_date_format(language: str | None = None) -> str:
+    """``numeric_date_pattern`` as Qt's date editors write it (``dd.MM.yyyy``)."""
+    return numeric_date_pattern(language).replace("y", "yyyy")
+
+
 def format_date(value: date | str | None, form: str = "long") -> str:
-    """A date in the current language's own format (``30 октября 2024 г.``)."""
+    """A date in the current language's own format (``30 октября 2024 г.``); ``numeric``: ``30.10.2024``.
+    ISO dates are for files only (exports, JSON)."""
     if not value:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value)
+    if form == "numeric":
+        form = numeric_date_pattern()
     return _babel_format_date(value, format=form, locale=babel_locale())
 
 

@@ -32,7 +32,7 @@ class QuickMeetingDialog(QDialog):
         self.desk = desk
         self.record_id: str | None = None
         conferences = reader.events_of_type("conference")
-        choices = {row["id"]: f"{row['start_date']} {row['title']}" for row in conferences}
+        choices = {row["id"]: f"{i18n.format_date(row['start_date'], 'numeric')} {row['title']}" for row in conferences}
         self.form = FieldForm(EVENT, FIELDS, {"parent_id": choices})
         own = desk.identity.get("country")
         self.form.set_values({"start_date": today_iso(), "parties": [own] if own else [],

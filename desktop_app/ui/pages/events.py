@@ -37,7 +37,7 @@ def _parties(row) -> str:
 
 
 EVENT_COLUMNS = [
-    Column("start_date", N_("Date"), lambda r: r["start_date"] or ""),
+    Column("start_date", N_("Date"), lambda r: i18n.format_date(r["start_date"], "numeric")),
     Column("title", N_("Title"), lambda r: r["title"] or ""),
     Column("type", N_("Type"), lambda r: _(EVENT_TYPES.get(r["type"], r["type"] or ""))),
     Column("city", N_("City"), lambda r: r["city"] or ""),
@@ -91,7 +91,8 @@ class EventEditor(RecordEditor):
     new_meeting_within = Signal(str)
 
     def __init__(self, desk, reader, parent=None):
-        conferences = {row["id"]: f"{row['start_date']} {row['title']}" for row in reader.events_of_type("conference")}
+        conferences = {row["id"]: f"{i18n.format_date(row['start_date'], 'numeric')} {row['title']}"
+                       for row in reader.events_of_type("conference")}
         super().__init__(desk, reader, EVENT, [f.name for f in EVENT.fields], {"parent_id": conferences}, parent)
         self.participants = ChildList(_table(4))
         header = self.participants.table.horizontalHeader()
@@ -312,7 +313,8 @@ class EventEditor(RecordEditor):
     def _fill_nested(self) -> None:
         self.nested.table.clear()
         for row in self.reader.nested_events(self.record_id) if self.record_id else []:
-            item = QListWidgetItem(f"{row['start_date']}  {row['title']}  ({_(EVENT_TYPES.get(row['type'], ''))})")
+            item = QListWidgetItem(f"{i18n.format_date(row['start_date'], 'numeric')}  {row['title']}  "
+                                   f"({_(EVENT_TYPES.get(row['type'], ''))})")
             item.setData(Qt.ItemDataRole.UserRole, row["id"])
             self.nested.table.addItem(item)
 

@@ -50,7 +50,7 @@ class PersonEditor(RecordEditor):
         self.attended.clear()
         for row in self.reader.events_of_person(self.record_id) if self.record_id else []:
             role = _(ROLES.get(row["role"], "")) if row["role"] else ""
-            text = f"{row['start_date']}  {row['title']}  ({_(EVENT_TYPES.get(row['type'], ''))}; {role})"
+            text = f"{i18n.format_date(row['start_date'], 'numeric')}  {row['title']}  ({_(EVENT_TYPES.get(row['type'], ''))}; {role})"
             if not row["attended"]:
                 text += "  " + _("— did not attend")
             item = QListWidgetItem(text)

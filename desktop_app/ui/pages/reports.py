@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QGr
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.progress import checkpoint
 from desktop_app.domain.schema import EVENT_TYPES, member_states
-from desktop_app.i18n import _, country_name, format_date, format_number
+from desktop_app.i18n import _, country_name, format_date, format_number, qt_date_format
 from desktop_app.reports.data import Period, Report, compute, latest_year_with_events
 from desktop_app.reports.printing import font_family, paint_bar_chart
 from desktop_app.reports.tables import Chart, charts, key_figures
@@ -77,7 +77,7 @@ class ReportsPage(QWidget, Page):
         self.end = QDateEdit()
         for editor in (self.start, self.end):
             editor.setCalendarPopup(True)
-            editor.setDisplayFormat("yyyy-MM-dd")
+            editor.setDisplayFormat(qt_date_format())
             editor.setEnabled(False)
         self._set_dates_to_year()
 
@@ -147,6 +147,8 @@ class ReportsPage(QWidget, Page):
         """Re-set every text in the current language and recompute the report (its summary is translated)."""
         self.year_label.setText(_("Year:"))
         self.country_label.setText(_("Country:"))
+        for editor in (self.start, self.end):
+            editor.setDisplayFormat(qt_date_format())
         self.limit_dates.setText(_("Only between these dates:"))
         self.events_table.setHorizontalHeaderLabels(
             [_("Start date"), _("Type"), _("Title"), _("Country"), _("Participants")])

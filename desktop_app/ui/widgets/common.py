@@ -202,12 +202,15 @@ class DateField(QDateEdit):
     def __init__(self, optional: bool, parent=None):
         super().__init__(parent)
         self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
+        self.setDisplayFormat(i18n.qt_date_format())
         self.optional = optional
         if optional:
             self.setMinimumDate(EMPTY_DATE)
             self.setSpecialValueText(" ")
         self.set_value(None)
+
+    def retranslate(self) -> None:
+        self.setDisplayFormat(i18n.qt_date_format())
 
     def get_value(self) -> str | None:
         if self.optional and self.date() == EMPTY_DATE:
