@@ -163,8 +163,36 @@ def format_date(value: date | str | None, form: str = "long") -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value)
     if form == "numeric":
+        numeric = _numeric_template(_current)
+        if numeric is not None:
+            return numeric.format(value)  # a table of 20,000 dates: no pattern parsed per cell
         form = numeric_date_pattern()
     return _babel_format_date(value, format=form, locale=babel_locale())
+
+
+_NUMERIC_FIELDS = {"d": "{0.day}", "dd": "{0.day:02d}", "M": "{0.month}", "MM": "{0.month:02d}", "y": "{0.year}"}
+
+
+@lru_cache(maxsize=None)
+def _numeric_template(language: str) -> str | None:
+    """``numeric_date_pattern`` as a ``str.format`` template, or None if it has more than day, month, year."""
+    template, pattern, index = [], numeric_date_pattern(language), 0
+    while index < len(pattern):
+        char = pattern[index]
+        end = index
+        while end < len(pattern) and pattern[end] == char:
+            end += 1
+        run = pattern[index:end]
+        if char.isalpha():
+            if run not in _NUMERIC_FIELDS:
+                return None
+            template.append(_NUMERIC_FIELDS[run])
+        elif char == "'":
+            return None
+        else:
+            template.append(run.replace("{", "{{").replace("}", "}}"))
+        index = end
+    return "".join(template)
 
 
 def format_number(value: int | float | None) -> str:

@@ -9,9 +9,12 @@ order is kept until the change log grows, so a keystroke costs a scan of the ind
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Text, func, or_, select, type_coerce
 from sqlalchemy import event as sa_event
@@ -57,8 +60,10 @@ def _joined(*values) -> str:
     return "\n".join(value for value in values if value)
 
 
-def _country_words(codes) -> str:
-    """The member states among ``codes`` by code and by name in the current language, for search."""
+@lru_cache(maxsize=256)
+def _country_words(stored: str | None, _language: str) -> str:
+    """The member states in a stored JSON list of codes, by code and by name in the language, for search."""
+    codes = json.loads(stored) if stored else []
     return " ".join(f"{code} {i18n.country_name(code)}" for code in codes or () if code in member_states())
 
 
@@ -150,6 +155,7 @@ class Reader:
         sa_event.listen(self.engine, "connect", _register_functions)
         self._orders: dict[tuple, tuple[object, list[str]]] = {}
         self._indexes: dict[tuple[str, str], SearchIndex] = {}
+        self._index_lock = threading.Lock()  # an index may be warmed on a worker thread
 
     def version(self, connection=None) -> int | None:
         """The change log's length: every write makes it grow."""
@@ -186,7 +192,8 @@ class Reader:
         return [row_id for row_id in cached[1] if row_id in matching]
 
     def _narrowed(self, filtered, text: str, list_name: str) -> set[str] | None:
-        """The ids of the unordered select ``filtered`` (None: no filter) that also match the search ``text``."""
+        """The ids of the unordered select ``filtered`` (None: no filter) that also match the search ``text``
+        (None: all of them)."""
         matching = None
         if text.strip():
             matching = self.search(list_name, text)
@@ -225,38 +232,42 @@ class Reader:
     def _search_texts(self, list_name: str, ids: Iterable[str] | None) -> dict[str, str]:
         """The searchable text of each row of a list (``ids``: only rows among or depending on these records)."""
         if list_name == "event":
-            query = visible("event", EVENTS.c.id, EVENTS.c.title, EVENTS.c.city, EVENTS.c.outcomes, EVENTS.c.parties)
-            text = lambda r: _joined(r["title"], r["city"], r["outcomes"], _country_words(r["parties"]))  # noqa: E731
+            query = visible("event", EVENTS.c.id, EVENTS.c.title, EVENTS.c.city, EVENTS.c.outcomes,
+                            _json_text(EVENTS.c.parties).label("parties"))
+            language = i18n.current_language()
+            text = lambda r: _joined(r[1], r[2], r[3], _country_words(r[4], language))  # noqa: E731
             depends = (EVENTS.c.id,)
         elif list_name == "person":
             query = visible("person", PEOPLE.c.id, PEOPLE.c.full_name, PEOPLE.c.organization, PEOPLE.c.position,
                             PEOPLE.c.email)
-            text = lambda r: _joined(r["full_name"], r["organization"], r["position"], r["email"])  # noqa: E731
+            text = lambda r: _joined(r[1], r[2], r[3], r[4])  # noqa: E731
             depends = (PEOPLE.c.id,)
         else:
             query = visible("action", ACTIONS.c.id, ACTIONS.c.description, ACTIONS.c.responsible,
                             EVENTS.c.title).join(EVENTS, EVENTS.c.id == ACTIONS.c.event_id)
-            text = lambda r: _joined(r["description"], r["responsible"], r["title"])  # noqa: E731
+            text = lambda r: _joined(r[1], r[2], r[3])  # noqa: E731
             depends = (ACTIONS.c.id, ACTIONS.c.event_id)
         with self.engine.connect() as connection:
             if ids is None:
-                return {row["id"]: text(row) for row in connection.execute(query).mappings()}
+                return {row[0]: text(row) for row in connection.execute(query)}
             found = {}
             for chunk in _in_chunks(ids):
                 narrowed = query.where(or_(*(column.in_(chunk) for column in depends)))
-                found.update((row["id"], text(row)) for row in connection.execute(narrowed).mappings())
+                found.update((row[0], text(row)) for row in connection.execute(narrowed))
             return found
 
     def search_index(self, list_name: str) -> SearchIndex:
         """The up-to-date search index of ``event``, ``person`` or ``action`` in the current language."""
         key = (list_name, i18n.current_language())  # country names are searched in the language shown
-        index = self._indexes.get(key)
-        if index is None:
-            index = self._indexes[key] = SearchIndex(lambda ids: self._search_texts(list_name, ids))
-        index.update(self.version(), self.changed_since)
+        with self._index_lock:
+            index = self._indexes.get(key)
+            if index is None:
+                index = self._indexes[key] = SearchIndex(lambda ids: self._search_texts(list_name, ids))
+            index.update(self.version(), self.changed_since)
         return index
 
-    def search(self, list_name: str, text: str) -> set[str]:
+    def search(self, list_name: str, text: str) -> set[str] | None:
+        """Ids of the rows of ``list_name`` matching ``text`` (None: every row matches)."""
         return self.search_index(list_name).search(text)
 
     # ----- events ----------------------------------------------------------------------------

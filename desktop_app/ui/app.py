@@ -84,7 +84,6 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
 
 def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, locks: list) -> int:
     from desktop_app import user_settings
-    from desktop_app.ui.dialogs.first_start import FirstStartDialog
     from desktop_app.ui.main_window import MainWindow
 
     windows = []
@@ -129,6 +128,8 @@ def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke
             return error.exit_code
         open_main(desk)
     else:
+        from desktop_app.ui.dialogs.first_start import FirstStartDialog
+
         wizard = FirstStartDialog(db_path)
         wizard.accepted.connect(lambda: open_main(wizard.desk))
         wizard.rejected.connect(app.quit)

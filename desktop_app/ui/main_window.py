@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu, QSplitter,
                                QStackedWidget)
@@ -37,6 +37,7 @@ NAVIGATION = [
     ("settings", N_("Settings"), "settings", None),
 ]
 INDENTED = {"trainings", "meetings", "conferences"}
+WARM_UP_DELAY_MS = 500
 
 
 def _dropped_bundles(event) -> list[Path]:
@@ -122,6 +123,11 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.page("events"))
         follow_language(self)
         self.resize(1280, 800)
+        # After the first paint, build the events' search index so that the first keystroke is quick too.
+        QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
+
+    def _warm_up(self) -> None:
+        operations.run_operation(self, "", lambda _progress: self.reader.search_index("event"), quiet=True)
 
     # ----- menus -----------------------------------------------------------------------------
 
@@ -364,6 +370,7 @@ class MainWindow(QMainWindow):
             show_error(self, _("An operation is still running; close the window when it has finished."))
             event.ignore()
         elif self.may_leave():
+            operations.wait_for_all()  # a cache being warmed: a moment at most
             self.reader.close()
             event.accept()
         else:

@@ -31,8 +31,8 @@ _running: set["Operation"] = set()
 
 
 def busy() -> bool:
-    """Whether an operation is still running (the window asks before closing)."""
-    return bool(_running)
+    """Whether an operation the user started is still running (the window asks before closing)."""
+    return any(not operation.quiet for operation in _running)
 
 
 def wait_for_all(timeout_ms: int = 30_000) -> bool:
@@ -81,13 +81,15 @@ class Operation(QObject):
     finished = Signal()
 
     def __init__(self, parent, label: str, work: Callable[[Progress], object], on_done=None, on_cancelled=None,
-                 on_finished=None, on_refused=None, cancellable: bool = True, delay_ms: int = PROGRESS_DELAY_MS):
+                 on_finished=None, on_refused=None, cancellable: bool = True, delay_ms: int = PROGRESS_DELAY_MS,
+                 quiet: bool = False):
         super().__init__(parent)
         self.parent_widget = parent
         self.label = label
         self.work = work
         self.on_done, self.on_cancelled, self.on_finished = on_done, on_cancelled, on_finished
         self.on_refused = on_refused
+        self.quiet = quiet  # no progress dialog: work the user did not ask for (e.g. warming a cache)
         self.cancellable = cancellable
         self.progress = Progress(lambda *values: self.progressed.emit(*values))
         self.dialog: QProgressDialog | None = None
@@ -99,7 +101,8 @@ class Operation(QObject):
 
     def start(self) -> "Operation":
         _running.add(self)
-        self._timer.start()
+        if not self.quiet:
+            self._timer.start()
         QThreadPool.globalInstance().start(_Runner(self))
         return self
 
