@@ -38,6 +38,9 @@ NAVIGATION = [
 ]
 INDENTED = {"trainings", "meetings", "conferences"}
 WARM_UP_DELAY_MS = 500
+STANDARD_FALLBACK = {QKeySequence.StandardKey.Open: "Ctrl+O", QKeySequence.StandardKey.Quit: "Ctrl+Q",
+                     QKeySequence.StandardKey.New: "Ctrl+N", QKeySequence.StandardKey.Find: "Ctrl+F",
+                     QKeySequence.StandardKey.Refresh: "F5", QKeySequence.StandardKey.HelpContents: "F1"}
 
 
 def _dropped_bundles(event) -> list[Path]:
@@ -133,7 +136,10 @@ class MainWindow(QMainWindow):
 
     def _action(self, menu: QMenu, slot, keys=None) -> QAction:
         action = QAction(self)
-        if keys is not None:
+        if isinstance(keys, QKeySequence.StandardKey):
+            # the platform's own keys, and ours where the platform has none (Quit on Windows)
+            action.setShortcuts(QKeySequence.keyBindings(keys) or [QKeySequence(STANDARD_FALLBACK[keys])])
+        elif keys is not None:
             action.setShortcut(QKeySequence(keys))
         action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)

@@ -94,6 +94,7 @@ class Operation(QObject):
         self.progress = Progress(lambda *values: self.progressed.emit(*values))
         self.dialog: QProgressDialog | None = None
         self.outcome: str | None = None
+        self._last: tuple | None = None
         self._timer = QTimer(self, singleShot=True, interval=delay_ms)
         self._timer.timeout.connect(self.show_dialog)
         self.progressed.connect(self._show_progress, Qt.ConnectionType.QueuedConnection)
@@ -127,10 +128,13 @@ class Operation(QObject):
             dialog.setCancelButton(None)
         dialog.canceled.connect(self.cancel)
         self.dialog = dialog
+        if self._last is not None:
+            self._show_progress(*self._last)
         dialog.show()
 
     @Slot(object, object, object)
     def _show_progress(self, label, done, total) -> None:
+        self._last = (label, done, total)  # shown when the dialog appears, if it is not there yet
         if self.dialog is None or self.progress.cancelled:
             return
         text = self.label if not label else f"{self.label}\n{label}"
