@@ -302,6 +302,7 @@ class RecordPage(TablePage):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(self.search_bar)
         left_layout.addLayout(self.filter_bar)
+        self.list_layout = left_layout  # a page may add a second row of filters below the first
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
         splitter.addWidget(left)

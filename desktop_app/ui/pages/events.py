@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from desktop_app import i18n
 from desktop_app.domain.attachments import add_attachment, attachment_content
@@ -339,9 +339,12 @@ class EventsPage(RecordPage):
         self.quick_label = QLabel()
         self.quick_types: frozenset | None = None
         self.filter_bar.addWidget(self.quick_label)
-        for combo in self.filters.values():
+        self.second_filters = QHBoxLayout()  # two rows, so that long labels (Kazakh, Kyrgyz) are never cut
+        self.list_layout.insertLayout(2, self.second_filters)  # below the search box and the first row
+        for name, combo in self.filters.items():
             combo.setMinimumContentsLength(3)
-            self.filter_bar.addWidget(combo, 1)
+            row = self.second_filters if name in ("area", "status") else self.filter_bar
+            row.addWidget(combo, 1)
             combo.currentIndexChanged.connect(self._filters_changed)
         self._fill_years()
         for index in range(self.model.columnCount()):
@@ -352,6 +355,8 @@ class EventsPage(RecordPage):
     def retranslate(self) -> None:
         super().retranslate()
         self.search.setPlaceholderText(_("Search title, city, parties, outcomes… (Ctrl+F)"))
+        for name in ("area", "status"):  # the second row (the first is set again by ``TablePage``)
+            self.filters[name].retranslate()
         for name, label in (("types", _("Type")), ("year", _("Year")), ("country", _("Country")),
                             ("area", _("Thematic area")), ("status", _("Status"))):
             self.filters[name].setAccessibleName(label)
