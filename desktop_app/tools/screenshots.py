@@ -26,9 +26,13 @@ def screens(window) -> Iterator[tuple[str, object]]:
     from desktop_app.ui.dialogs.first_start import FirstStartDialog
     from desktop_app.ui.dialogs.quick_meeting import QuickMeetingDialog
 
+    from desktop_app.ui import operations
+
     window.show()
     for row in range(window.navigation.count()):
         window.navigation.setCurrentRow(row)
+        QApplication.processEvents()
+        operations.wait_for_all()  # e.g. the report, computed off the GUI thread
         QApplication.processEvents()
         yield window.navigation.item(row).data(Qt.ItemDataRole.UserRole), window
     window.go_to("events")

@@ -376,7 +376,7 @@ class MainWindow(QMainWindow):
             show_error(self, _("An operation is still running; close the window when it has finished."))
             event.ignore()
         elif self.may_leave():
-            operations.wait_for_all()  # a cache being warmed: a moment at most
+            operations.stop_reading()  # a report being computed, a cache being warmed: dropped
             self.reader.close()
             event.accept()
         else:

@@ -31,8 +31,16 @@ _running: set["Operation"] = set()
 
 
 def busy() -> bool:
-    """Whether an operation the user started is still running (the window asks before closing)."""
-    return any(not operation.quiet for operation in _running)
+    """Whether an operation that writes (an import, a restore…) is still running: the window stays open."""
+    return any(not operation.read_only for operation in _running)
+
+
+def stop_reading() -> None:
+    """Cancel the operations that only read (a report being computed, a cache being warmed) and let them end."""
+    for operation in list(_running):
+        if operation.read_only:
+            operation.progress.cancel()
+    wait_for_all()
 
 
 def wait_for_all(timeout_ms: int = 30_000) -> bool:
@@ -82,7 +90,7 @@ class Operation(QObject):
 
     def __init__(self, parent, label: str, work: Callable[[Progress], object], on_done=None, on_cancelled=None,
                  on_finished=None, on_refused=None, cancellable: bool = True, delay_ms: int = PROGRESS_DELAY_MS,
-                 quiet: bool = False):
+                 quiet: bool = False, read_only: bool = False):
         super().__init__(parent)
         self.parent_widget = parent
         self.label = label
@@ -90,6 +98,7 @@ class Operation(QObject):
         self.on_done, self.on_cancelled, self.on_finished = on_done, on_cancelled, on_finished
         self.on_refused = on_refused
         self.quiet = quiet  # no progress dialog: work the user did not ask for (e.g. warming a cache)
+        self.read_only = read_only or quiet  # may be dropped when the window closes
         self.cancellable = cancellable
         self.progress = Progress(lambda *values: self.progressed.emit(*values))
         self.dialog: QProgressDialog | None = None

@@ -64,6 +64,8 @@ class ReportsPage(QWidget, Page):
         self.report: Report | None = None
         self.selected: tuple[str, str | None] | None = None  # the figure whose events are listed
         self.running = None  # the export under way
+        self.computing = None  # the report being computed
+        self._again = False
         font_family()  # load the report font here, on the GUI thread, before any export thread needs it
 
         self.year_label = QLabel()
@@ -209,13 +211,29 @@ class ReportsPage(QWidget, Page):
     # ----- figures -------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Recompute the report for the chosen period and show it."""
+        """Recompute the report for the chosen period off the GUI thread, then show it (filters changed in the
+        meantime start one more computation once this one is done)."""
         self._stale = False
-        try:
-            self.report = compute(self.desk, self.period())
-        except DeskError as error:
-            self.status.setText(str(error))
+        if self.computing is not None:
+            self._again = True
             return
+        period = self.period()
+        self.computing = run_operation(self, _("Computing the report…"), lambda _progress: compute(self.desk, period),
+                                       self._show_report, on_refused=lambda error: self.status.setText(str(error)),
+                                       on_finished=self._computed, read_only=True)
+
+    def _computed(self) -> None:
+        self.computing = None
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def busy(self) -> bool:
+        """Whether the report or an export is still being worked on."""
+        return self.computing is not None or self.running is not None
+
+    def _show_report(self, report: Report) -> None:
+        self.report = report
         figures = self.report.figures
         self.summary.setText(figures["summary"])
         for button in self.figure_buttons:
