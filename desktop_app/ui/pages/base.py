@@ -99,9 +99,10 @@ class TablePage(QWidget, Page):
         self.search.selectAll()
 
     def apply_filters(self) -> None:
-        """Re-read the rows for the current search and filters (subclasses set what ``load_ids`` reads)."""
+        """Re-read which rows match the current search and filters (subclasses set what ``load_ids`` reads);
+        rows already read stay, since a filter changes no record."""
         self._search_timer.stop()
-        self.model.refresh()
+        self.model.refresh(keep_rows=True)
 
     def _show_count(self) -> None:
         count = len(self.model.ids)
@@ -133,6 +134,7 @@ class TablePage(QWidget, Page):
         self.table.scrollTo(index)
 
     def shown(self) -> None:
+        self.model.forget_rows()  # records may have been edited on another page meanwhile
         self.apply_filters()
 
     def reload(self, changes: Changes) -> None:

@@ -374,6 +374,7 @@ class EventsPage(RecordPage):
         self.type_filter.set_value(None)
         self.type_filter.blockSignals(False)
         self._show_quick_label()
+        self.model.forget_rows()  # chosen in the navigation: shown afresh
         self.apply_filters()
 
     def _show_quick_label(self) -> None:
