@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
 from desktop_app import i18n, paths, user_settings
@@ -130,3 +131,39 @@ def test_a_slow_operation_shows_its_progress_and_what_it_is_doing(qtbot):
     release.set()
     qtbot.waitUntil(lambda: results == ["done"], timeout=10_000)
     assert operation.dialog is None
+
+
+def test_the_window_the_command_line_and_the_report_agree_on_concurrent_twins(window):
+    """Two installations added the same person to the same event: one participation everywhere."""
+    import json
+    from datetime import date
+
+    from desktop_app.domain.reading import overdue
+    from desktop_app.reports.data import Period, compute
+    from tests.conftest import Cli
+    from tests.test_reading import _concurrent_twin
+
+    desk = window.desk
+    event_id = desk.put("event", {"title": "Twin conference", "type": "conference", "start_date": "2024-03-01",
+                                  "status": "held"})
+    person_id = desk.put("person", {"full_name": "Twin Person"})
+    desk.put("participation", {"event_id": event_id, "person_id": person_id, "attended": True})
+    _concurrent_twin(desk, event_id, person_id)
+    desk.put("action", {"event_id": event_id, "description": "Late", "due_date": "2024-04-01", "status": "open"})
+    window.written_elsewhere()
+    events = window.page("events")
+    events.open_record(event_id)
+    shown = [events.editor.participants.table.item(row, 0).text()
+             for row in range(events.editor.participants.table.rowCount())]
+    listed = json.loads(Cli(desk.path)("list", "participation", "--json", check=True).stdout)
+    assert shown == ["Twin Person"]
+    assert [p["id"] for p in listed if p["event_id"] == event_id] == [
+        events.editor.participants.table.item(0, 0).data(Qt.ItemDataRole.UserRole)]
+    window.go_to("actions")
+    actions = window.page("actions")
+    rows = [actions.model.row(n) for n in range(actions.model.rowCount())]
+    report = compute(desk, Period.of(2024), today=date.today())
+    counted = {event["id"] for event in report.events}
+    assert sum(1 for row in rows if overdue(row) and row["event_id"] in counted) == report.figures["actions"]["overdue"]
+    assert [p["id"] for p in report.participations if p["event_id"] == event_id] == [
+        p["id"] for p in listed if p["event_id"] == event_id]
