@@ -4,7 +4,6 @@ licences, another database opened, and long work off the GUI thread with its err
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt

@@ -21,7 +21,7 @@ from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
 from desktop_app.i18n import _, ngettext
 from desktop_app.sync import api
 from desktop_app.ui.operations import run_operation
-from desktop_app.ui.widgets.common import follow_language, show_error, translated_buttons
+from desktop_app.ui.widgets.common import follow_language, translated_buttons
 from desktop_app.ui.pages.base import Page
 
 BUNDLE_SUFFIX = ".pdsync"
