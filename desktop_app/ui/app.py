@@ -74,71 +74,83 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
     if lock is None:
         _tell(_("Platform Desk is already open on {path}.").format(path=db_path), smoke)
         return 1
-    locks = [lock]
+    windows = Windows(lock, smoke)
     try:
-        return _run_window(app, db_path, reporter, smoke, locks)
+        return _run_window(app, db_path, reporter, smoke, windows)
     finally:
-        for held in locks:
-            held.unlock()
+        windows.unlock()
 
 
-def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, locks: list) -> int:
-    from desktop_app import user_settings
-    from desktop_app.ui.main_window import MainWindow
+class Windows:
+    """The open main windows and the lock of the database each shows; File → Open switches between them."""
 
-    windows = []
+    def __init__(self, lock: QLockFile, smoke: bool = False):
+        self.locks = [lock]  # the lock of the database open now
+        self.smoke = smoke
+        self.windows: list = []
 
-    def open_main(desk: Desk) -> None:
+    def open_main(self, desk: Desk):
+        from desktop_app import user_settings
+        from desktop_app.ui.main_window import MainWindow
+
         window = MainWindow(desk)
-        window.open_database.connect(lambda path: switch(window, path))
-        windows.append(window)
+        window.open_database.connect(lambda path: self.switch(window, path))
+        self.windows.append(window)
         window.show()
         user_settings.remember_database(desk.path)
         for notice in desk.notices:
-            _tell(notice, smoke, window)
+            _tell(notice, self.smoke, window)
+        return window
 
-    def switch(window, path: Path) -> None:
-        """File → Open: the other database in a new window, once this one may close."""
+    def switch(self, window, path: Path):
+        """File → Open: the other database in a new window, once this one may close; the new window or None."""
         path = Path(path).absolute()
         if path == window.desk.path or not window.may_leave():
-            return
+            return None
         lock = lock_for(path)
         if lock is None:
             show_error(window, _("Platform Desk is already open on {path}.").format(path=path))
-            return
+            return None
         try:
             desk = Desk.open(path)
         except DeskError as error:
             lock.unlock()
             show_error(window, str(error))
-            return
-        old_lock = locks.pop(0)
-        locks.append(lock)
+            return None
+        old_lock = self.locks.pop(0)
+        self.locks.append(lock)
         window.hide()
-        open_main(desk)
+        opened = self.open_main(desk)
         window.close()
         window.desk.close()
         old_lock.unlock()
+        return opened
 
+    def unlock(self) -> None:
+        for held in self.locks:
+            held.unlock()
+
+
+def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, windows: Windows) -> int:
     if db_path.exists():
         try:
             desk = Desk.open(db_path)
         except DeskError as error:
             _tell(str(error), smoke)
             return error.exit_code
-        open_main(desk)
+        windows.open_main(desk)
     else:
         from desktop_app.ui.dialogs.first_start import FirstStartDialog
 
         wizard = FirstStartDialog(db_path)
-        wizard.accepted.connect(lambda: open_main(wizard.desk))
+        wizard.accepted.connect(lambda: windows.open_main(wizard.desk))
         wizard.rejected.connect(app.quit)
-        windows.append(wizard)
+        windows.windows.append(wizard)
         wizard.show()
     if smoke:
         QTimer.singleShot(0, app.quit)
     status = app.exec()
-    for window in windows:
+    for window in windows.windows:
         desk = getattr(window, "desk", None)
         if desk is not None:
             desk.close()

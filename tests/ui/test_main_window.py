@@ -166,3 +166,25 @@ def test_the_window_the_command_line_and_the_report_agree_on_concurrent_twins(wi
     assert sum(1 for row in rows if overdue(row) and row["event_id"] in counted) == report.figures["actions"]["overdue"]
     assert [p["id"] for p in report.participations if p["event_id"] == event_id] == [
         p["id"] for p in listed if p["event_id"] == event_id]
+
+
+def test_file_open_switches_to_the_other_database_and_moves_the_lock(qtbot, demo_db, tmp_path):
+    from desktop_app.ui.app import Windows, lock_for
+
+    other = tmp_path / "other.db"
+    Desk.create(other, "other", "secretariat").close()
+    lock = lock_for(demo_db)
+    windows = Windows(lock)
+    first = windows.open_main(Desk.open(demo_db))
+    qtbot.addWidget(first)
+    second = windows.switch(first, other)
+    qtbot.addWidget(second)
+    assert second.desk.path == other.absolute() and not first.isVisible()
+    assert lock_for(other) is None  # held by the window now showing it
+    relocked = lock_for(demo_db)
+    assert relocked is not None  # released with the first window
+    relocked.unlock()
+    assert windows.switch(second, other) is None  # already open: nothing happens
+    second.close()
+    second.desk.close()
+    windows.unlock()
