@@ -42,6 +42,14 @@ def run_pyinstaller() -> None:
         raise SystemExit(f"build: PyInstaller failed (exit status {result.returncode})")
 
 
+def add_licenses(bundle: Path) -> Path:
+    """The full texts of the licences of what ships inside, in ``licenses/`` beside the executable (the
+    program shows them from its resources too, in Help → About)."""
+    target = bundle / "licenses"
+    shutil.copytree(PROJECT / "resources" / "licenses", target, dirs_exist_ok=True)
+    return target
+
+
 def archive(portable: bool) -> Path:
     """Pack the folder as ``PlatformDesk/…`` inside a .tar.gz (a .zip on Windows)."""
     system = {"win32": "windows", "darwin": "macos"}.get(sys.platform, sys.platform)
@@ -60,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     compile_all()
     print(f"build: compiled {len(list((PROJECT / 'translations').glob('*/LC_MESSAGES/*.mo')))} translation catalogs")
     run_pyinstaller()
+    add_licenses(BUNDLE)
     if args.portable:
         (BUNDLE / "portable.txt").write_text(
             "Platform Desk keeps its data in the data folder beside this file. Delete this file to use "

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import io
-import json
 import locale
+import re
 import os
 from datetime import date
 from functools import lru_cache
@@ -107,31 +107,18 @@ def system_language() -> str:
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def _settings_file():
-    return paths.data_dir() / "settings.json"
-
-
 def saved_language() -> str | None:
     """The language last chosen in the GUI, if any."""
-    try:
-        value = json.loads(_settings_file().read_text(encoding="utf-8")).get("language")
-    except (OSError, ValueError, AttributeError):
-        return None
+    from desktop_app import user_settings
+
+    value = user_settings.load().get("language")
     return value if value in LANGUAGES else None
 
 
 def save_language(language: str) -> None:
-    path = _settings_file()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    data["language"] = language
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    except OSError:
-        pass
+    from desktop_app import user_settings
+
+    user_settings.save(language=language)
 
 
 def preferred_language(explicit: str | None = None) -> str:
@@ -152,13 +139,61 @@ def _parsed_locale(language: str) -> Locale:
         return Locale.parse(DEFAULT_LANGUAGE)
 
 
+def numeric_date_pattern(language: str | None = None) -> str:
+    """The language's short CLDR date pattern with a four-digit year (``dd.MM.y``, ``M/d/y``)."""
+    return _numeric_date_pattern(language or _current)
+
+
+@lru_cache(maxsize=None)
+def _numeric_date_pattern(language: str) -> str:
+    from babel.dates import get_date_format
+
+    return re.sub("y+", "y", get_date_format("short", locale=babel_locale(language)).pattern)
+
+
+def qt_date_format(language: str | None = None) -> str:
+    """``numeric_date_pattern`` as Qt's date editors write it (``dd.MM.yyyy``)."""
+    return numeric_date_pattern(language).replace("y", "yyyy")
+
+
 def format_date(value: date | str | None, form: str = "long") -> str:
-    """A date in the current language's own format (``30 октября 2024 г.``)."""
+    """A date in the current language's own format (``30 октября 2024 г.``); ``numeric``: ``30.10.2024``.
+    ISO dates are for files only (exports, JSON)."""
     if not value:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value)
+    if form == "numeric":
+        numeric = _numeric_template(_current)
+        if numeric is not None:
+            return numeric.format(value)  # a table of 20,000 dates: no pattern parsed per cell
+        form = numeric_date_pattern()
     return _babel_format_date(value, format=form, locale=babel_locale())
+
+
+_NUMERIC_FIELDS = {"d": "{0.day}", "dd": "{0.day:02d}", "M": "{0.month}", "MM": "{0.month:02d}", "y": "{0.year}"}
+
+
+@lru_cache(maxsize=None)
+def _numeric_template(language: str) -> str | None:
+    """``numeric_date_pattern`` as a ``str.format`` template, or None if it has more than day, month, year."""
+    template, pattern, index = [], numeric_date_pattern(language), 0
+    while index < len(pattern):
+        char = pattern[index]
+        end = index
+        while end < len(pattern) and pattern[end] == char:
+            end += 1
+        run = pattern[index:end]
+        if char.isalpha():
+            if run not in _NUMERIC_FIELDS:
+                return None
+            template.append(_NUMERIC_FIELDS[run])
+        elif char == "'":
+            return None
+        else:
+            template.append(run.replace("{", "{{").replace("}", "}}"))
+        index = end
+    return "".join(template)
 
 
 def format_number(value: int | float | None) -> str:

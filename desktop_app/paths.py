@@ -38,3 +38,13 @@ def data_dir() -> Path:
 
 def default_db_path() -> Path:
     return data_dir() / "platform-desk.db"
+
+
+def log_file() -> Path:
+    """The rotating log a user can send when something goes wrong (written by ``cli.main.setup_logging``)."""
+    return data_dir() / "logs" / "platform-desk.log"
+
+
+def licenses_dir() -> Path:
+    """The full texts of the licences of what ships inside the program."""
+    return resources_dir() / "licenses"

@@ -86,6 +86,8 @@ def test_babel_formats_all_seven_languages_from_the_kept_files_alone(tmp_path):
     ("resources/demo/platform_record.json", True),
     ("resources/logos/README.md", True),
     ("resources/docs/report-ru.png", False),
+    ("resources/licenses/LGPL-3.0.txt", True),
+    ("resources/licenses/DejaVu-fonts.txt", True),
     ("translations/kk/LC_MESSAGES/platform_desk.mo", True),
 ])
 def test_the_bundle_drops_qt_files_a_widgets_program_never_loads(path, kept):
@@ -144,3 +146,13 @@ def test_a_measured_command_reports_its_time_and_memory_or_why_it_failed():
     assert run.seconds > 0 and run.peak_mib >= 64
     with pytest.raises(BenchmarkError, match="exit status 3.*ValueError: no such year"):
         measure([sys.executable, "-c", "import sys; print('ValueError: no such year', file=sys.stderr); sys.exit(3)"])
+
+
+def test_the_installer_carries_the_full_text_of_every_licence(tmp_path):
+    from desktop_app.ui.dialogs.about import COMPONENTS
+
+    build = _load("build")
+    folder = build.add_licenses(tmp_path)
+    shipped = {path.name for path in folder.iterdir()}
+    assert {file for _name, _licence, file in COMPONENTS} <= shipped
+    assert {"LGPL-3.0.txt", "GPL-3.0.txt", "DejaVu-fonts.txt"} <= shipped

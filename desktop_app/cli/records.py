@@ -6,8 +6,6 @@ import json
 import sys
 from contextlib import contextmanager
 
-from desktop_app.domain.demo import generate_scale, load_public_record
-from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import InputError
 from desktop_app.domain.schema import KINDS
 from desktop_app.i18n import _
@@ -52,6 +50,8 @@ def opened(args):
     """The database named by ``--db`` (or the default one), closed afterwards."""
     from desktop_app.cli.main import database_path
 
+    from desktop_app.domain.desk import Desk  # not at import: --help and --version stay quick
+
     desk = Desk.open(database_path(args))
     for notice in desk.notices:
         print(notice, file=sys.stderr)
@@ -69,6 +69,9 @@ def run_init(args) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
     if args.demo_scale is not None and args.demo_scale < 0:
         raise InputError(_("--demo-scale: must be 0 or more"))
+    from desktop_app.domain.demo import generate_scale, load_public_record
+    from desktop_app.domain.desk import Desk
+
     desk = Desk.create(path, args.device_name, args.role, args.country)
     try:
         if args.demo:

@@ -9,7 +9,6 @@ from pathlib import Path
 from desktop_app.cli.records import opened
 from desktop_app.domain.errors import InputError
 from desktop_app.i18n import _
-from desktop_app.sync import api
 
 
 def register(subparsers) -> list:
@@ -62,6 +61,8 @@ def _passphrase(path: Path | None) -> str | None:
 
 
 def run_export(args) -> int:
+    from desktop_app.sync import api  # not at import: --help and --version stay quick
+
     with opened(args) as desk:
         result = api.export_bundle(desk, args.out, to=args.to, full=args.full,
                                    passphrase=_passphrase(args.passphrase_file), max_size=args.max_size)
@@ -71,6 +72,8 @@ def run_export(args) -> int:
 
 
 def run_import(args) -> int:
+    from desktop_app.sync import api  # not at import: --help and --version stay quick
+
     with opened(args) as desk:
         summary = api.import_files(desk, args.files, dry_run=args.dry_run,
                                    passphrase=_passphrase(args.passphrase_file), trust=args.trust)
@@ -79,6 +82,8 @@ def run_import(args) -> int:
 
 
 def run_conflicts(args) -> int:
+    from desktop_app.sync import api  # not at import: --help and --version stay quick
+
     with opened(args) as desk:
         if args.keep is not None or args.restore is not None:
             api.resolve_conflict(desk, args.keep if args.keep is not None else args.restore,

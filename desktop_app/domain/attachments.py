@@ -9,12 +9,25 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from desktop_app.domain import progress
 from desktop_app.domain.desk import Desk, put_record
 from desktop_app.domain.errors import InputError, NotFoundError
 from desktop_app.i18n import _
 from desktop_app.storage.models import Blob
 
 MAX_ATTACHMENT_BYTES = 50_000_000
+
+
+def _read_and_hash(path: Path, size: int) -> tuple[bytes, str]:
+    """The file's content and SHA-256, read a megabyte at a time (reported to the running operation)."""
+    chunks, hasher, done = [], hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            chunks.append(chunk)
+            hasher.update(chunk)
+            done += len(chunk)
+            progress.checkpoint(path.name, done, size)
+    return b"".join(chunks), hasher.hexdigest()
 
 
 def add_attachment(desk: Desk, event_id: str, path: Path) -> str:
@@ -25,10 +38,9 @@ def add_attachment(desk: Desk, event_id: str, path: Path) -> str:
         if size > MAX_ATTACHMENT_BYTES:
             raise InputError(_("{name} is larger than {limit} MB").format(
                 name=path.name, limit=MAX_ATTACHMENT_BYTES // 1_000_000))
-        content = path.read_bytes()
+        content, digest = _read_and_hash(path, size)
     except OSError as error:
         raise InputError(_("Cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
-    digest = hashlib.sha256(content).hexdigest()
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     with desk.writing() as writer:
         statement = sqlite_insert(Blob.__table__).values(sha256=digest, content=content)

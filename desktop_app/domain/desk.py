@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select, update
 
-from desktop_app.domain import identity
+from desktop_app.domain import identity, progress
 from desktop_app.domain.authority import SECRETARIAT, Standing, may_change
 from desktop_app.domain.changelog import ChangeWriter, canonical, record_table, version_vector
 from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
@@ -104,6 +104,7 @@ class Desk:
             engine = self.engine.execution_options(write=True) if write else self.engine
             with engine.begin() as connection:
                 yield connection
+                progress.checkpoint()  # a cancelled operation rolls back here instead of committing
 
     @contextmanager
     def writing(self) -> Iterator[ChangeWriter]:

@@ -28,11 +28,11 @@ from sqlalchemy import func, select
 
 from desktop_app.domain.changelog import record_table
 from desktop_app.domain.desk import visible_query
+from desktop_app.domain.reading import overdue
 from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, KINDS, ROLES, THEMATIC_AREAS
 from desktop_app.i18n import _, country_name, format_date, format_number, ngettext
 from desktop_app.storage.models import Action, Event, Participation, Person
 
-OPEN_ACTION_STATUSES = ("open", "in_progress")
 PARTICIPANT_FIGURES = ("participants_total", "participants_women", "participants_men", "international_experts")
 
 
@@ -110,12 +110,6 @@ def counts(event: dict, today: date) -> bool:
     if event["status"] == "held":
         return True
     return event["status"] == "planned" and (event["end_date"] or event["start_date"] or "") < today.isoformat()
-
-
-def overdue(action: dict, today: date) -> bool:
-    """Open or in progress, and due before ``today``."""
-    due = action["due_date"]
-    return action["status"] in OPEN_ACTION_STATUSES and bool(due) and due < today.isoformat()
 
 
 def compute(desk, period: Period, today: date | None = None) -> Report:

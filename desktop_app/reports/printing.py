@@ -73,10 +73,12 @@ def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: f
     font = QFont(family)
     font.setPointSizeF(point_size)
     painter.setFont(title_font)
-    title_height = QFontMetricsF(title_font, painter.device()).height() * 1.4
+    title_metrics = QFontMetricsF(title_font, painter.device())
+    wrap = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap)
+    wrapped = title_metrics.boundingRect(QRectF(0, 0, rect.width(), rect.height()), wrap, chart.title)
+    title_height = max(wrapped.height(), title_metrics.height()) + title_metrics.height() * 0.4  # long titles wrap
     painter.setPen(QColor("#222222"))
-    painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), title_height),
-                     int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), chart.title)
+    painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), title_height), wrap, chart.title)
     painter.setFont(font)
     metrics = QFontMetricsF(font, painter.device())
     bars = chart.bars or []

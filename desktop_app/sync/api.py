@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from desktop_app.domain import identity
+from desktop_app.domain import identity, progress
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import canonical, raise_knowledge, version_vector
 from desktop_app.domain.desk import Desk, put_record
@@ -455,6 +455,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
             summary["new_devices"] = _record_trust(connection, trust)
             origins = _origins(connection, me)
             for bundle in fresh:
+                progress.checkpoint(bundle.path.name)
                 manifest = bundle.manifest
                 if manifest["to"] not in (None, me["device_id"]):
                     raise InputError(_("{name} was made for another installation ({device}): refused").format(
@@ -505,6 +506,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
             if dry_run:
                 transaction.rollback()
             else:
+                progress.checkpoint()  # cancelled: roll back, as if never imported
                 transaction.commit()
         except BaseException:
             if transaction.is_active:

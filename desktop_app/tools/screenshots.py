@@ -22,17 +22,37 @@ def screens(window) -> Iterator[tuple[str, object]]:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.ui.first_start import FirstStartDialog
-    from desktop_app.ui.quick_meeting import QuickMeetingDialog
+    from desktop_app.ui.dialogs.about import AboutDialog, ShortcutsDialog
+    from desktop_app.ui.dialogs.first_start import FirstStartDialog
+    from desktop_app.ui.dialogs.quick_meeting import QuickMeetingDialog
+
+    from desktop_app.ui import operations
 
     window.show()
     for row in range(window.navigation.count()):
         window.navigation.setCurrentRow(row)
         QApplication.processEvents()
+        operations.wait_for_all()  # e.g. the report, computed off the GUI thread
+        QApplication.processEvents()
         yield window.navigation.item(row).data(Qt.ItemDataRole.UserRole), window
+    window.go_to("events")
+    for name, menu in (("menu-file", window.file_menu), ("menu-help", window.help_menu)):
+        menu.popup(window.mapToGlobal(window.menuBar().geometry().bottomLeft()))
+        QApplication.processEvents()
+        yield name, menu
+        menu.hide()
+
+    def licences():
+        dialog = AboutDialog(window.desk, window)
+        dialog.tabs.setCurrentIndex(1)
+        return dialog
+
     dialogs = [
         ("quick-meeting", lambda: QuickMeetingDialog(window.desk, window.reader, parent=window)),
         ("first-start", lambda: FirstStartDialog(Path(tempfile.gettempdir()) / "platform-desk-preview.db")),
+        ("about", lambda: AboutDialog(window.desk, window)),
+        ("about-licences", licences),
+        ("shortcuts", lambda: ShortcutsDialog(window)),
     ]
     for name, make in dialogs:
         dialog = make()

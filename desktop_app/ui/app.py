@@ -15,7 +15,7 @@ from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.ui import qt_i18n
-from desktop_app.ui.common import show_error
+from desktop_app.ui.widgets.common import show_error
 
 log = logging.getLogger("platform_desk")
 LOCK_WAIT_MS = 200
@@ -29,7 +29,7 @@ def lock_for(db_path: Path) -> QLockFile | None:
 
 
 def log_file() -> Path:
-    return paths.data_dir() / "logs" / "platform-desk.log"
+    return paths.log_file()
 
 
 class ErrorReporter:
@@ -74,42 +74,83 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
     if lock is None:
         _tell(_("Platform Desk is already open on {path}.").format(path=db_path), smoke)
         return 1
+    windows = Windows(lock, smoke)
     try:
-        return _run_window(app, db_path, reporter, smoke)
+        return _run_window(app, db_path, reporter, smoke, windows)
     finally:
-        lock.unlock()
+        windows.unlock()
 
 
-def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool) -> int:
-    from desktop_app.ui.first_start import FirstStartDialog
-    from desktop_app.ui.main_window import MainWindow
+class Windows:
+    """The open main windows and the lock of the database each shows; File → Open switches between them."""
 
-    windows = []
+    def __init__(self, lock: QLockFile, smoke: bool = False):
+        self.locks = [lock]  # the lock of the database open now
+        self.smoke = smoke
+        self.windows: list = []
 
-    def open_main(desk: Desk) -> None:
+    def open_main(self, desk: Desk):
+        from desktop_app import user_settings
+        from desktop_app.ui.main_window import MainWindow
+
         window = MainWindow(desk)
-        windows.append(window)
+        window.open_database.connect(lambda path: self.switch(window, path))
+        self.windows.append(window)
         window.show()
+        user_settings.remember_database(desk.path)
         for notice in desk.notices:
-            _tell(notice, smoke, window)
+            _tell(notice, self.smoke, window)
+        return window
 
+    def switch(self, window, path: Path):
+        """File → Open: the other database in a new window, once this one may close; the new window or None."""
+        path = Path(path).absolute()
+        if path == window.desk.path or not window.may_leave():
+            return None
+        lock = lock_for(path)
+        if lock is None:
+            show_error(window, _("Platform Desk is already open on {path}.").format(path=path))
+            return None
+        try:
+            desk = Desk.open(path)
+        except DeskError as error:
+            lock.unlock()
+            show_error(window, str(error))
+            return None
+        old_lock = self.locks.pop(0)
+        self.locks.append(lock)
+        window.hide()
+        opened = self.open_main(desk)
+        window.close()
+        window.desk.close()
+        old_lock.unlock()
+        return opened
+
+    def unlock(self) -> None:
+        for held in self.locks:
+            held.unlock()
+
+
+def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, windows: Windows) -> int:
     if db_path.exists():
         try:
             desk = Desk.open(db_path)
         except DeskError as error:
             _tell(str(error), smoke)
             return error.exit_code
-        open_main(desk)
+        windows.open_main(desk)
     else:
+        from desktop_app.ui.dialogs.first_start import FirstStartDialog
+
         wizard = FirstStartDialog(db_path)
-        wizard.accepted.connect(lambda: open_main(wizard.desk))
+        wizard.accepted.connect(lambda: windows.open_main(wizard.desk))
         wizard.rejected.connect(app.quit)
-        windows.append(wizard)
+        windows.windows.append(wizard)
         wizard.show()
     if smoke:
         QTimer.singleShot(0, app.quit)
     status = app.exec()
-    for window in windows:
+    for window in windows.windows:
         desk = getattr(window, "desk", None)
         if desk is not None:
             desk.close()

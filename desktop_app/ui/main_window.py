@@ -1,26 +1,27 @@
-"""The main window: navigation on the left, one page at a time on the right, the installation in the status bar."""
+"""The main window: the menu bar, navigation on the left, one page at a time on the right, the installation
+in the status bar.
+
+Pages are built on their first visit (``page``) and share one read model (``Reader``). After a write made
+outside a page (an import, a restore, a resolved conflict, a quick meeting) the window asks the change log
+what changed and passes it to every page built so far (``reload``); each re-reads only if it shows it.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMainWindow, QSplitter, QStackedWidget
+from pathlib import Path
 
-from desktop_app import i18n
-from desktop_app.domain.errors import DeskError
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu, QSplitter,
+                               QStackedWidget)
+
+from desktop_app import i18n, paths, user_settings
+from desktop_app.domain.reading import EVERYTHING, Changes, Reader
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
-from desktop_app.ui.actions import ActionsPage
-from desktop_app.sync import api
-from desktop_app.ui.common import follow_language, show_error
-from desktop_app.ui.conflicts_page import ConflictsPage
-from desktop_app.ui.events import EventsPage
-from desktop_app.ui.people import PeoplePage
-from desktop_app.ui.quick_meeting import QuickMeetingDialog
-from desktop_app.ui.reading import Reader
-from desktop_app.ui.reports_page import ReportsPage
-from desktop_app.ui.settings import SettingsPage
-from desktop_app.ui.sync_page import SyncPage, bundle_paths, format_time
+from desktop_app.ui import operations
+from desktop_app.ui.widgets.common import follow_language, show_error
+from desktop_app.ui.widgets.icons import icon
 
 # (key, label, page, quick filter of the events page)
 NAVIGATION = [
@@ -36,28 +37,75 @@ NAVIGATION = [
     ("settings", N_("Settings"), "settings", None),
 ]
 INDENTED = {"trainings", "meetings", "conferences"}
+WARM_UP_DELAY_MS = 500
+STANDARD_FALLBACK = {QKeySequence.StandardKey.Open: "Ctrl+O", QKeySequence.StandardKey.Quit: "Ctrl+Q",
+                     QKeySequence.StandardKey.New: "Ctrl+N", QKeySequence.StandardKey.Find: "Ctrl+F",
+                     QKeySequence.StandardKey.Refresh: "F5", QKeySequence.StandardKey.HelpContents: "F1"}
+
+
+def _dropped_bundles(event) -> list[Path]:
+    from desktop_app.ui.pages.sync import bundle_paths
+
+    return bundle_paths(url.toLocalFile() for url in event.mimeData().urls())
+
+
+def _build_page(window: "MainWindow", key: str):
+    """Each page's module is imported when the page is first shown: start-up loads only the first one."""
+    desk, reader = window.desk, window.reader
+    if key == "events":
+        from desktop_app.ui.pages.events import EventsPage
+
+        page = EventsPage(desk, reader)
+        page.editor.new_meeting_within.connect(window.quick_meeting)
+        page.editor.open_event.connect(window.open_event)
+    elif key == "people":
+        from desktop_app.ui.pages.people import PeoplePage
+
+        page = PeoplePage(desk, reader)
+        page.editor.open_event.connect(window.open_event)
+    elif key == "actions":
+        from desktop_app.ui.pages.actions import ActionsPage
+
+        page = ActionsPage(desk, reader)
+        page.open_event.connect(window.open_event)
+    elif key == "reports":
+        from desktop_app.ui.pages.reports import ReportsPage
+
+        page = ReportsPage(desk)
+    elif key == "sync":
+        from desktop_app.ui.pages.sync import SyncPage
+
+        page = SyncPage(desk)
+        page.imported.connect(window.written_elsewhere)
+        page.exchanged.connect(window.show_exchanges)
+    elif key == "conflicts":
+        from desktop_app.ui.pages.conflicts import ConflictsPage
+
+        page = ConflictsPage(desk)
+        page.resolved.connect(window.written_elsewhere)
+    else:
+        from desktop_app.ui.pages.settings import SettingsPage
+
+        page = SettingsPage(desk)
+        page.restored.connect(lambda: window.written_elsewhere(EVERYTHING))
+    return page
 
 
 class MainWindow(QMainWindow):
+    """``open_database(path)``: the user chose another database (File → Open); the application switches."""
+
+    open_database = Signal(Path)
+
     def __init__(self, desk, parent=None):
         super().__init__(parent)
         self.desk = desk
         self.reader = Reader(desk)
-        self.pages = {
-            "events": EventsPage(desk, self.reader),
-            "people": PeoplePage(desk, self.reader),
-            "actions": ActionsPage(desk, self.reader),
-            "reports": ReportsPage(desk),
-            "sync": SyncPage(desk),
-            "conflicts": ConflictsPage(desk),
-            "settings": SettingsPage(desk),
-        }
+        self._seen_version = self.reader.version()
+        self.pages: dict[str, object] = {}  # the pages built so far
         self.stack = QStackedWidget()
-        for page in self.pages.values():
-            self.stack.addWidget(page)
         self.navigation = QListWidget()
         for key, _label, _page, _quick in NAVIGATION:
-            item = QListWidgetItem()
+            item = QListWidgetItem(icon(key), "")
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.navigation.addItem(item)
         self._current_row = 0
@@ -73,23 +121,142 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.installation_label, 1)
         self.exchange_label = QLabel()
         self.statusBar().addPermanentWidget(self.exchange_label)
-        events = self.pages["events"]
-        people = self.pages["people"]
-        events.editor.new_meeting_within.connect(self.quick_meeting)
-        events.editor.open_event.connect(self.open_event)
-        people.editor.open_event.connect(self.open_event)
-        self.pages["actions"].open_event.connect(self.open_event)
-        self.pages["settings"].restored.connect(self.reload)
-        self.pages["sync"].imported.connect(self.reload)
-        self.pages["sync"].exchanged.connect(self.show_exchanges)
-        self.pages["conflicts"].resolved.connect(self.reload)
+        self._make_menus()
         self.setAcceptDrops(True)
-        QShortcut(QKeySequence("Ctrl+M"), self, self.quick_meeting, context=Qt.ShortcutContext.ApplicationShortcut)
+        self.stack.setCurrentWidget(self.page("events"))
         follow_language(self)
         self.resize(1280, 800)
+        # After the first paint, build the events' search index so that the first keystroke is quick too.
+        QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
+
+    def _warm_up(self) -> None:
+        operations.run_operation(self, "", lambda _progress: self.reader.search_index("event"), quiet=True)
+
+    # ----- menus -----------------------------------------------------------------------------
+
+    def _action(self, menu: QMenu, slot, keys=None) -> QAction:
+        action = QAction(self)
+        if isinstance(keys, QKeySequence.StandardKey):
+            # the platform's own keys, and ours where the platform has none (Quit on Windows)
+            action.setShortcuts(QKeySequence.keyBindings(keys) or [QKeySequence(STANDARD_FALLBACK[keys])])
+        elif keys is not None:
+            action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("")
+        self.open_action = self._action(self.file_menu, self.ask_open_database, QKeySequence.StandardKey.Open)
+        self.recent_menu = self.file_menu.addMenu("")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.file_menu.addSeparator()
+        self.import_action = self._action(self.file_menu, lambda: self._on_sync_page("_ask_and_import"), "Ctrl+I")
+        self.export_action = self._action(self.file_menu, lambda: self._on_sync_page("_ask_and_export"), "Ctrl+E")
+        # Actions on the whole window (such as locking it) go after this separator, before Quit.
+        self.lock_anchor = self.file_menu.addSeparator()
+        self.quit_action = self._action(self.file_menu, self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        self.edit_menu = bar.addMenu("")
+        self.new_action = self._action(self.edit_menu, lambda: self._on_current_page("new_record"),
+                                       QKeySequence.StandardKey.New)
+        self.find_action = self._action(self.edit_menu, lambda: self._on_current_page("focus_search"),
+                                        QKeySequence.StandardKey.Find)
+        self.edit_menu.addSeparator()
+        self.meeting_action = self._action(self.edit_menu, self.quick_meeting, "Ctrl+M")
+
+        self.view_menu = bar.addMenu("")
+        self.go_actions = []
+        for number, (key, _label, _page, _quick) in enumerate(NAVIGATION, start=1):
+            action = self._action(self.view_menu, lambda key=key: self.go_to(key), f"Ctrl+{number % 10}")
+            action.setIcon(icon(key))
+            self.go_actions.append(action)
+        self.view_menu.addSeparator()
+        self.reload_action = self._action(self.view_menu, lambda: self.written_elsewhere(EVERYTHING),
+                                          QKeySequence.StandardKey.Refresh)
+
+        self.help_menu = bar.addMenu("")
+        self.shortcuts_action = self._action(self.help_menu, self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
+        self.log_action = self._action(self.help_menu, self.open_log_folder)
+        self.help_menu.addSeparator()
+        self.about_action = self._action(self.help_menu, self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+
+    def _retranslate_menus(self) -> None:
+        self.file_menu.setTitle(_("&File"))
+        self.open_action.setText(_("&Open database…"))
+        self.recent_menu.setTitle(_("Open &recent"))
+        self.import_action.setText(_("&Import sync files…"))
+        self.export_action.setText(_("&Export a sync file…"))
+        self.quit_action.setText(_("&Quit"))
+        self.edit_menu.setTitle(_("&Edit"))
+        self.new_action.setText(_("&New record"))
+        self.find_action.setText(_("&Find"))
+        self.meeting_action.setText(_("Quick &meeting…"))
+        self.view_menu.setTitle(_("&View"))
+        for action, (_key, label, _page, _quick) in zip(self.go_actions, NAVIGATION):
+            action.setText(_(label))
+        self.reload_action.setText(_("&Reload"))
+        self.help_menu.setTitle(_("&Help"))
+        self.shortcuts_action.setText(_("&Keyboard shortcuts"))
+        self.log_action.setText(_("Open the &log folder"))
+        self.about_action.setText(_("&About Platform Desk"))
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = [path for path in user_settings.recent_databases() if path != self.desk.path]
+        for path in recent:
+            action = self.recent_menu.addAction(str(path))
+            action.triggered.connect(lambda _checked=False, p=path: self.open_database.emit(p))
+        if not recent:
+            self.recent_menu.addAction(_("No other database opened yet")).setEnabled(False)
+
+    def _on_current_page(self, method: str) -> None:
+        slot = getattr(self.current_page(), method, None)
+        if slot is not None:
+            slot()
+
+    def _on_sync_page(self, method: str) -> None:
+        self.go_to("sync")
+        if self.current_page() is self.pages.get("sync"):
+            getattr(self.pages["sync"], method)()
+
+    def _update_actions(self) -> None:
+        page = self.current_page()
+        self.new_action.setEnabled(hasattr(page, "new_record"))
+        self.find_action.setEnabled(hasattr(page, "focus_search"))
+
+    def ask_open_database(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, _("Open database"), str(self.desk.path.parent),
+                                                    _("Platform Desk databases (*.db);;All files (*)"))
+        if path:
+            self.open_database.emit(Path(path))
+
+    def show_shortcuts(self) -> None:
+        from desktop_app.ui.dialogs.about import ShortcutsDialog
+
+        ShortcutsDialog(self).exec()
+
+    def show_about(self) -> None:
+        from desktop_app.ui.dialogs.about import AboutDialog
+
+        AboutDialog(self.desk, self).exec()
+
+    def open_log_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        folder = paths.log_file().parent
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    # ----- texts -----------------------------------------------------------------------------
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Platform Desk — {name}").format(name=self.desk.identity["device_name"]))
+        self._retranslate_menus()
         self._label_navigation()
         self.navigation.setAccessibleName(_("Navigation"))
         width = self.navigation.sizeHintForColumn(0) + 24
@@ -103,7 +270,9 @@ class MainWindow(QMainWindow):
         self.show_exchanges()
 
     def _label_navigation(self) -> None:
-        open_conflicts = len(self.pages["conflicts"].conflicts)
+        from desktop_app.sync import api
+
+        open_conflicts = len(api.list_conflicts(self.desk))
         for row, (key, label, _page, _quick) in enumerate(NAVIGATION):
             text = ("    " if key in INDENTED else "") + _(label)
             if key == "conflicts" and open_conflicts:
@@ -112,26 +281,23 @@ class MainWindow(QMainWindow):
 
     def show_exchanges(self) -> None:
         """The times of the last export and import, in the status bar."""
+        from desktop_app.sync import api
+        from desktop_app.ui.pages.sync import format_time
+
         sent, received = api.last_exchange(self.desk, "export"), api.last_exchange(self.desk, "import")
         never = _("never")
         self.exchange_label.setText(_("Last sent: {sent} · Last received: {received}").format(
             sent=format_time(sent) or never, received=format_time(received) or never))
 
-    def dragEnterEvent(self, event) -> None:
-        if bundle_paths(url.toLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        """Bundles dropped anywhere on the window are imported (after a preview) on the Sync page."""
-        paths = bundle_paths(url.toLocalFile() for url in event.mimeData().urls())
-        if paths:
-            event.acceptProposedAction()
-            self.go_to("sync")
-            if self.current_page() is self.pages["sync"]:
-                self.pages["sync"].start_import(paths)
+    # ----- pages -----------------------------------------------------------------------------
 
     def page(self, key: str):
-        return self.pages[key]
+        """The page ``key`` (``events``, ``people``…), built now if this is its first use."""
+        page = self.pages.get(key)
+        if page is None:
+            page = self.pages[key] = _build_page(self, key)
+            self.stack.addWidget(page)
+        return page
 
     def current_page(self):
         return self.stack.currentWidget()
@@ -140,21 +306,20 @@ class MainWindow(QMainWindow):
         if row < 0 or row == self._current_row:
             return
         _key, _label, page_key, quick = NAVIGATION[row]
-        target = self.pages[page_key]
         current = self.current_page()
-        if current is not target and not current.maybe_leave():
+        if current is not self.pages.get(page_key) and not current.may_leave():
             self.navigation.blockSignals(True)
             self.navigation.setCurrentRow(self._current_row)
             self.navigation.blockSignals(False)
             return
         self._current_row = row
+        target = self.page(page_key)
         if page_key == "events":
             target.set_quick_filter(quick)
-        elif page_key in ("people", "actions"):
-            target.apply_filters()
-        elif page_key in ("settings", "sync", "conflicts", "reports"):
-            target.refresh()
+        else:
+            target.shown()
         self.stack.setCurrentWidget(target)
+        self._update_actions()
 
     def go_to(self, key: str) -> None:
         """Show the navigation entry ``key`` (as a click on it would)."""
@@ -163,42 +328,55 @@ class MainWindow(QMainWindow):
 
     def open_event(self, event_id: str) -> None:
         self.go_to("events")
-        if self.stack.currentWidget() is self.pages["events"]:
+        if self.current_page() is self.pages.get("events"):
             self.pages["events"].open_record(event_id)
 
     def quick_meeting(self, parent_id: str | None = None) -> None:
         """Record a bilateral meeting now (Ctrl+M from anywhere)."""
+        from desktop_app.ui.dialogs.quick_meeting import QuickMeetingDialog
+
         dialog = QuickMeetingDialog(self.desk, self.reader, parent_id or None, self)
         if dialog.exec():
-            events = self.pages["events"]
-            events.refresh_keeping(events.editor.record_id)
-            events.editor.load_related()
+            self.written_elsewhere()
             self.statusBar().showMessage(_("Meeting saved: {title}").format(title=dialog.values()["title"]), 8000)
 
-    def reload(self) -> None:
-        """Everything may have changed (a restore or an import): re-read every page."""
-        self.reader.forget_orders()
-        for key in ("events", "people"):
-            page = self.pages[key]
-            if not page.editor.dirty:  # what is being typed stays; a saved record is shown as it is now
-                try:
-                    page.editor.load(page.editor.record_id)
-                except DeskError:
-                    page.editor.load(None)
-            page.refresh_keeping(page.editor.record_id)
-        self.pages["actions"].apply_filters()
-        self.pages["conflicts"].refresh()
-        self.pages["sync"].refresh()
+    def written_elsewhere(self, changes: Changes | None = None) -> None:
+        """Records were written outside the pages (or everything may have changed): every page built so far
+        re-reads what concerns it."""
+        version = self.reader.version()
+        if changes is None:
+            changes = self.reader.changes_since(self._seen_version)
+        self._seen_version = version
+        if changes.everything:
+            self.reader.forget_orders()
+        for page in list(self.pages.values()):
+            page.reload(changes)
         self.retranslate()
 
-    def maybe_leave(self) -> bool:
-        return all(page.maybe_leave() for page in self.pages.values())
+    # ----- drops and closing -----------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:
+        if _dropped_bundles(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        """Bundles dropped anywhere on the window are imported (after a preview) on the Sync page."""
+        dropped = _dropped_bundles(event)
+        if dropped:
+            event.acceptProposedAction()
+            self.go_to("sync")
+            if self.current_page() is self.pages.get("sync"):
+                self.pages["sync"].start_import(dropped)
+
+    def may_leave(self) -> bool:
+        return all(page.may_leave() for page in self.pages.values())
 
     def closeEvent(self, event) -> None:
-        if self.pages["sync"].busy():
-            show_error(self, _("An exchange is still running; close the window when it has finished."))
+        if operations.busy():
+            show_error(self, _("An operation is still running; close the window when it has finished."))
             event.ignore()
-        elif self.maybe_leave():
+        elif self.may_leave():
+            operations.stop_reading()  # a report being computed, a cache being warmed: dropped
             self.reader.close()
             event.accept()
         else:

@@ -1,5 +1,5 @@
 """GUI: start-up with ``--smoke`` on 20,000 events against a bare PySide6 window (goal: 2×), and the
-table, search and editor timings of ``gui_timings`` (goal: 50 ms each)."""
+table, search and editor timings of ``gui_timings`` (goal: 50 ms each, 16 ms for a search keystroke)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def gui_startup(session: Session):
 
 
 INTERACTION_GOAL_MS = 50
+SEARCH_GOAL_MS = 16  # a keystroke within one frame
 _TIMING_LINE = re.compile(r"^(?P<name>.+): (?P<ms>[\d.]+) ms$")
 
 
@@ -44,5 +45,8 @@ def gui_interactions(session: Session):
     output = subprocess.run(command, capture_output=True, text=True, env=session.env, cwd=PROJECT, timeout=600).stdout
     for line in output.splitlines():
         match = _TIMING_LINE.match(line.strip())
-        if match and not match["name"].startswith("main window"):
-            yield Figure(match["name"], float(match["ms"]), "ms", max_value=INTERACTION_GOAL_MS)
+        if match and match["name"].startswith("search index"):
+            yield Figure(match["name"], float(match["ms"]), "ms")  # once, off the GUI thread: no goal
+        elif match and not match["name"].startswith("main window"):
+            goal = SEARCH_GOAL_MS if match["name"].startswith("search keystroke") else INTERACTION_GOAL_MS
+            yield Figure(match["name"], float(match["ms"]), "ms", max_value=goal)

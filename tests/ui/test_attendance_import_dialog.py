@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_app.ui.attendance_import_dialog import AttendanceImportDialog
+from desktop_app.ui.dialogs.attendance_import import AttendanceImportDialog
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_preview_then_import(dialog, desk, tmp_path, qtbot):
     assert len(desk.list("participation")) == 2 and "2 attendances" in dialog.summary.text()
 
 
-def test_bad_rows_are_shown_and_block_the_import(dialog, desk, tmp_path):
+def test_bad_rows_are_shown_and_block_the_import(dialog, desk, tmp_path, qtbot):
     path = tmp_path / "bad.csv"
     path.write_text("Name,Email,Gender\nGood Person,good@example.org,F\nBad Person,broken,M\n", encoding="utf-8")
     dialog.load(path)
@@ -43,6 +43,42 @@ def test_bad_rows_are_shown_and_block_the_import(dialog, desk, tmp_path):
     assert not dialog.import_button.isEnabled() and "1 row is wrong" in dialog.summary.text()
     dialog.mapping_boxes["email"].setCurrentIndex(0)  # the user says the file has no e-mail column
     assert dialog.import_button.isEnabled() and column(dialog, 3) == ["New person", "New person"]
-    assert dialog.run_import()
+    with qtbot.waitSignal(dialog.imported):
+        dialog.run_import()
     assert sorted(p["full_name"] for p in desk.list("person")) == ["Bad Person", "Good Person",
                                                                    "Ержан Болатович Ахметов"]
+
+
+def test_an_import_cancelled_before_commit_leaves_the_database_as_it_was(dialog, desk, tmp_path, qtbot,
+                                                                        monkeypatch):
+    import threading
+
+    from PySide6.QtWidgets import QPushButton
+
+    from desktop_app.domain.changelog import ChangeWriter
+
+    path = tmp_path / "list.csv"
+    path.write_text("Name,Email\nNew One,one@example.org\nNew Two,two@example.org\n", encoding="utf-8")
+    dialog.load(path)
+    before = list(desk.dump())
+    writing, resume = threading.Event(), threading.Event()
+    flush = ChangeWriter.flush
+
+    def slow_flush(writer):  # the import has written everything and waits just before its commit
+        writing.set()
+        resume.wait(10)
+        flush(writer)
+
+    monkeypatch.setattr(ChangeWriter, "flush", slow_flush)
+    imported = []
+    dialog.imported.connect(lambda: imported.append(True))
+    operation = dialog.run_import()
+    assert writing.wait(10)
+    operation.show_dialog()  # the progress dialog, as after the delay
+    assert "list.csv" in operation.dialog.labelText()
+    next(b for b in operation.dialog.findChildren(QPushButton) if b.text() == "Cancel").click()
+    resume.set()
+    qtbot.waitUntil(lambda: operation.outcome is not None, timeout=10_000)
+    assert operation.outcome == "cancelled" and not imported
+    assert list(desk.dump()) == before
+    assert "cancelled" in dialog.summary.text() and dialog.import_button.isEnabled()

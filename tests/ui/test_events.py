@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from desktop_app.ui.events import events_model
-from desktop_app.ui.reading import EventFilter
+from desktop_app.ui.pages.events import events_model
+from desktop_app.domain.reading import EventFilter
 from tests.ui.conftest import answer_next_dialog, event_id_titled, press, type_text
 
 CONFERENCE = "First Annual Conference of the Regional Platform"
@@ -153,8 +153,8 @@ def test_participants_actions_attachments_and_nested_meetings(window, qtbot, tmp
     assert participation["attended"] is False
     agenda = tmp_path / "agenda.txt"
     agenda.write_text("Agenda", encoding="utf-8")
-    editor.attach_files([agenda])
-    assert editor.files.table.count() == 1
+    editor.attach_files([agenda])  # read and stored off the GUI thread
+    qtbot.waitUntil(lambda: editor.files.table.count() == 1, timeout=10_000)
     assert "agenda.txt" in editor.files.table.item(0).text()
 
 
@@ -186,7 +186,7 @@ def test_quick_meeting_from_anywhere_with_ctrl_m(window, qtbot):
 
 
 def test_quick_meeting_refused_keeps_what_was_typed(window, qtbot):
-    from desktop_app.ui.quick_meeting import QuickMeetingDialog
+    from desktop_app.ui.dialogs.quick_meeting import QuickMeetingDialog
 
     dialog = QuickMeetingDialog(window.desk, window.reader)
     qtbot.addWidget(dialog)

@@ -72,7 +72,7 @@ def test_screenshots_tool_renders_every_screen(tmp_path):
 def test_people_sort_by_the_alphabet_of_the_language_in_use(window):
     for name in ("Ярослав Ким", "Әлия Сейітова", "Айгерим Нурланова"):
         window.desk.put("person", {"full_name": name})
-    page = window.pages["people"]
+    page = window.page("people")
     switch_language("kk")
     try:
         page.model.sort(0, Qt.SortOrder.AscendingOrder)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from desktop_app import i18n
-from desktop_app.ui.reports_page import ReportsPage
+from desktop_app.ui.pages.reports import ReportsPage
 from tests.report_fixture import build_small_record
 
 
@@ -19,7 +19,14 @@ def page(qtbot, desk):
     widget.year.setValue(2024)
     widget.resize(1100, 800)
     widget.show()  # as on screen: a hidden page computes its report only once shown
+    widget.qtbot = qtbot
+    settle(widget)
     return widget
+
+
+def settle(page):
+    """Wait for the report being computed off the GUI thread (after the page is shown or a filter changed)."""
+    page.qtbot.waitUntil(lambda: not page.busy() and page.report is not None, timeout=20_000)
 
 
 def button_for(page, label):
@@ -35,10 +42,13 @@ def test_figures_follow_the_chosen_year_and_country(page):
     assert button_for(page, "Participants").text().startswith("116 ")
     assert "4 events with 116 participants" in page.summary.text()
     page.country.setCurrentIndex(page.country.findData("KG"))
+    settle(page)
     assert button_for(page, "Participants").text().startswith("90 ")
     page.year.setValue(2023)
+    settle(page)
     assert button_for(page, "Events").text().startswith("0 ")
     page.country.setCurrentIndex(0)
+    settle(page)
     assert button_for(page, "Events").text().startswith("1 ")
 
 
@@ -58,6 +68,7 @@ def test_limiting_the_dates_narrows_the_figures(page):
 
     page.limit_dates.setChecked(True)
     page.start.setDate(QDate(2024, 4, 1))
+    settle(page)
     assert button_for(page, "Participants").text().startswith("66 ")
 
 
@@ -86,6 +97,7 @@ def test_an_export_in_the_background_keeps_the_page_responsive(page, qtbot, tmp_
 
 def test_the_page_follows_a_language_switch(page):
     i18n.set_language("ru")
+    settle(page)
     assert page.country.itemText(page.country.findData("KZ")) == "Казахстан"
     assert "Казахстан" in [label for label, _value in page.chart_views[0].chart.bars]
     i18n.set_language("en")
@@ -103,3 +115,33 @@ def test_sheets_are_printed_for_the_selected_event(page, tmp_path):
     assert page.export("certificates", tmp_path / "c.pdf")
     assert len(PdfReader(tmp_path / "c.pdf").pages) == 2
     assert page.export("attendance", tmp_path / "a.pdf")
+
+
+def test_a_cancelled_export_leaves_no_file(page, qtbot, tmp_path, monkeypatch):
+    import threading
+
+    from PySide6.QtWidgets import QPushButton
+
+    from desktop_app.reports import export
+
+    writing, resume = threading.Event(), threading.Event()
+    write_report = export.write_report
+
+    def slow_write(report, name, path):
+        write_report(report, name, path)
+        writing.set()
+        resume.wait(10)
+
+    monkeypatch.setattr(export, "write_report", slow_write)
+    out = tmp_path / "exports"
+    out.mkdir()
+    with qtbot.waitSignal(page.exported, timeout=20000) as finished:
+        page.export("json", out / "r.json", in_background=True)
+        operation = page.running
+        assert writing.wait(10)
+        operation.show_dialog()
+        next(b for b in operation.dialog.findChildren(QPushButton) if b.text() == "Cancel").click()
+        resume.set()
+    assert finished.args == [False] and operation.outcome == "cancelled"
+    assert list(out.iterdir()) == [] and "cancelled" in page.status.text()
+    assert page.export_buttons["json"].isEnabled()

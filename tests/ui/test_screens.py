@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from desktop_app import i18n
 from desktop_app.storage import database
-from desktop_app.ui.actions import is_overdue
+from desktop_app.domain.reading import overdue as is_overdue
 from tests.ui.conftest import answer_next_dialog, event_id_titled, type_text
 
 
@@ -74,7 +74,8 @@ def test_restore_a_backup_after_confirmation(window, qtbot):
     assert settings.backups.count() == 1
     settings.backups.setCurrentRow(0)
     answered = answer_next_dialog(qtbot, "Restore")
-    settings.restore_button.click()
+    with qtbot.waitSignal(settings.restored, timeout=10_000):  # restored off the GUI thread
+        settings.restore_button.click()
     assert answered
     assert not [e for e in desk.list("event") if e["title"] == "Added after the backup"]
     window.go_to("events")
@@ -86,7 +87,7 @@ def test_restore_a_backup_after_confirmation(window, qtbot):
 
 
 def test_first_start_creates_the_database_with_the_demo_record(qtbot, tmp_path):
-    from desktop_app.ui.first_start import FirstStartDialog
+    from desktop_app.ui.dialogs.first_start import FirstStartDialog
 
     path = tmp_path / "new.db"
     dialog = FirstStartDialog(path)

@@ -11,9 +11,9 @@ from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import _
-from desktop_app.ui.common import CodeCombo, CountryCombo, error_label, follow_language, show_error
-from desktop_app.ui.record_dialog import label_buttons, translated_buttons
-from desktop_app.ui.settings import LanguageCombo
+from desktop_app.ui.widgets.common import (CodeCombo, CountryCombo, error_label, follow_language, label_buttons,
+                                           show_error, translated_buttons)
+from desktop_app.ui.pages.settings import LanguageCombo
 
 
 class FirstStartDialog(QDialog):

@@ -9,26 +9,21 @@ from desktop_app import i18n
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import ACTION_STATUSES
 from desktop_app.i18n import N_, _
-from desktop_app.ui.common import CodeCombo, CountryCombo, follow_language, show_error, today_iso
-from desktop_app.ui.pages import TablePage
-from desktop_app.ui.reading import ActionFilter
-from desktop_app.ui.table_model import Column, LazyTableModel
+from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, follow_language, show_error
+from desktop_app.ui.pages.base import TablePage
+from desktop_app.domain.reading import ActionFilter, overdue
+from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 OVERDUE_COLOR = "#b00020"
-FINISHED = ("done", "dropped")
-
-
-def is_overdue(row: dict) -> bool:
-    return bool(row.get("due_date")) and row["due_date"] < today_iso() and row.get("status") not in FINISHED
 
 
 def _due(row: dict) -> str:
     text = i18n.format_date(row["due_date"], "medium")
-    return _("{date} (overdue)").format(date=text) if is_overdue(row) else text
+    return _("{date} (overdue)").format(date=text) if overdue(row) else text
 
 
 ACTION_COLUMNS = [
-    Column("due_date", N_("Due date"), _due, color=lambda r: OVERDUE_COLOR if is_overdue(r) else None),
+    Column("due_date", N_("Due date"), _due, color=lambda r: OVERDUE_COLOR if overdue(r) else None),
     Column("description", N_("Action"), lambda r: r["description"] or ""),
     Column("event_title", N_("Event"), lambda r: r["event_title"] or ""),
     Column("responsible", N_("Responsible"), lambda r: r["responsible"] or ""),
@@ -57,6 +52,7 @@ class ActionsPage(TablePage):
     """All follow-up actions; double-click an action to open its event."""
 
     open_event = Signal(str)
+    kinds = ("action", "event")
 
     def __init__(self, desk, reader, parent=None):
         self.desk = desk
@@ -88,6 +84,9 @@ class ActionsPage(TablePage):
         self.search.setPlaceholderText(_("Search action, responsible, event… (Ctrl+F)"))
         self.status_filter.setAccessibleName(_("Status"))
         self.country_filter.setAccessibleName(_("Responsible country"))
+        # an overdue date with its mark, in this language, is never cut
+        longest = _due({"due_date": "2000-09-30", "status": "open"})
+        self.table.setColumnWidth(0, max(150, self.table.fontMetrics().horizontalAdvance(longest) + 24))
 
     def apply_filters(self) -> None:
         self.chosen.text = self.search.text()

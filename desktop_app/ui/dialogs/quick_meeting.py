@@ -9,9 +9,8 @@ from desktop_app.domain.desk import put_record
 from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.schema import EVENT
 from desktop_app.i18n import _
-from desktop_app.ui.common import LongTextField, error_label, show_error, today_iso
-from desktop_app.ui.forms import FieldForm
-from desktop_app.ui.record_dialog import translated_buttons
+from desktop_app.ui.widgets.common import LongTextField, error_label, show_error, today_iso, translated_buttons
+from desktop_app.ui.widgets.forms import FieldForm
 
 FIELDS = ["parent_id", "start_date", "parties", "thematic_areas", "title", "outcomes"]
 
@@ -33,7 +32,7 @@ class QuickMeetingDialog(QDialog):
         self.desk = desk
         self.record_id: str | None = None
         conferences = reader.events_of_type("conference")
-        choices = {row["id"]: f"{row['start_date']} {row['title']}" for row in conferences}
+        choices = {row["id"]: f"{i18n.format_date(row['start_date'], 'numeric')} {row['title']}" for row in conferences}
         self.form = FieldForm(EVENT, FIELDS, {"parent_id": choices})
         own = desk.identity.get("country")
         self.form.set_values({"start_date": today_iso(), "parties": [own] if own else [],

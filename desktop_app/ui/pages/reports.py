@@ -6,20 +6,23 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject, QRectF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QDate, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView,
                                QLabel, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
 from desktop_app.domain.errors import DeskError
+from desktop_app.domain.progress import checkpoint
 from desktop_app.domain.schema import EVENT_TYPES, member_states
-from desktop_app.i18n import _, country_name, format_date, format_number
+from desktop_app.i18n import _, country_name, format_date, format_number, qt_date_format
 from desktop_app.os_errors import os_reason
 from desktop_app.reports.data import Period, Report, compute, latest_year_with_events
 from desktop_app.reports.printing import font_family, paint_bar_chart
 from desktop_app.reports.tables import Chart, charts, key_figures
-from desktop_app.ui.common import follow_language
+from desktop_app.ui.operations import run_operation
+from desktop_app.ui.pages.base import Page
+from desktop_app.ui.widgets.common import follow_language
 
 FIGURE_COLUMNS = 2  # long labels (Russian, Kazakh, Kyrgyz) must still fit 1280 pixels
 EXPORT_FILTERS = {
@@ -51,7 +54,7 @@ class ChartView(QWidget):
         painter.end()
 
 
-class ReportsPage(QWidget):
+class ReportsPage(QWidget, Page):
     """Figures, charts and exports for a chosen year (or dates) and country; ``retranslate()`` re-sets every text."""
 
     exported = Signal(bool)  # an export finished: whether the file was written
@@ -61,7 +64,9 @@ class ReportsPage(QWidget):
         self.desk = desk
         self.report: Report | None = None
         self.selected: tuple[str, str | None] | None = None  # the figure whose events are listed
-        self._jobs: set[WriteJob] = set()
+        self.running = None  # the export under way
+        self.computing = None  # the report being computed
+        self._again = False
         font_family()  # load the report font here, on the GUI thread, before any export thread needs it
 
         self.year_label = QLabel()
@@ -75,7 +80,7 @@ class ReportsPage(QWidget):
         self.end = QDateEdit()
         for editor in (self.start, self.end):
             editor.setCalendarPopup(True)
-            editor.setDisplayFormat("yyyy-MM-dd")
+            editor.setDisplayFormat(qt_date_format())
             editor.setEnabled(False)
         self._set_dates_to_year()
 
@@ -133,9 +138,11 @@ class ReportsPage(QWidget):
         self.events_table.itemSelectionChanged.connect(self._selection_changed)
         follow_language(self)
 
-    def maybe_leave(self) -> bool:
-        """Nothing typed here can be lost: the main window may always switch away or close."""
-        return True
+    def reload(self, changes) -> None:
+        """Figures are recomputed when the page is shown next (or now, if it is shown)."""
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
 
     # ----- texts ---------------------------------------------------------------------------------
 
@@ -143,6 +150,8 @@ class ReportsPage(QWidget):
         """Re-set every text in the current language and recompute the report (its summary is translated)."""
         self.year_label.setText(_("Year:"))
         self.country_label.setText(_("Country:"))
+        for editor in (self.start, self.end):
+            editor.setDisplayFormat(qt_date_format())
         self.limit_dates.setText(_("Only between these dates:"))
         self.events_table.setHorizontalHeaderLabels(
             [_("Start date"), _("Type"), _("Title"), _("Country"), _("Participants")])
@@ -203,13 +212,29 @@ class ReportsPage(QWidget):
     # ----- figures -------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Recompute the report for the chosen period and show it."""
+        """Recompute the report for the chosen period off the GUI thread, then show it (filters changed in the
+        meantime start one more computation once this one is done)."""
         self._stale = False
-        try:
-            self.report = compute(self.desk, self.period())
-        except DeskError as error:
-            self.status.setText(str(error))
+        if self.computing is not None:
+            self._again = True
             return
+        period = self.period()
+        self.computing = run_operation(self, _("Computing the report…"), lambda _progress: compute(self.desk, period),
+                                       self._show_report, on_refused=lambda error: self.status.setText(str(error)),
+                                       on_finished=self._computed, read_only=True)
+
+    def _computed(self) -> None:
+        self.computing = None
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    def busy(self) -> bool:
+        """Whether the report or an export is still being worked on."""
+        return self.computing is not None or self.running is not None
+
+    def _show_report(self, report: Report) -> None:
+        self.report = report
         figures = self.report.figures
         self.summary.setText(figures["summary"])
         for button in self.figure_buttons:
@@ -278,17 +303,18 @@ class ReportsPage(QWidget):
         stays responsive and ``exported`` tells when it is done; returns whether it was written (or started)."""
         job = WriteJob(self.desk, self.report, name, path, self.selected_event())
         if not in_background:
-            return self._exported(*job.write())
+            return self._exported(job.write())
         for button in self.export_buttons.values():
             button.setEnabled(False)
         self.status.setText(_("Writing {path}…").format(path=path))
-        job.signals.finished.connect(self._exported)
-        self._jobs.add(job)
-        job.signals.finished.connect(lambda *_args: self._jobs.discard(job))
-        QThreadPool.globalInstance().start(job)
+        self.running = run_operation(self, _("Writing {path}…").format(path=path.name), job.write, self._exported,
+                                     on_cancelled=lambda: self._exported(
+                                         (False, _("Export cancelled: no file was written."))))
         return True
 
-    def _exported(self, written: bool, message: str) -> bool:
+    def _exported(self, outcome: tuple[bool, str]) -> bool:
+        written, message = outcome
+        self.running = None
         self.status.setText(message)
         for button in self.export_buttons.values():
             button.setEnabled(True)
@@ -297,39 +323,34 @@ class ReportsPage(QWidget):
         return written
 
 
-class _JobSignals(QObject):
-    finished = Signal(bool, str)  # written, the message to show
-
-
-class WriteJob(QRunnable):
-    """Writes one export; runs on the calling thread (``write``) or in a thread pool (``run``),
-    touching no widget."""
+class WriteJob:
+    """Writes one export, touching no widget (so that it may run off the GUI thread). The file appears whole
+    or not at all: it is written beside its place and moved there once complete, unless cancelled."""
 
     def __init__(self, desk, report: Report, name: str, path: Path, event_id: str | None):
-        super().__init__()
-        self.setAutoDelete(False)
         self.desk, self.report, self.name, self.path, self.event_id = desk, report, name, path, event_id
-        self.signals = _JobSignals()
 
-    def write(self) -> tuple[bool, str]:
+    def write(self, _progress=None) -> tuple[bool, str]:
         # The writers pull in openpyxl and icalendar: loaded on first export, not at start-up.
         from desktop_app.reports.calendar import write_calendar
         from desktop_app.reports.export import write_report
         from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
 
+        partial = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
         try:
             if self.name == "ics":
-                write_calendar(self.desk, self.path)
+                write_calendar(self.desk, partial)
             elif self.name in EVENT_SHEETS:
                 writer = write_attendance_sheet if self.name == "attendance" else write_certificates
-                writer(self.desk, self.event_id, self.path)
+                writer(self.desk, self.event_id, partial)
             else:
-                write_report(self.report, self.name, self.path)
+                write_report(self.report, self.name, partial)
+            checkpoint()  # cancelled while writing: the partial file goes, nothing is left behind
+            partial.replace(self.path)
         except OSError as error:
             return False, _("Cannot write {path}: {error}").format(path=self.path, error=os_reason(error))
         except DeskError as error:
             return False, str(error)
+        finally:
+            partial.unlink(missing_ok=True)
         return True, _("Wrote {path}").format(path=self.path)
-
-    def run(self) -> None:
-        self.signals.finished.emit(*self.write())

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QVBoxLayout
 
 from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.schema import Kind
 from desktop_app.i18n import _
-from desktop_app.ui.common import show_error
-from desktop_app.ui.forms import FieldForm
-
-
-def translated_buttons(accept_text: str) -> QDialogButtonBox:
-    """OK/Cancel buttons labelled in the user's language (Qt has no catalog for several of ours)."""
-    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-    label_buttons(buttons, accept_text)
-    return buttons
-
-
-def label_buttons(buttons: QDialogButtonBox, accept_text: str) -> None:
-    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(accept_text)
-    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
+from desktop_app.ui.widgets.common import show_error, translated_buttons
+from desktop_app.ui.widgets.forms import FieldForm
 
 
 class RecordDialog(QDialog):

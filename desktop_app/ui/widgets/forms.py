@@ -11,7 +11,7 @@ from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.schema import Kind
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.i18n import _
-from desktop_app.ui.common import (BoolField, CheckList, CodeCombo, CountField, CountryCombo, DateField,
+from desktop_app.ui.widgets.common import (BoolField, CheckList, CodeCombo, CountField, CountryCombo, DateField,
                                    LongTextField, TextField, country_checklist, error_label)
 
 LONG_TEXT = {"description", "outcomes", "notes"}

@@ -15,7 +15,8 @@ from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import DELETED, KINDS
 from desktop_app.i18n import _
 from desktop_app.sync import api
-from desktop_app.ui.common import follow_language, show_error
+from desktop_app.ui.widgets.common import follow_language, show_error
+from desktop_app.ui.pages.base import Page
 
 
 def field_label(kind: str, field: str) -> str:
@@ -49,7 +50,7 @@ def clock_time(stamp: str) -> str:
     return format_datetime(moment, "medium", tzinfo=None, locale=i18n.babel_locale())
 
 
-class ConflictsPage(QWidget):
+class ConflictsPage(QWidget, Page):
     """Open conflicts in a table; the selected one side by side below with “keep” and “restore”."""
 
     resolved = Signal()
@@ -106,8 +107,11 @@ class ConflictsPage(QWidget):
         self.restore_button.setText(_("Restore the other value"))
         self.refresh()
 
-    def maybe_leave(self) -> bool:
-        return True
+    def shown(self) -> None:
+        self.refresh()
+
+    def reload(self, changes) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         """Re-read the open conflicts."""

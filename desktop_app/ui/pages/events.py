@@ -8,20 +8,21 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from desktop_app import i18n
 from desktop_app.domain.attachments import add_attachment, attachment_content
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import (ACTION, EVENT, EVENT_STATUSES, EVENT_TYPES, PERSON, ROLES, THEMATIC_AREAS)
 from desktop_app.i18n import N_, _
-from desktop_app.ui.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso
-from desktop_app.ui.pages import RecordEditor, RecordPage
-from desktop_app.ui.people import PersonPicker
-from desktop_app.ui.record_dialog import RecordDialog
-from desktop_app.ui.reading import EventFilter
-from desktop_app.ui.table_model import Column, LazyTableModel
+from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso
+from desktop_app.ui.operations import run_operation
+from desktop_app.ui.pages.base import RecordEditor, RecordPage
+from desktop_app.ui.pages.people import PersonPicker
+from desktop_app.ui.dialogs.record import RecordDialog
+from desktop_app.domain.reading import EventFilter
+from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 QUICK_FILTERS = {
     "trainings": frozenset({"regional_training", "national_training", "webinar", "study_visit"}),
@@ -36,7 +37,7 @@ def _parties(row) -> str:
 
 
 EVENT_COLUMNS = [
-    Column("start_date", N_("Date"), lambda r: r["start_date"] or ""),
+    Column("start_date", N_("Date"), lambda r: i18n.format_date(r["start_date"], "numeric")),
     Column("title", N_("Title"), lambda r: r["title"] or ""),
     Column("type", N_("Type"), lambda r: _(EVENT_TYPES.get(r["type"], r["type"] or ""))),
     Column("city", N_("City"), lambda r: r["city"] or ""),
@@ -90,7 +91,8 @@ class EventEditor(RecordEditor):
     new_meeting_within = Signal(str)
 
     def __init__(self, desk, reader, parent=None):
-        conferences = {row["id"]: f"{row['start_date']} {row['title']}" for row in reader.events_of_type("conference")}
+        conferences = {row["id"]: f"{i18n.format_date(row['start_date'], 'numeric')} {row['title']}"
+                       for row in reader.events_of_type("conference")}
         super().__init__(desk, reader, EVENT, [f.name for f in EVENT.fields], {"parent_id": conferences}, parent)
         self.participants = ChildList(_table(4))
         header = self.participants.table.horizontalHeader()
@@ -217,7 +219,7 @@ class EventEditor(RecordEditor):
             self._fill_participants()
 
     def _import_attendance(self) -> None:
-        from desktop_app.ui.attendance_import_dialog import AttendanceImportDialog
+        from desktop_app.ui.dialogs.attendance_import import AttendanceImportDialog
 
         dialog = AttendanceImportDialog(self.desk, self.record_id, self)
         dialog.imported.connect(self._fill_participants)
@@ -277,13 +279,18 @@ class EventEditor(RecordEditor):
         self.attach_files([Path(name) for name in names])
 
     def attach_files(self, paths: list[Path]) -> None:
-        for path in paths:
-            try:
-                add_attachment(self.desk, self.record_id, path)
-            except DeskError as error:
-                show_error(self, str(error))
-                break
-        self._fill_files()
+        """Read, hash and store the files off the GUI thread (up to 50 MB each), one transaction per file."""
+        if not paths:
+            return
+        event_id = self.record_id
+
+        def attach(progress):
+            for number, path in enumerate(paths, start=1):
+                progress.report(_("File {number} of {count}: {name}").format(
+                    number=number, count=len(paths), name=path.name))
+                add_attachment(self.desk, event_id, path)
+
+        run_operation(self, _("Adding attachments…"), attach, on_finished=self._fill_files)
 
     def _open_file(self) -> None:
         item = self.files.table.currentItem()
@@ -306,13 +313,16 @@ class EventEditor(RecordEditor):
     def _fill_nested(self) -> None:
         self.nested.table.clear()
         for row in self.reader.nested_events(self.record_id) if self.record_id else []:
-            item = QListWidgetItem(f"{row['start_date']}  {row['title']}  ({_(EVENT_TYPES.get(row['type'], ''))})")
+            item = QListWidgetItem(f"{i18n.format_date(row['start_date'], 'numeric')}  {row['title']}  "
+                                   f"({_(EVENT_TYPES.get(row['type'], ''))})")
             item.setData(Qt.ItemDataRole.UserRole, row["id"])
             self.nested.table.addItem(item)
 
 
 class EventsPage(RecordPage):
     """The events table with search, filters and quick filters (trainings, meetings, conferences)."""
+
+    kinds = ("event", "participation", "action", "attachment", "person")
 
     def __init__(self, desk, reader, parent=None):
         self.reader = reader
@@ -329,9 +339,12 @@ class EventsPage(RecordPage):
         self.quick_label = QLabel()
         self.quick_types: frozenset | None = None
         self.filter_bar.addWidget(self.quick_label)
-        for combo in self.filters.values():
+        self.second_filters = QHBoxLayout()  # two rows, so that long labels (Kazakh, Kyrgyz) are never cut
+        self.list_layout.insertLayout(2, self.second_filters)  # below the search box and the first row
+        for name, combo in self.filters.items():
             combo.setMinimumContentsLength(3)
-            self.filter_bar.addWidget(combo, 1)
+            row = self.second_filters if name in ("area", "status") else self.filter_bar
+            row.addWidget(combo, 1)
             combo.currentIndexChanged.connect(self._filters_changed)
         self._fill_years()
         for index in range(self.model.columnCount()):
@@ -342,6 +355,8 @@ class EventsPage(RecordPage):
     def retranslate(self) -> None:
         super().retranslate()
         self.search.setPlaceholderText(_("Search title, city, parties, outcomes… (Ctrl+F)"))
+        for name in ("area", "status"):  # the second row (the first is set again by ``TablePage``)
+            self.filters[name].retranslate()
         for name, label in (("types", _("Type")), ("year", _("Year")), ("country", _("Country")),
                             ("area", _("Thematic area")), ("status", _("Status"))):
             self.filters[name].setAccessibleName(label)
@@ -359,6 +374,7 @@ class EventsPage(RecordPage):
         self.type_filter.set_value(None)
         self.type_filter.blockSignals(False)
         self._show_quick_label()
+        self.model.forget_rows()  # chosen in the navigation: shown afresh
         self.apply_filters()
 
     def _show_quick_label(self) -> None:
@@ -386,3 +402,8 @@ class EventsPage(RecordPage):
     def _saved(self, record_id: str) -> None:
         self._fill_years()
         super()._saved(record_id)
+
+    def reload(self, changes) -> None:
+        if changes.touches("event"):
+            self._fill_years()
+        super().reload(changes)

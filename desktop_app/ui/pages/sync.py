@@ -1,7 +1,7 @@
 """The Sync screen: export a bundle (to whom, full or new changes only, passphrase, size), send it by e-mail,
 import bundles (from a file dialog or dropped on the window) after a preview, and the history of exchanges.
 
-Exports and imports run on a worker thread; the window stays responsive meanwhile.
+Exports and imports are operations (``ui.operations``): off the GUI thread, with progress and Cancel.
 """
 
 from __future__ import annotations
@@ -10,19 +10,19 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel.dates import format_datetime
-from PySide6.QtCore import QObject, QRunnable, QStandardPaths, Qt, QThreadPool, QUrl, QUrlQuery, Signal
+from PySide6.QtCore import QStandardPaths, Qt, QUrl, QUrlQuery, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
 
 from desktop_app import i18n
-from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
 from desktop_app.i18n import _, ngettext
 from desktop_app.sync import api
-from desktop_app.ui.common import follow_language, show_error
-from desktop_app.ui.record_dialog import translated_buttons
+from desktop_app.ui.operations import run_operation
+from desktop_app.ui.widgets.common import follow_language, translated_buttons
+from desktop_app.ui.pages.base import Page
 
 BUNDLE_SUFFIX = ".pdsync"
 
@@ -36,30 +36,6 @@ def device_label(device: dict) -> str:
     role = _(INSTALLATION_ROLES.get(device.get("role"), device.get("role") or ""))
     country = i18n.country_name(device.get("country"))
     return ", ".join(filter(None, [device.get("device_name"), role, country]))
-
-
-class _Signals(QObject):
-    done = Signal(object)
-    failed = Signal(str)
-
-
-class Job(QRunnable):
-    """Run ``work()`` on a worker thread; ``signals.done(result)`` or ``signals.failed(message)`` on the GUI thread."""
-
-    def __init__(self, work):
-        super().__init__()
-        self.work = work
-        self.signals = _Signals()
-
-    def run(self) -> None:
-        try:
-            result = self.work()
-        except DeskError as error:
-            self.signals.failed.emit(str(error))
-        except Exception as error:  # noqa: BLE001 - shown as one line, logged by the caller's hook
-            self.signals.failed.emit(_("Unexpected error: {error}").format(error=error))
-        else:
-            self.signals.done.emit(result)
 
 
 class RecipientCombo(QComboBox):
@@ -130,7 +106,7 @@ class ImportPreview(QDialog):
         self.resize(620, self.sizeHint().height())
 
 
-class SyncPage(QWidget):
+class SyncPage(QWidget, Page):
     """Export and import of sync bundles; ``imported`` after changes arrived, ``exchanged`` after any exchange."""
 
     imported = Signal()
@@ -139,8 +115,7 @@ class SyncPage(QWidget):
     def __init__(self, desk, parent=None):
         super().__init__(parent)
         self.desk = desk
-        self.pool = QThreadPool.globalInstance()
-        self._jobs: set[Job] = set()
+        self._running = None  # the export or import under way
         self.last_export: list[Path] = []
         # export
         self.export_box = QGroupBox()
@@ -238,8 +213,11 @@ class SyncPage(QWidget):
         self.devices.setHorizontalHeaderLabels([_("Installation"), _("Last seen"), _("Key fingerprint")])
         self.refresh()
 
-    def maybe_leave(self) -> bool:
-        return True
+    def shown(self) -> None:
+        self.refresh()
+
+    def reload(self, changes) -> None:
+        self.refresh()
 
     def refresh(self) -> None:
         """Re-read the known installations and the history."""
@@ -278,8 +256,10 @@ class SyncPage(QWidget):
         to, full = self.recipient.currentData() or None, self.full.isChecked()
         passphrase = self.export_passphrase.text() or None
         max_size = self.max_size.value() * 1_000_000 or None
-        self._run(lambda: api.export_bundle(self.desk, out, to=to, full=full, passphrase=passphrase,
-                                            max_size=max_size), self._exported)
+        self._run(_("Writing {name}…").format(name=out.name),
+                  lambda _progress: api.export_bundle(self.desk, out, to=to, full=full, passphrase=passphrase,
+                                                      max_size=max_size), self._exported,
+                  lambda: self._export_cancelled(out))
 
     def _exported(self, result) -> None:
         self.last_export = list(result.paths)
@@ -289,6 +269,11 @@ class SyncPage(QWidget):
         self.mail_button.setEnabled(True)
         self.refresh()
         self.exchanged.emit()
+
+    def _export_cancelled(self, out: Path) -> None:
+        for written in [out, *out.parent.glob(f"{out.stem}.part-*{BUNDLE_SUFFIX}")]:
+            written.unlink(missing_ok=True)
+        self.export_result.setText(_("Export cancelled: no file was written."))
 
     def send_by_mail(self) -> None:
         """Open a new e-mail with a subject and a body naming the files, and show the files to attach."""
@@ -319,14 +304,16 @@ class SyncPage(QWidget):
         if not paths:
             return
         passphrase = self.import_passphrase.text() or None
-        self._run(lambda: api.import_files(self.desk, paths, dry_run=True, passphrase=passphrase),
+        self._run(_("Reading {files}…").format(files=", ".join(p.name for p in paths)),
+                  lambda _progress: api.import_files(self.desk, paths, dry_run=True, passphrase=passphrase),
                   lambda summary: self._previewed(paths, passphrase, summary))
 
     def _previewed(self, paths, passphrase, summary: dict) -> None:
         if not ImportPreview(summary, self).exec():
             self.import_result.setText(_("Import cancelled: nothing was changed."))
             return
-        self._run(lambda: api.import_files(self.desk, paths, passphrase=passphrase), self._imported)
+        self._run(_("Importing {files}…").format(files=", ".join(p.name for p in paths)),
+                  lambda _progress: api.import_files(self.desk, paths, passphrase=passphrase), self._imported)
 
     def _imported(self, summary: dict) -> None:
         self.import_result.setText(summary.get("message", ""))
@@ -334,26 +321,20 @@ class SyncPage(QWidget):
         self.imported.emit()
         self.exchanged.emit()
 
-    def _run(self, work, on_done) -> None:
-        job = Job(work)
-        self._jobs.add(job)
+    def _run(self, label: str, work, on_done, on_cancelled=None) -> None:
         for button in (self.export_button, self.import_button):
             button.setEnabled(False)
-        self.setCursor(Qt.CursorShape.BusyCursor)
 
-        def finished(handler, value):
-            self._jobs.discard(job)
+        def finished():
+            self._running = None
             for button in (self.export_button, self.import_button):
                 button.setEnabled(True)
-            self.unsetCursor()
-            handler(value)
 
-        job.signals.done.connect(lambda result: finished(on_done, result))
-        job.signals.failed.connect(lambda message: finished(lambda m: show_error(self, m), message))
-        self.pool.start(job)
+        self._running = run_operation(self, label, work, on_done, on_finished=finished, on_cancelled=on_cancelled or (
+            lambda: self.import_result.setText(_("Import cancelled: nothing was changed."))))
 
     def busy(self) -> bool:
-        return bool(self._jobs)
+        return self._running is not None
 
 
 def format_time(stamp: str | None) -> str:

@@ -8,10 +8,10 @@ from PySide6.QtWidgets import QAbstractItemView, QDialog, QLineEdit, QListWidget
 from desktop_app import i18n
 from desktop_app.domain.schema import EVENT_TYPES, PERSON, ROLES
 from desktop_app.i18n import N_, _
-from desktop_app.ui.common import follow_language
-from desktop_app.ui.pages import SEARCH_DELAY_MS, RecordEditor, RecordPage
-from desktop_app.ui.record_dialog import translated_buttons
-from desktop_app.ui.table_model import Column, LazyTableModel
+from desktop_app.ui.widgets.common import follow_language
+from desktop_app.ui.pages.base import SEARCH_DELAY_MS, RecordEditor, RecordPage
+from desktop_app.ui.widgets.common import translated_buttons
+from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 PERSON_COLUMNS = [
     Column("full_name", N_("Full name"), lambda r: r["full_name"] or ""),
@@ -50,7 +50,7 @@ class PersonEditor(RecordEditor):
         self.attended.clear()
         for row in self.reader.events_of_person(self.record_id) if self.record_id else []:
             role = _(ROLES.get(row["role"], "")) if row["role"] else ""
-            text = f"{row['start_date']}  {row['title']}  ({_(EVENT_TYPES.get(row['type'], ''))}; {role})"
+            text = f"{i18n.format_date(row['start_date'], 'numeric')}  {row['title']}  ({_(EVENT_TYPES.get(row['type'], ''))}; {role})"
             if not row["attended"]:
                 text += "  " + _("— did not attend")
             item = QListWidgetItem(text)
@@ -59,6 +59,8 @@ class PersonEditor(RecordEditor):
 
 
 class PeoplePage(RecordPage):
+    kinds = ("person", "participation", "event")
+
     def __init__(self, desk, reader, parent=None):
         self.text = ""
         model = LazyTableModel(PERSON_COLUMNS, lambda sort, desc: reader.person_ids(self.text, sort, desc),

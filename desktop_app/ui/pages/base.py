@@ -1,5 +1,9 @@
-"""The shape shared by the Events, People and Follow-up actions screens.
+"""What every page of the main window offers (``Page``), and the shape shared by the Events, People and
+Follow-up actions screens.
 
+``Page``: ``shown()`` each time it becomes the current page, ``reload(changes)`` after a write elsewhere
+(it re-reads only if ``changes`` concern it), ``may_leave()`` before the window switches away or closes,
+``retranslate()`` after a language switch. The main window builds each page on its first visit.
 ``TablePage``: a search box, optional filters and a lazily filled table.
 ``RecordPage``: the same with a ``RecordEditor`` beside the table, which never
 loses typed text silently (it asks before moving on) and shows the domain's
@@ -14,11 +18,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QScrollArea, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from desktop_app.domain.errors import DeskError, ValidationError
+from desktop_app.domain.reading import Changes
 from desktop_app.domain.schema import Kind
 from desktop_app.i18n import N_, _, ngettext
-from desktop_app.ui.common import DISCARD, SAVE, ask_unsaved, confirm, show_error
-from desktop_app.ui.forms import FieldForm
-from desktop_app.ui.table_model import ID_ROLE, LazyTableModel
+from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, show_error
+from desktop_app.ui.widgets.forms import FieldForm
+from desktop_app.ui.widgets.table_model import ID_ROLE, LazyTableModel
 
 SEARCH_DELAY_MS = 150
 
@@ -37,8 +42,29 @@ def add_shortcut(widget: QWidget, keys, slot) -> QAction:
     return action
 
 
-class TablePage(QWidget):
-    """Search box and filters above a table whose model is a ``LazyTableModel``."""
+class Page:
+    """The interface of a page, mixed into its QWidget class (see the module's description)."""
+
+    def shown(self) -> None:
+        """The page became the current one."""
+
+    def reload(self, changes: Changes) -> None:
+        """Records changed elsewhere (an import, a restore, a resolved conflict): re-read what shows them."""
+
+    def may_leave(self) -> bool:
+        """Whether the window may switch away (or close) without losing what was typed."""
+        return True
+
+    def retranslate(self) -> None:
+        """Set every text again in the current language."""
+
+
+class TablePage(QWidget, Page):
+    """Search box and filters above a table whose model is a ``LazyTableModel``.
+
+    ``kinds``: the records whose changes the table shows."""
+
+    kinds: tuple[str, ...] = ()
 
     def __init__(self, model: LazyTableModel, parent=None):
         super().__init__(parent)
@@ -67,16 +93,16 @@ class TablePage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
         model.modelReset.connect(self._show_count)
-        add_shortcut(self, "Ctrl+F", self.focus_search)
 
     def focus_search(self) -> None:
         self.search.setFocus()
         self.search.selectAll()
 
     def apply_filters(self) -> None:
-        """Re-read the rows for the current search and filters (subclasses set what ``load_ids`` reads)."""
+        """Re-read which rows match the current search and filters (subclasses set what ``load_ids`` reads);
+        rows already read stay, since a filter changes no record."""
         self._search_timer.stop()
-        self.model.refresh()
+        self.model.refresh(keep_rows=True)
 
     def _show_count(self) -> None:
         count = len(self.model.ids)
@@ -107,7 +133,15 @@ class TablePage(QWidget):
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(index)
 
-    def maybe_leave(self) -> bool:
+    def shown(self) -> None:
+        self.model.forget_rows()  # records may have been edited on another page meanwhile
+        self.apply_filters()
+
+    def reload(self, changes: Changes) -> None:
+        if changes.touches(*self.kinds):
+            self.model.refresh()
+
+    def may_leave(self) -> bool:
         return True
 
 
@@ -242,7 +276,7 @@ class RecordEditor(QWidget):
         self.load(None)
         self.deleted.emit(deleted)
 
-    def maybe_leave(self) -> bool:
+    def may_leave(self) -> bool:
         """True when nothing typed would be lost: saved, discarded, or nothing changed."""
         if not self.dirty:
             return True
@@ -270,6 +304,7 @@ class RecordPage(TablePage):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(self.search_bar)
         left_layout.addLayout(self.filter_bar)
+        self.list_layout = left_layout  # a page may add a second row of filters below the first
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
         splitter.addWidget(left)
@@ -283,7 +318,6 @@ class RecordPage(TablePage):
         self.table.activated.connect(lambda _index: self.editor.form.setFocus())
         editor.saved.connect(self._saved)
         editor.deleted.connect(lambda _id: self.refresh_keeping(None))
-        add_shortcut(self, "Ctrl+N", self.new_record)
         add_shortcut(self.table, QKeySequence.StandardKey.Delete, self.editor.delete)
         model.modelAboutToBeReset.connect(self._remember_current)
         model.modelReset.connect(self._restore_current)
@@ -299,7 +333,7 @@ class RecordPage(TablePage):
         row_id = current.data(ID_ROLE)
         if row_id == self.editor.record_id:
             return
-        if self.editor.maybe_leave():
+        if self.editor.may_leave():
             self.editor.load(row_id)
         else:
             self._reselect(self.editor.record_id)
@@ -318,7 +352,7 @@ class RecordPage(TablePage):
         self._reselect(getattr(self, "_kept_id", None))
 
     def new_record(self) -> None:
-        if self.editor.maybe_leave():
+        if self.editor.may_leave():
             self.table.clearSelection()
             self.editor.load(None)
             self.editor.form.setFocus()
@@ -334,11 +368,26 @@ class RecordPage(TablePage):
 
     def open_record(self, record_id: str) -> bool:
         """Show a record in the editor (from another screen); False when the user chose to stay."""
-        if not self.editor.maybe_leave():
+        if not self.editor.may_leave():
             return False
         self.editor.load(record_id)
         self._reselect(record_id)
         return True
 
-    def maybe_leave(self) -> bool:
-        return self.editor.maybe_leave()
+    def may_leave(self) -> bool:
+        return self.editor.may_leave()
+
+    def shown(self) -> None:
+        self.refresh_keeping(self.editor.record_id)
+
+    def reload(self, changes: Changes) -> None:
+        """Re-read the table, and the record shown if it changed (unless it is being edited)."""
+        if not changes.touches(*self.kinds):
+            return
+        editor = self.editor
+        if not editor.dirty:  # what is being typed stays; a saved record is shown as it is now
+            try:
+                editor.load(editor.record_id)
+            except DeskError:
+                editor.load(None)
+        self.refresh_keeping(editor.record_id)

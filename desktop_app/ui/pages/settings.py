@@ -10,12 +10,13 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QLabel, QListW
 
 from desktop_app import __version__, i18n
 from desktop_app.domain.backups import restore_backup
-from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import _
 from desktop_app.storage.database import list_backups
 from desktop_app.ui import qt_i18n
-from desktop_app.ui.common import confirm, follow_language, show_error
+from desktop_app.ui.widgets.common import confirm, follow_language, show_error
+from desktop_app.ui.pages.base import Page
+from desktop_app.ui.operations import run_operation
 
 
 def language_names() -> dict[str, str]:
@@ -41,7 +42,7 @@ class LanguageCombo(QComboBox):
             i18n.save_language(language)
 
 
-class SettingsPage(QWidget):
+class SettingsPage(QWidget, Page):
     restored = Signal()
 
     def __init__(self, desk, parent=None):
@@ -112,8 +113,11 @@ class SettingsPage(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             self.backups.addItem(item)
 
-    def maybe_leave(self) -> bool:
-        return True
+    def shown(self) -> None:
+        self.refresh()
+
+    def reload(self, changes) -> None:
+        self.refresh()
 
     def restore_selected(self) -> None:
         item = self.backups.currentItem()
@@ -124,10 +128,10 @@ class SettingsPage(QWidget):
         if not confirm(self, _("Replace every record with the backup “{name}”? The current state is backed up "
                                "first, so this can be undone.").format(name=path.name), _("Restore")):
             return
-        try:
-            restore_backup(self.desk, path)
-        except DeskError as error:
-            show_error(self, str(error))
-            return
+        run_operation(self, _("Restoring {name}…").format(name=path.name),
+                      lambda _progress: restore_backup(self.desk, path), lambda _safety: self._restored(),
+                      cancellable=False)
+
+    def _restored(self) -> None:
         self.refresh()
         self.restored.emit()

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import shiboken6
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
                                QSpinBox, QVBoxLayout, QWidget)
 
 from desktop_app import i18n
@@ -64,6 +64,18 @@ def ask_unsaved(parent) -> str:
     box.setDefaultButton(stay)
     box.exec()
     return buttons.get(box.clickedButton(), STAY)
+
+
+def translated_buttons(accept_text: str) -> QDialogButtonBox:
+    """OK/Cancel buttons labelled in the user's language (Qt has no catalog for several of ours)."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    label_buttons(buttons, accept_text)
+    return buttons
+
+
+def label_buttons(buttons: QDialogButtonBox, accept_text: str) -> None:
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(accept_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
 
 
 def error_label() -> QLabel:
@@ -190,12 +202,15 @@ class DateField(QDateEdit):
     def __init__(self, optional: bool, parent=None):
         super().__init__(parent)
         self.setCalendarPopup(True)
-        self.setDisplayFormat("yyyy-MM-dd")
+        self.setDisplayFormat(i18n.qt_date_format())
         self.optional = optional
         if optional:
             self.setMinimumDate(EMPTY_DATE)
             self.setSpecialValueText(" ")
         self.set_value(None)
+
+    def retranslate(self) -> None:
+        self.setDisplayFormat(i18n.qt_date_format())
 
     def get_value(self) -> str | None:
         if self.optional and self.date() == EMPTY_DATE:

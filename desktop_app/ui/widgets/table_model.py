@@ -107,7 +107,7 @@ class LazyTableModel(QAbstractTableModel):
         if (key, descending) == (self.sort_key, self.descending) and self.ids:
             return  # already in that order (the view announces its initial sort indicator)
         self.sort_key, self.descending = key, descending
-        self.refresh()
+        self.refresh(keep_rows=True)
 
     # ----- rows ------------------------------------------------------------------------------
 
@@ -120,12 +120,18 @@ class LazyTableModel(QAbstractTableModel):
             self._cache.update(self._load_rows(wanted))
         return self._cache.get(row_id)
 
-    def refresh(self) -> None:
-        """Re-read which rows there are (after a filter, sort or change elsewhere)."""
+    def refresh(self, keep_rows: bool = False) -> None:
+        """Re-read which rows there are (after a filter, sort or change elsewhere); ``keep_rows`` when only
+        the choice of rows changed (a search keystroke): the rows already read are still right."""
         self.beginResetModel()
         self.ids = self._load_ids(self.sort_key, self.descending)
-        self._cache.clear()
+        if not keep_rows:
+            self._cache.clear()
         self.endResetModel()
+
+    def forget_rows(self) -> None:
+        """Rows may have changed elsewhere: read them again when shown."""
+        self._cache.clear()
 
     def invalidate(self) -> None:
         """Cached rows are stale (e.g. the language changed, or one row was saved): read again when shown."""

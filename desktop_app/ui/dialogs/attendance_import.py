@@ -13,8 +13,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import N_, _, ngettext
 from desktop_app.importers.attendance import (FIELDS, Preview, detect_mapping, field_label, import_attendance,
-                                              preview, read_table)
-from desktop_app.ui.common import follow_language
+                                              plan, read_table)
+from desktop_app.ui.operations import run_operation
+from desktop_app.ui.widgets.common import follow_language
 
 STATUS_TEXTS = {
     "new": N_("New person"),
@@ -96,7 +97,7 @@ class AttendanceImportDialog(QDialog):
         except DeskError as error:
             self.summary.setText(str(error))
             return
-        self.path, self.headers = path, table.headers
+        self.path, self.source, self.headers = path, table, table.headers
         self.file_label.setText(str(path))
         self._fill_mapping_boxes(detect_mapping(table.headers))
         self._replan()
@@ -118,7 +119,9 @@ class AttendanceImportDialog(QDialog):
         self.planned = None
         if self.path is not None:
             try:
-                self.planned = preview(self.desk, self.path, self.event_id, self.current_mapping())
+                # the file was read once by ``load``: a new mapping only plans again
+                with self.desk.engine.connect() as connection:
+                    self.planned = plan(connection, self.source, self.current_mapping(), self.event_id)
             except DeskError as error:
                 self.summary.setText(str(error))
         self._show_plan()
@@ -153,15 +156,25 @@ class AttendanceImportDialog(QDialog):
                     count=matched)))
         self.import_button.setEnabled(not errors and new + matched > 0)
 
-    def run_import(self) -> bool:
-        """Import the list; the dialog says how it went and stays open on an error."""
-        try:
-            result = import_attendance(self.desk, self.path, self.event_id, self.current_mapping())
-        except DeskError as error:
-            self.summary.setText(str(error))
-            return False
+    def run_import(self):
+        """Import the list off the GUI thread (``imported`` once done); the dialog says how it went and stays
+        open on an error or a cancel. Returns the running operation."""
+        self.import_button.setEnabled(False)
+        path, mapping = self.path, self.current_mapping()
+        return run_operation(self, _("Importing {name}…").format(name=path.name),
+                             lambda _progress: import_attendance(self.desk, path, self.event_id, mapping),
+                             self._imported, on_cancelled=self._cancelled, on_refused=self._refused)
+
+    def _refused(self, error) -> None:
+        self.summary.setText(str(error))
+        self.import_button.setEnabled(True)
+
+    def _cancelled(self) -> None:
+        self.summary.setText(_("Import cancelled: nothing was changed."))
+        self.import_button.setEnabled(True)
+
+    def _imported(self, result) -> None:
         self.summary.setText(ngettext("Imported: {count} attendance.", "Imported: {count} attendances.",
                                       result.participations_added).format(count=result.participations_added))
         self.import_button.setEnabled(False)
         self.imported.emit()
-        return True

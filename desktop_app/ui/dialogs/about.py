@@ -1,0 +1,148 @@
+"""Help → About (version, this installation, the licences of what ships inside) and Help → Keyboard shortcuts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+
+from desktop_app import __version__, i18n, paths
+from desktop_app.domain.schema import INSTALLATION_ROLES
+from desktop_app.i18n import N_, _
+from desktop_app.ui.widgets.icons import COLOR
+
+# What ships inside the installer: (component, licence, file in resources/licenses/).
+COMPONENTS = [
+    ("Qt 6 / PySide6 / Shiboken6", "LGPL-3.0", "LGPL-3.0.txt"),
+    ("Qt 6 / PySide6 / Shiboken6", "GPL-3.0 (referred to by the LGPL)", "GPL-3.0.txt"),
+    ("DejaVu fonts", "Bitstream Vera / Arev (free)", "DejaVu-fonts.txt"),
+    ("Python", "PSF License", "Python.txt"),
+    ("SQLAlchemy", "MIT", "SQLAlchemy.txt"),
+    ("Alembic", "MIT", "Alembic.txt"),
+    ("Mako", "MIT", "Mako.txt"),
+    ("MarkupSafe", "BSD-3-Clause", "MarkupSafe.txt"),
+    ("Babel", "BSD-3-Clause", "Babel.txt"),
+    ("Unicode CLDR data (in Babel)", "Unicode License", "Unicode-CLDR.txt"),
+    ("platformdirs", "MIT", "platformdirs.txt"),
+    ("cryptography", "Apache-2.0 or BSD-3-Clause", "cryptography.txt"),
+    ("cffi", "MIT", "cffi.txt"),
+    ("pycparser", "BSD-3-Clause", "pycparser.txt"),
+    ("openpyxl", "MIT", "openpyxl.txt"),
+    ("et_xmlfile", "MIT", "et_xmlfile.txt"),
+    ("icalendar", "BSD-2-Clause", "icalendar.txt"),
+    ("python-dateutil", "Apache-2.0 / BSD-3-Clause", "python-dateutil.txt"),
+    ("tzdata", "Apache-2.0", "tzdata.txt"),
+    ("typing_extensions", "PSF License", "typing_extensions.txt"),
+]
+
+# (keys, what they do) in the order of the shortcuts list; keys are Qt's portable text.
+SHORTCUTS = [
+    ("Ctrl+N", N_("New record on the current page")),
+    ("Ctrl+S", N_("Save the record being edited")),
+    ("Escape", N_("Undo the changes not saved yet")),
+    ("Delete", N_("Delete the selected record")),
+    ("Ctrl+F", N_("Search on the current page")),
+    ("Ctrl+M", N_("Record a bilateral meeting now")),
+    ("Ctrl+I", N_("Import sync files")),
+    ("Ctrl+E", N_("Export a sync file")),
+    ("Ctrl+O", N_("Open another database")),
+    ("Ctrl+1 … Ctrl+9", N_("Go to a page of the navigation")),
+    ("F5", N_("Read everything again")),
+    ("F1", N_("Keyboard shortcuts")),
+    ("Ctrl+Q", N_("Quit")),
+]
+
+
+def _keys(text: str) -> str:
+    """Keys as the platform writes them (⌘ on macOS)."""
+    return " … ".join(QKeySequence(part).toString(QKeySequence.SequenceFormat.NativeText) for part in text.split(" … "))
+
+
+def _table(headers: list[str], rows: list[tuple[str, ...]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    for row, cells in enumerate(rows):
+        for column, text in enumerate(cells):
+            table.setItem(row, column, QTableWidgetItem(text))
+    table.resizeColumnsToContents()
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def _close_buttons(dialog: QDialog) -> QDialogButtonBox:
+    buttons = QDialogButtonBox()
+    buttons.addButton(_("Close"), QDialogButtonBox.ButtonRole.RejectRole)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Keyboard shortcuts"))
+        table = _table([_("Keys"), _("Action")], [(_keys(keys), _(text)) for keys, text in SHORTCUTS])
+        table.setAccessibleName(_("Keyboard shortcuts"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(table)
+        layout.addWidget(_close_buttons(self))
+        self.resize(560, 480)
+
+
+class AboutDialog(QDialog):
+    """The version, this installation (name, role, id, key fingerprint) and the licences."""
+
+    def __init__(self, desk, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("About Platform Desk"))
+        ident = desk.identity
+        title = QLabel(f"<h2 style='color:{COLOR}'>Platform Desk {__version__}</h2>")
+        about = QLabel(_("The offline record of the Regional Anti-Corruption Platform for Central Asia "
+                         "(Kazakhstan, the Kyrgyz Republic, Tajikistan, Turkmenistan, Uzbekistan; UNODC "
+                         "secretariat)."))
+        about.setWordWrap(True)
+        role = _(INSTALLATION_ROLES.get(ident["role"], ident["role"]))
+        installation = _table([_("This installation"), ""], [
+            (_("Name of this computer"), ident["device_name"]),
+            (_("Role"), ", ".join(filter(None, [role, i18n.country_name(ident["country"])]))),
+            (_("Installation id"), ident["device_id"]),
+            (_("Key fingerprint"), desk.fingerprint),
+            (_("Database"), str(desk.path)),
+            (_("Log file"), str(paths.log_file())),
+        ])
+        installation.horizontalHeader().hide()
+        for row in range(installation.rowCount()):
+            installation.item(row, 1).setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        self.licenses = _table([_("Component"), _("Licence"), _("Full text")],
+                               [(name, licence, f"licenses/{file}") for name, licence, file in COMPONENTS])
+        self.licenses.setAccessibleName(_("Licences"))
+        self.licenses.cellDoubleClicked.connect(lambda row, _column: self.open_license(row))
+        licence_note = QLabel(_("Platform Desk is free software under the MIT licence. It ships the components "
+                                "below under their own licences; double-click one to read its full text. Qt is "
+                                "used as a shared library under the LGPL, so it can be replaced."))
+        licence_note.setWordWrap(True)
+        open_folder = QPushButton(_("Open the folder of licences"))
+        open_folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.licenses_dir()))))
+        licences_tab = QWidget()
+        licences_layout = QVBoxLayout(licences_tab)
+        licences_layout.addWidget(licence_note)
+        licences_layout.addWidget(self.licenses, 1)
+        row = QHBoxLayout()
+        row.addWidget(open_folder)
+        row.addStretch(1)
+        licences_layout.addLayout(row)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(installation, _("This installation"))
+        self.tabs.addTab(licences_tab, _("Licences"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(about)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(_close_buttons(self))
+        self.resize(760, 560)
+
+    def open_license(self, row: int) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.licenses_dir() / COMPONENTS[row][2])))
