@@ -120,3 +120,14 @@ def run_change_passphrase(args) -> int:
     old.wipe()
     new.wipe()
     return 0
+
+
+def gui_passphrase(args) -> bytearray | None:
+    """The window's database passphrase from ``--db-passphrase-file`` (else the window asks for it)."""
+    if args.db_passphrase_file is None:
+        return None
+    try:
+        return read_passphrase_file(args.db_passphrase_file, "--db-passphrase-file")
+    except InputError as error:
+        print(f"platform-desk: {error}", file=sys.stderr)
+        raise SystemExit(error.exit_code) from None

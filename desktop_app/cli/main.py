@@ -96,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from desktop_app.ui.app import run  # Qt only for the window: commands stay fast
 
-        return run(database_path(args), args.lang, smoke=args.smoke)
+        from desktop_app.cli.encryption import gui_passphrase
+
+        return run(database_path(args), args.lang, smoke=args.smoke, passphrase=gui_passphrase(args))
     try:
         return args.handler(args) or 0
     except DeskError as error:

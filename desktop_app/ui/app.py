@@ -58,8 +58,11 @@ def _tell(message: str, smoke: bool, parent=None) -> None:
         QMessageBox.information(parent, _("Platform Desk"), message)
 
 
-def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
-    """Open the main window on ``db_path`` (the first-start dialog if it does not exist); the exit status."""
+def run(db_path: Path, language: str | None = None, smoke: bool = False, passphrase: bytes | None = None) -> int:
+    """Open the main window on ``db_path`` (the first-start dialog if it does not exist); the exit status.
+
+    An encrypted database is opened with ``passphrase`` or, without it, after asking for it.
+    """
     if language:
         i18n.set_language(language)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -75,12 +78,28 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
         _tell(_("Platform Desk is already open on {path}.").format(path=db_path), smoke)
         return 1
     try:
-        return _run_window(app, db_path, reporter, smoke)
+        return _run_window(app, db_path, reporter, smoke, passphrase)
     finally:
         lock.unlock()
 
 
-def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool) -> int:
+def _smoke_lock(windows, passphrase: bytes | None, reporter: ErrorReporter) -> None:
+    """With an encrypted database, ``--smoke`` also locks the window and unlocks it."""
+    from desktop_app.ui.lock import smoke_lock_cycle
+
+    locker = getattr(windows[0], "locker", None) if windows else None
+    if locker is not None and locker.enabled and passphrase is not None:
+        problem = smoke_lock_cycle(windows[0], passphrase)
+        if problem:
+            print(f"smoke: {problem}", file=sys.stderr)
+            reporter.failed = True
+        else:
+            print("smoke: locked and unlocked")
+
+
+def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool,
+                passphrase: bytes | None) -> int:
+    from desktop_app.ui import lock
     from desktop_app.ui.first_start import FirstStartDialog
     from desktop_app.ui.main_window import MainWindow
 
@@ -88,6 +107,7 @@ def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke
 
     def open_main(desk: Desk) -> None:
         window = MainWindow(desk)
+        window.locker = lock.Locker(window, desk)
         windows.append(window)
         window.show()
         for notice in desk.notices:
@@ -95,10 +115,12 @@ def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke
 
     if db_path.exists():
         try:
-            desk = Desk.open(db_path)
+            desk = lock.open_database(db_path, passphrase)
         except DeskError as error:
             _tell(str(error), smoke)
             return error.exit_code
+        if desk is None:
+            return 1
         open_main(desk)
     else:
         wizard = FirstStartDialog(db_path)
@@ -107,7 +129,7 @@ def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke
         windows.append(wizard)
         wizard.show()
     if smoke:
-        QTimer.singleShot(0, app.quit)
+        QTimer.singleShot(0, lambda: _smoke_lock(windows, passphrase, reporter) or app.quit())
     status = app.exec()
     for window in windows:
         desk = getattr(window, "desk", None)
