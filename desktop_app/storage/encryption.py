@@ -20,6 +20,7 @@ from desktop_app.domain.errors import BusyError, InputError
 from desktop_app.i18n import _
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+MIN_PAGE_BYTES = 512  # SQLCipher's smallest page: an encrypted file is whole pages
 SALT_BYTES = 16
 KEY_BYTES = 32
 # About 70 ms and 32 MiB on a laptop, once per process (and once per unlock).
@@ -99,13 +100,18 @@ class Key:
 
 
 def is_encrypted(path: Path) -> bool:
-    """Whether ``path`` holds a SQLCipher file: not empty and without SQLite's plain header."""
+    """Whether ``path`` looks like a SQLCipher file: whole pages, without SQLite's plain header.
+
+    (Without the key an encrypted file cannot be told from random bytes; any other file is left
+    to the plain open, which names it as not a database.)
+    """
     try:
         with open(path, "rb") as handle:
             header = handle.read(len(SQLITE_MAGIC))
-    except FileNotFoundError:
+            size = handle.seek(0, os.SEEK_END)
+    except (FileNotFoundError, IsADirectoryError):
         return False
-    return len(header) > 0 and header != SQLITE_MAGIC
+    return size > 0 and size % MIN_PAGE_BYTES == 0 and header != SQLITE_MAGIC
 
 
 def salt_of(path: Path) -> bytes:

@@ -115,7 +115,7 @@ def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke
 
     if db_path.exists():
         try:
-            desk = lock.open_database(db_path, passphrase)
+            desk = lock.open_database(db_path, passphrase, ask=not smoke)
         except DeskError as error:
             _tell(str(error), smoke)
             return error.exit_code

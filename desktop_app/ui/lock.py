@@ -171,9 +171,10 @@ class OpenEncryptedDialog(QDialog):
         self.accept()
 
 
-def open_database(path: Path, passphrase: bytes | None = None) -> Desk | None:
-    """``Desk.open``, asking for the passphrase in a dialog when the file is encrypted and none was given."""
-    if passphrase is not None or not encryption.is_encrypted(path):
+def open_database(path: Path, passphrase: bytes | None = None, ask: bool = True) -> Desk | None:
+    """``Desk.open``, asking for the passphrase in a dialog (if ``ask``) when the file is encrypted and none
+    was given; ``None`` when the user gave up."""
+    if passphrase is not None or not encryption.is_encrypted(path) or not ask:
         return Desk.open(path, passphrase)
     dialog = OpenEncryptedDialog(path)
     return dialog.desk if dialog.exec() == QDialog.DialogCode.Accepted else None
