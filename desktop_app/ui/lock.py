@@ -154,7 +154,7 @@ class OpenEncryptedDialog(QDialog):
     def retranslate(self) -> None:
         self.setWindowTitle(_("Encrypted database"))
         self.box.message.setText(_("{path} is encrypted. Type its passphrase to open it.").format(path=self.path))
-        self.box.button.setText(_("Open"))
+        self.box.button.setText(_("Open the database"))
         self.cancel.setText(_("Cancel"))
 
     def _try(self, passphrase: str) -> None:
