@@ -182,3 +182,18 @@ def _opens(db: Path, passphrase: bytes) -> bool:
     except encryption.WrongPassphrase:
         return False
     return True
+
+
+def test_a_failure_before_the_rename_leaves_the_old_database_and_no_copy(tmp_path, monkeypatch):
+    db = tmp_path / "f.db"
+    Desk.create(db, "laptop", "delegation", "KZ", passphrase="old one").close()
+    before = sha(db)
+
+    def crash(*_args):
+        raise OSError("simulated power cut")
+
+    monkeypatch.setattr(encryption.os, "replace", crash)
+    with pytest.raises(OSError):
+        encryption.convert(db, encryption.key_to_open(db, "old one"), encryption.Key.new("new one"))
+    assert sha(db) == before and _opens(db, b"old one")
+    assert [p.name for p in tmp_path.iterdir()] == ["f.db"]

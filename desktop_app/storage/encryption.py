@@ -217,9 +217,11 @@ def convert(path: Path, old: Key | None, new: Key | None) -> None:
     if _companions(path)[0].exists():  # SQLite removes the WAL when the last connection closes
         _remove(target)
         raise BusyError(_("The database is in use by another Platform Desk; close it and try again"))
-    for companion in _companions(target):
-        companion.unlink(missing_ok=True)
-    os.replace(target, path)
+    try:
+        os.replace(target, path)
+    except BaseException:
+        _remove(target)
+        raise
     _fsync_folder(path.parent)
 
 
