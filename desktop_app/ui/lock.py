@@ -1,9 +1,10 @@
 """The passphrase of an encrypted database in the window: asking for it at start, and the lock.
 
-The window locks after ``lock_after_minutes`` without keyboard or mouse input (settings.json, default 10)
-and on Ctrl+L. Locking clears every table, hides the pages and any open dialog (what is being typed in
-them stays, unsaved, for after the unlock), closes every database connection and wipes the key; the
-passphrase is then asked again. After five wrong passphrases each further attempt waits longer.
+The window locks after ``lock_after_minutes`` without keyboard or mouse input (settings.json, default 10;
+put off while a modal dialog is open) and on Ctrl+L. Locking clears every table, hides the pages and any
+other window (what is being typed in them stays, unsaved, for after the unlock), closes every database
+connection and wipes the key; the passphrase is then asked again. After five wrong passphrases each
+further attempt waits longer.
 Files written for viewing (attachments opened from an event) go to ``scratch_folder()``, removed on lock
 and at exit.
 """
@@ -238,8 +239,10 @@ class Locker(QObject):
         return False
 
     def _idle_lock(self) -> None:
+        # Never in the middle of an exchange, nor over a modal dialog (hiding one would end it and lose what
+        # was typed in it): try again after another idle period.
         sync = getattr(self.window, "pages", {}).get("sync")
-        if sync is not None and sync.busy():  # never in the middle of an exchange: try again later
+        if (sync is not None and sync.busy()) or QApplication.activeModalWidget() is not None:
             self.idle.start()
             return
         self.lock()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.domain.desk import Desk
 from desktop_app.storage import encryption
@@ -104,3 +105,18 @@ def test_smoke_start_of_an_encrypted_database_locks_and_unlocks(tmp_path):
                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
     assert result.returncode == 0, result.stderr
     assert "locked and unlocked" in result.stdout
+
+
+def test_the_idle_lock_waits_while_a_modal_dialog_is_open(qtbot, encrypted_window):
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(encrypted_window)
+    box.setModal(True)
+    box.show()
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is box)
+    encrypted_window.locker._idle_lock()
+    assert not encrypted_window.locker.locked and encrypted_window.locker.idle.isActive()
+    box.close()
+    encrypted_window.locker._idle_lock()
+    assert encrypted_window.locker.locked
+    encrypted_window.locker.unlock(PASSPHRASE)
