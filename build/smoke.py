@@ -195,7 +195,9 @@ def check_encryption(program: FrozenProgram, plain: Path, gui: bool) -> None:
             == program.run("dump (plain)", "--db", plain, "dump").stdout)
     check(same, "encrypt", "the dump changed")
     if gui:
+        program.env["PLATFORM_DESK_SMOKE_LOCK"] = "1"  # --smoke then also locks and unlocks the window
         shown = program.run("GUI --smoke (encrypted)", "--db", sealed, "--db-passphrase-file", secret, "--smoke")
+        del program.env["PLATFORM_DESK_SMOKE_LOCK"]
         check("locked and unlocked" in shown.stdout, "GUI --smoke (encrypted)", "the window did not lock and unlock")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -83,12 +84,16 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False, passphr
         lock.unlock()
 
 
+SMOKE_LOCK_VARIABLE = "PLATFORM_DESK_SMOKE_LOCK"
+
+
 def _smoke_lock(windows, passphrase: bytes | None, reporter: ErrorReporter) -> None:
-    """With an encrypted database, ``--smoke`` also locks the window and unlocks it."""
+    """With an encrypted database and ``PLATFORM_DESK_SMOKE_LOCK=1`` (the installer's smoke test sets it),
+    ``--smoke`` also locks the window and unlocks it; without, ``--smoke`` measures start-up alone."""
     from desktop_app.ui.lock import smoke_lock_cycle
 
     locker = getattr(windows[0], "locker", None) if windows else None
-    if locker is not None and locker.enabled and passphrase is not None:
+    if os.environ.get(SMOKE_LOCK_VARIABLE) == "1" and locker is not None and locker.enabled and passphrase is not None:
         problem = smoke_lock_cycle(windows[0], passphrase)
         if problem:
             print(f"smoke: {problem}", file=sys.stderr)

@@ -102,7 +102,7 @@ def test_smoke_start_of_an_encrypted_database_locks_and_unlocks(tmp_path):
     Desk.create(path, "kz-laptop", "delegation", "KZ", passphrase=PASSPHRASE).close()
     result = subprocess.run([sys.executable, "-m", "desktop_app", "--db", str(path), "--db-passphrase-file",
                              str(secret), "--smoke"], capture_output=True, text=True, timeout=120,
-                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PLATFORM_DESK_SMOKE_LOCK="1"))
     assert result.returncode == 0, result.stderr
     assert "locked and unlocked" in result.stdout
 
