@@ -197,3 +197,12 @@ def test_a_failure_before_the_rename_leaves_the_old_database_and_no_copy(tmp_pat
         encryption.convert(db, encryption.key_to_open(db, "old one"), encryption.Key.new("new one"))
     assert sha(db) == before and _opens(db, b"old one")
     assert [p.name for p in tmp_path.iterdir()] == ["f.db"]
+
+
+def test_the_salt_names_the_key_derivation_and_other_files_are_not_taken_for_encrypted_ones(tmp_path):
+    db = tmp_path / "v.db"
+    Desk.create(db, "laptop", "delegation", "KZ", passphrase="phrase").close()
+    assert db.read_bytes()[0] == encryption.KDF_VERSION and encryption.is_encrypted(db)
+    for name, content in (("text.db", b"not a database at all" * 100), ("zeros.db", bytes(4096))):
+        (tmp_path / name).write_bytes(content)
+        assert not encryption.is_encrypted(tmp_path / name)

@@ -12,7 +12,6 @@ checked, flushed to disk and then renamed over it: a crash leaves the old file o
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
 from pathlib import Path
 
@@ -23,8 +22,11 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 MIN_PAGE_BYTES = 512  # SQLCipher's smallest page: an encrypted file is whole pages
 SALT_BYTES = 16
 KEY_BYTES = 32
-# scrypt's "interactive" setting: about 40 ms and 16 MiB, once per process (and once per unlock).
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
+# The first byte of the salt names the key derivation, so that a later version can strengthen it and still
+# open older files. 1: scrypt's "interactive" setting (N, r, p), about 40 ms and 16 MiB, once per process
+# and once per unlock.
+KDF_VERSION = 1
+KDF_PARAMETERS = {1: (2 ** 14, 8, 1)}
 CONVERTING_SUFFIX = ".converting"
 
 
@@ -59,9 +61,9 @@ class Key:
         secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else bytes(passphrase)
         if not secret:
             raise InputError(_("The passphrase is empty"))
+        n, r, p = KDF_PARAMETERS[salt[0]]
         try:
-            key = hashlib.scrypt(secret, salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, maxmem=64 * 2 ** 20,
-                                 dklen=KEY_BYTES)
+            key = hashlib.scrypt(secret, salt=salt, n=n, r=r, p=p, maxmem=64 * 2 ** 20, dklen=KEY_BYTES)
         finally:
             del secret
         return cls(key, salt)
@@ -69,12 +71,15 @@ class Key:
     @classmethod
     def new(cls, passphrase: str | bytes | bytearray) -> "Key":
         """A key with a fresh random salt, for a file about to be encrypted."""
-        return cls.derive(passphrase, os.urandom(SALT_BYTES))
+        return cls.derive(passphrase, bytes([KDF_VERSION]) + os.urandom(SALT_BYTES - 1))
 
     @classmethod
     def for_file(cls, path: Path, passphrase: str | bytes | bytearray) -> "Key":
         """The key of an existing encrypted file (its salt is read from the file)."""
-        return cls.derive(passphrase, salt_of(path))
+        salt = salt_of(path)
+        if salt[:1] not in [bytes([version]) for version in KDF_PARAMETERS]:  # not ours, or from a newer version
+            raise WrongPassphrase(_("The passphrase does not open {path}; nothing was changed").format(path=path))
+        return cls.derive(passphrase, salt)
 
     @property
     def wiped(self) -> bool:
@@ -89,9 +94,6 @@ class Key:
         self._material[:] = other._material
         other.wipe()
 
-    def same_as(self, other: "Key") -> bool:
-        return hmac.compare_digest(bytes(self._material), bytes(other._material))
-
     def pragma_value(self) -> str:
         """The value for ``PRAGMA key`` / ``ATTACH … KEY``: a raw key with its salt, never the passphrase."""
         if self.wiped:
@@ -100,10 +102,11 @@ class Key:
 
 
 def is_encrypted(path: Path) -> bool:
-    """Whether ``path`` looks like a SQLCipher file: whole pages, without SQLite's plain header.
+    """Whether ``path`` looks like a SQLCipher file of ours: whole pages, and a salt whose first byte names a
+    known key derivation (SQLite's plain header starts with "S").
 
-    (Without the key an encrypted file cannot be told from random bytes; any other file is left
-    to the plain open, which names it as not a database.)
+    Without the key an encrypted file cannot be told from random bytes; any other file is left to the
+    plain open, which names it as not a database.
     """
     try:
         with open(path, "rb") as handle:
@@ -111,7 +114,7 @@ def is_encrypted(path: Path) -> bool:
             size = handle.seek(0, os.SEEK_END)
     except (FileNotFoundError, IsADirectoryError):
         return False
-    return size > 0 and size % MIN_PAGE_BYTES == 0 and header != SQLITE_MAGIC
+    return size > 0 and size % MIN_PAGE_BYTES == 0 and header[0] in KDF_PARAMETERS
 
 
 def salt_of(path: Path) -> bytes:
