@@ -22,17 +22,14 @@ def restore_backup(desk: Desk, backup_file: Path) -> Path:
     """
     backup_file = Path(backup_file)
     key = database.key_of(desk.engine)
+    unreadable = (sqlite3.Error,) if key is None else (encryption.WrongPassphrase, encryption.dbapi().Error)
     try:
         if key is None:
             source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
         else:  # the backups of an encrypted database are encrypted with its key
             source = encryption.connect(backup_file, key)
         source.execute("SELECT count(*) FROM installation").fetchone()
-    except (sqlite3.Error, encryption.WrongPassphrase):
-        raise InputError(_("{path} is not a Platform Desk backup").format(path=backup_file)) from None
-    except Exception as error:
-        if key is None or not isinstance(error, encryption.dbapi().Error):
-            raise
+    except unreadable:
         raise InputError(_("{path} is not a Platform Desk backup").format(path=backup_file)) from None
     with desk.engine.connect() as connection:
         clock, next_seq = connection.execute(select(Installation.clock, Installation.next_seq)).one()

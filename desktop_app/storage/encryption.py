@@ -54,7 +54,6 @@ class Key:
 
     def __init__(self, key: bytes | bytearray, salt: bytes):
         self._material = bytearray(key) + bytearray(salt)
-        self.salt = bytes(salt)
 
     @classmethod
     def derive(cls, passphrase: str | bytes | bytearray, salt: bytes) -> "Key":

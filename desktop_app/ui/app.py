@@ -93,7 +93,7 @@ def _smoke_lock(windows, passphrase: bytes | None, reporter: ErrorReporter) -> N
     from desktop_app.ui.lock import smoke_lock_cycle
 
     locker = getattr(windows[0], "locker", None) if windows else None
-    if os.environ.get(SMOKE_LOCK_VARIABLE) == "1" and locker is not None and locker.enabled and passphrase is not None:
+    if os.environ.get(SMOKE_LOCK_VARIABLE) == "1" and locker is not None and locker.enabled and passphrase:
         problem = smoke_lock_cycle(windows[0], passphrase)
         if problem:
             print(f"smoke: {problem}", file=sys.stderr)

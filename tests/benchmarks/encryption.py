@@ -62,7 +62,8 @@ def encrypted_startup(session: Session):
 def _gui_total_ms(session: Session, *args) -> float:
     """The sum of ``gui_timings``' figures (first page, searches, sort, editor, scroll), in ms."""
     output = subprocess.run([sys.executable, "-m", "tests.benchmarks.gui_timings", *map(str, args)],
-                            capture_output=True, text=True, env=session.env, cwd=PROJECT, timeout=600, check=True).stdout
+                            capture_output=True, text=True, env=session.env, cwd=PROJECT, timeout=600,
+                            check=True).stdout
     return sum(float(match["ms"]) for match in map(_TIMING_LINE.match, map(str.strip, output.splitlines())) if match)
 
 
@@ -92,7 +93,8 @@ def encrypted_import(session: Session):
     secret = _passphrase_file(session)
     times = {"plain": [], "encrypted": []}
     for _ in range(session.repeats):
-        for kind, source, extra in (("plain", holder, ()), ("encrypted", sealed_holder, ("--db-passphrase-file", secret))):
+        for kind, source, extra in (("plain", holder, ()),
+                                    ("encrypted", sealed_holder, ("--db-passphrase-file", secret))):
             shutil.rmtree(session.folder / "backups", ignore_errors=True)
             target = copy_database(source, session.folder / f"receiver-{kind}.db")
             times[kind].append(session.run_program("--db", target, *extra, "import", bundle).seconds)
