@@ -3,6 +3,7 @@ database, each against the same work on the same database unencrypted (goal: wit
 
 from __future__ import annotations
 
+import inspect
 import shutil
 import statistics
 import subprocess
@@ -82,6 +83,20 @@ def encrypted_gui_timings(session: Session):
     yield _compare("GUI timings of gui_timings, summed", plain, encrypted, "ms")
 
 
+def _trust_options(sender: Path) -> tuple:
+    """``--trust FINGERPRINT`` for the sender, where imports ask for a confirmed first contact (SPEC §3)."""
+    from desktop_app.domain.desk import Desk
+    from desktop_app.sync import api
+
+    if "trust" not in inspect.signature(api.import_files).parameters:
+        return ()
+    desk = Desk.open(sender)
+    try:
+        return ("--trust", desk.fingerprint)
+    finally:
+        desk.close()
+
+
 @benchmark
 def encrypted_import(session: Session):
     share = session.scale / 20_000
@@ -89,6 +104,7 @@ def encrypted_import(session: Session):
     sender, _ = session.create("encryption-sender", "--demo-scale", round(SENDER_EVENTS * share))
     bundle = session.folder / "encryption-sender.pdsync"
     session.run_program("--db", sender, "export", "--full", "--out", bundle)
+    trust = _trust_options(sender)
     sealed_holder = encrypted_copy(session, holder, "import-holder-encrypted")
     secret = _passphrase_file(session)
     times = {"plain": [], "encrypted": []}
@@ -97,7 +113,7 @@ def encrypted_import(session: Session):
                                     ("encrypted", sealed_holder, ("--db-passphrase-file", secret))):
             shutil.rmtree(session.folder / "backups", ignore_errors=True)
             target = copy_database(source, session.folder / f"receiver-{kind}.db")
-            times[kind].append(session.run_program("--db", target, *extra, "import", bundle).seconds)
+            times[kind].append(session.run_program("--db", target, *extra, "import", bundle, *trust).seconds)
     yield _compare(f"import of {round(SENDER_EVENTS * share):,} synthetic events", statistics.median(times["plain"]),
                    statistics.median(times["encrypted"]))
     shutil.rmtree(session.folder / "backups", ignore_errors=True)
