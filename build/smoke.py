@@ -173,6 +173,34 @@ def check_gui(program: FrozenProgram, db: Path) -> None:
         program.run(f"GUI --smoke --lang {language}", "--db", db, "--lang", language, "--smoke")
 
 
+def check_encryption(program: FrozenProgram, plain: Path, gui: bool) -> None:
+    """SQLCipher is bundled: init --encrypt --demo leaves no demo text in the file, a wrong passphrase is
+    one line and exit 2, encrypt keeps the dump, and the window opens, locks and unlocks."""
+    secret, wrong = program.scratch / "db-passphrase.txt", program.scratch / "wrong.txt"
+    secret.write_text("Бишкек 2025 smoke\n", encoding="utf-8")
+    wrong.write_text("guess\n", encoding="utf-8")
+    sealed = program.scratch / "sealed.db"
+    program.run("init --encrypt --demo", "--db", sealed, "--db-passphrase-file", secret, "init", "--device-name",
+                "smoke-e", "--role", "delegation", "--country", "KZ", "--encrypt", "--demo")
+    check(b"Tashkent" not in sealed.read_bytes() and not sealed.read_bytes().startswith(b"SQLite format 3"),
+          "init --encrypt", "the database file is readable without its passphrase")
+    refused = program.run("dump (wrong passphrase)", "--db", sealed, "--db-passphrase-file", wrong, "dump",
+                          expect_ok=False)
+    check(refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, "dump (wrong passphrase)",
+          f"expected one line and exit status 2, got {refused.returncode}: {refused.stderr!r}")
+    copy = program.scratch / "encrypted-copy.db"
+    shutil.copy(plain, copy)
+    program.run("encrypt", "--db", copy, "--db-passphrase-file", secret, "encrypt")
+    same = (program.run("dump (encrypted)", "--db", copy, "--db-passphrase-file", secret, "dump").stdout
+            == program.run("dump (plain)", "--db", plain, "dump").stdout)
+    check(same, "encrypt", "the dump changed")
+    if gui:
+        program.env["PLATFORM_DESK_SMOKE_LOCK"] = "1"  # --smoke then also locks and unlocks the window
+        shown = program.run("GUI --smoke (encrypted)", "--db", sealed, "--db-passphrase-file", secret, "--smoke")
+        del program.env["PLATFORM_DESK_SMOKE_LOCK"]
+        check("locked and unlocked" in shown.stdout, "GUI --smoke (encrypted)", "the window did not lock and unlock")
+
+
 def check_portable(program: FrozenProgram, bundle: Path) -> None:
     """Without ``--db``, the portable program keeps its database in ``data/`` beside itself."""
     data = bundle / "data"
@@ -205,6 +233,8 @@ def run_smoke(bundle: Path, portable: bool = False) -> None:
             check_gui(program, db)
         else:
             print("smoke: GUI --smoke not in --help yet: skipped")
+        if lists_command(help_text, "encrypt"):
+            check_encryption(program, db, "--smoke" in help_text)
         if portable:
             check_portable(program, bundle)
     print(f"smoke: passed in {time.monotonic() - started:.0f} s")

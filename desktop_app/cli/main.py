@@ -16,7 +16,7 @@ from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import _
 
 COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.reports",
-                   "desktop_app.cli.attendance")
+                   "desktop_app.cli.attendance", "desktop_app.cli.encryption")
 log = logging.getLogger("platform_desk")
 
 
@@ -31,6 +31,8 @@ def _add_common(parser: argparse.ArgumentParser, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
     parser.add_argument("--db", type=Path, default=default, metavar="PATH",
                         help=_("the database file (default: in your data folder)"))
+    parser.add_argument("--db-passphrase-file", type=Path, default=default, metavar="F",
+                        help=_("the database's passphrase is in F (an encrypted database; not a bundle's)"))
     parser.add_argument("--lang", choices=i18n.LANGUAGES, default=default, metavar="CODE",
                         help=_("language for this run: {codes}").format(codes=", ".join(i18n.LANGUAGES)))
 
@@ -94,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from desktop_app.ui.app import run  # Qt only for the window: commands stay fast
 
-        return run(database_path(args), args.lang, smoke=args.smoke)
+        from desktop_app.cli.encryption import gui_passphrase
+
+        return run(database_path(args), args.lang, smoke=args.smoke, passphrase=gui_passphrase(args))
     try:
         return args.handler(args) or 0
     except DeskError as error:

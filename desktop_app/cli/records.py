@@ -19,6 +19,8 @@ def register(subparsers) -> list:
     demo = init.add_mutually_exclusive_group()
     demo.add_argument("--demo", action="store_true", help=_("load the Platform's public record of 2023–2024"))
     demo.add_argument("--demo-scale", type=int, metavar="N", help=_("generate N synthetic events for benchmarks"))
+    init.add_argument("--encrypt", action="store_true", help=_(
+        "encrypt the database with a passphrase (typed, or from --db-passphrase-file)"))
     init.set_defaults(handler=run_init)
 
     put = subparsers.add_parser("put", help=_("create or update a record; prints its id"))
@@ -48,11 +50,13 @@ def register(subparsers) -> list:
 @contextmanager
 def opened(args):
     """The database named by ``--db`` (or the default one), closed afterwards."""
+    from desktop_app.cli.encryption import current_passphrase
     from desktop_app.cli.main import database_path
 
     from desktop_app.domain.desk import Desk  # not at import: --help and --version stay quick
 
-    desk = Desk.open(database_path(args))
+    path = database_path(args)
+    desk = Desk.open(path, current_passphrase(args, path) if path.exists() else None)
     for notice in desk.notices:
         print(notice, file=sys.stderr)
     try:
@@ -72,7 +76,14 @@ def run_init(args) -> int:
     from desktop_app.domain.demo import generate_scale, load_public_record
     from desktop_app.domain.desk import Desk
 
-    desk = Desk.create(path, args.device_name, args.role, args.country)
+    passphrase = None
+    if args.encrypt:
+        from desktop_app.cli.encryption import new_passphrase
+
+        passphrase = new_passphrase(args)
+    elif args.db_passphrase_file is not None:
+        raise InputError(_("--db-passphrase-file: add --encrypt to create an encrypted database"))
+    desk = Desk.create(path, args.device_name, args.role, args.country, passphrase=passphrase)
     try:
         if args.demo:
             load_public_record(desk)

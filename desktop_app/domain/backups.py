@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import InputError
 from desktop_app.i18n import _
-from desktop_app.storage import database
+from desktop_app.storage import database, encryption
 from desktop_app.storage.models import Installation
 
 
@@ -21,10 +21,15 @@ def restore_backup(desk: Desk, backup_file: Path) -> Path:
     restore cannot reuse numbers already sent to others. Returns the safety backup.
     """
     backup_file = Path(backup_file)
+    key = database.key_of(desk.engine)
+    unreadable = (sqlite3.Error,) if key is None else (encryption.WrongPassphrase, encryption.dbapi().Error)
     try:
-        source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+        if key is None:
+            source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
+        else:  # the backups of an encrypted database are encrypted with its key
+            source = encryption.connect(backup_file, key)
         source.execute("SELECT count(*) FROM installation").fetchone()
-    except sqlite3.Error:
+    except unreadable:
         raise InputError(_("{path} is not a Platform Desk backup").format(path=backup_file)) from None
     with desk.engine.connect() as connection:
         clock, next_seq = connection.execute(select(Installation.clock, Installation.next_seq)).one()

@@ -21,7 +21,7 @@ from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
 from desktop_app.domain.schema import DELETED, KINDS, Kind
 from desktop_app.domain.validation import check_record, coerce_fields, kind_of
 from desktop_app.i18n import _
-from desktop_app.storage import database
+from desktop_app.storage import database, encryption
 from desktop_app.storage.models import Installation
 
 FLUSH_EVERY = 20_000  # changes buffered before a bulk write inside one transaction
@@ -39,8 +39,9 @@ class Desk:
     # ----- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path, device_name: str, role: str, country: str | None = None) -> "Desk":
-        """Create a database with a new installation identity (SPEC §3)."""
+    def create(cls, path: Path, device_name: str, role: str, country: str | None = None,
+               passphrase: str | bytes | bytearray | None = None) -> "Desk":
+        """Create a database with a new installation identity (SPEC §3), encrypted with ``passphrase`` if given."""
         path = Path(path).absolute()
         database.check_location(path, must_exist=False)
         if path.exists() and path.stat().st_size > 0:
@@ -54,7 +55,8 @@ class Desk:
             country = coerce_fields(KINDS["person"], {"country": country})["country"]
         if role == "delegation" and not country:
             raise ValidationError("country", _("a delegation needs its country (--country)"))
-        engine = database.create_sqlite_engine(path)
+        key = encryption.Key.new(passphrase) if passphrase is not None else None
+        engine = database.create_sqlite_engine(path, key)
         with database.translate_busy():
             database.migrate(engine, path)
             private, public = identity.new_key_pair()
@@ -66,11 +68,14 @@ class Desk:
         return cls(path, engine)
 
     @classmethod
-    def open(cls, path: Path) -> "Desk":
-        """Open an existing database, upgrading its schema (after a backup) if it is older."""
+    def open(cls, path: Path, passphrase: str | bytes | bytearray | None = None) -> "Desk":
+        """Open an existing database, upgrading its schema (after a backup) if it is older.
+
+        An encrypted database needs its ``passphrase``; a wrong one raises ``WrongPassphrase``.
+        """
         path = Path(path).absolute()
         database.check_location(path, must_exist=True)
-        engine = database.create_sqlite_engine(path)
+        engine = database.create_sqlite_engine(path, encryption.key_to_open(path, passphrase))
         with database.translate_busy():
             database.migrate(engine, path)
             desk = cls(path, engine)

@@ -151,7 +151,7 @@ class Reader:
     engine: object = field(init=False)
 
     def __post_init__(self):
-        self.engine = database.create_sqlite_engine(self.desk.path)
+        self.engine = database.create_sqlite_engine(self.desk.path, database.key_of(self.desk.engine))
         sa_event.listen(self.engine, "connect", _register_functions)
         self._orders: dict[tuple, tuple[object, list[str]]] = {}
         self._indexes: dict[tuple[str, str], SearchIndex] = {}

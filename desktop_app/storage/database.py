@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from desktop_app.domain.errors import BusyError, DeskError, InputError
 from desktop_app.i18n import _
+from desktop_app.storage import encryption
 
 BUSY_TIMEOUT_S = 5.0
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -41,9 +42,22 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
-def create_sqlite_engine(path: Path) -> Engine:
-    """An engine on ``path`` with WAL, foreign keys and immediate write transactions."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_S})
+def create_sqlite_engine(path: Path, key: encryption.Key | None = None) -> Engine:
+    """An engine on ``path`` with WAL, foreign keys and immediate write transactions.
+
+    With ``key`` the connections are made by SQLCipher (``sqlcipher3``) and keyed before any other
+    statement; the engine keeps the ``Key`` object (``key_of``) for backups and further engines.
+    """
+    if key is None:
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_S})
+    else:
+        engine = create_engine(f"sqlite:///{path}", module=encryption.dbapi())
+
+        @event.listens_for(engine, "do_connect")
+        def _keyed_connect(_dialect, _record, _args, _kwargs):
+            return encryption.connect(path, key, timeout=BUSY_TIMEOUT_S, check=False)
+
+    engine.sqlcipher_key = key
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -59,6 +73,11 @@ def create_sqlite_engine(path: Path) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("write") else "BEGIN")
 
     return engine
+
+
+def key_of(engine: Engine) -> encryption.Key | None:
+    """The key an engine's connections are made with; ``None`` for a plain database."""
+    return getattr(engine, "sqlcipher_key", None)
 
 
 def check_location(path: Path, must_exist: bool) -> None:
@@ -78,9 +97,11 @@ def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
     folder.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}-{stamp}-{reason}.db"
+    key = key_of(engine)
     raw = engine.raw_connection()
     try:
-        destination = sqlite3.connect(target)
+        # An encrypted database is backed up page by page under the same key: no plain copy is ever written.
+        destination = sqlite3.connect(target) if key is None else encryption.connect(target, key, check=False)
         with destination:
             raw.driver_connection.backup(destination)
         destination.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -58,8 +59,11 @@ def _tell(message: str, smoke: bool, parent=None) -> None:
         QMessageBox.information(parent, _("Platform Desk"), message)
 
 
-def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
-    """Open the main window on ``db_path`` (the first-start dialog if it does not exist); the exit status."""
+def run(db_path: Path, language: str | None = None, smoke: bool = False, passphrase: bytes | None = None) -> int:
+    """Open the main window on ``db_path`` (the first-start dialog if it does not exist); the exit status.
+
+    An encrypted database is opened with ``passphrase`` or, without it, after asking for it.
+    """
     if language:
         i18n.set_language(language)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -76,7 +80,7 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False) -> int:
         return 1
     windows = Windows(lock, smoke)
     try:
-        return _run_window(app, db_path, reporter, smoke, windows)
+        return _run_window(app, db_path, reporter, smoke, windows, passphrase)
     finally:
         windows.unlock()
 
@@ -93,7 +97,10 @@ class Windows:
         from desktop_app import user_settings
         from desktop_app.ui.main_window import MainWindow
 
+        from desktop_app.ui.lock import Locker
+
         window = MainWindow(desk)
+        window.locker = Locker(window, desk)
         window.open_database.connect(lambda path: self.switch(window, path))
         self.windows.append(window)
         window.show()
@@ -111,11 +118,16 @@ class Windows:
         if lock is None:
             show_error(window, _("Platform Desk is already open on {path}.").format(path=path))
             return None
+        from desktop_app.ui.lock import open_database
+
         try:
-            desk = Desk.open(path)
+            desk = open_database(path)
         except DeskError as error:
             lock.unlock()
             show_error(window, str(error))
+            return None
+        if desk is None:  # the passphrase was not given
+            lock.unlock()
             return None
         old_lock = self.locks.pop(0)
         self.locks.append(lock)
@@ -131,13 +143,36 @@ class Windows:
             held.unlock()
 
 
-def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, windows: Windows) -> int:
+SMOKE_LOCK_VARIABLE = "PLATFORM_DESK_SMOKE_LOCK"
+
+
+def _smoke_lock(windows: list, passphrase: bytes | None, reporter: ErrorReporter) -> None:
+    """With an encrypted database and ``PLATFORM_DESK_SMOKE_LOCK=1`` (the installer's smoke test sets it),
+    ``--smoke`` also locks the window and unlocks it; without, ``--smoke`` measures start-up alone."""
+    from desktop_app.ui.lock import smoke_lock_cycle
+
+    locker = getattr(windows[0], "locker", None) if windows else None
+    if os.environ.get(SMOKE_LOCK_VARIABLE) == "1" and locker is not None and locker.enabled and passphrase:
+        problem = smoke_lock_cycle(windows[0], passphrase)
+        if problem:
+            print(f"smoke: {problem}", file=sys.stderr)
+            reporter.failed = True
+        else:
+            print("smoke: locked and unlocked")
+
+
+def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, windows: Windows,
+                passphrase: bytes | None) -> int:
     if db_path.exists():
+        from desktop_app.ui.lock import open_database
+
         try:
-            desk = Desk.open(db_path)
+            desk = open_database(db_path, passphrase, ask=not smoke)
         except DeskError as error:
             _tell(str(error), smoke)
             return error.exit_code
+        if desk is None:
+            return 1
         windows.open_main(desk)
     else:
         from desktop_app.ui.dialogs.first_start import FirstStartDialog
@@ -148,7 +183,7 @@ def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke
         windows.windows.append(wizard)
         wizard.show()
     if smoke:
-        QTimer.singleShot(0, app.quit)
+        QTimer.singleShot(0, lambda: _smoke_lock(windows.windows, passphrase, reporter) or app.quit())
     status = app.exec()
     for window in windows.windows:
         desk = getattr(window, "desk", None)

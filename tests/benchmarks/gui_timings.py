@@ -19,12 +19,12 @@ def _ms(start: float) -> str:
     return f"{(time.perf_counter() - start) * 1000:.1f} ms"
 
 
-def main(db: Path) -> None:
+def main(db: Path, passphrase_file: Path | None = None) -> None:
     app = QApplication.instance() or QApplication([])
     from desktop_app.domain.desk import Desk
     from desktop_app.ui.main_window import MainWindow
 
-    desk = Desk.open(db)
+    desk = Desk.open(db, passphrase_file.read_bytes().strip() if passphrase_file else None)
     start = time.perf_counter()
     window = MainWindow(desk)
     window.resize(1280, 800)
@@ -66,4 +66,4 @@ def main(db: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None)  # [passphrase file]

@@ -1,4 +1,4 @@
-"""First start: language, device name, role, country, and the demo record, then ``Desk.create``."""
+"""First start: language, device name, role, country, the demo record and encryption, then ``Desk.create``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ class FirstStartDialog(QDialog):
         self.role.currentIndexChanged.connect(self._role_changed)
         self.country = CountryCombo(blank=True)
         self.demo = QCheckBox()
+        self.encrypt = QCheckBox()
+        self.passphrases = [QLineEdit(), QLineEdit()]
+        for field in self.passphrases:
+            field.setEchoMode(QLineEdit.EchoMode.Password)
+            field.setEnabled(False)
+        self.encrypt.toggled.connect(lambda on: [field.setEnabled(on) for field in self.passphrases])
         self.labels = {name: QLabel() for name in ("language", "device_name", "role", "country")}
         self.errors = {name: error_label() for name in ("device_name", "role", "country")}
         form = QFormLayout()
@@ -42,6 +48,9 @@ class FirstStartDialog(QDialog):
             if name in self.errors:
                 form.addRow("", self.errors[name])
         form.addRow("", self.demo)
+        form.addRow("", self.encrypt)
+        for field in self.passphrases:
+            form.addRow("", field)
         self.buttons = translated_buttons(_("Create"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -67,6 +76,11 @@ class FirstStartDialog(QDialog):
         self.role.retranslate()
         self.country.retranslate()
         self.demo.setText(_("Load the Platform's public record of 2023–2024 as an example"))
+        self.encrypt.setText(_("Encrypt the database with a passphrase (recommended for delegations: "
+                               "a lost laptop then reveals nothing)"))
+        for field, text in zip(self.passphrases, (_("Passphrase"), _("The same passphrase again"))):
+            field.setPlaceholderText(text)
+            field.setAccessibleName(text)
         label_buttons(self.buttons, _("Create"))
 
     def _role_changed(self) -> None:
@@ -76,9 +90,15 @@ class FirstStartDialog(QDialog):
         for label in self.errors.values():
             label.hide()
         role = self.role.get_value()
+        passphrase = None
+        if self.encrypt.isChecked():
+            passphrase = self.passphrases[0].text()
+            if not passphrase or passphrase != self.passphrases[1].text():
+                show_error(self, _("Type the same passphrase twice (it cannot be empty)."))
+                return
         try:
             desk = Desk.create(self.path, self.device_name.text(), role,
-                               self.country.get_value() if role == "delegation" else None)
+                               self.country.get_value() if role == "delegation" else None, passphrase=passphrase)
         except ValidationError as error:
             label = self.errors.get(error.field)
             if label is None:
@@ -92,5 +112,7 @@ class FirstStartDialog(QDialog):
             return
         if self.demo.isChecked():
             load_public_record(desk)
+        for field in self.passphrases:
+            field.clear()
         self.desk = desk
         super().accept()

@@ -3,7 +3,6 @@ its participants, follow-up actions, attachments and the meetings held within it
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -17,6 +16,7 @@ from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import (ACTION, EVENT, EVENT_STATUSES, EVENT_TYPES, PERSON, ROLES, THEMATIC_AREAS)
 from desktop_app.i18n import N_, _
 from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso
+from desktop_app.ui.lock import scratch_folder
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import RecordEditor, RecordPage
 from desktop_app.ui.pages.people import PersonPicker
@@ -302,8 +302,7 @@ class EventEditor(RecordEditor):
         except DeskError as error:
             show_error(self, str(error))
             return
-        folder = Path(tempfile.mkdtemp(prefix="platform-desk-"))
-        target = folder / Path(row["filename"]).name
+        target = scratch_folder() / Path(row["filename"]).name
         target.write_bytes(content)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(target)))
 
