@@ -68,12 +68,16 @@ class Desk:
     def open(cls, path: Path) -> "Desk":
         """Open an existing database, upgrading its schema (after a backup) if it is older."""
         path = Path(path).absolute()
-        database.check_location(path, must_exist=True)
-        engine = database.create_sqlite_engine(path)
+        if not path.exists():
+            database.check_location(path, must_exist=True)
+        database.check_database_file(path)
+        read_only = not database.writable(path)
+        engine = database.create_sqlite_engine(path, read_only=read_only)
         with database.translate_busy():
             database.migrate(engine, path)
             desk = cls(path, engine)
-            desk._detect_copy()
+            if not read_only:
+                desk._detect_copy()
         return desk
 
     def close(self) -> None:

@@ -9,13 +9,13 @@ takes a backup, and applies everything in one transaction (or, with
 from __future__ import annotations
 
 import json
-import tempfile
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import identity
@@ -25,9 +25,10 @@ from desktop_app.domain.errors import InputError, NotFoundError
 from desktop_app.domain.schema import DELETED
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
-from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, PendingPart, Peer
-from desktop_app.sync.bundle import Bundle, b64, change_line, split_bundle, write_bundle
+from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, Peer
+from desktop_app.sync.bundle import Bundle, b64, change_line, check_max_size, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger
+from desktop_app.sync.parts import PartStore, open_assembled
 from desktop_app.sync.sharing import Recipient, hidden_records
 
 
@@ -100,30 +101,46 @@ def _lines(connection, mine: dict, theirs: dict, hidden: set[str], attachments: 
 
 def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = False,
                   passphrase: str | None = None, max_size: int | None = None) -> ExportResult:
-    """Write a signed bundle of what ``to`` (or the usual recipient) may receive and lacks."""
+    """Write a signed bundle of what ``to`` (or the usual recipient) may receive and lacks.
+
+    Everything is written under temporary names and renamed only once complete: a failed export
+    leaves no bundle behind.
+    """
     out = Path(out)
     if not out.parent.is_dir():
         raise InputError(_("The folder {folder} does not exist").format(folder=out.parent))
-    if max_size is not None and max_size <= 0:
-        raise InputError(_("--max-size: must be a positive number of bytes"))
+    check_max_size(max_size)
     me = desk.identity
-    with desk.engine.begin() as connection:  # one consistent snapshot for the whole bundle
-        recipient, theirs = _recipient(connection, me, to, full)
-        mine = version_vector(connection)
-        hidden = hidden_records(connection, recipient)
-        audience = "device" if to else ("secretariat" if recipient.role == "secretariat" else "everyone")
-        header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
-                  "country": me["country"], "public_key": b64(me["public_key"]), "created_at": _now(),
-                  "vector": version_vector(connection, Coverage), "to": to, "base": theirs, "audience": audience}
-        attachments: set[str] = set()
+    temporary = out.with_name(out.name + ".partial")
+    written: list[Path] = [temporary]
+    try:
+        with desk.engine.begin() as connection:  # one consistent snapshot for the whole bundle
+            recipient, theirs = _recipient(connection, me, to, full)
+            mine = version_vector(connection)
+            hidden = hidden_records(connection, recipient)
+            audience = "device" if to else ("secretariat" if recipient.role == "secretariat" else "everyone")
+            header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
+                      "country": me["country"], "public_key": b64(me["public_key"]), "created_at": _now(),
+                      "vector": version_vector(connection, Coverage), "to": to, "base": theirs, "audience": audience}
+            attachments: set[str] = set()
 
-        def blobs():
-            query = select(Blob.sha256, Blob.content).where(Blob.sha256.in_(attachments))
-            yield from connection.execute(query.order_by(Blob.sha256))
+            def blobs():
+                query = select(Blob.sha256, Blob.content).where(Blob.sha256.in_(attachments))
+                yield from connection.execute(query.order_by(Blob.sha256))
 
-        manifest = write_bundle(out, header, _lines(connection, mine, theirs, hidden, attachments),
-                                me["private_key"], passphrase, blobs)
-    paths = split_bundle(out, max_size, me["private_key"]) if max_size else [out]
+            manifest = write_bundle(temporary, header, _lines(connection, mine, theirs, hidden, attachments),
+                                    me["private_key"], passphrase, blobs)
+        if max_size and temporary.stat().st_size > max_size:
+            stem = out.name[:-len(".pdsync")] if out.name.endswith(".pdsync") else out.name
+            written += split_bundle(temporary, max_size, me["private_key"], stem)
+            paths = [p.with_name(p.name[:-len(".partial")]) for p in written[1:]]
+        else:
+            paths = [out]
+        for source, target in zip(written[1:] or written, paths):
+            os.replace(source, target)
+    finally:
+        for leftover in written:
+            leftover.unlink(missing_ok=True)
     with desk.transaction(write=True) as connection:
         connection.execute(insert(Exchange).values(
             direction="export", at=_now(), bundle_id=manifest["bundle_id"], peer_device=to, peer_name=None,
@@ -133,51 +150,17 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
 
 # ----- import --------------------------------------------------------------------------------
 
-def _assemble(desk: Desk, parts: list[Bundle], dry_run: bool, workdir: Path) -> tuple[list[Path], list[str]]:
-    """Keep the parts of split bundles; return the bundles now complete, and what is still missing."""
-    complete, missing = [], []
-    groups: dict[str, list[Bundle]] = defaultdict(list)
-    for part in parts:
-        groups[part.manifest["part"]["bundle_id"]].append(part)
-    for bundle_id, arrived in groups.items():
-        count = arrived[0].manifest["part"]["count"]
-        contents = {p.manifest["part"]["index"]: p.part_content() for p in arrived}
-        with desk.engine.connect() as connection:
-            stored = dict(connection.execute(select(PendingPart.part, PendingPart.content)
-                                             .where(PendingPart.bundle_id == bundle_id)).all())
-        if not dry_run:
-            with desk.transaction(write=True) as connection:
-                for index, content in contents.items():
-                    if index not in stored:
-                        connection.execute(insert(PendingPart).values(bundle_id=bundle_id, part=index,
-                                                                      count=count, content=content))
-        stored.update(contents)
-        absent = [str(i) for i in range(1, count + 1) if i not in stored]
-        name = arrived[0].path.name.split(".part-")[0]
-        if absent:
-            missing.append(ngettext("{name}: waiting for part {parts} of {count}",
-                                    "{name}: waiting for parts {parts} of {count}", len(absent)).format(
-                name=name, parts=", ".join(absent), count=count))
-            continue
-        whole = workdir / f"{name}.pdsync"
-        with open(whole, "wb") as handle:
-            for index in range(1, count + 1):
-                handle.write(stored[index])
-        complete.append(whole)
-    return complete, missing
-
-
 def _check_sender(connection, bundle: Bundle, me: dict):
     """The sender's pinned row, if known; refuses a bundle signed with a key other than the pinned one."""
     manifest = bundle.manifest
     if manifest["device_id"] == me["device_id"] and bundle.public_key != me["public_key"]:
         raise InputError(_("{name}: claims to come from this installation but is signed with another key: refused")
-                         .format(name=bundle.path.name))
+                         .format(name=bundle.name))
     peer = connection.execute(select(Peer).where(Peer.device_id == manifest["device_id"])).first()
     if peer is not None and peer.public_key != bundle.public_key:
         raise InputError(_("{name}: signed with a different key than {device} used before "
                            "(fingerprint {new}, expected {old}): refused").format(
-            name=bundle.path.name, device=manifest["device_name"], new=identity.fingerprint(bundle.public_key),
+            name=bundle.name, device=manifest["device_name"], new=identity.fingerprint(bundle.public_key),
             old=identity.fingerprint(peer.public_key)))
     return peer
 
@@ -221,21 +204,45 @@ def _remember_sender(connection, bundle: Bundle, peer) -> dict | None:
 
 
 def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphrase: str | None = None) -> dict:
-    """Import bundles (and parts of split ones) in one transaction; returns the summary of SPEC §5."""
+    """Import bundles (and parts of split ones) in one transaction; returns the summary of SPEC §5.
+
+    Every file is checked completely — signature, sender, every part, every line, every attachment —
+    before anything is stored; the backup is taken only once the import is about to be committed.
+    """
     me = desk.identity
     opened: list[Bundle] = []
-    with tempfile.TemporaryDirectory(prefix="platform-desk-") as workdir:
+    with PartStore(desk.path) as store:
         try:
             for path in paths:
                 opened.append(Bundle(path))
-            parts = [b for b in opened if b.is_part]
-            complete, missing = _assemble(desk, parts, dry_run, Path(workdir))
-            for path in complete:
-                opened.append(Bundle(path))
+            with desk.engine.connect() as connection:
+                for bundle in opened:
+                    _check_sender(connection, bundle, me)
+            for part in (b for b in opened if b.is_part):
+                store.add(part)
+            complete, missing = store.assemble()
+            groups = {}
+            for group, path in complete:
+                opened.append(open_assembled(store, group, path))
+                groups[id(opened[-1])] = group
             bundles = [b for b in opened if not b.is_part]
             for bundle in bundles:
-                bundle.verify(passphrase)
-            return _apply(desk, me, bundles, missing, dry_run, passphrase)
+                try:
+                    if id(bundle) in groups:
+                        with desk.engine.connect() as connection:
+                            _check_sender(connection, bundle, me)
+                    bundle.check(passphrase)
+                except InputError:
+                    if id(bundle) in groups:
+                        store.discard(groups[id(bundle)])
+                    raise
+            summary = _apply(desk, me, bundles, missing, dry_run, passphrase)
+            if not dry_run:
+                with desk.engine.connect() as connection:
+                    store.keep(set(connection.execute(select(Exchange.bundle_id).where(
+                        Exchange.direction == "import", Exchange.bundle_id.in_(
+                            [group.bundle_id for group in store.sets.values()]))).scalars()))
+            return summary
         finally:
             for bundle in opened:
                 bundle.close()
@@ -244,16 +251,14 @@ def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphras
 def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_run: bool,
            passphrase: str | None) -> dict:
     per_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"new": 0, "updated": 0, "conflicts": 0, "skipped": 0})
-    summary = {"files": [b.path.name for b in bundles], "dry_run": dry_run, "new_devices": [],
+    summary = {"files": [b.name for b in bundles], "dry_run": dry_run, "new_devices": [],
                "clock_warnings": [], "missing_parts": missing, "already_imported": [], "warnings": []}
     with desk.engine.connect() as connection:
         done = set(connection.execute(select(Exchange.bundle_id).where(Exchange.direction == "import")).scalars())
         peers = {b.manifest["device_id"]: _check_sender(connection, b, me) for b in bundles}
     fresh = [b for b in bundles if b.manifest["bundle_id"] not in done]
-    summary["already_imported"] = [b.path.name for b in bundles if b.manifest["bundle_id"] in done]
+    summary["already_imported"] = [b.name for b in bundles if b.manifest["bundle_id"] in done]
     already_skipped = sum(b.manifest["change_count"] for b in bundles if b.manifest["bundle_id"] in done)
-    if fresh and not dry_run:
-        summary["backup"] = str(database.backup(desk.engine, desk.path, "before-import"))
     engine = desk.engine.execution_options(write=True)
     with database.translate_busy(), engine.connect() as connection:
         transaction = connection.begin()
@@ -262,7 +267,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 manifest = bundle.manifest
                 if manifest["to"] not in (None, me["device_id"]):
                     summary["warnings"].append(_("{name} was made for another installation ({device})").format(
-                        name=bundle.path.name, device=manifest["to"]))
+                        name=bundle.name, device=manifest["to"]))
                 merger = Merger(connection, manifest["vector"])
                 merger.merge(bundle.changes(passphrase))
                 counts = merger.finish()
@@ -293,16 +298,20 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                     per_kind[kind]["skipped"] += number
                 connection.execute(insert(Exchange).values(
                     direction="import", at=_now(), bundle_id=manifest["bundle_id"],
-                    peer_device=manifest["device_id"], peer_name=manifest["device_name"], filename=bundle.path.name,
+                    peer_device=manifest["device_id"], peer_name=manifest["device_name"], filename=bundle.name,
                     change_count=manifest["change_count"], summary=json.dumps(bundle_counts)))
-                connection.execute(delete(PendingPart).where(PendingPart.bundle_id == manifest["bundle_id"]))
             if dry_run:
                 transaction.rollback()
             else:
+                if fresh:  # checked and merged: only now is the state before the import worth keeping
+                    backup = database.backup(desk.engine, desk.path, "before-import")
+                    summary["backup"] = str(backup)
                 transaction.commit()
         except BaseException:
             if transaction.is_active:
                 transaction.rollback()
+            if summary.get("backup"):
+                Path(summary.pop("backup")).unlink(missing_ok=True)
             raise
     for key in ("new", "updated", "conflicts", "skipped"):
         summary[key] = sum(k[key] for k in per_kind.values())
