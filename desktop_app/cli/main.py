@@ -70,6 +70,8 @@ def setup_logging() -> None:
     from logging.handlers import RotatingFileHandler
 
     logging.lastResort = None
+    if log.handlers:  # already set up (main called again in one process)
+        return
     try:
         log_file().parent.mkdir(parents=True, exist_ok=True)
         handler = RotatingFileHandler(log_file(), maxBytes=1_000_000, backupCount=3,
@@ -95,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_app.ui.app import run  # Qt only for the window: commands stay fast
 
         return run(database_path(args), args.lang, smoke=args.smoke)
+    return run_command(args)
+
+
+def run_command(args) -> int:
+    """Run a parsed command: 0, or one line on stderr and 2 for what the user can act on, 1 for a bug."""
     try:
         return args.handler(args) or 0
     except BrokenPipeError:
