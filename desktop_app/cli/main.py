@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -141,14 +142,25 @@ def explain(error: BaseException, db: Path) -> DeskError | None:
         return InputError(_("Cannot read or write {path}: {reason}").format(path=where, reason=error.strerror))
     if isinstance(error, sqlite3.DatabaseError):
         text = str(error).lower()
-        if "full" in text:
+        if "full" in text or ("disk i/o error" in text and _nearly_full(db)):
             return InputError(_("The disk is full: nothing was changed"))
+        if "disk i/o error" in text:
+            return InputError(_("Cannot read or write {path}: {reason}").format(path=db, reason=text))
         if "readonly" in text or "read-only" in text:
             return InputError(_("Cannot write to {path}: the folder or file is read-only").format(path=db))
         if "not a database" in text or "malformed" in text or "unable to open" in text:
             return InputError(_("{path} is not a Platform Desk database (it is empty or another kind of file)").format(
                 path=db))
     return None
+
+
+def _nearly_full(db: Path) -> bool:
+    """SQLite reports a disk too full even for its shared-memory file as a mere I/O error."""
+    try:
+        stats = os.statvfs(db.absolute().parent)
+    except (OSError, AttributeError):
+        return False
+    return stats.f_bavail * stats.f_frsize < (1 << 20)
 
 
 def log_file() -> Path:

@@ -524,7 +524,8 @@ class Bundle:
         for sha256, entry in table.items():
             if not (_HEX64.match(sha256) and isinstance(entry, dict) and set(entry) == {"member", "size"}
                     and isinstance(entry["size"], int) and not isinstance(entry["size"], bool)
-                    and 0 <= entry["size"] <= MAX_BLOB_BYTES and entry["member"] in names
+                    and 0 <= entry["size"] <= MAX_BLOB_BYTES and isinstance(entry["member"], str)
+                    and entry["member"] in names
                     and (not plain or entry["member"] == BLOBS + sha256)):
                 raise self._wrong("blobs")
         if {entry["member"] for entry in table.values()} != names or len(table) != len(names):
