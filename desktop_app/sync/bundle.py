@@ -710,6 +710,8 @@ def check_change(change) -> dict:
             raise ValidationError("field", _("must be text"))
         change["value"] = coerce_fields(kind, {field: value})[field]
     context = change.get("context")
+    if "context" in change and field != DELETED:
+        raise ValidationError("context", _("only a deletion carries a context"))
     if context is not None and not (isinstance(context, dict) and all(
             isinstance(k, str) and _ID.match(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
             for k, v in context.items())):
