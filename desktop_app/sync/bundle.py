@@ -429,10 +429,9 @@ class Bundle:
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise self._error(_("not a Platform Desk bundle (unknown format)"))
         version = manifest.get("format_version")
-        major = str(version).split(".")[0]
-        known = FORMAT_VERSION.split(".")[0]
-        if not major.isdigit() or not isinstance(version, str):
+        if not isinstance(version, str) or not re.fullmatch(r"[0-9]{1,6}\.[0-9]{1,6}", version):
             raise self._wrong("format_version")
+        major, known = version.split(".")[0], FORMAT_VERSION.split(".")[0]
         if int(major) < int(known):
             raise self._error(_("format version {found} is older than this program reads ({known}); "
                                 "the sender must update Platform Desk").format(found=one_line(version), known=FORMAT_VERSION))
@@ -581,32 +580,39 @@ class Bundle:
             out.write(chunk)
         return total
 
+    def _decrypted_chunks(self, name: str) -> Iterator[bytes]:
+        """A member laid out nonce ‖ ciphertext ‖ tag, decrypted as it streams; the tag is checked at the end."""
+        size = self.archive.getinfo(name).file_size
+        if size < NONCE_BYTES + TAG_BYTES:
+            raise InvalidTag()
+        left = size - NONCE_BYTES - TAG_BYTES
+        held = b""
+        decryptor = None
+        for chunk in self._member_chunks(name):
+            held += chunk
+            if decryptor is None:
+                if len(held) < NONCE_BYTES:
+                    continue
+                decryptor = Cipher(algorithms.AES(self.key), modes.GCM(held[:NONCE_BYTES])).decryptor()
+                held = held[NONCE_BYTES:]
+            take = min(len(held), left)
+            ciphertext, held = held[:take], held[take:]
+            left -= take
+            yield decryptor.update(ciphertext)
+        if decryptor is None or len(held) != TAG_BYTES:
+            raise InvalidTag()
+        decryptor.finalize_with_tag(held)
+
     def _plain_chunks(self, passphrase: str | None) -> Iterator[bytes]:
         """The change lines' bytes: from the ZIP, or decrypted and inflated with every limit applied."""
         self.unseal(passphrase)
         if self.key is None:
             yield from self._member_chunks(PAYLOAD)
             return
-        size = self.archive.getinfo(PAYLOAD_ENCRYPTED).file_size
-        if size < NONCE_BYTES + TAG_BYTES:
-            raise self._error(_("wrong passphrase, or the encrypted content was changed"))
-        held = b""
-        decryptor = None
-        left = size - NONCE_BYTES - TAG_BYTES
         inflater = zlib.decompressobj()
         consumed = produced = 0
         try:
-            for chunk in self._member_chunks(PAYLOAD_ENCRYPTED):
-                held += chunk
-                if decryptor is None:
-                    if len(held) < NONCE_BYTES:
-                        continue
-                    decryptor = Cipher(algorithms.AES(self.key), modes.GCM(held[:NONCE_BYTES])).decryptor()
-                    held = held[NONCE_BYTES:]
-                take = min(len(held), left)
-                ciphertext, held = held[:take], held[take:]
-                left -= take
-                data = decryptor.update(ciphertext)
+            for data in self._decrypted_chunks(PAYLOAD_ENCRYPTED):
                 consumed += len(data)
                 while data:
                     out = inflater.decompress(data, CHUNK)
@@ -617,27 +623,32 @@ class Bundle:
                     if produced > RATIO_FLOOR and produced > MAX_RATIO * consumed:
                         raise self._error(_("the payload inflates too far: refused as a zip bomb"))
                     yield out
-            if decryptor is None or len(held) != TAG_BYTES:
-                raise InvalidTag()
-            decryptor.finalize_with_tag(held)
             if not inflater.eof or inflater.unused_data:
                 raise self._error(_("wrong passphrase, or the encrypted content was changed"))
         except (InvalidTag, zlib.error):
             raise self._error(_("wrong passphrase, or the encrypted content was changed")) from None
 
-    def blobs(self, passphrase: str | None = None) -> Iterator[tuple[str, bytes]]:
-        """Attachment contents carried by the bundle, each checked against its SHA-256 and size."""
+    def blobs(self, passphrase: str | None = None) -> Iterator[tuple[str, bytearray]]:
+        """Attachment contents carried by the bundle, each checked against its SHA-256 and size.
+
+        Each is streamed into one buffer (no second copy), so that the largest allowed attachment
+        stays well within the memory bound."""
         body = self.unseal(passphrase)
         for sha256, entry in sorted(body["blobs"].items()):
-            content = b"".join(self._member_chunks(entry["member"]))
+            content = bytearray(self.archive.getinfo(entry["member"]).file_size)  # allocated once, never grown
+            filled = 0
+            try:
+                for chunk in (self._member_chunks(entry["member"]) if self.key is None
+                              else self._decrypted_chunks(entry["member"])):
+                    content[filled:filled + len(chunk)] = chunk
+                    filled += len(chunk)
+            except InvalidTag:
+                raise self._error(_("wrong passphrase, or the encrypted content was changed")) from None
+            del content[filled:]
             if self.key is not None:
-                try:
-                    padded = _open_sealed(self.key, content)
-                except InvalidTag:
-                    raise self._error(_("wrong passphrase, or the encrypted content was changed")) from None
-                content = padded[:entry["size"]]
-                if any(padded[entry["size"]:]):
+                if any(memoryview(content)[entry["size"]:]):
                     raise self._error(_("the content does not match its SHA-256: the file was changed or damaged"))
+                del content[entry["size"]:]
             if len(content) != entry["size"] or hashlib.sha256(content).hexdigest() != sha256:
                 raise self._error(_("the content does not match its SHA-256: the file was changed or damaged"))
             yield sha256, content
