@@ -218,7 +218,7 @@ class Merger:
             table = record_table(kind.name)
             for row in self.connection.execute(select(table).where(table.c.id.in_(touched))):
                 if row.id in ids:
-                    raise InputError(_("{id} names both a {first} and a {second}").format(
+                    raise InputError(_("{id} is the id of two kinds of record: {first} and {second}").format(
                         id=row.id, first=_(ids[row.id].label), second=_(kind.label)))
                 ids[row.id] = kind
                 if row.deleted:

@@ -138,7 +138,7 @@ EXPECTED_WORDS = {
     "older-format": "must update", "count-mismatch": "manifest says", "duplicate-member": "twice",
     "bad-crc": "damaged", "huge-seq": "MAX_INT", "deep-json": "MAX_DEPTH", "scrypt-p": "SCRYPT", "scrypt-n": "SCRYPT",
     "event-no-title": "title: is required", "end-before-start": "end_date", "women-over-total": "exceed",
-    "person-with-event-id": "names both", "newline-in-name": "\\n",
+    "person-with-event-id": "two kinds", "newline-in-name": "\\n",
 }
 
 
