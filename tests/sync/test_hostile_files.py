@@ -97,6 +97,13 @@ def make_cases(folder, kz, good, event):
     case("count-mismatch", lambda p: signed(kz, p, [line(kz)], change_count=5))
     case("duplicate-member", lambda p: rezip(good, p, lambda n, d: [(n, d)] * (2 if n == fmt.PAYLOAD else 1)))
     case("bad-crc", lambda p: p.write_bytes(_flip_crc(good.read_bytes(), fmt.MANIFEST.encode())))
+    case("zip-encryption-flag", lambda p: p.write_bytes(_flip_crc(good.read_bytes(), fmt.PAYLOAD.encode(), flag=True)))
+
+    def bzip2(p):
+        with zipfile.ZipFile(good) as old, zipfile.ZipFile(p, "w") as new:
+            for name in old.namelist():
+                new.writestr(name, old.read(name), compress_type=zipfile.ZIP_BZIP2 if name == fmt.PAYLOAD else None)
+    case("bzip2-member", bzip2)
     case("huge-seq", lambda p: signed(kz, p, [line(kz, seq=2 ** 63)]))
     case("deep-json", lambda p: signed(kz, p, ["[" * 5000 + "]" * 5000]))
     case("scrypt-p", lambda p: signed(kz, p, [line(kz)], "x", encryption=lambda e: {**e, "p": 2000}))
@@ -116,15 +123,15 @@ def make_cases(folder, kz, good, event):
     return cases
 
 
-def _flip_crc(data: bytes, name: bytes) -> bytes:
-    """The bundle with the CRC-32 of ``name`` changed in its local header and central directory."""
+def _flip_crc(data: bytes, name: bytes, flag: bool = False) -> bytes:
+    """The bundle with the CRC-32 of ``name`` (or its encryption flag) changed in both of its headers."""
     data = bytearray(data)
-    for signature, offset in ((b"PK\x03\x04", 14), (b"PK\x01\x02", 16)):
+    for signature, offset in ((b"PK\x03\x04", 6 if flag else 14), (b"PK\x01\x02", 8 if flag else 16)):
         start = 0
         while (start := data.find(signature, start)) >= 0:
             name_at = start + (30 if signature == b"PK\x03\x04" else 46)
             if data[name_at:name_at + len(name)] == name:
-                data[start + offset] ^= 0xFF
+                data[start + offset] ^= 0x01 if flag else 0xFF
             start += 4
     return bytes(data)
 
@@ -136,7 +143,7 @@ EXPECTED_WORDS = {
     "wrong-type": "seq", "wrong-value-type": "participants_total", "unknown-kind": "spaceship",
     "unknown-field": "colour", "dangling-reference": "neither", "newer-format": "3.0",
     "older-format": "must update", "count-mismatch": "manifest says", "duplicate-member": "twice",
-    "bad-crc": "damaged", "huge-seq": "MAX_INT", "deep-json": "MAX_DEPTH", "scrypt-p": "SCRYPT", "scrypt-n": "SCRYPT",
+    "bad-crc": "damaged", "zip-encryption-flag": "does not read", "bzip2-member": "does not read", "huge-seq": "MAX_INT", "deep-json": "MAX_DEPTH", "scrypt-p": "SCRYPT", "scrypt-n": "SCRYPT",
     "event-no-title": "title: is required", "end-before-start": "end_date", "women-over-total": "exceed",
     "person-with-event-id": "two kinds", "newline-in-name": "\\n",
 }
@@ -148,6 +155,7 @@ def test_every_hostile_file_is_refused_and_changes_nothing(setting):
     assert set(cases) == set(EXPECTED_WORDS)
     cli("dump", check=True)
     before = hashlib.sha256(cli.db.read_bytes()).hexdigest()
+    backups = cli.db.parent / "backups"
     for name, path in cases.items():
         result = cli("import", path)
         lines = [l for l in result.stderr.splitlines() if l.strip()]
@@ -155,5 +163,6 @@ def test_every_hostile_file_is_refused_and_changes_nothing(setting):
         assert len(lines) == 1 and "Traceback" not in result.stderr, (name, result.stderr)
         assert EXPECTED_WORDS[name] in lines[0], (name, lines[0])
         assert hashlib.sha256(cli.db.read_bytes()).hexdigest() == before, name
+        assert not backups.exists() or not list(backups.iterdir()), name  # refused: no backup taken
     assert cli("import", good, check=True).returncode == 0
     assert json.loads(cli("get", event, check=True).stdout)["title"] == "Вебинар"
