@@ -2,8 +2,9 @@
 
 ``export_bundle`` writes what a recipient may receive and is not known to hold;
 ``import_files`` checks every file completely before touching the database,
-takes a backup, and applies everything in one transaction (or, with
-``dry_run``, rolls it back and reports what would have happened).
+applies everything in one transaction and takes a backup just before committing
+(or, with ``dry_run``, rolls it back and reports what would have happened).
+Container details (ZIP, encryption, limits) live in ``bundle``; parts in ``parts``.
 """
 
 from __future__ import annotations
