@@ -98,3 +98,14 @@ def test_refused_files_take_no_backup_and_a_good_one_takes_it_after_checking(off
     summary = unodc.receive(good)
     assert summary.get("backup") and len(list(backups.glob(f"{unodc.desk.path.stem}-*.db"))) == 1
     assert unodc.receive(good, dry_run=True).get("backup") is None
+
+
+def test_the_backup_holds_the_state_before_the_import(offices):
+    import sqlite3
+
+    kz, unodc = offices["kz"], offices["unodc"]
+    kz.desk.put("event", {"type": "webinar", "title": "Arrives", "start_date": "2025-01-01"})
+    summary = unodc.receive(kz.send().paths[0])
+    with sqlite3.connect(summary["backup"]) as backup:
+        assert backup.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+    assert [e["title"] for e in unodc.desk.list("event")] == ["Arrives"]
