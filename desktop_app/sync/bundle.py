@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from desktop_app.domain import identity
 from desktop_app.domain.errors import InputError, ValidationError, has_control, one_line
-from desktop_app.domain.schema import DELETED, KINDS
+from desktop_app.domain.schema import DELETED, KINDS, country_codes
 from desktop_app.domain.validation import coerce_fields
 from desktop_app.i18n import _
 
@@ -44,6 +44,8 @@ PAYLOAD = "changes.jsonl"
 PAYLOAD_ENCRYPTED = "changes.jsonl.z.aes"
 PART = "part.bin"
 BLOBS = "blobs/"
+REGISTRY = "registry.json"  # a secretariat's registry of trusted and revoked installations (issue 10)
+REGISTRY_ENCRYPTED = "registry.json.aes"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every member's timestamp: nothing about the sender's clock or zone
 CHUNK = 1 << 16
 
@@ -184,12 +186,14 @@ def _info(name: str, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
 
 
 def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: bytes,
-                 passphrase: str | None = None, blobs: Callable[[], Iterable[tuple[str, bytes]]] | None = None) -> dict:
+                 passphrase: str | None = None, blobs: Callable[[], Iterable[tuple[str, bytes]]] | None = None,
+                 registry: dict | None = None) -> dict:
     """Write change lines (canonical JSON, see ``change_line``) to a signed bundle at ``path``; returns the manifest.
 
     ``header`` holds the sender's fields (device_id, device_name, role, country, public_key, created_at, to)
     and the body's (vector, base, audience). ``blobs``, if given, is called once the lines are written and
-    yields (sha256, content) of attachments. The caller gives a temporary path and renames it.
+    yields (sha256, content) of attachments; ``registry`` (secretariats only) lists the installations
+    the sender trusts and those it revoked. The caller gives a temporary path and renames it.
     """
     body_keys = ("vector", "base", "audience")
     body = {key: header[key] for key in body_keys if key in header}
@@ -239,6 +243,12 @@ def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: by
                 content = _seal(key, content + bytes(-len(content) % BLOB_PADDING))
                 archive.writestr(_info(name, zipfile.ZIP_STORED), content)
             members[name] = hashlib.sha256(content).hexdigest()
+        if registry is not None:
+            data = canonical_bytes(registry)
+            name = REGISTRY if key is None else REGISTRY_ENCRYPTED
+            data = data if key is None else _seal(key, data)
+            archive.writestr(_info(name, zipfile.ZIP_DEFLATED if key is None else zipfile.ZIP_STORED), data)
+            members[name] = hashlib.sha256(data).hexdigest()
         body = {**body, "change_count": count, "blobs": blob_table}
         manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "bundle_id": str(uuid.uuid4()),
                     **sender, "payload": member, "payload_sha256": digest.hexdigest(), "members": members}
@@ -484,9 +494,10 @@ class Bundle:
         payload = PAYLOAD if manifest["encryption"] is None else PAYLOAD_ENCRYPTED
         if manifest["payload"] != payload or payload not in listed or members[payload] != manifest["payload_sha256"]:
             raise self._wrong("payload")
-        if len(listed) - 1 > MAX_BLOBS:
+        registry = REGISTRY if manifest["encryption"] is None else REGISTRY_ENCRYPTED
+        if len(listed - {registry}) - 1 > MAX_BLOBS:
             raise limit_error(self.path.name, "MAX_BLOBS", MAX_BLOBS)
-        if not all(name.startswith(BLOBS) for name in listed - {payload}):
+        if not all(name.startswith(BLOBS) for name in listed - {payload, registry}):
             raise self._wrong("members")
         if manifest["encryption"] is None:
             self._check_body(manifest)
@@ -517,7 +528,7 @@ class Bundle:
             raise self._wrong("audience")
         if not 0 <= body["change_count"] <= MAX_CHANGES:
             raise limit_error(self.path.name, "MAX_CHANGES", MAX_CHANGES)
-        names = set(self.manifest["members"]) - {self.manifest["payload"]}
+        names = set(self.manifest["members"]) - {self.manifest["payload"], REGISTRY, REGISTRY_ENCRYPTED}
         table = body["blobs"]
         plain = self.manifest["encryption"] is None
         for sha256, entry in table.items():
@@ -653,10 +664,46 @@ class Bundle:
                 raise self._error(_("the content does not match its SHA-256: the file was changed or damaged"))
             yield sha256, content
 
+    def registry(self, passphrase: str | None = None) -> dict:
+        """The sender's registry of trusted and revoked installations (empty if it carries none)."""
+        self.unseal(passphrase)
+        name = next((n for n in (REGISTRY, REGISTRY_ENCRYPTED) if n in self.manifest["members"]), None)
+        if name is None:
+            return {"trusted": [], "revoked": []}
+        if self.archive.getinfo(name).file_size > MAX_MANIFEST_BYTES:
+            raise limit_error(f"{self.path.name}: {name}", "MAX_MANIFEST_BYTES", MAX_MANIFEST_BYTES)
+        data = b"".join(self._member_chunks(name))
+        if self.key is not None:
+            try:
+                data = _open_sealed(self.key, data)
+            except InvalidTag:
+                raise self._error(_("wrong passphrase, or the encrypted content was changed")) from None
+        registry = strict_json(data, f"{self.path.name}: {name}")
+        if not (isinstance(registry, dict) and isinstance(registry.get("trusted"), list)
+                and isinstance(registry.get("revoked"), list)
+                and all(self._registry_entry(entry, listing) for listing in ("trusted", "revoked")
+                        for entry in registry[listing])):
+            raise self._error(_("the registry of installations is damaged"))
+        return registry
+
+    def _registry_entry(self, entry, listing: str) -> bool:
+        try:
+            return (isinstance(entry, dict) and isinstance(entry["device_id"], str) and bool(_ID.match(entry["device_id"]))
+                    and isinstance(entry["device_name"], str) and entry["role"] in ("delegation", "secretariat")
+                    and (entry["country"] is None or entry["country"] in country_codes())
+                    and isinstance(entry["public_key"], str)
+                    and len(base64.b64decode(entry["public_key"], validate=True)) == 32
+                    and (listing == "trusted" or (isinstance(entry["seq"], int) and not isinstance(entry["seq"], bool)
+                                                  and entry["seq"] >= 0)))
+        except (KeyError, TypeError, ValueError):
+            return False
+
     def check(self, passphrase: str | None = None) -> None:
-        """Read everything once, storing nothing: the tag, every line, every attachment and what refers to it."""
+        """Read everything once, storing nothing: the tag, every line, every attachment and what refers to it,
+        and the registry if there is one."""
         for _change in self.changes(passphrase):
             pass
+        self.registry(passphrase)
         unreferenced = set(self.body["blobs"]) - self.referenced
         if unreferenced:
             raise self._error(_("it carries the content of an attachment none of its changes refers to"))

@@ -109,3 +109,31 @@ def test_the_backup_holds_the_state_before_the_import(offices):
     with sqlite3.connect(summary["backup"]) as backup:
         assert backup.execute("SELECT count(*) FROM events").fetchone()[0] == 0
     assert [e["title"] for e in unodc.desk.list("event")] == ["Arrives"]
+
+
+@pytest.mark.parametrize("passphrase", [None, "секрет"])
+def test_a_registry_travels_in_the_container(tmp_path, passphrase):
+    """The member a secretariat's registry (issue 10) travels in: plain, or sealed like everything else."""
+    from desktop_app.domain.desk import Desk
+
+    unodc = Desk.create(tmp_path / "u.db", "unodc", "secretariat")
+    try:
+        me = unodc.identity
+        registry = {"trusted": [{"device_id": "kz-1", "device_name": "KZ", "role": "delegation", "country": "KZ",
+                                 "public_key": fmt.b64(bytes(32))}], "revoked": []}
+        header = {"device_id": me["device_id"], "device_name": "unodc", "role": "secretariat", "country": None,
+                  "public_key": fmt.b64(me["public_key"]), "created_at": "2025-01-01T00:00:00+00:00",
+                  "vector": {}, "to": None}
+        path = tmp_path / "r.pdsync"
+        fmt.write_bundle(path, header, [], me["private_key"], passphrase, registry=registry)
+        bundle = fmt.Bundle(path)
+        try:
+            bundle.check(passphrase)
+            assert bundle.registry(passphrase) == registry
+        finally:
+            bundle.close()
+        if passphrase:
+            with zipfile.ZipFile(path) as archive:
+                assert b"kz-1" not in b"".join(archive.read(n) for n in archive.namelist())
+    finally:
+        unodc.close()
