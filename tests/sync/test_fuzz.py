@@ -186,7 +186,9 @@ def mutated(draw):
             members[index] = (draw(st.sampled_from(["../x", "/abs", "blobs/" + "0" * 64, "changes.jsonl",
                                                     "manifest.json", "part.bin", "a\nb", "c:d"])), content)
         else:
-            members.append((draw(st.sampled_from(["extra", "blobs/" + "a" * 64])), draw(st.binary(max_size=40))))
+            members.append((draw(st.sampled_from(["extra", "blobs/" + "a" * 64, "registry.json", "registry.json.aes"])),
+                            draw(st.sampled_from([b'{"trusted":[],"revoked":[]}', b'{"trusted":[{}],"revoked":[]}',
+                                                  b"[" * 50]) | st.binary(max_size=40))))
     elif kind == "manifest":
         manifest = json.loads(dict(members)[fmt.MANIFEST])
         manifest = _mutate_json(draw, manifest)
