@@ -7,12 +7,14 @@ Each command module contributes its sub-commands through ``register(subparsers)`
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
 import sys
 from pathlib import Path
 
 from desktop_app import __version__, i18n, paths
-from desktop_app.domain.errors import DeskError
+from desktop_app.domain.errors import DeskError, InputError, one_line
 from desktop_app.i18n import _
 
 COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.reports",
@@ -71,10 +73,11 @@ def setup_logging() -> None:
     from logging.handlers import RotatingFileHandler
 
     logging.lastResort = None
+    if log.handlers:  # already set up (main called again in one process)
+        return
     try:
-        folder = paths.data_dir() / "logs"
-        folder.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(folder / "platform-desk.log", maxBytes=1_000_000, backupCount=3,
+        log_file().parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(log_file(), maxBytes=1_000_000, backupCount=3,
                                       encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
@@ -99,18 +102,70 @@ def main(argv: list[str] | None = None) -> int:
         from desktop_app.cli.encryption import gui_passphrase
 
         return run(database_path(args), args.lang, smoke=args.smoke, passphrase=gui_passphrase(args))
+    return run_command(args)
+
+
+def run_command(args) -> int:
+    """Run a parsed command: 0, or one line on stderr and 2 for what the user can act on, 1 for a bug."""
     try:
         return args.handler(args) or 0
-    except DeskError as error:
-        print(f"platform-desk: {error}", file=sys.stderr)
-        return error.exit_code
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (e.g. `| head`): nothing left to say
         return 0
     except KeyboardInterrupt:
         print(_("platform-desk: interrupted"), file=sys.stderr)
         return 1
-    except Exception as error:  # the last line of defence: one line, never a traceback
-        log.exception("unexpected error")
-        print(_("platform-desk: unexpected error: {error}").format(error=error), file=sys.stderr)
-        return 1
+    except Exception as error:  # one line, never a traceback
+        known = explain(error, database_path(args))
+        if known is None:  # a bug: the details go to the log
+            log.exception("unexpected error")
+            print(_("platform-desk: unexpected error: {error} (details in {log})").format(
+                error=one_line(error), log=log_file()), file=sys.stderr)
+            return 1
+        print(f"platform-desk: {one_line(known)}", file=sys.stderr)
+        return known.exit_code if isinstance(known, DeskError) else 2
+
+
+def explain(error: BaseException, db: Path) -> DeskError | None:
+    """The user's side of a failure — a refused file, a database that is not one, a read-only medium,
+    a full disk — as one translated line with exit status 2; None for a bug."""
+    if isinstance(error, DeskError):
+        return error
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(error, DBAPIError):
+        error = error.orig or error
+    if isinstance(error, OSError):
+        where = error.filename or db
+        if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return InputError(_("The disk is full: nothing was changed"))
+        if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return InputError(_("Cannot write to {path}: the folder or file is read-only").format(path=where))
+        return InputError(_("Cannot read or write {path}: {reason}").format(path=where, reason=error.strerror))
+    if isinstance(error, sqlite3.DatabaseError):
+        text = str(error).lower()
+        if "full" in text or ("disk i/o error" in text and _nearly_full(db)):
+            return InputError(_("The disk is full: nothing was changed"))
+        if "disk i/o error" in text:
+            return InputError(_("Cannot read or write {path}: {reason}").format(path=db, reason=text))
+        if "readonly" in text or "read-only" in text:
+            return InputError(_("Cannot write to {path}: the folder or file is read-only").format(path=db))
+        if "not a database" in text or "malformed" in text or "unable to open" in text:
+            return InputError(_("{path} is not a Platform Desk database (it is empty or another kind of file)").format(
+                path=db))
+    return None
+
+
+def _nearly_full(db: Path) -> bool:
+    """SQLite reports a disk too full even for its shared-memory file as a mere I/O error."""
+    try:
+        stats = os.statvfs(db.absolute().parent)
+    except (OSError, AttributeError):
+        return False
+    return stats.f_bavail * stats.f_frsize < (1 << 20)
+
+
+def log_file() -> Path:
+    return paths.data_dir() / "logs" / "platform-desk.log"

@@ -9,6 +9,7 @@ from pathlib import Path
 from desktop_app.cli.records import opened
 from desktop_app.domain.errors import InputError
 from desktop_app.i18n import _
+from desktop_app.sync.bundle import MIN_PART_BYTES, PART_OVERHEAD
 
 
 def register(subparsers) -> list:
@@ -17,7 +18,9 @@ def register(subparsers) -> list:
     export.add_argument("--to", metavar="DEVICE_ID", help=_("the installation it is for"))
     export.add_argument("--full", action="store_true", help=_("everything the recipient may receive"))
     export.add_argument("--passphrase-file", type=Path, metavar="F", help=_("encrypt with the passphrase in F"))
-    export.add_argument("--max-size", type=int, metavar="BYTES", help=_("split into parts of at most BYTES"))
+    export.add_argument("--max-size", type=int, metavar="BYTES", help=_(
+        "split into parts of at most BYTES (at least {minimum}; each part spends {overhead} bytes on its "
+        "own manifest and signature)").format(minimum=MIN_PART_BYTES, overhead=PART_OVERHEAD))
     export.set_defaults(handler=run_export)
 
     importer = subparsers.add_parser("import", help=_("import sync bundles or their parts"))
@@ -52,7 +55,7 @@ def _passphrase(path: Path | None) -> str | None:
     if path is None:
         return None
     try:
-        text = path.read_text(encoding="utf-8").rstrip("\r\n")
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff").rstrip("\r\n")  # as FORMAT.md §6
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(_("--passphrase-file: cannot read {path} ({error})").format(path=path, error=error)) from None
     if not text:
@@ -101,6 +104,8 @@ def run_conflicts(args) -> int:
 
 
 def run_peers(args) -> int:
+    from desktop_app.sync import api
+
     with opened(args) as desk:
         listed = api.peers(desk)
     if args.json:
@@ -120,12 +125,16 @@ def run_peers(args) -> int:
 
 
 def run_forget(args) -> int:
+    from desktop_app.sync import api
+
     with opened(args) as desk:
         api.forget(desk, args.device_id)
     return 0
 
 
 def run_revoke(args) -> int:
+    from desktop_app.sync import api
+
     with opened(args) as desk:
         api.revoke(desk, args.device_id)
     return 0

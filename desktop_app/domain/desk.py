@@ -74,12 +74,17 @@ class Desk:
         An encrypted database needs its ``passphrase``; a wrong one raises ``WrongPassphrase``.
         """
         path = Path(path).absolute()
-        database.check_location(path, must_exist=True)
-        engine = database.create_sqlite_engine(path, encryption.key_to_open(path, passphrase))
+        if not path.exists():
+            database.check_location(path, must_exist=True)
+        if not encryption.is_encrypted(path):  # an encrypted file has no header to check before its key
+            database.check_database_file(path)
+        read_only = not database.writable(path)
+        engine = database.create_sqlite_engine(path, encryption.key_to_open(path, passphrase), read_only=read_only)
         with database.translate_busy():
             database.migrate(engine, path)
             desk = cls(path, engine)
-            desk._detect_copy()
+            if not read_only:
+                desk._detect_copy()
         return desk
 
     def close(self) -> None:

@@ -1,5 +1,19 @@
 """Errors a user can act on. Their messages are already translated when raised."""
 
+import re
+
+# Line breaks, terminal controls and direction overrides: a name from a file must not pass for a message.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text) -> str:
+    """Text from outside (a device or file name, an error) as one line: control characters escaped (``\\n``)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def has_control(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
 
 class DeskError(Exception):
     """A failure explained in one line; the command line exits with ``exit_code``."""
@@ -28,3 +42,7 @@ class NotFoundError(InputError):
 
 class BusyError(DeskError):
     """Another program holds the database for writing."""
+
+
+class DiskFullError(InputError):
+    """The disk is full: nothing was written (exit status 2, like any input the program cannot take)."""

@@ -40,7 +40,7 @@ def _date(field: Field, value):
 
 
 def _code(field: Field, value):
-    if value not in field.codes:
+    if not isinstance(value, str) or value not in field.codes:
         raise ValidationError(field.name, _("“{value}” is not one of: {codes}").format(
             value=value, codes=", ".join(field.codes)))
     return value

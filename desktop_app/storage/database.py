@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from desktop_app.domain.errors import BusyError, DeskError, InputError
+from desktop_app.domain.errors import BusyError, DiskFullError, InputError
 from desktop_app.i18n import _
 from desktop_app.storage import encryption
 
@@ -42,20 +42,25 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
-def create_sqlite_engine(path: Path, key: encryption.Key | None = None) -> Engine:
+def create_sqlite_engine(path: Path, key: encryption.Key | None = None, read_only: bool = False) -> Engine:
     """An engine on ``path`` with WAL, foreign keys and immediate write transactions.
 
     With ``key`` the connections are made by SQLCipher (``sqlcipher3``) and keyed before any other
     statement; the engine keeps the ``Key`` object (``key_of``) for backups and further engines.
+    ``read_only`` opens a plain file on a read-only medium (a write-protected USB stick, a CD): reading
+    works, and a write fails with SQLite's "readonly database", which the command line explains.
     """
-    if key is None:
-        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_S})
-    else:
+    if key is not None:
         engine = create_engine(f"sqlite:///{path}", module=encryption.dbapi())
 
         @event.listens_for(engine, "do_connect")
         def _keyed_connect(_dialect, _record, _args, _kwargs):
             return encryption.connect(path, key, timeout=BUSY_TIMEOUT_S, check=False)
+    elif read_only:
+        uri = Path(path).absolute().as_uri() + "?mode=ro&immutable=1"
+        engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
+    else:
+        engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_S})
 
     engine.sqlcipher_key = key
 
@@ -63,14 +68,16 @@ def create_sqlite_engine(path: Path, key: encryption.Key | None = None) -> Engin
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # transactions are begun below, not by the driver
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("write") else "BEGIN")
+        write = connection.get_execution_options().get("write") and not read_only
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
@@ -87,8 +94,46 @@ def check_location(path: Path, must_exist: bool) -> None:
         raise InputError(_("No database at {path}: create one with “init”").format(path=path))
     if not folder.is_dir():
         raise InputError(_("The folder {folder} does not exist").format(folder=folder))
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if not writable(path):
         raise InputError(_("Cannot write to {path}: the folder or file is read-only").format(path=path))
+
+
+def writable(path: Path) -> bool:
+    """Whether the database and its folder (for its journal) can be written, read-only media included."""
+    try:
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return False
+    except (OSError, AttributeError):
+        pass
+    return os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK))
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse, before SQLite or Alembic writes anything, a file that is not a Platform Desk database."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except IsADirectoryError:
+        header = b""
+    except OSError as error:
+        raise InputError(_("Cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
+    if header != SQLITE_HEADER:
+        raise InputError(_("{path} is not a Platform Desk database (it is empty or another kind of file)").format(
+            path=path))
+    try:
+        source = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            source.close()
+    except sqlite3.Error:
+        tables = None
+    if tables is not None and not {"alembic_version", "installation"} <= tables:
+        raise InputError(_("{path} is not a Platform Desk database (it is empty or another kind of file)").format(
+            path=path))
 
 
 def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
@@ -102,9 +147,16 @@ def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
     try:
         # An encrypted database is backed up page by page under the same key: no plain copy is ever written.
         destination = sqlite3.connect(target) if key is None else encryption.connect(target, key, check=False)
-        with destination:
-            raw.driver_connection.backup(destination)
-        destination.close()
+        try:
+            with destination:
+                raw.driver_connection.backup(destination)
+        finally:
+            destination.close()
+    except BaseException as error:  # a full disk: leave no half-written backup behind
+        target.unlink(missing_ok=True)
+        if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
+            raise DiskFullError(_("The disk is full: nothing was changed")) from None
+        raise
     finally:
         raw.close()
     old = sorted(folder.glob(f"{path.stem}-*.db"))
@@ -154,6 +206,6 @@ def translate_busy():
         text = str(error.orig) if error.orig else str(error)
         if "locked" in text or "busy" in text:
             raise BusyError(_("The database is in use by another Platform Desk; try again when it has finished")) from None
-        if "disk is full" in text or "full" in text:
-            raise DeskError(_("The disk is full: nothing was changed")) from None
+        if "full" in text:
+            raise DiskFullError(_("The disk is full: nothing was changed")) from None
         raise

@@ -2,15 +2,17 @@
 
 ``export_bundle`` writes what a recipient may receive and is not known to hold;
 ``import_files`` checks every file completely before touching the database,
-takes a backup, and applies everything in one transaction (or, with
-``dry_run``, rolls it back and reports what would have happened).
+applies everything in one transaction and takes a backup just before committing
+(or, with ``dry_run``, rolls it back and reports what would have happened).
+Container details (ZIP, encryption, limits) live in ``bundle``; parts in ``parts``;
+who is believed and who may change what in ``_resolve_trust`` and ``merge``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import tempfile
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,13 +25,14 @@ from desktop_app.domain import identity, progress
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import canonical, raise_knowledge, version_vector
 from desktop_app.domain.desk import Desk, put_record
-from desktop_app.domain.errors import InputError, NotFoundError
+from desktop_app.domain.errors import InputError, NotFoundError, one_line
 from desktop_app.domain.schema import DELETED
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
-from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, PendingPart, Peer
-from desktop_app.sync.bundle import Bundle, b64, change_line, one_line, split_bundle, write_bundle
+from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, Peer
+from desktop_app.sync.bundle import Bundle, b64, change_line, check_max_size, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger, Origin
+from desktop_app.sync.parts import PartStore, open_assembled
 from desktop_app.sync.sharing import Recipient, hidden_records
 
 
@@ -166,34 +169,51 @@ def _registry(connection, me: dict) -> dict | None:
 
 def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = False,
                   passphrase: str | None = None, max_size: int | None = None) -> ExportResult:
-    """Write a signed bundle of what ``to`` (or the usual recipient) may receive and lacks."""
+    """Write a signed bundle of what ``to`` (or the usual recipient) may receive and lacks.
+
+    Everything is written under temporary names and renamed only once complete: a failed export
+    leaves no bundle behind.
+    """
     out = Path(out)
     if not out.parent.is_dir():
         raise InputError(_("The folder {folder} does not exist").format(folder=out.parent))
-    if max_size is not None and max_size <= 0:
-        raise InputError(_("--max-size: must be a positive number of bytes"))
+    check_max_size(max_size)
     me = desk.identity
-    with desk.engine.begin() as connection:  # one consistent snapshot for the whole bundle
-        recipient, theirs, peer = _recipient(connection, me, to, full)
-        to = to or peer  # a delegation's usual bundle is for its secretariat alone
-        known = version_vector(connection)
-        mine = _relayable(connection, me, known)
-        sent = {"upto": connection.execute(select(func.max(Change.rowid))).scalar() or 0,
-                "my_seq": known.get(me["device_id"], 0)}
-        hidden = hidden_records(connection, recipient)
-        audience = "device" if to else ("secretariat" if recipient.role == "secretariat" else "everyone")
-        header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
-                  "country": me["country"], "public_key": b64(me["public_key"]), "created_at": _now(),
-                  "vector": version_vector(connection, Coverage), "to": to, "base": theirs, "audience": audience}
-        attachments: set[str] = set()
+    temporary = out.with_name(out.name + ".partial")
+    written: list[Path] = [temporary]
+    try:
+        with desk.engine.begin() as connection:  # one consistent snapshot for the whole bundle
+            recipient, theirs, peer = _recipient(connection, me, to, full)
+            to = to or peer  # a delegation's usual bundle is for its secretariat alone
+            known = version_vector(connection)
+            mine = _relayable(connection, me, known)
+            sent = {"upto": connection.execute(select(func.max(Change.rowid))).scalar() or 0,
+                    "my_seq": known.get(me["device_id"], 0)}
+            hidden = hidden_records(connection, recipient)
+            audience = "device" if to else ("secretariat" if recipient.role == "secretariat" else "everyone")
+            header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
+                      "country": me["country"], "public_key": b64(me["public_key"]), "created_at": _now(),
+                      "vector": version_vector(connection, Coverage), "to": to, "base": theirs, "audience": audience}
+            attachments: set[str] = set()
 
-        def blobs():
-            query = select(Blob.sha256, Blob.content).where(Blob.sha256.in_(attachments))
-            yield from connection.execute(query.order_by(Blob.sha256))
+            def blobs():
+                query = select(Blob.sha256, Blob.content).where(Blob.sha256.in_(attachments))
+                yield from connection.execute(query.order_by(Blob.sha256))
 
-        lines = _lines(connection, mine, theirs, hidden, attachments, _acknowledged(connection, me, peer, theirs))
-        manifest = write_bundle(out, header, lines, me["private_key"], passphrase, blobs, _registry(connection, me))
-    paths = split_bundle(out, max_size, me["private_key"]) if max_size else [out]
+            lines = _lines(connection, mine, theirs, hidden, attachments, _acknowledged(connection, me, peer, theirs))
+            manifest = write_bundle(temporary, header, lines, me["private_key"], passphrase, blobs,
+                                    _registry(connection, me))
+        if max_size and temporary.stat().st_size > max_size:
+            stem = out.name[:-len(".pdsync")] if out.name.endswith(".pdsync") else out.name
+            written += split_bundle(temporary, max_size, me["private_key"], stem)
+            paths = [p.with_name(p.name[:-len(".partial")]) for p in written[1:]]
+        else:
+            paths = [out]
+        for source, target in zip(written[1:] or written, paths):
+            os.replace(source, target)
+    finally:
+        for leftover in written:
+            leftover.unlink(missing_ok=True)
     with desk.transaction(write=True) as connection:
         connection.execute(insert(Exchange).values(
             direction="export", at=_now(), bundle_id=manifest["bundle_id"], peer_device=peer, peer_name=None,
@@ -202,40 +222,6 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
 
 
 # ----- import --------------------------------------------------------------------------------
-
-def _assemble(desk: Desk, parts: list[Bundle], dry_run: bool, workdir: Path) -> tuple[list[Path], list[str]]:
-    """Keep the parts of split bundles; return the bundles now complete, and what is still missing."""
-    complete, missing = [], []
-    groups: dict[str, list[Bundle]] = defaultdict(list)
-    for part in parts:
-        groups[part.manifest["part"]["bundle_id"]].append(part)
-    for bundle_id, arrived in groups.items():
-        count = arrived[0].manifest["part"]["count"]
-        contents = {p.manifest["part"]["index"]: p.part_content() for p in arrived}
-        with desk.engine.connect() as connection:
-            stored = dict(connection.execute(select(PendingPart.part, PendingPart.content)
-                                             .where(PendingPart.bundle_id == bundle_id)).all())
-        if not dry_run:
-            with desk.transaction(write=True) as connection:
-                for index, content in contents.items():
-                    if index not in stored:
-                        connection.execute(insert(PendingPart).values(bundle_id=bundle_id, part=index,
-                                                                      count=count, content=content))
-        stored.update(contents)
-        absent = [str(i) for i in range(1, count + 1) if i not in stored]
-        name = arrived[0].path.name.split(".part-")[0]
-        if absent:
-            missing.append(ngettext("{name}: waiting for part {parts} of {count}",
-                                    "{name}: waiting for parts {parts} of {count}", len(absent)).format(
-                name=name, parts=", ".join(absent), count=count))
-            continue
-        whole = workdir / f"{name}.pdsync"
-        with open(whole, "wb") as handle:
-            for index in range(1, count + 1):
-                handle.write(stored[index])
-        complete.append(whole)
-    return complete, missing
-
 
 class UntrustedSender(InputError):
     """A bundle from an installation nobody here has vouched for; ``sender`` names it for the first-contact dialog."""
@@ -279,7 +265,7 @@ def _resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str],
         if device == me["device_id"]:
             if key != me["public_key"]:
                 raise InputError(_("{name}: claims to come from this installation but is signed with another key: "
-                                   "refused").format(name=bundle.path.name))
+                                   "refused").format(name=bundle.name))
             continue
         known = believed.get(device)
         if known is None and identity.fingerprint(key) in trust:
@@ -322,18 +308,24 @@ def _resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str],
         known = believed.get(bundle.manifest["device_id"])
         if known is None:
             sender = _describe(bundle.manifest, bundle.public_key)
-            raise UntrustedSender(_(
-                "{name}: comes from {device} ({role}, {country}), which nobody here has vouched for; check its "
-                "fingerprint {fingerprint} with the sender, then import with --trust \"{fingerprint}\"").format(
-                name=one_line(bundle.path.name), device=sender["device_name"], role=sender["role"],
-                country=sender["country"] or "—", fingerprint=sender["fingerprint"]), sender)
+            raise UntrustedSender(_untrusted_message(bundle.name, sender), sender)
         _check_pinned(bundle, known)
     for bundle in bundles:
         if believed.get(bundle.manifest["device_id"], {}).get("revoked"):
-            raise InputError(_("{name}: comes from {device}, which the secretariat has revoked (a lost or stolen "
-                               "computer): refused").format(name=one_line(bundle.path.name),
-                                                            device=one_line(bundle.manifest["device_name"])))
+            raise InputError(_revoked_message(bundle.name, bundle.manifest["device_name"]))
     return result
+
+
+def _untrusted_message(name: str, sender: dict) -> str:
+    return _("{name}: comes from {device} ({role}, {country}), which nobody here has vouched for; check its "
+             "fingerprint {fingerprint} with the sender, then import with --trust \"{fingerprint}\"").format(
+        name=name, device=sender["device_name"], role=sender["role"], country=sender["country"] or "—",
+        fingerprint=sender["fingerprint"])
+
+
+def _revoked_message(name: str, device_name: str) -> str:
+    return _("{name}: comes from {device}, which the secretariat has revoked (a lost or stolen computer): "
+             "refused").format(name=name, device=one_line(device_name))
 
 
 def _check_pinned(bundle: Bundle, pinned: dict) -> None:
@@ -342,12 +334,12 @@ def _check_pinned(bundle: Bundle, pinned: dict) -> None:
     if pinned["public_key"] != bundle.public_key:
         raise InputError(_("{name}: signed with a different key than {device} used before "
                            "(fingerprint {new}, expected {old}): refused").format(
-            name=one_line(bundle.path.name), device=one_line(manifest["device_name"]),
+            name=bundle.name, device=one_line(manifest["device_name"]),
             new=identity.fingerprint(bundle.public_key), old=identity.fingerprint(pinned["public_key"])))
     if (pinned["role"], pinned["country"]) != (manifest["role"], manifest["country"]):
         raise InputError(_("{name}: {device} is known here as {role} {country} but now claims to be {new_role} "
                            "{new_country}: refused").format(
-            name=one_line(bundle.path.name), device=one_line(manifest["device_name"]), role=pinned["role"],
+            name=bundle.name, device=one_line(manifest["device_name"]), role=pinned["role"],
             country=pinned["country"] or "", new_role=manifest["role"], new_country=manifest["country"] or ""))
 
 
@@ -411,43 +403,80 @@ def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphras
                  trust: list[str] = ()) -> dict:
     """Import bundles (and parts of split ones) in one transaction; returns the summary of SPEC §5.
 
-    ``trust`` holds the fingerprints a person has confirmed for first contacts (SPEC §3).
+    ``trust`` holds the fingerprints a person has confirmed for first contacts (SPEC §3). Every file is
+    checked completely — signature, sender, every part, every line, every attachment — before anything
+    is stored; the backup is taken only once the import is about to be committed.
     """
     me = desk.identity
+    confirmed = {identity.normalise_fingerprint(t) for t in trust}
     opened: list[Bundle] = []
-    with tempfile.TemporaryDirectory(prefix="platform-desk-") as workdir:
+    with PartStore(desk.path) as store:
         try:
             for path in paths:
                 opened.append(Bundle(path))
-            parts = [b for b in opened if b.is_part]
-            complete, missing = _assemble(desk, parts, dry_run, Path(workdir))
-            for path in complete:
-                opened.append(Bundle(path))
+            with desk.engine.connect() as connection:
+                for part in (b for b in opened if b.is_part):
+                    _check_part_sender(connection, part, me, confirmed)
+            for part in (b for b in opened if b.is_part):
+                store.add(part)
+            complete, missing = store.assemble()
+            groups = {}
+            for group, path in complete:
+                opened.append(open_assembled(store, group, path))
+                groups[id(opened[-1])] = group
             bundles = [b for b in opened if not b.is_part]
             for bundle in bundles:
-                bundle.verify(passphrase)
+                try:
+                    bundle.check(passphrase)
+                except InputError:
+                    if id(bundle) in groups:
+                        store.discard(groups[id(bundle)])
+                    raise
             with desk.engine.connect() as connection:
-                believed = _resolve_trust(connection, me, bundles, {identity.normalise_fingerprint(t) for t in trust},
-                                          passphrase)
-            return _apply(desk, me, bundles, missing, dry_run, passphrase, believed)
+                believed = _resolve_trust(connection, me, bundles, confirmed, passphrase)
+            summary = _apply(desk, me, bundles, missing, dry_run, passphrase, believed)
+            if not dry_run:
+                with desk.engine.connect() as connection:
+                    store.keep(set(connection.execute(select(Exchange.bundle_id).where(
+                        Exchange.direction == "import", Exchange.bundle_id.in_(
+                            [group.bundle_id for group in store.sets.values()]))).scalars()))
+            return summary
         finally:
             for bundle in opened:
                 bundle.close()
 
 
+def _check_part_sender(connection, part: Bundle, me: dict, confirmed: set[str]) -> None:
+    """A part is kept only from an installation believed here (pinned, or confirmed in this import), so that
+    a stranger's part can neither take space nor block a genuine set."""
+    manifest = part.manifest
+    if manifest["device_id"] == me["device_id"]:
+        if part.public_key != me["public_key"]:
+            raise InputError(_("{name}: claims to come from this installation but is signed with another key: "
+                               "refused").format(name=part.name))
+        return
+    peer = connection.execute(select(Peer).where(Peer.device_id == manifest["device_id"])).first()
+    if peer is None and identity.fingerprint(part.public_key) in confirmed:
+        return
+    if peer is None:
+        sender = _describe(manifest, part.public_key)
+        raise UntrustedSender(_untrusted_message(part.name, sender), sender)
+    _check_pinned(part, {"role": peer.role, "country": peer.country, "public_key": peer.public_key})
+    if peer.revoked_at:
+        raise InputError(_revoked_message(part.name, manifest["device_name"]))
+
+
 def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_run: bool,
            passphrase: str | None, trust: _Trust) -> dict:
     per_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"new": 0, "updated": 0, "conflicts": 0, "skipped": 0})
-    summary = {"files": [one_line(b.path.name) for b in bundles], "dry_run": dry_run, "new_devices": [],
+    summary = {"files": [b.name for b in bundles], "dry_run": dry_run, "new_devices": [],
                "clock_warnings": [], "missing_parts": missing, "already_imported": [], "warnings": trust.warnings,
                "refused": [], "diverged": []}
     with desk.engine.connect() as connection:
         done = set(connection.execute(select(Exchange.bundle_id).where(Exchange.direction == "import")).scalars())
     fresh = [b for b in bundles if b.manifest["bundle_id"] not in done]
-    summary["already_imported"] = [one_line(b.path.name) for b in bundles if b.manifest["bundle_id"] in done]
+    summary["already_imported"] = [b.name for b in bundles if b.manifest["bundle_id"] in done]
     already_skipped = sum(b.manifest["change_count"] for b in bundles if b.manifest["bundle_id"] in done)
-    if (fresh or trust.pins) and not dry_run:
-        summary["backup"] = str(database.backup(desk.engine, desk.path, "before-import"))
     engine = desk.engine.execution_options(write=True)
     with database.translate_busy(), engine.connect() as connection:
         transaction = connection.begin()
@@ -459,17 +488,17 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 manifest = bundle.manifest
                 if manifest["to"] not in (None, me["device_id"]):
                     raise InputError(_("{name} was made for another installation ({device}): refused").format(
-                        name=one_line(bundle.path.name), device=manifest["to"]))
+                        name=bundle.name, device=manifest["to"]))
                 if manifest.get("audience") == "secretariat" and me["role"] != SECRETARIAT:
                     raise InputError(_("{name} was made for a secretariat: refused").format(
-                        name=one_line(bundle.path.name)))
+                        name=bundle.name))
                 merger = Merger(connection, manifest["vector"], origins, manifest["device_id"], me["device_id"])
                 try:
                     merger.merge(bundle.changes(passphrase))
                     merger.retry_held_back()
                     counts = merger.finish()
                 except InputError as error:
-                    raise InputError(f"{one_line(bundle.path.name)}: {error}") from None
+                    raise InputError(f"{bundle.name}: {error}") from None
                 _raise_coverage(connection, me, manifest, origins[manifest["device_id"]])
                 for sha256, content in bundle.blobs(passphrase):
                     connection.execute(sqlite_insert(Blob).values(sha256=sha256, content=content)
@@ -500,17 +529,20 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                     per_kind[kind]["skipped"] += number
                 connection.execute(insert(Exchange).values(
                     direction="import", at=_now(), bundle_id=manifest["bundle_id"],
-                    peer_device=manifest["device_id"], peer_name=manifest["device_name"], filename=bundle.path.name,
+                    peer_device=manifest["device_id"], peer_name=manifest["device_name"], filename=bundle.name,
                     change_count=manifest["change_count"], summary=json.dumps(bundle_counts)))
-                connection.execute(delete(PendingPart).where(PendingPart.bundle_id == manifest["bundle_id"]))
             if dry_run:
                 transaction.rollback()
             else:
                 progress.checkpoint()  # cancelled: roll back, as if never imported
+                if fresh or trust.pins:  # checked and merged: only now is the state before the import worth keeping
+                    summary["backup"] = str(database.backup(desk.engine, desk.path, "before-import"))
                 transaction.commit()
         except BaseException:
             if transaction.is_active:
                 transaction.rollback()
+            if summary.get("backup"):
+                Path(summary.pop("backup")).unlink(missing_ok=True)
             raise
     for key in ("new", "updated", "conflicts", "skipped"):
         summary[key] = sum(k[key] for k in per_kind.values())

@@ -29,10 +29,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain.authority import SECRETARIAT, Author, Standing, may_change
 from desktop_app.domain.changelog import apply_fields, canonical, raise_knowledge, record_table
-from desktop_app.domain.errors import InputError
 from desktop_app.domain import hlc
+from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import DELETED, KINDS, OWNER
+from desktop_app.domain.validation import check_record
 from desktop_app.i18n import _
 from desktop_app.storage.models import Change, Conflict, HeldBack, Installation
 
@@ -130,6 +131,7 @@ class Merger:
     def finish(self) -> MergeCounts:
         """Check references, advance the clock and the version vector; call before commit."""
         self._check_references()
+        self._check_records()
         raise_knowledge(self.connection, self._highest)
         self.connection.execute(update(Installation).values(clock=self.clock.stamp))
         return self.counts
@@ -359,6 +361,28 @@ class Merger:
             "winner_hlc": winner.hlc, "loser_value": loser.value, "loser_device": loser.device_id,
             "loser_seq": loser.seq, "loser_hlc": loser.hlc, "detected_at": self._now, "status": "open",
         }
+
+    def _check_records(self) -> None:
+        """Every record the bundle touched obeys the rules of SPEC §2 as a local write must (the domain's
+        ``check_record``), and no id names records of two kinds."""
+        touched = select(Change.record_id).where(Change.rowid > self._rowid_before)
+        if not self.counts.applied:
+            return
+        ids = {}
+        for kind in KINDS.values():
+            table = record_table(kind.name)
+            for row in self.connection.execute(select(table).where(table.c.id.in_(touched))):
+                if row.id in ids:
+                    raise InputError(_("{id} is the id of two kinds of record: {first} and {second}").format(
+                        id=row.id, first=_(ids[row.id].label), second=_(kind.label)))
+                ids[row.id] = kind
+                if row.deleted:
+                    continue
+                try:
+                    check_record(kind, dict(row._mapping))
+                except ValidationError as error:
+                    raise InputError(_("{kind} {id}: {problem}").format(
+                        kind=_(kind.label), id=row.id, problem=error)) from None
 
     def _check_references(self) -> None:
         """Every record touched must point at records that exist, here or in the bundle."""

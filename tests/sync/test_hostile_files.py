@@ -43,17 +43,18 @@ def rezip(source, target, transform):
                 new.writestr(out_name, out_data)
 
 
-def signed(kz, target, lines, **manifest_changes):
+def signed(kz, target, lines, passphrase=None, **manifest_changes):
     """A bundle properly signed by the delegation, with the given change lines and manifest fields."""
     me = kz.identity
     header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
               "country": me["country"], "public_key": fmt.b64(me["public_key"]), "created_at": "2025-01-01T00:00:00+00:00",
               "vector": {me["device_id"]: 1}, "to": None}
-    fmt.write_bundle(target, header, lines, me["private_key"])
+    fmt.write_bundle(target, header, lines, me["private_key"], passphrase)
     if manifest_changes:
         def transform(name, data):
             if name == fmt.MANIFEST:
-                m = {**json.loads(data), **manifest_changes}
+                m = json.loads(data)
+                m = {**m, **{k: v(m[k]) if callable(v) else v for k, v in manifest_changes.items()}}
                 data = json.dumps(m).encode()
                 return [(name, data), (fmt.SIGNATURE, fmt.b64(
                     __import__("desktop_app.domain.identity", fromlist=["x"]).private_key(me["private_key"]).sign(data)))]
@@ -98,7 +99,45 @@ def make_cases(folder, kz, good, event):
     case("newer-format", lambda p: signed(kz, p, [line(kz)], format_version="3.0"))
     case("older-format", lambda p: signed(kz, p, [line(kz)], format_version="1.0"))
     case("count-mismatch", lambda p: signed(kz, p, [line(kz)], change_count=5))
+    case("duplicate-member", lambda p: rezip(good, p, lambda n, d: [(n, d)] * (2 if n == fmt.PAYLOAD else 1)))
+    case("bad-crc", lambda p: p.write_bytes(_flip_crc(good.read_bytes(), fmt.MANIFEST.encode())))
+    case("zip-encryption-flag", lambda p: p.write_bytes(_flip_crc(good.read_bytes(), fmt.PAYLOAD.encode(), flag=True)))
+
+    def bzip2(p):
+        with zipfile.ZipFile(good) as old, zipfile.ZipFile(p, "w") as new:
+            for name in old.namelist():
+                new.writestr(name, old.read(name), compress_type=zipfile.ZIP_BZIP2 if name == fmt.PAYLOAD else None)
+    case("bzip2-member", bzip2)
+    case("huge-seq", lambda p: signed(kz, p, [line(kz, seq=2 ** 63)]))
+    case("deep-json", lambda p: signed(kz, p, ["[" * 5000 + "]" * 5000]))
+    case("scrypt-p", lambda p: signed(kz, p, [line(kz)], "x", encryption=lambda e: {**e, "p": 2000}))
+    case("scrypt-n", lambda p: signed(kz, p, [line(kz)], "x", encryption=lambda e: {**e, "n": 2 ** 40}))
+    record = "22222222-2222-2222-2222-222222222222"
+
+    def event_lines(**fields):
+        base = {"type": "webinar", "title": "T", "start_date": "2025-01-10", **fields}
+        return [line(kz, seq=i + 1, record_id=record, field=k, value=v) for i, (k, v) in enumerate(sorted(base.items()))
+                if v is not None]
+    case("event-no-title", lambda p: signed(kz, p, event_lines(title=None)))
+    case("end-before-start", lambda p: signed(kz, p, event_lines(end_date="2025-01-01")))
+    case("women-over-total", lambda p: signed(kz, p, event_lines(participants_total=3, participants_women=4)))
+    case("person-with-event-id", lambda p: signed(kz, p, event_lines() + [line(
+        kz, seq=99, record_id=record, kind="person", field="full_name", value="X")]))
+    case("newline-in-name", lambda p: signed(kz, p, [line(kz)], device_name="kz\nplatform-desk: all is well"))
     return cases
+
+
+def _flip_crc(data: bytes, name: bytes, flag: bool = False) -> bytes:
+    """The bundle with the CRC-32 of ``name`` (or its encryption flag) changed in both of its headers."""
+    data = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", 6 if flag else 14), (b"PK\x01\x02", 8 if flag else 16)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
+            if data[name_at:name_at + len(name)] == name:
+                data[start + offset] ^= 0x01 if flag else 0xFF
+            start += 4
+    return bytes(data)
 
 
 EXPECTED_WORDS = {
@@ -107,8 +146,10 @@ EXPECTED_WORDS = {
     "absolute-path": "unsafe path", "zip-bomb": "zip bomb", "no-manifest": "missing", "invalid-json": "JSON",
     "wrong-type": "seq", "wrong-value-type": "participants_total", "unknown-kind": "spaceship",
     "unknown-field": "colour", "dangling-reference": "neither", "newer-format": "3.0",
-    "older-format": "sender must update",
-    "count-mismatch": "manifest says",
+    "older-format": "must update", "count-mismatch": "manifest says", "duplicate-member": "twice",
+    "bad-crc": "damaged", "zip-encryption-flag": "does not read", "bzip2-member": "does not read", "huge-seq": "MAX_INT", "deep-json": "MAX_DEPTH", "scrypt-p": "SCRYPT", "scrypt-n": "SCRYPT",
+    "event-no-title": "title: is required", "end-before-start": "end_date", "women-over-total": "exceed",
+    "person-with-event-id": "two kinds", "newline-in-name": "\\n",
 }
 
 
@@ -118,6 +159,7 @@ def test_every_hostile_file_is_refused_and_changes_nothing(setting):
     assert set(cases) == set(EXPECTED_WORDS)
     cli("dump", check=True)
     before = hashlib.sha256(cli.db.read_bytes()).hexdigest()
+    backups = cli.db.parent / "backups"
     for name, path in cases.items():
         result = cli("import", path)
         lines = [l for l in result.stderr.splitlines() if l.strip()]
@@ -125,5 +167,6 @@ def test_every_hostile_file_is_refused_and_changes_nothing(setting):
         assert len(lines) == 1 and "Traceback" not in result.stderr, (name, result.stderr)
         assert EXPECTED_WORDS[name] in lines[0], (name, lines[0])
         assert hashlib.sha256(cli.db.read_bytes()).hexdigest() == before, name
+        assert not backups.exists() or not list(backups.iterdir()), name  # refused: no backup taken
     assert cli("import", good, check=True).returncode == 0
     assert json.loads(cli("get", event, check=True).stdout)["title"] == "Вебинар"

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPus
 
 from desktop_app import i18n
 from desktop_app.domain import hlc
-from desktop_app.domain.errors import DeskError
+from desktop_app.domain.errors import DeskError, one_line
 from desktop_app.domain.schema import DELETED, KINDS
 from desktop_app.i18n import _
 from desktop_app.sync import api
@@ -116,7 +116,7 @@ class ConflictsPage(QWidget, Page):
     def refresh(self) -> None:
         """Re-read the open conflicts."""
         self.conflicts = api.list_conflicts(self.desk)
-        self.devices = {d["device_id"]: d["device_name"] for d in api.known_devices(self.desk)}
+        self.devices = {d["device_id"]: one_line(d["device_name"]) for d in api.known_devices(self.desk)}
         self.devices[self.desk.identity["device_id"]] = _("{name} (this computer)").format(
             name=self.desk.identity["device_name"])
         self.table.setRowCount(len(self.conflicts))

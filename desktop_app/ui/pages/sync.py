@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QWidget)
 
 from desktop_app import i18n
+from desktop_app.domain.errors import DeskError, one_line
 from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
 from desktop_app.i18n import _, ngettext
 from desktop_app.sync import api
@@ -35,7 +36,7 @@ def bundle_paths(paths) -> list[Path]:
 def device_label(device: dict) -> str:
     role = _(INSTALLATION_ROLES.get(device.get("role"), device.get("role") or ""))
     country = i18n.country_name(device.get("country"))
-    return ", ".join(filter(None, [device.get("device_name"), role, country]))
+    return ", ".join(filter(None, [one_line(device.get("device_name") or ""), role, country]))
 
 
 class RecipientCombo(QComboBox):
@@ -85,7 +86,7 @@ class ImportPreview(QDialog):
         for device in summary.get("new_devices", []):
             notes.append(_("First bundle from {device}. Check its key fingerprint with the sender "
                            "(by phone, for example): {fingerprint}").format(
-                device=device.get("device_name"), fingerprint=device.get("fingerprint")))
+                device=one_line(device.get("device_name")), fingerprint=device.get("fingerprint")))
         notes += summary.get("clock_warnings", [])
         notes += summary.get("warnings", [])
         if summary.get("missing_parts"):
@@ -234,7 +235,7 @@ class SyncPage(QWidget, Page):
         self.history.setRowCount(len(history))
         directions = {"export": _("Sent"), "import": _("Received")}
         for row, item in enumerate(history):
-            peer = item.get("peer_name") or names.get(item.get("peer_device")) or ""
+            peer = one_line(item.get("peer_name") or names.get(item.get("peer_device")) or "")
             cells = (format_time(item["at"]), directions.get(item["direction"], item["direction"]), peer,
                      i18n.format_number(item["change_count"]), item["filename"])
             for column, text in enumerate(cells):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialogButtonBox
                                QSpinBox, QVBoxLayout, QWidget)
 
 from desktop_app import i18n
+from desktop_app.domain.errors import one_line
 from desktop_app.domain.schema import member_states
 from desktop_app.i18n import _
 
@@ -33,9 +34,9 @@ def follow_language(widget) -> None:
 
 
 def show_error(parent, message: str) -> None:
-    """An error as a dialog in the user's language."""
-    box = QMessageBox(QMessageBox.Icon.Warning, _("Platform Desk"), message, QMessageBox.StandardButton.NoButton,
-                      parent)
+    """An error as a dialog in the user's language, as one line: names from files cannot fake a message."""
+    box = QMessageBox(QMessageBox.Icon.Warning, _("Platform Desk"), one_line(message),
+                      QMessageBox.StandardButton.NoButton, parent)
     box.addButton(_("OK"), QMessageBox.ButtonRole.AcceptRole)
     box.exec()
 
