@@ -135,6 +135,7 @@ def incoming(tmp_path):
             put_record(writer, "attachment", {"event_id": event, "filename": "scan.pdf", "size": len(content),
                                               "sha256": digest})
         small = api.export_bundle(kz, tmp_path / "small.pdsync", to=None).paths[0]
+        (tmp_path / "kz.fingerprint").write_text(kz.fingerprint)  # confirmed by the recipient's user
         return small
     finally:
         kz.close()
@@ -149,7 +150,8 @@ def test_a_full_disk_is_exit_2_nothing_half_written_no_empty_backup(tmp_path, in
             "dd if=/dev/zero of=filler bs=4k count=$(( $(stat -f -c '%a' .) - 1100 )) 2>/dev/null || true\n")
     setup = ("PD --db desk.db init --device-name full --role secretariat --demo-scale 300 >/dev/null\n"
              f"sha256sum desk.db > {tmp_path}/before.txt\n" + fill)
-    result, _medium = _in_namespace(tmp_path, "24m", setup, ["--db", "desk.db", "import", str(incoming)])
+    result, _medium = _in_namespace(tmp_path, "24m", setup, ["--db", "desk.db", "import", str(incoming), "--trust",
+                                                            (tmp_path / "kz.fingerprint").read_text()])
     one_line_refusal(result, "disk is full")
     assert (tmp_path / "before.txt").read_text() == (tmp_path / "after.txt").read_text()
     assert (tmp_path / "empty-backups.txt").read_text().strip() == ""
@@ -183,7 +185,7 @@ def test_a_full_disk_double_enospc_at_the_file_layer(tmp_path, incoming, monkeyp
         return FullDisk(target) if "backups" in str(target) else real_connect(target, *args, **kwargs)
 
     monkeypatch.setattr(database.sqlite3, "connect", connect)
-    assert main(["--db", str(db), "import", str(incoming)]) == 2
+    assert main(["--db", str(db), "import", str(incoming), "--trust", (tmp_path / "kz.fingerprint").read_text()]) == 2
     assert "disk is full" in capsys.readouterr().err
     assert db.read_bytes() == before
     assert not list((tmp_path / "backups").glob("*.db"))

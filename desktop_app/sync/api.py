@@ -53,9 +53,8 @@ def _recipient(connection, me: dict, to: str | None, full: bool) -> tuple[Recipi
     """Who the bundle is for, what they are known to hold already, and their device id if known."""
     if to is not None:
         peer = connection.execute(select(Peer).where(Peer.device_id == to)).first()
-        if peer is None:
-            raise InputError(_("--to: no installation {device} is known here; import a bundle from it first").format(
-                device=to))
+        if peer is None:  # not met yet: what anyone may receive, addressed to it alone
+            return Recipient(None), {}, None
         return Recipient(peer.role, peer.country), {} if full else json.loads(peer.vector), to
     if me["role"] == "delegation":
         secretariat = connection.execute(select(Peer).where(Peer.role == "secretariat", Peer.revoked_at.is_(None))
@@ -184,13 +183,13 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
     try:
         with desk.engine.begin() as connection:  # one consistent snapshot for the whole bundle
             recipient, theirs, peer = _recipient(connection, me, to, full)
-            to = to or peer  # a delegation's usual bundle is for its secretariat alone
             known = version_vector(connection)
             mine = _relayable(connection, me, known)
             sent = {"upto": connection.execute(select(func.max(Change.rowid))).scalar() or 0,
                     "my_seq": known.get(me["device_id"], 0)}
             hidden = hidden_records(connection, recipient)
-            audience = "device" if to else ("secretariat" if recipient.role == "secretariat" else "everyone")
+            audience = ("everyone" if recipient.role is None else "device" if to
+                        else "secretariat" if recipient.role == SECRETARIAT else "everyone")
             header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
                       "country": me["country"], "public_key": b64(me["public_key"]), "created_at": _now(),
                       "vector": version_vector(connection, Coverage), "to": to, "base": theirs, "audience": audience}
@@ -378,7 +377,8 @@ def _raise_coverage(connection, me: dict, manifest: dict, sender: Origin) -> Non
     from a secretariat (a delegation holds only what it may see of others' changes). Changes held back
     count as held: they are tried again here after every import.
     """
-    if not (manifest["to"] == me["device_id"] or manifest.get("audience") == "secretariat"):
+    if manifest.get("audience") == "everyone" or not (manifest["to"] == me["device_id"]
+                                                      or manifest.get("audience") == "secretariat"):
         return
     held = version_vector(connection, Coverage)
     base = manifest.get("base") or {}
@@ -489,8 +489,8 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 if manifest["to"] not in (None, me["device_id"]):
                     raise InputError(_("{name} was made for another installation ({device}): refused").format(
                         name=bundle.name, device=manifest["to"]))
-                if manifest.get("audience") == "secretariat" and me["role"] != SECRETARIAT:
-                    raise InputError(_("{name} was made for a secretariat: refused").format(
+                if manifest.get("audience") == "secretariat" and me["role"] != SECRETARIAT:  # it may hold what
+                    raise InputError(_("{name} was made for a secretariat: refused").format(  # we may not see
                         name=bundle.name))
                 merger = Merger(connection, manifest["vector"], origins, manifest["device_id"], me["device_id"])
                 try:

@@ -28,11 +28,9 @@ class Office:
         Office.everyone.append(self)
 
     def send(self, to: "Office | None" = None, **options):
-        """Export a bundle, addressed to ``to`` when this office has heard from it."""
-        known = {d["device_id"] for d in api.known_devices(self.desk)}
-        target = to.device_id if to is not None and to.device_id in known else None
+        """Export a bundle, made ``--to`` that office when one is given."""
         path = self.folder / f"{self.name}-{next(self._numbers)}.pdsync"
-        return api.export_bundle(self.desk, path, to=target, **options)
+        return api.export_bundle(self.desk, path, to=to.device_id if to is not None else None, **options)
 
     def receive(self, *paths, trust=None, **options):
         if trust is None:

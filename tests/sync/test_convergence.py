@@ -151,7 +151,7 @@ def test_order_and_repetition_of_arrival_do_not_matter(tmp_path_factory, order, 
         event = kz.desk.put("event", {"type": "webinar", "title": "Вебинар", "start_date": "2025-03-01",
                                       "parties": ["KZ", "UZ"]})
         bundles = [kz.send().paths[0]]
-        uz.receive(bundles[0])
+        uz.receive(*kz.send(uz).paths)
         uz.desk.put("event", {"id": event, "city": "Toshkent", "title": "Vebinar"})
         kz.desk.put("event", {"id": event, "title": "Вебинар 2", "outcomes": "Келісілді"})
         bundles += [kz.send(full=True).paths[0], uz.send().paths[0]]

@@ -234,7 +234,8 @@ def test_the_program_imports_what_the_independent_writer_writes(offices, tmp_pat
     device, event, attachment = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     content = "Повестка / Kun tartibi".encode() * 50
     digest = hashlib.sha256(content).hexdigest()
-    fields = [("event", event, "type", "national_training"), ("event", event, "title", "Тренинг в Бишкеке"),
+    fields = [("event", event, "owner", "KG"), ("event", event, "type", "national_training"),
+              ("event", event, "title", "Тренинг в Бишкеке"), ("attachment", attachment, "owner", "KG"),
               ("event", event, "start_date", "2025-06-02"), ("event", event, "end_date", "2025-06-03"),
               ("event", event, "parties", ["KG"]), ("attachment", attachment, "event_id", event),
               ("attachment", attachment, "filename", "agenda.txt"), ("attachment", attachment, "sha256", digest),
@@ -242,8 +243,10 @@ def test_the_program_imports_what_the_independent_writer_writes(offices, tmp_pat
     lines = [{"device_id": device, "seq": seq, "hlc": f"17489000000{seq:02d}.0000", "kind": kind, "record_id": rid,
               "field": field, "value": value} for seq, (kind, rid, field, value) in enumerate(fields, 1)]
     path = tmp_path / "independent.pdsync"
-    write_bundle(path, Ed25519PrivateKey.generate(), device, lines, {digest: content}, passphrase)
-    summary = unodc.receive(path, passphrase=passphrase)
+    key = Ed25519PrivateKey.generate()
+    write_bundle(path, key, device, lines, {digest: content}, passphrase)
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    summary = unodc.receive(path, passphrase=passphrase, trust=[hashlib.sha256(public).hexdigest()[:32]])
     assert summary["new"] == 2, summary
     assert unodc.desk.get(event)["title"] == "Тренинг в Бишкеке"
     from desktop_app.domain.attachments import attachment_content

@@ -72,7 +72,9 @@ def world(tmp_path_factory):
     }
     seeds = {name: path.read_bytes() for name, path in seeds.items()}
     target = folder / "unodc.db"
-    Desk.create(target, "unodc", "secretariat").close()
+    unodc = Desk.create(target, "unodc", "secretariat")
+    api.import_files(unodc, api.export_bundle(kz, folder / "hello.pdsync").paths, trust=[kz.fingerprint])
+    unodc.close()  # kz is a confirmed contact, so that mutations reach every check after the signature
     passphrase_file = folder / "passphrase.txt"
     passphrase_file.write_text(PASSPHRASE + "\n", encoding="utf-8")
     args = build_parser().parse_args(["--db", str(folder / "run.db"), "import", str(folder / "candidate.pdsync"),

@@ -14,6 +14,7 @@ import zipfile
 import pytest
 
 from desktop_app.domain.desk import Desk
+from desktop_app.sync import api
 from desktop_app.sync import bundle as fmt
 
 PEAK_LIMIT_MIB = 300
@@ -25,7 +26,9 @@ def setting(tmp_path_factory):
     folder = tmp_path_factory.mktemp("resources")
     kz = Desk.create(folder / "kz.db", "kz", "delegation", "KZ")
     target = folder / "unodc.db"
-    Desk.create(target, "unodc", "secretariat").close()
+    unodc = Desk.create(target, "unodc", "secretariat")
+    api.import_files(unodc, api.export_bundle(kz, folder / "hello.pdsync").paths, trust=[kz.fingerprint])
+    unodc.close()  # kz is now a confirmed contact: its files are read to the end
     (folder / "pass.txt").write_text("x\n", encoding="utf-8")
     yield folder, kz, target
     kz.close()
