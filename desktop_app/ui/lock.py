@@ -27,8 +27,8 @@ from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.storage import database, encryption
-from desktop_app.ui.common import follow_language
-from desktop_app.ui.table_model import LazyTableModel
+from desktop_app.ui.widgets.common import follow_language
+from desktop_app.ui.widgets.table_model import LazyTableModel
 
 DEFAULT_LOCK_MINUTES = 10
 FREE_ATTEMPTS = 5

@@ -33,7 +33,7 @@ def encrypted_window(qtbot, tmp_path):
 
 
 def test_the_wizard_creates_an_encrypted_database(qtbot, tmp_path):
-    from desktop_app.ui.first_start import FirstStartDialog
+    from desktop_app.ui.dialogs.first_start import FirstStartDialog
 
     path = tmp_path / "new.db"
     dialog = FirstStartDialog(path)

@@ -31,7 +31,8 @@ def test_a_dropped_bundle_is_previewed_applied_and_its_conflict_resolved(window,
     mine = window.desk
     secretariat = Desk.create(tmp_path / "secretariat.db", "UNODC Vienna", "secretariat")
     try:
-        api.import_files(secretariat, api.export_bundle(mine, tmp_path / "first.pdsync", full=True).paths)
+        api.import_files(secretariat, api.export_bundle(mine, tmp_path / "first.pdsync", full=True).paths,
+                         trust=[mine.fingerprint])
         conference = event_id_titled(mine, CONFERENCE)
         mine.put("event", {"id": conference, "venue": "Palace of Independence"})
         secretariat.put("event", {"id": conference, "venue": "Hilton Astana"})  # later: wins
@@ -42,9 +43,13 @@ def test_a_dropped_bundle_is_previewed_applied_and_its_conflict_resolved(window,
         secretariat.close()
 
     assert not _drop(window, [tmp_path / "notes.txt"])
-    previews = answer_next_dialog(qtbot, "Apply")
+    contacts = answer_next_dialog(qtbot, "The fingerprints match: trust it")  # SPEC §3: a first contact
     assert _drop(window, bundle)
     assert window.current_page() is window.page("sync")
+    qtbot.waitUntil(lambda: bool(contacts), timeout=10_000)
+    shown = " ".join(label.text() for label in contacts[0].findChildren(type(window.installation_label)))
+    assert "UNODC Vienna" in shown and secretariat.fingerprint.split()[0] in shown
+    previews = answer_next_dialog(qtbot, "Apply")
     qtbot.waitUntil(lambda: bool(previews), timeout=10_000)
     preview = previews[0]
     texts = " ".join(label.text() for label in preview.findChildren(type(window.installation_label)))

@@ -22,7 +22,7 @@ from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
 from desktop_app.i18n import _, ngettext
 from desktop_app.sync import api
 from desktop_app.ui.operations import run_operation
-from desktop_app.ui.widgets.common import follow_language, translated_buttons
+from desktop_app.ui.widgets.common import confirm, follow_language, show_error, translated_buttons
 from desktop_app.ui.pages.base import Page
 
 BUNDLE_SUFFIX = ".pdsync"
@@ -87,6 +87,12 @@ class ImportPreview(QDialog):
             notes.append(_("First bundle from {device}. Check its key fingerprint with the sender "
                            "(by phone, for example): {fingerprint}").format(
                 device=one_line(device.get("device_name")), fingerprint=device.get("fingerprint")))
+        if summary.get("refused"):
+            count = len(summary["refused"])
+            notes.append(ngettext("{n} change will not be applied: its author may not make it, or it waits for "
+                                  "the record or the parties that allow it.",
+                                  "{n} changes will not be applied: their authors may not make them, or they wait "
+                                  "for the records or the parties that allow them.", count).format(n=count))
         notes += summary.get("clock_warnings", [])
         notes += summary.get("warnings", [])
         if summary.get("missing_parts"):
@@ -175,12 +181,24 @@ class SyncPage(QWidget, Page):
         self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.history.horizontalHeader().setStretchLastSection(True)
         self.devices_box = QGroupBox()
-        self.devices = QTableWidget(0, 3)
+        self.devices = QTableWidget(0, 4)
         self.devices.verticalHeader().hide()
         self.devices.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.devices.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.devices.horizontalHeader().setStretchLastSection(True)
+        self.forget_button = QPushButton()
+        self.forget_button.clicked.connect(self._forget)
+        self.revoke_button = QPushButton()
+        self.revoke_button.clicked.connect(self._revoke)
+        self.revoke_button.setVisible(desk.identity["role"] == "secretariat")
+        device_buttons = QHBoxLayout()
+        device_buttons.addWidget(self.forget_button)
+        device_buttons.addWidget(self.revoke_button)
+        device_buttons.addStretch(1)
         QVBoxLayout(self.history_box).addWidget(self.history)
-        QVBoxLayout(self.devices_box).addWidget(self.devices)
+        devices_layout = QVBoxLayout(self.devices_box)
+        devices_layout.addWidget(self.devices)
+        devices_layout.addLayout(device_buttons)
         top = QHBoxLayout()
         top.addWidget(self.export_box, 1)
         top.addWidget(self.import_box, 1)
@@ -211,7 +229,14 @@ class SyncPage(QWidget, Page):
         self.history_box.setTitle(_("Exchanges"))
         self.history.setHorizontalHeaderLabels([_("When"), _("Direction"), _("Other installation"), _("Changes"), _("File")])
         self.devices_box.setTitle(_("Known installations"))
-        self.devices.setHorizontalHeaderLabels([_("Installation"), _("Last seen"), _("Key fingerprint")])
+        self.devices.setHorizontalHeaderLabels([_("Installation"), _("Last seen"), _("Believed because"),
+                                                _("Key fingerprint")])
+        self.forget_button.setText(_("Forget"))
+        self.forget_button.setToolTip(_("Un-pin the selected installation: its next file is a first contact again "
+                                        "(a re-installed laptop)"))
+        self.revoke_button.setText(_("Revoke"))
+        self.revoke_button.setToolTip(_("Mark the selected installation as lost or stolen: every installation then "
+                                        "refuses its files"))
         self.refresh()
 
     def shown(self) -> None:
@@ -227,9 +252,17 @@ class SyncPage(QWidget, Page):
         names = {d["device_id"]: d["device_name"] for d in devices}
         self.devices.setRowCount(len(devices))
         for row, device in enumerate(devices):
-            for column, text in enumerate((device_label(device), format_time(device["last_seen"]),
+            if device["revoked"]:
+                because = _("revoked")
+            elif device["vouched_by_name"]:
+                because = _("vouched for by {name}").format(name=device["vouched_by_name"])
+            else:
+                because = _("confirmed here")
+            for column, text in enumerate((device_label(device), format_time(device["last_seen"]), because,
                                            device["fingerprint"])):
-                self.devices.setItem(row, column, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, device["device_id"])
+                self.devices.setItem(row, column, item)
         self.devices.resizeColumnsToContents()
         history = api.exchange_history(self.desk)
         self.history.setRowCount(len(history))
@@ -300,21 +333,62 @@ class SyncPage(QWidget, Page):
         if names:
             self.start_import([Path(name) for name in names])
 
-    def start_import(self, paths: list[Path]) -> None:
-        """Preview the import (a dry run on a worker thread), then apply it if the user agrees."""
+    def start_import(self, paths: list[Path], trust: tuple[str, ...] = ()) -> None:
+        """Preview the import (a dry run on a worker thread), then apply it if the user agrees.
+
+        A file from an installation nobody here has vouched for opens the first-contact dialog; once the
+        user has checked its fingerprint, the preview starts again trusting it (``trust``).
+        """
         if not paths:
             return
         passphrase = self.import_passphrase.text() or None
         self._run(_("Reading {files}…").format(files=", ".join(p.name for p in paths)),
-                  lambda _progress: api.import_files(self.desk, paths, dry_run=True, passphrase=passphrase),
-                  lambda summary: self._previewed(paths, passphrase, summary))
+                  lambda _progress: api.import_files(self.desk, paths, dry_run=True, passphrase=passphrase,
+                                                     trust=trust),
+                  lambda summary: self._previewed(paths, passphrase, trust, summary),
+                  on_refused=lambda error: self._refused(paths, trust, error))
 
-    def _previewed(self, paths, passphrase, summary: dict) -> None:
+    def _refused(self, paths, trust, error) -> None:
+        if isinstance(error, api.UntrustedSender):
+            from desktop_app.ui.dialogs.first_contact import FirstContactDialog
+
+            if FirstContactDialog(error.sender, self).exec():
+                self.start_import(paths, (*trust, error.sender["fingerprint"]))
+                return
+            self.import_result.setText(_("Import cancelled: nothing was changed."))
+            return
+        show_error(self, str(error))
+
+    def _previewed(self, paths, passphrase, trust, summary: dict) -> None:
         if not ImportPreview(summary, self).exec():
             self.import_result.setText(_("Import cancelled: nothing was changed."))
             return
         self._run(_("Importing {files}…").format(files=", ".join(p.name for p in paths)),
-                  lambda _progress: api.import_files(self.desk, paths, passphrase=passphrase), self._imported)
+                  lambda _progress: api.import_files(self.desk, paths, passphrase=passphrase, trust=trust),
+                  self._imported)
+
+    def _selected_device(self) -> str | None:
+        item = self.devices.item(self.devices.currentRow(), 0)
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _forget(self) -> None:
+        device = self._selected_device()
+        if device and confirm(self, _("Forget this installation? Its next file will be a first contact again."),
+                              _("Forget")):
+            self._change_trust(api.forget, device)
+
+    def _revoke(self) -> None:
+        device = self._selected_device()
+        if device and confirm(self, _("Revoke this installation as lost or stolen? Everyone who receives your next "
+                                      "files will refuse its files from then on."), _("Revoke")):
+            self._change_trust(api.revoke, device)
+
+    def _change_trust(self, change, device: str) -> None:
+        try:
+            change(self.desk, device)
+        except DeskError as error:
+            show_error(self, str(error))
+        self.refresh()
 
     def _imported(self, summary: dict) -> None:
         self.import_result.setText(summary.get("message", ""))
@@ -322,7 +396,7 @@ class SyncPage(QWidget, Page):
         self.imported.emit()
         self.exchanged.emit()
 
-    def _run(self, label: str, work, on_done, on_cancelled=None) -> None:
+    def _run(self, label: str, work, on_done, on_cancelled=None, on_refused=None) -> None:
         for button in (self.export_button, self.import_button):
             button.setEnabled(False)
 
@@ -331,7 +405,8 @@ class SyncPage(QWidget, Page):
             for button in (self.export_button, self.import_button):
                 button.setEnabled(True)
 
-        self._running = run_operation(self, label, work, on_done, on_finished=finished, on_cancelled=on_cancelled or (
+        self._running = run_operation(self, label, work, on_done, on_finished=finished, on_refused=on_refused,
+                                      on_cancelled=on_cancelled or (
             lambda: self.import_result.setText(_("Import cancelled: nothing was changed."))))
 
     def busy(self) -> bool:
