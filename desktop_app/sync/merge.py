@@ -35,6 +35,7 @@ from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import DELETED, KINDS, OWNER
 from desktop_app.i18n import _
 from desktop_app.storage.models import Change, Conflict, HeldBack, Installation
+from desktop_app.sync import merge_sql
 
 BATCH = 2000
 _INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context) "
@@ -118,6 +119,16 @@ class Merger:
     # ----- input -----------------------------------------------------------------------------
 
     def merge(self, changes) -> None:
+        """Stage the bundle's lines, then merge them in SQL, or line by line when they need it."""
+        cursor = self.connection.connection.driver_connection.cursor()
+        try:
+            merge_sql.stage(cursor, changes)
+            if not merge_sql.try_set_based(self, cursor):
+                self._merge_lines(merge_sql.staged(cursor))
+        finally:
+            cursor.close()
+
+    def _merge_lines(self, changes) -> None:
         batch: list[dict] = []
         for change in changes:
             batch.append(change)
@@ -269,7 +280,7 @@ class Merger:
                         "record_id": r.record_id, "field": r.field, "value": json.loads(r.value),
                         **({"context": json.loads(r.context)} if r.context else {})} for r in rows]
             before = self.counts.applied
-            self.merge(changes)
+            self._merge_lines(changes)
             applied = self.counts.applied - before
             if applied:
                 self.connection.execute(delete(HeldBack).where(HeldBack.rowid.in_(
