@@ -115,6 +115,7 @@ class Merger:
         self._highest: dict[str, int] = {}
         self._now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self._rowid_before = connection.execute(select(func.max(Change.rowid))).scalar() or 0
+        self.set_based = False  # whether ``merge`` decided in SQL (``merge_sql``) or line by line
 
     # ----- input -----------------------------------------------------------------------------
 
@@ -123,7 +124,8 @@ class Merger:
         cursor = self.connection.connection.driver_connection.cursor()
         try:
             merge_sql.stage(cursor, changes)
-            if not merge_sql.try_set_based(self, cursor):
+            self.set_based = merge_sql.try_set_based(self, cursor)
+            if not self.set_based:
                 self._merge_lines(merge_sql.staged(cursor))
         finally:
             cursor.close()
