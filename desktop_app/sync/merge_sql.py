@@ -205,24 +205,9 @@ def _apply(merger, cursor, fields) -> None:
         "ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) "
         f"WHERE i.{_FRESH} AND i.field != ? AND d.value = 'true' AND NOT {_covered('d.context', 'i.device_id', 'i.seq')} "
         "ORDER BY i.n", (DELETED, DELETED))
-    # The new values.
+    # The new values: a new record's row in one statement, fields of records held before one by one.
     for kind in sorted({kind for kind, _ in fields}):
-        table = record_table(kind)
-        cursor.execute(f"INSERT OR IGNORE INTO {table.name} (id) SELECT DISTINCT record_id FROM incoming "
-                       f"WHERE {_FRESH} AND wins AND kind = ?", (kind,))
-        for (name,) in cursor.execute(f"SELECT DISTINCT field FROM incoming WHERE {_FRESH} AND wins AND kind = ?",
-                                      (kind,)).fetchall():
-            column = table.c[name]
-            if isinstance(column.type, JSON):  # stored as SQLAlchemy writes it, not as canonical JSON
-                rows = cursor.execute(f"SELECT value, record_id FROM incoming WHERE {_FRESH} AND wins "
-                                      "AND kind = ? AND field = ?", (kind, name)).fetchall()
-                cursor.executemany(f'UPDATE {table.name} SET "{name}" = ? WHERE id = ?',
-                                   [(_json_column(value), record_id) for value, record_id in rows])
-                continue
-            cursor.execute(
-                f'UPDATE {table.name} SET "{name}" = json_extract(i.value, \'$\') FROM incoming i '
-                f"WHERE i.{_FRESH} AND i.wins AND i.kind = ? AND i.field = ? AND i.record_id = {table.name}.id",
-                (kind, name))
+        _write_values(cursor, record_table(kind), kind)
     for kind, record_id, existed in cursor.execute(
             f"SELECT DISTINCT i.kind, i.record_id, r.existed FROM incoming i JOIN rec r USING (record_id) "
             f"WHERE i.{_FRESH} AND i.wins"):
@@ -240,6 +225,29 @@ def _apply(merger, cursor, fields) -> None:
     # A line held back before and carried again has now been applied.
     cursor.execute(f"DELETE FROM held_back WHERE rowid IN (SELECT h.rowid FROM held_back h JOIN incoming i "
                    f"ON i.device_id = h.device_id AND i.seq = h.seq WHERE i.{_FRESH})")
+
+
+def _write_values(cursor, table, kind: str) -> None:
+    winning = f"FROM incoming i JOIN rec r USING (record_id) WHERE i.{_FRESH} AND i.wins AND i.kind = ?"
+    touched = cursor.execute(f"SELECT DISTINCT i.field, r.existed {winning}", (kind,)).fetchall()
+    lists = {name for name, _ in touched if isinstance(table.c[name].type, JSON)}
+    plain = sorted(name for name, existed in touched if not existed and name not in lists)
+    held = sorted(name for name, existed in touched if existed and name not in lists)
+    pivot = [f"max(CASE WHEN i.field = '{name}' THEN json_extract(i.value, '$') END)" for name in plain]
+    pivot = [f"coalesce({value}, 0)" if name == DELETED else value for name, value in zip(plain, pivot)]
+    columns = ", ".join(["id", *(f'"{name}"' for name in plain)])
+    cursor.execute(f"INSERT INTO {table.name} ({columns}) "
+                   f"SELECT i.record_id{''.join(', ' + p for p in pivot)} {winning} AND NOT r.existed "
+                   "GROUP BY i.record_id ORDER BY min(i.n)", (kind,))
+    for name in sorted(lists):  # stored as SQLAlchemy writes it, not as canonical JSON
+        rows = cursor.execute(f"SELECT i.value, i.record_id {winning} AND i.field = ?", (kind, name)).fetchall()
+        cursor.executemany(f'UPDATE {table.name} SET "{name}" = ? WHERE id = ?',
+                           [(_json_column(value), record_id) for value, record_id in rows])
+    for name in held:
+        cursor.execute(
+            f'UPDATE {table.name} SET "{name}" = json_extract(i.value, \'$\') FROM incoming i JOIN rec r '
+            f"USING (record_id) WHERE i.{_FRESH} AND i.wins AND r.existed AND i.kind = ? AND i.field = ? "
+            f"AND i.record_id = {table.name}.id", (kind, name))
 
 
 def _json_column(value: str):
