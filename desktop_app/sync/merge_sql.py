@@ -22,7 +22,7 @@ import json
 from sqlalchemy import Boolean, JSON
 
 from desktop_app.domain import hlc
-from desktop_app.domain.authority import SECRETARIAT, owner_tag
+from desktop_app.domain.authority import PROTECTED, SECRETARIAT, owner_tag
 from desktop_app.domain.changelog import record_table
 from desktop_app.domain.schema import DELETED, KINDS, OWNER
 from desktop_app.domain.changelog import canonical
@@ -35,7 +35,7 @@ _SCHEMA = (
     "revoked_seq INTEGER)",
     "CREATE TEMP TABLE IF NOT EXISTS sender_vector (device_id TEXT PRIMARY KEY, seq INTEGER)",
     "CREATE TEMP TABLE IF NOT EXISTS rec (record_id TEXT PRIMARY KEY, kind TEXT, existed INTEGER DEFAULT 0, "
-    "owner TEXT, bundle_owner TEXT)",
+    "owner TEXT, bundle_owner TEXT, parties TEXT, event_id TEXT, loaded INTEGER DEFAULT 0)",
     "CREATE TEMP TABLE IF NOT EXISTS cand (n INTEGER PRIMARY KEY, kind TEXT, record_id TEXT, field TEXT, "
     "winner_value TEXT, winner_device TEXT, winner_seq INTEGER, winner_hlc TEXT, loser_value TEXT, "
     "loser_device TEXT, loser_seq INTEGER, loser_hlc TEXT)",
@@ -92,7 +92,6 @@ def _one(cursor, sql: str, parameters=()) -> bool:
 def try_set_based(merger, cursor) -> bool:
     """Merge the staged lines in SQL into ``merger``'s counts; False (nothing written) if they need the
     line-by-line merge."""
-    counts = merger.counts
     cursor.execute("UPDATE incoming SET held = 1 WHERE EXISTS (SELECT 1 FROM changes c "
                    "WHERE c.device_id = incoming.device_id AND c.seq = incoming.seq)")
     if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} GROUP BY device_id, seq HAVING count(*) > 1 LIMIT 1"):
@@ -125,27 +124,56 @@ def try_set_based(merger, cursor) -> bool:
     fields = cursor.execute(f"SELECT DISTINCT kind, field FROM incoming WHERE {_FRESH}").fetchall()
     if any(name not in record_table(kind).c for kind, name in fields):
         return False
-    # The standing of every record the new lines touch: held here, and the owner the bundle gives it.
+    _decide_winners(cursor)
+    # The standing of every record the new lines touch (SPEC §3): as held here, with the owner the bundle
+    # gives it, and the parties and event its winning lines give it; and the standing of that event.
     cursor.execute(f"INSERT INTO rec (record_id, kind) SELECT DISTINCT record_id, kind FROM incoming WHERE {_FRESH}")
-    for kind in {kind for kind, _ in fields}:
-        table = record_table(kind).name
-        cursor.execute(f"UPDATE rec SET existed = 1, owner = t.owner FROM {table} t "
-                       "WHERE rec.kind = ? AND t.id = rec.record_id", (kind,))
+    _load_standing(cursor)
     if _one(cursor, f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
-                    f"WHERE i.{_FRESH} AND i.field = ? AND NOT (json_type(i.value) = 'text' AND ("
+                    f"WHERE i.{_FRESH} AND i.field = ? AND NOT coalesce(json_type(i.value) = 'text' AND ("
                     "(r.owner IS NOT NULL AND r.owner = json_extract(i.value, '$')) OR (r.owner IS NULL AND "
-                    "(o.role = ? OR o.tag = json_extract(i.value, '$'))))) LIMIT 1", (OWNER, SECRETARIAT)):
+                    "(o.role = ? OR o.tag = json_extract(i.value, '$')))), 0) LIMIT 1", (OWNER, SECRETARIAT)):
         return False
-    cursor.execute(f"UPDATE rec SET bundle_owner = json_extract(i.value, '$') FROM incoming i "
-                   f"WHERE i.{_FRESH} AND i.field = ? AND i.record_id = rec.record_id", (OWNER,))
+    for column, field, value in (("bundle_owner", OWNER, "json_extract(i.value, '$')"),
+                                 ("parties", "parties", "i.value"), ("event_id", "event_id", "json_extract(i.value, '$')")):
+        cursor.execute(f"UPDATE rec SET {column} = {value} FROM incoming i WHERE i.{_FRESH} AND i.field = ? "
+                       f"AND i.record_id = rec.record_id{'' if field == OWNER else ' AND i.wins'}", (field,))
+    cursor.execute("INSERT OR IGNORE INTO rec (record_id, kind) SELECT DISTINCT event_id, 'event' FROM rec "
+                   "WHERE event_id IS NOT NULL")
+    _load_standing(cursor)
+    # ``authority.may_change``, for every other line at once; protected fields ignore the parties.
+    protected = ", ".join(f"'{name}'" for name in sorted(PROTECTED))
     if _one(cursor, f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
-                    f"WHERE i.{_FRESH} AND i.field != ? AND NOT ("
-                    "(coalesce(r.owner, r.bundle_owner) IS NOT NULL OR r.existed) AND "
-                    "(o.role = ? OR coalesce(r.owner, r.bundle_owner) IS NULL "
-                    " OR o.country = coalesce(r.owner, r.bundle_owner))) LIMIT 1", (OWNER, SECRETARIAT)):
+                    f"LEFT JOIN rec e ON e.record_id = r.event_id WHERE i.{_FRESH} AND i.field != ? AND NOT coalesce("
+                    "(coalesce(r.owner, r.bundle_owner) IS NOT NULL OR r.existed) AND ("
+                    "o.role = ? OR coalesce(r.owner, r.bundle_owner) IS NULL "
+                    "OR o.country = coalesce(r.owner, r.bundle_owner) OR o.country = coalesce(e.owner, e.bundle_owner) "
+                    f"OR (i.field NOT IN ({protected}) AND (o.country IN (SELECT value FROM json_each(r.parties)) "
+                    "OR o.country IN (SELECT value FROM json_each(e.parties))))), 0) LIMIT 1", (OWNER, SECRETARIAT)):
         return False
     _apply(merger, cursor, fields)
     return True
+
+
+def _decide_winners(cursor) -> None:
+    """The winner held so far of each field a new line sets, and whether the new line beats it."""
+    cursor.execute(
+        "UPDATE incoming SET (h_device, h_seq, h_hlc, h_value) = (SELECT c.device_id, c.seq, c.hlc, c.value "
+        "FROM changes c WHERE c.record_id = incoming.record_id AND c.field = incoming.field "
+        f"ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) WHERE {_FRESH}")
+    cursor.execute(f"UPDATE incoming SET wins = (h_device IS NULL OR hlc > h_hlc OR (hlc = h_hlc AND "
+                   f"device_id > h_device)) WHERE {_FRESH}")
+
+
+def _load_standing(cursor) -> None:
+    """Owner, parties and event, as held here, of the records of ``rec`` not looked up yet."""
+    for (kind,) in cursor.execute("SELECT DISTINCT kind FROM rec WHERE NOT loaded").fetchall():
+        table = record_table(kind)
+        held = ["existed = 1", "owner = t.owner"]
+        held += [f"{name} = t.{name}" for name in ("parties", "event_id") if name in table.c]
+        cursor.execute(f"UPDATE rec SET {', '.join(held)} FROM {table.name} t "
+                       "WHERE rec.kind = ? AND NOT rec.loaded AND t.id = rec.record_id", (kind,))
+    cursor.execute("UPDATE rec SET loaded = 1 WHERE NOT loaded")
 
 
 _CONFLICT_COLUMNS = ("kind, record_id, field, winner_value, winner_device, winner_seq, winner_hlc, loser_value, "
@@ -167,13 +195,6 @@ def _apply(merger, cursor, fields) -> None:
             "OR c.field != i.field OR c.value != i.value) GROUP BY i.device_id"):
         counts.diverged[device] += number
     cursor.executemany("INSERT INTO sender_vector VALUES (?, ?)", list(merger.sender_vector.items()))
-    # The winner held so far of each field a new line sets, and whether the new line beats it.
-    cursor.execute(
-        "UPDATE incoming SET (h_device, h_seq, h_hlc, h_value) = (SELECT c.device_id, c.seq, c.hlc, c.value "
-        "FROM changes c WHERE c.record_id = incoming.record_id AND c.field = incoming.field "
-        f"ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) WHERE {_FRESH}")
-    cursor.execute(f"UPDATE incoming SET wins = (h_device IS NULL OR hlc > h_hlc OR (hlc = h_hlc AND "
-                   f"device_id > h_device)) WHERE {_FRESH}")
     # A value replaced that the sender had not seen, and a new value that lost to a concurrent one.
     cursor.execute(
         f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT kind, record_id, field, value, device_id, seq, hlc, "
