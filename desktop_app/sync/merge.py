@@ -17,13 +17,14 @@ waits the same way. A line claiming this installation's own changes, or one its
 signer may not relay, refuses the whole bundle.
 
 A bundle is first streamed into a temporary table and, as a rule, merged there by a handful of SQL
-statements (``merge_sql``): what is held already or diverges from it, the winner of each field, the
-conflicts and the new record values. There, admission does not depend on the order of the lines: owner
-lines are judged first, then every other line against the owner they give (or the one held), so a field
-arriving before its record's ``owner`` line is applied at once rather than held back and retried. A bundle
-that needs more than "the owner's country or a secretariat changes it" (parties, an unknown or revoked
-author, a line to refuse, two lines for one field) is merged by the line-by-line rules below, from the
-same temporary table; both give the same tables (tests/sync/test_set_based_merge.py).
+statements (``merge_sql``): what is held already or diverges from it, who may make each line, the winner
+of each field, the conflicts and the new record values. There, admission does not depend on the order of
+the lines: owner lines are judged first, then sharing, parties and deletions (the owner's country or a
+secretariat only), then every other field against the owner, parties and event the bundle's winning lines
+give the record, so a field arriving before its record's ``owner`` line is applied at once rather than
+held back and retried. A bundle with a line to refuse or hold back, one from an unknown or revoked
+author, one the signer may not relay, or two lines for one field, is merged by the line-by-line rules
+below, from the same temporary table; both give the same tables (tests/sync/test_set_based_merge.py).
 """
 
 from __future__ import annotations

@@ -2,30 +2,31 @@
 
 ``stage`` streams the verified lines into ``temp.incoming`` with one ``executemany`` (flat memory,
 whatever the bundle's size). ``try_set_based`` then decides, in a handful of statements, what is
-already held (and what diverges from it), whether every new line passes SPEC §3 on a simple rule,
+already held (and what diverges from it), whether every new line passes SPEC §3,
 the winner of each field, the conflicts and the new record values, and writes them. It returns
 False, having written nothing, when the bundle needs the line-by-line rules of ``merge.Merger``:
 a line claiming this installation, one its signer may not relay, one stamped too far ahead, an
-unknown or revoked author, a line whose admission needs more than "the record's owner (or a
-secretariat) changes it", two lines for one field or one origin, or a record id under two kinds.
+unknown or revoked author, a line ``authority.may_change`` would refuse or hold back, two lines for one field
+or one origin, or a record id under two kinds.
 
-Admission here does not depend on the order of the lines within the bundle: the record's owner is
-the one held, or else the one the bundle's ``owner`` line gives it, and every other line is admitted
-against that owner. (Line by line, a field arriving before its record's ``owner`` line waits among
-the held-back changes and is applied by the retry after the bundle; the tables end the same.)
+Admission here does not depend on the order of the lines within the bundle: ``owner`` lines are judged
+first (against the owner held); then ``sharing``, ``parties`` and ``deleted`` lines, which only the owner's
+country (or its event's) or a secretariat may make; then every other line, against the owner, parties and
+event that the record has once the bundle's winning lines are applied. (Line by line, a field arriving before
+its record's ``owner`` line waits among the held-back changes and is applied by the retry after the bundle;
+the tables end the same.)
 """
 
 from __future__ import annotations
 
 import json
 
-from sqlalchemy import Boolean, JSON
+from sqlalchemy import JSON
 
 from desktop_app.domain import hlc
 from desktop_app.domain.authority import PROTECTED, SECRETARIAT, owner_tag
-from desktop_app.domain.changelog import record_table
-from desktop_app.domain.schema import DELETED, KINDS, OWNER
-from desktop_app.domain.changelog import canonical
+from desktop_app.domain.changelog import canonical, record_table
+from desktop_app.domain.schema import DELETED, OWNER
 
 _SCHEMA = (
     "CREATE TEMP TABLE IF NOT EXISTS incoming (n INTEGER PRIMARY KEY, device_id TEXT, seq INTEGER, hlc TEXT, "
