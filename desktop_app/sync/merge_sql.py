@@ -25,7 +25,7 @@ from sqlalchemy import JSON
 
 from desktop_app.domain import hlc
 from desktop_app.domain.authority import PROTECTED, SECRETARIAT, owner_tag
-from desktop_app.domain.changelog import canonical, record_table
+from desktop_app.domain.changelog import record_table
 from desktop_app.domain.schema import DELETED, OWNER
 
 _SCHEMA = (
@@ -50,11 +50,15 @@ _STAGE = ("INSERT INTO incoming (device_id, seq, hlc, kind, record_id, field, va
 _FRESH = "held = 0"
 
 
+# ``changelog.canonical`` without building an encoder for every value.
+_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
 def _rows(changes):
     for change in changes:
         context = change.get("context")
         yield (change["device_id"], change["seq"], change["hlc"], change["kind"], change["record_id"],
-               change["field"], canonical(change["value"]), canonical(context) if context is not None else None)
+               change["field"], _canonical(change["value"]), _canonical(context) if context is not None else None)
 
 
 def stage(cursor, changes) -> int:
