@@ -21,8 +21,9 @@ def _reference(desk: Desk) -> list[str]:
 def test_dump_in_sql_equals_the_rows_as_python_spells_them(tmp_path):
     desk = Desk.create(tmp_path / "dump.db", "dump", "delegation", "KZ")
     try:
-        event = desk.put("event", {"type": "webinar", "title": 'Тренинг "A"\n\ttab \\ é', "start_date": "2025-03-01",
-                                   "parties": ["KZ", "UZ"], "thematic_areas": ["prevention"]})
+        event = desk.put("event", {"type": "webinar", "title": 'Тренинг "A"\n\ttab \\ é',
+                                   "start_date": "2025-03-01", "parties": ["KZ", "UZ"],
+                                   "thematic_areas": ["prevention"]})
         gone = desk.put("event", {"type": "webinar", "title": "Gone", "start_date": "2025-03-02"})
         person = desk.put("person", {"full_name": "Айгерим"})
         other = desk.put("person", {"full_name": "Dilnoza"})

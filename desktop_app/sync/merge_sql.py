@@ -140,7 +140,8 @@ def try_set_based(merger, cursor) -> bool:
                     "(o.role = ? OR o.tag = json_extract(i.value, '$')))), 0) LIMIT 1", (OWNER, SECRETARIAT)):
         return False
     for column, field, value in (("bundle_owner", OWNER, "json_extract(i.value, '$')"),
-                                 ("parties", "parties", "i.value"), ("event_id", "event_id", "json_extract(i.value, '$')")):
+                                 ("parties", "parties", "i.value"),
+                                 ("event_id", "event_id", "json_extract(i.value, '$')")):
         cursor.execute(f"UPDATE rec SET {column} = {value} FROM incoming i WHERE i.{_FRESH} AND i.field = ? "
                        f"AND i.record_id = rec.record_id{'' if field == OWNER else ' AND i.wins'}", (field,))
     cursor.execute("INSERT OR IGNORE INTO rec (record_id, kind) SELECT DISTINCT event_id, 'event' FROM rec "
@@ -224,13 +225,16 @@ def _apply(merger, cursor, fields) -> None:
         f"AND d.field = ? AND d.value = 'true' AND NOT {_covered('d.context', 'c.device_id', 'c.seq')}) "
         "WHERE latest = 1", (DELETED, DELETED))
     # New edits of a record whose winning deletion had not seen them.
-    cursor.execute(
-        f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT i.kind, i.record_id, i.field, d.value, d.device_id, d.seq, "
-        "d.hlc, i.value, i.device_id, i.seq, i.hlc FROM incoming i JOIN changes d ON d.rowid = ("
-        "SELECT c.rowid FROM changes c WHERE c.record_id = i.record_id AND c.field = ? "
-        "ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) "
-        f"WHERE i.{_FRESH} AND i.field != ? AND d.value = 'true' AND NOT {_covered('d.context', 'i.device_id', 'i.seq')} "
-        "ORDER BY i.n", (DELETED, DELETED))
+    if _one(cursor, "SELECT 1 FROM rec r JOIN changes c ON c.record_id = r.record_id AND c.field = ? "
+                    "AND c.value = 'true' LIMIT 1", (DELETED,)):
+        cursor.execute(
+            f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT i.kind, i.record_id, i.field, d.value, d.device_id, d.seq, "
+            "d.hlc, i.value, i.device_id, i.seq, i.hlc FROM incoming i JOIN changes d ON d.rowid = ("
+            "SELECT c.rowid FROM changes c WHERE c.record_id = i.record_id AND c.field = ? "
+            "ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) "
+            f"WHERE i.{_FRESH} AND i.field != ? AND d.value = 'true' "
+            f"AND NOT {_covered('d.context', 'i.device_id', 'i.seq')} "
+            "ORDER BY i.n", (DELETED, DELETED))
     # The new values: a new record's row in one statement, fields of records held before one by one.
     for kind in sorted({kind for kind, _ in fields}):
         _write_values(cursor, record_table(kind), kind)
@@ -264,7 +268,7 @@ def _write_values(cursor, table, kind: str) -> None:
     columns = ", ".join(["id", *(f'"{name}"' for name in plain)])
     cursor.execute(f"INSERT INTO {table.name} ({columns}) "
                    f"SELECT i.record_id{''.join(', ' + p for p in pivot)} {winning} AND NOT r.existed "
-                   "GROUP BY i.record_id ORDER BY min(i.n)", (kind,))
+                   "GROUP BY i.record_id", (kind,))
     for name in sorted(lists):  # stored as SQLAlchemy writes it, not as canonical JSON
         rows = cursor.execute(f"SELECT i.value, i.record_id {winning} AND i.field = ?", (kind, name)).fetchall()
         cursor.executemany(f'UPDATE {table.name} SET "{name}" = ? WHERE id = ?',

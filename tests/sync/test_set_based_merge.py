@@ -85,7 +85,8 @@ def test_one_bundle_in_any_order_equals_one_change_at_a_time(tmp_path_factory, o
         current = {}
         for change in held.values():
             key = (change["record_id"], change["field"])
-            if key not in current or (change["hlc"], change["device_id"]) > (current[key]["hlc"], current[key]["device_id"]):
+            order = (change["hlc"], change["device_id"])
+            if key not in current or order > (current[key]["hlc"], current[key]["device_id"]):
                 current[key] = change
         changes = list(current.values())
         offices = list(world.offices.values())
