@@ -137,6 +137,7 @@ class Merger:
             self.set_based = merge_sql.try_set_based(self, cursor)
             if not self.set_based:
                 self._merge_lines(merge_sql.staged(cursor))
+            merge_sql.clear(cursor)
         finally:
             cursor.close()
 

@@ -41,6 +41,7 @@ _SCHEMA = (
     "winner_value TEXT, winner_device TEXT, winner_seq INTEGER, winner_hlc TEXT, loser_value TEXT, "
     "loser_device TEXT, loser_seq INTEGER, loser_hlc TEXT)",
 )
+_TABLES = ("incoming", "origins", "sender_vector", "rec", "cand")
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS temp.incoming_origin ON incoming (device_id, seq)",
     "CREATE INDEX IF NOT EXISTS temp.incoming_field ON incoming (record_id, field)",
@@ -65,12 +66,18 @@ def stage(cursor, changes) -> int:
     """Empty the temporary tables and stream ``changes`` into ``incoming``; returns how many lines."""
     for statement in _SCHEMA:
         cursor.execute(statement)
-    for table in ("incoming", "origins", "sender_vector", "rec", "cand"):
+    for table in _TABLES:
         cursor.execute(f"DELETE FROM temp.{table}")
     cursor.executemany(_STAGE, _rows(changes))
     for statement in _INDEXES:
         cursor.execute(statement)
     return cursor.execute("SELECT count(*) FROM incoming").fetchone()[0]
+
+
+def clear(cursor) -> None:
+    """Drop the temporary tables, so that a long-lived connection (the GUI's) keeps no bundle between imports."""
+    for table in _TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
 def staged(cursor, batch: int = 5000):
