@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import identity, progress
@@ -30,7 +30,7 @@ from desktop_app.domain.schema import DELETED
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
 from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, Peer
-from desktop_app.sync.bundle import Bundle, b64, change_line, check_max_size, split_bundle, write_bundle
+from desktop_app.sync.bundle import Bundle, b64, check_max_size, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger, Origin
 from desktop_app.sync.parts import PartStore, open_assembled
 from desktop_app.sync.sharing import Recipient, hidden_records
@@ -87,6 +87,16 @@ _COLUMNS = (Change.device_id, Change.seq, Change.hlc, Change.kind, Change.record
             Change.context)
 
 
+# A change's line (``bundle.change_line``) spelled by SQLite: canonical JSON, keys sorted, values already
+# canonical in the table; ids, field names and stamps are ASCII, which ``json_quote`` spells as Python does.
+_LINE = literal_column(
+    """CASE WHEN changes.context IS NULL THEN '{' ELSE '{"context":' || changes.context || ',' END"""
+    """ || '"device_id":' || json_quote(changes.device_id) || ',"field":' || json_quote(changes.field)"""
+    """ || ',"hlc":' || json_quote(changes.hlc) || ',"kind":' || json_quote(changes.kind)"""
+    """ || ',"record_id":' || json_quote(changes.record_id) || ',"seq":' || changes.seq"""
+    """ || ',"value":' || changes.value || '}'""")
+
+
 def _widened(connection, ranges, since: int | None) -> set[str]:
     """Records the recipient may see now but perhaps could not when their earlier changes were sent.
 
@@ -132,13 +142,14 @@ def _lines(connection, mine: dict, theirs: dict, hidden: set[str], attachments: 
                ] if widened else []
     queries.append(select(*_COLUMNS).where(or_(*ranges)))
     for query in queries:
-        query = query.where(_current_value()).order_by(Change.rowid).execution_options(yield_per=5000)
-        for row in connection.execute(query):
-            if row.record_id in hidden or (row.field == "parent_id" and json.loads(row.value) in hidden):
+        query = (query.with_only_columns(_LINE, Change.record_id, Change.field, Change.kind, Change.value)
+                 .where(_current_value()).order_by(Change.rowid).execution_options(yield_per=5000))
+        for line, record_id, field, kind, value in connection.execute(query):
+            if record_id in hidden or (field == "parent_id" and json.loads(value) in hidden):
                 continue
-            if row.field == "sha256" and row.kind == "attachment":
-                attachments.add(json.loads(row.value))
-            yield change_line(*row)
+            if field == "sha256" and kind == "attachment":
+                attachments.add(json.loads(value))
+            yield line
 
 
 def _relayable(connection, me: dict, mine: dict) -> dict:

@@ -15,6 +15,16 @@ holds what makes it allowed (the parties that name its author, say). A change on
 a record whose creation is not held yet, or from an installation not known yet,
 waits the same way. A line claiming this installation's own changes, or one its
 signer may not relay, refuses the whole bundle.
+
+A bundle is first streamed into a temporary table and, as a rule, merged there by a handful of SQL
+statements (``merge_sql``): what is held already or diverges from it, who may make each line, the winner
+of each field, the conflicts and the new record values. There, admission does not depend on the order of
+the lines: owner lines are judged first, then sharing, parties and deletions (the owner's country or a
+secretariat only), then every other field against the owner, parties and event the bundle's winning lines
+give the record, so a field arriving before its record's ``owner`` line is applied at once rather than
+held back and retried. A bundle with a line to refuse or hold back, one from an unknown or revoked
+author, one the signer may not relay, or two lines for one field, is merged by the line-by-line rules
+below, from the same temporary table; both give the same tables (tests/sync/test_set_based_merge.py).
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from desktop_app.domain.schema import DELETED, KINDS, OWNER
 from desktop_app.domain.validation import check_record
 from desktop_app.i18n import _
 from desktop_app.storage.models import Change, Conflict, HeldBack, Installation
+from desktop_app.sync import merge_sql
 
 BATCH = 2000
 _INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context) "
@@ -115,10 +126,23 @@ class Merger:
         self._highest: dict[str, int] = {}
         self._now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self._rowid_before = connection.execute(select(func.max(Change.rowid))).scalar() or 0
+        self.set_based = False  # whether ``merge`` decided in SQL (``merge_sql``) or line by line
 
     # ----- input -----------------------------------------------------------------------------
 
     def merge(self, changes) -> None:
+        """Stage the bundle's lines, then merge them in SQL, or line by line when they need it."""
+        cursor = self.connection.connection.driver_connection.cursor()
+        try:
+            merge_sql.stage(cursor, changes)
+            self.set_based = merge_sql.try_set_based(self, cursor)
+            if not self.set_based:
+                self._merge_lines(merge_sql.staged(cursor))
+            merge_sql.clear(cursor)
+        finally:
+            cursor.close()
+
+    def _merge_lines(self, changes) -> None:
         batch: list[dict] = []
         for change in changes:
             batch.append(change)
@@ -275,7 +299,7 @@ class Merger:
                         "record_id": r.record_id, "field": r.field, "value": json.loads(r.value),
                         **({"context": json.loads(r.context)} if r.context else {})} for r in rows]
             before = self.counts.applied
-            self.merge(changes)
+            self._merge_lines(changes)
             applied = self.counts.applied - before
             if applied:
                 self.connection.execute(delete(HeldBack).where(HeldBack.rowid.in_(

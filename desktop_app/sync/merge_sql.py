@@ -1,0 +1,292 @@
+"""The set-based merge: a bundle's change lines staged in a temporary table and decided in SQL.
+
+``stage`` streams the verified lines into ``temp.incoming`` with one ``executemany`` (flat memory,
+whatever the bundle's size). ``try_set_based`` then decides, in a handful of statements, what is
+already held (and what diverges from it), whether every new line passes SPEC §3,
+the winner of each field, the conflicts and the new record values, and writes them. It returns
+False, having written nothing, when the bundle needs the line-by-line rules of ``merge.Merger``:
+a line claiming this installation, one its signer may not relay, one stamped too far ahead, an
+unknown or revoked author, a line ``authority.may_change`` would refuse or hold back, two lines for one field
+or one origin, or a record id under two kinds.
+
+Admission here does not depend on the order of the lines within the bundle: ``owner`` lines are judged
+first (against the owner held); then ``sharing``, ``parties`` and ``deleted`` lines, which only the owner's
+country (or its event's) or a secretariat may make; then every other line, against the owner, parties and
+event that the record has once the bundle's winning lines are applied. (Line by line, a field arriving before
+its record's ``owner`` line waits among the held-back changes and is applied by the retry after the bundle;
+the tables end the same.)
+"""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import JSON
+
+from desktop_app.domain import hlc
+from desktop_app.domain.authority import PROTECTED, SECRETARIAT, owner_tag
+from desktop_app.domain.changelog import record_table
+from desktop_app.domain.schema import DELETED, OWNER
+
+_SCHEMA = (
+    "CREATE TEMP TABLE IF NOT EXISTS incoming (n INTEGER PRIMARY KEY, device_id TEXT, seq INTEGER, hlc TEXT, "
+    "kind TEXT, record_id TEXT, field TEXT, value TEXT, context TEXT, held INTEGER DEFAULT 0, wins INTEGER, "
+    "h_device TEXT, h_seq INTEGER, h_hlc TEXT, h_value TEXT)",
+    "CREATE TEMP TABLE IF NOT EXISTS origins (device_id TEXT PRIMARY KEY, role TEXT, country TEXT, tag TEXT, "
+    "revoked_seq INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS sender_vector (device_id TEXT PRIMARY KEY, seq INTEGER)",
+    "CREATE TEMP TABLE IF NOT EXISTS rec (record_id TEXT PRIMARY KEY, kind TEXT, existed INTEGER DEFAULT 0, "
+    "owner TEXT, bundle_owner TEXT, parties TEXT, event_id TEXT, loaded INTEGER DEFAULT 0)",
+    "CREATE TEMP TABLE IF NOT EXISTS cand (n INTEGER PRIMARY KEY, kind TEXT, record_id TEXT, field TEXT, "
+    "winner_value TEXT, winner_device TEXT, winner_seq INTEGER, winner_hlc TEXT, loser_value TEXT, "
+    "loser_device TEXT, loser_seq INTEGER, loser_hlc TEXT)",
+)
+_TABLES = ("incoming", "origins", "sender_vector", "rec", "cand")
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS temp.incoming_origin ON incoming (device_id, seq)",
+    "CREATE INDEX IF NOT EXISTS temp.incoming_field ON incoming (record_id, field)",
+)
+_STAGE = ("INSERT INTO incoming (device_id, seq, hlc, kind, record_id, field, value, context) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_FRESH = "held = 0"
+
+
+# ``changelog.canonical`` without building an encoder for every value.
+_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+
+def _rows(changes):
+    for change in changes:
+        context = change.get("context")
+        yield (change["device_id"], change["seq"], change["hlc"], change["kind"], change["record_id"],
+               change["field"], _canonical(change["value"]), _canonical(context) if context is not None else None)
+
+
+def stage(cursor, changes) -> int:
+    """Empty the temporary tables and stream ``changes`` into ``incoming``; returns how many lines."""
+    for statement in _SCHEMA:
+        cursor.execute(statement)
+    for table in _TABLES:
+        cursor.execute(f"DELETE FROM temp.{table}")
+    cursor.executemany(_STAGE, _rows(changes))
+    for statement in _INDEXES:
+        cursor.execute(statement)
+    return cursor.execute("SELECT count(*) FROM incoming").fetchone()[0]
+
+
+def clear(cursor) -> None:
+    """Drop the temporary tables, so that a long-lived connection (the GUI's) keeps no bundle between imports."""
+    for table in _TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def staged(cursor, batch: int = 5000):
+    """The staged lines as change dicts, in arrival order, a batch at a time (for the line-by-line merge)."""
+    last = 0
+    while True:
+        rows = cursor.execute("SELECT n, device_id, seq, hlc, kind, record_id, field, value, context FROM incoming "
+                              "WHERE n > ? ORDER BY n LIMIT ?", (last, batch)).fetchall()
+        if not rows:
+            return
+        for n, device, seq, stamp, kind, record_id, name, value, context in rows:
+            change = {"device_id": device, "seq": seq, "hlc": stamp, "kind": kind, "record_id": record_id,
+                      "field": name, "value": json.loads(value)}
+            if context is not None:
+                change["context"] = json.loads(context)
+            yield change
+        last = rows[-1][0]
+
+
+def _one(cursor, sql: str, parameters=()) -> bool:
+    return cursor.execute(sql, parameters).fetchone() is not None
+
+
+def try_set_based(merger, cursor) -> bool:
+    """Merge the staged lines in SQL into ``merger``'s counts; False (nothing written) if they need the
+    line-by-line merge."""
+    cursor.execute("UPDATE incoming SET held = 1 WHERE EXISTS (SELECT 1 FROM changes c "
+                   "WHERE c.device_id = incoming.device_id AND c.seq = incoming.seq)")
+    if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} GROUP BY device_id, seq HAVING count(*) > 1 LIMIT 1"):
+        return False
+    if _one(cursor, "SELECT 1 FROM incoming WHERE held = 1 GROUP BY device_id, seq HAVING count(*) > 1 LIMIT 1"):
+        return False
+    cursor.executemany("INSERT INTO origins VALUES (?, ?, ?, ?, ?)",
+                       [(device, o.role, o.country, owner_tag(o.role, o.country), o.revoked_seq)
+                        for device, o in merger.origins.items()])
+    if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} AND device_id = ? LIMIT 1", (merger.me,)):
+        return False
+    # Unknown or revoked authors are refused line by line.
+    if _one(cursor, f"SELECT 1 FROM incoming i LEFT JOIN origins o USING (device_id) WHERE i.{_FRESH} "
+                    "AND (o.device_id IS NULL OR (o.revoked_seq IS NOT NULL AND i.seq > o.revoked_seq)) LIMIT 1"):
+        return False
+    signer = merger.origins[merger.signer]
+    if signer.role != SECRETARIAT and _one(
+            cursor, f"SELECT 1 FROM incoming i JOIN origins o USING (device_id) WHERE i.{_FRESH} "
+                    "AND i.device_id != ? AND (o.role = ? OR o.country IS NOT ?) LIMIT 1",
+            (merger.signer, SECRETARIAT, signer.country)):
+        return False
+    limit = hlc.encode(hlc.wall_clock_ms() + hlc.MAX_AHEAD_MS + 1, 0)
+    if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} AND hlc >= ? LIMIT 1", (limit,)):
+        return False
+    if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} GROUP BY record_id, field HAVING count(*) > 1 LIMIT 1"):
+        return False
+    if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} GROUP BY record_id HAVING count(DISTINCT kind) > 1 "
+                    "LIMIT 1"):
+        return False
+    fields = cursor.execute(f"SELECT DISTINCT kind, field FROM incoming WHERE {_FRESH}").fetchall()
+    if any(name not in record_table(kind).c for kind, name in fields):
+        return False
+    _decide_winners(cursor)
+    # The standing of every record the new lines touch (SPEC §3): as held here, with the owner the bundle
+    # gives it, and the parties and event its winning lines give it; and the standing of that event.
+    cursor.execute(f"INSERT INTO rec (record_id, kind) SELECT DISTINCT record_id, kind FROM incoming WHERE {_FRESH}")
+    _load_standing(cursor)
+    if _one(cursor, f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
+                    f"WHERE i.{_FRESH} AND i.field = ? AND NOT coalesce(json_type(i.value) = 'text' AND ("
+                    "(r.owner IS NOT NULL AND r.owner = json_extract(i.value, '$')) OR (r.owner IS NULL AND "
+                    "(o.role = ? OR o.tag = json_extract(i.value, '$')))), 0) LIMIT 1", (OWNER, SECRETARIAT)):
+        return False
+    for column, field, value in (("bundle_owner", OWNER, "json_extract(i.value, '$')"),
+                                 ("parties", "parties", "i.value"),
+                                 ("event_id", "event_id", "json_extract(i.value, '$')")):
+        cursor.execute(f"UPDATE rec SET {column} = {value} FROM incoming i WHERE i.{_FRESH} AND i.field = ? "
+                       f"AND i.record_id = rec.record_id{'' if field == OWNER else ' AND i.wins'}", (field,))
+    cursor.execute("INSERT OR IGNORE INTO rec (record_id, kind) SELECT DISTINCT event_id, 'event' FROM rec "
+                   "WHERE event_id IS NOT NULL")
+    _load_standing(cursor)
+    # ``authority.may_change``, for every other line at once; protected fields ignore the parties.
+    protected = ", ".join(f"'{name}'" for name in sorted(PROTECTED))
+    if _one(cursor, f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
+                    f"LEFT JOIN rec e ON e.record_id = r.event_id WHERE i.{_FRESH} AND i.field != ? AND NOT coalesce("
+                    "(coalesce(r.owner, r.bundle_owner) IS NOT NULL OR r.existed) AND ("
+                    "o.role = ? OR coalesce(r.owner, r.bundle_owner) IS NULL "
+                    "OR o.country = coalesce(r.owner, r.bundle_owner) OR o.country = coalesce(e.owner, e.bundle_owner) "
+                    f"OR (i.field NOT IN ({protected}) AND (o.country IN (SELECT value FROM json_each(r.parties)) "
+                    "OR o.country IN (SELECT value FROM json_each(e.parties))))), 0) LIMIT 1", (OWNER, SECRETARIAT)):
+        return False
+    _apply(merger, cursor, fields)
+    return True
+
+
+def _decide_winners(cursor) -> None:
+    """The winner held so far of each field a new line sets, and whether the new line beats it."""
+    cursor.execute(
+        "UPDATE incoming SET (h_device, h_seq, h_hlc, h_value) = (SELECT c.device_id, c.seq, c.hlc, c.value "
+        "FROM changes c WHERE c.record_id = incoming.record_id AND c.field = incoming.field "
+        f"ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) WHERE {_FRESH}")
+    cursor.execute(f"UPDATE incoming SET wins = (h_device IS NULL OR hlc > h_hlc OR (hlc = h_hlc AND "
+                   f"device_id > h_device)) WHERE {_FRESH}")
+
+
+def _load_standing(cursor) -> None:
+    """Owner, parties and event, as held here, of the records of ``rec`` not looked up yet."""
+    for (kind,) in cursor.execute("SELECT DISTINCT kind FROM rec WHERE NOT loaded").fetchall():
+        table = record_table(kind)
+        held = ["existed = 1", "owner = t.owner"]
+        held += [f"{name} = t.{name}" for name in ("parties", "event_id") if name in table.c]
+        cursor.execute(f"UPDATE rec SET {', '.join(held)} FROM {table.name} t "
+                       "WHERE rec.kind = ? AND NOT rec.loaded AND t.id = rec.record_id", (kind,))
+    cursor.execute("UPDATE rec SET loaded = 1 WHERE NOT loaded")
+
+
+_CONFLICT_COLUMNS = ("kind, record_id, field, winner_value, winner_device, winner_seq, winner_hlc, loser_value, "
+                     "loser_device, loser_seq, loser_hlc")
+
+
+def _covered(vector: str, device: str, seq: str) -> str:
+    """SQL: whether the version vector (JSON text) ``vector`` covers change ``seq`` of ``device``."""
+    return f"({vector} IS NOT NULL AND coalesce(json_extract({vector}, '$.\"' || {device} || '\"'), 0) >= {seq})"
+
+
+def _apply(merger, cursor, fields) -> None:
+    counts = merger.counts
+    for kind, number in cursor.execute("SELECT kind, count(*) FROM incoming WHERE held = 1 GROUP BY kind"):
+        counts.skipped[kind] += number
+    for device, number in cursor.execute(
+            "SELECT i.device_id, count(*) FROM incoming i JOIN changes c ON c.device_id = i.device_id "
+            "AND c.seq = i.seq WHERE i.held = 1 AND (c.hlc != i.hlc OR c.record_id != i.record_id "
+            "OR c.field != i.field OR c.value != i.value) GROUP BY i.device_id"):
+        counts.diverged[device] += number
+    cursor.executemany("INSERT INTO sender_vector VALUES (?, ?)", list(merger.sender_vector.items()))
+    # A value replaced that the sender had not seen, and a new value that lost to a concurrent one.
+    cursor.execute(
+        f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT kind, record_id, field, value, device_id, seq, hlc, "
+        f"h_value, h_device, h_seq, h_hlc FROM incoming WHERE {_FRESH} AND wins AND h_device IS NOT NULL "
+        "AND h_value != value AND NOT EXISTS (SELECT 1 FROM sender_vector v WHERE v.device_id = h_device "
+        "AND v.seq >= h_seq) ORDER BY n")
+    cursor.execute(
+        f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT kind, record_id, field, h_value, h_device, h_seq, h_hlc, "
+        f"value, device_id, seq, hlc FROM incoming WHERE {_FRESH} AND NOT wins AND h_value != value "
+        "AND NOT (h_device = device_id AND h_seq > seq) ORDER BY n")
+    cursor.execute("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context) "
+                   f"SELECT device_id, seq, hlc, kind, record_id, field, value, context FROM incoming "
+                   f"WHERE {_FRESH} ORDER BY n")
+    counts.applied += cursor.rowcount
+    # Edits the winning deletion had not seen: the latest of each field (SPEC §4.4).
+    cursor.execute(
+        f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT kind, record_id, field, d_value, d_device, d_seq, d_hlc, "
+        "value, device_id, seq, hlc FROM (SELECT d.kind, d.record_id, c.field, d.value AS d_value, "
+        "d.device_id AS d_device, d.seq AS d_seq, d.hlc AS d_hlc, c.value, c.device_id, c.seq, c.hlc, "
+        "row_number() OVER (PARTITION BY d.record_id, c.field ORDER BY c.hlc DESC, c.device_id DESC) AS latest "
+        f"FROM incoming d JOIN changes c ON c.record_id = d.record_id AND c.field != ? WHERE d.{_FRESH} AND d.wins "
+        f"AND d.field = ? AND d.value = 'true' AND NOT {_covered('d.context', 'c.device_id', 'c.seq')}) "
+        "WHERE latest = 1", (DELETED, DELETED))
+    # New edits of a record whose winning deletion had not seen them.
+    if _one(cursor, "SELECT 1 FROM rec r JOIN changes c ON c.record_id = r.record_id AND c.field = ? "
+                    "AND c.value = 'true' LIMIT 1", (DELETED,)):
+        cursor.execute(
+            f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT i.kind, i.record_id, i.field, d.value, d.device_id, d.seq, "
+            "d.hlc, i.value, i.device_id, i.seq, i.hlc FROM incoming i JOIN changes d ON d.rowid = ("
+            "SELECT c.rowid FROM changes c WHERE c.record_id = i.record_id AND c.field = ? "
+            "ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) "
+            f"WHERE i.{_FRESH} AND i.field != ? AND d.value = 'true' "
+            f"AND NOT {_covered('d.context', 'i.device_id', 'i.seq')} "
+            "ORDER BY i.n", (DELETED, DELETED))
+    # The new values: a new record's row in one statement, fields of records held before one by one.
+    for kind in sorted({kind for kind, _ in fields}):
+        _write_values(cursor, record_table(kind), kind)
+    for kind, record_id, existed in cursor.execute(
+            f"SELECT DISTINCT i.kind, i.record_id, r.existed FROM incoming i JOIN rec r USING (record_id) "
+            f"WHERE i.{_FRESH} AND i.wins"):
+        (counts.updated if existed else counts.new)[kind].add(record_id)
+    for kind in [k for (k,) in cursor.execute("SELECT DISTINCT kind FROM cand").fetchall()]:
+        cursor.execute(
+            f"INSERT OR IGNORE INTO conflicts ({_CONFLICT_COLUMNS}, detected_at, status) "
+            f"SELECT {_CONFLICT_COLUMNS}, ?, 'open' FROM cand WHERE kind = ? ORDER BY n", (merger._now, kind))
+        counts.conflicts[kind] += max(cursor.rowcount, 0)
+    for device, seq, stamp in cursor.execute(
+            f"SELECT device_id, max(seq), max(hlc) FROM incoming WHERE {_FRESH} GROUP BY device_id").fetchall():
+        merger._highest[device] = max(merger._highest.get(device, 0), seq)
+        if not merger.clock.observe(stamp):
+            counts.suspicious_clocks.add(device)
+    # A line held back before and carried again has now been applied.
+    cursor.execute(f"DELETE FROM held_back WHERE rowid IN (SELECT h.rowid FROM held_back h JOIN incoming i "
+                   f"ON i.device_id = h.device_id AND i.seq = h.seq WHERE i.{_FRESH})")
+
+
+def _write_values(cursor, table, kind: str) -> None:
+    winning = f"FROM incoming i JOIN rec r USING (record_id) WHERE i.{_FRESH} AND i.wins AND i.kind = ?"
+    touched = cursor.execute(f"SELECT DISTINCT i.field, r.existed {winning}", (kind,)).fetchall()
+    lists = {name for name, _ in touched if isinstance(table.c[name].type, JSON)}
+    plain = sorted(name for name, existed in touched if not existed and name not in lists)
+    held = sorted(name for name, existed in touched if existed and name not in lists)
+    pivot = [f"max(CASE WHEN i.field = '{name}' THEN json_extract(i.value, '$') END)" for name in plain]
+    pivot = [f"coalesce({value}, 0)" if name == DELETED else value for name, value in zip(plain, pivot)]
+    columns = ", ".join(["id", *(f'"{name}"' for name in plain)])
+    cursor.execute(f"INSERT INTO {table.name} ({columns}) "
+                   f"SELECT i.record_id{''.join(', ' + p for p in pivot)} {winning} AND NOT r.existed "
+                   "GROUP BY i.record_id", (kind,))
+    for name in sorted(lists):  # stored as SQLAlchemy writes it, not as canonical JSON
+        rows = cursor.execute(f"SELECT i.value, i.record_id {winning} AND i.field = ?", (kind, name)).fetchall()
+        cursor.executemany(f'UPDATE {table.name} SET "{name}" = ? WHERE id = ?',
+                           [(_json_column(value), record_id) for value, record_id in rows])
+    for name in held:
+        cursor.execute(
+            f'UPDATE {table.name} SET "{name}" = json_extract(i.value, \'$\') FROM incoming i JOIN rec r '
+            f"USING (record_id) WHERE i.{_FRESH} AND i.wins AND r.existed AND i.kind = ? AND i.field = ? "
+            f"AND i.record_id = {table.name}.id", (kind, name))
+
+
+def _json_column(value: str):
+    decoded = json.loads(value)
+    return None if decoded is None else json.dumps(decoded)
