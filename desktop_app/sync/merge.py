@@ -120,6 +120,7 @@ class Merger:
         self._winners: dict[tuple[str, str], Stamp | None] = {}
         self._seen: dict[tuple[str, int], tuple] = {}
         self._applied: set[tuple[str, int]] = set()
+        self._blocked: set[str] = set()  # new records waiting for the event or person they refer to
         self._retrying = False
         self._existing: dict[str, bool] = {}
         self._record_changes: dict[str, list[tuple[str, Stamp]]] = defaultdict(list)
@@ -259,6 +260,8 @@ class Merger:
             return UNKNOWN_AUTHOR
         if author.revoked_seq is not None and change["seq"] > author.revoked_seq:
             return REVOKED
+        if change["record_id"] in self._blocked:
+            return WAITING
         state = self._state[change["record_id"]]
         if change["field"] == OWNER:
             if state["owner"] is not None:
@@ -350,6 +353,16 @@ class Merger:
             events.update(self._state[i]["event_id"] for i in ids if self._state[i]["event_id"])
         events.update(c["value"] for c in batch if c["field"] in ("event_id", "parent_id") and c["value"])
         self._load_standing("event", {e for e in events if e not in self._state})
+        self._load_standing("person", {c["value"] for c in batch
+                                       if c["field"] == "person_id" and c["value"] and c["value"] not in self._state})
+        # A new participation, action or attachment whose event or person is neither held here nor created
+        # in this import waits whole: one record cannot stop the rest of a bundle (SPEC §4.1).
+        created = {c["record_id"] for c in batch if c["field"] == OWNER}
+        for change in batch:
+            target = change["value"] if change["field"] in ("event_id", "person_id") else None
+            if target and not self._state[change["record_id"]]["exists"] and target not in created and not (
+                    self._state[target]["exists"] or self._state[target]["owner"] is not None):
+                self._blocked.add(change["record_id"])
 
     def _load_standing(self, kind: str, ids: set[str]) -> None:
         """Owner, parties and event of records not seen yet in this import, as this database holds them."""

@@ -133,6 +133,13 @@ def try_set_based(merger, cursor) -> bool:
     if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} GROUP BY record_id HAVING count(DISTINCT kind) > 1 "
                     "LIMIT 1"):
         return False
+    # A reference to a record neither held here nor created by the bundle: that record waits, line by line.
+    for field, table in (("event_id", "events"), ("parent_id", "events"), ("person_id", "people")):
+        if _one(cursor, f"SELECT 1 FROM incoming i WHERE i.{_FRESH} AND i.field = ? AND json_type(i.value) = 'text' "
+                        f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = json_extract(i.value, '$')) "
+                        "AND NOT EXISTS (SELECT 1 FROM incoming j WHERE j.record_id = json_extract(i.value, '$') "
+                        "AND j.field = ?) LIMIT 1", (field, OWNER)):
+            return False
     fields = cursor.execute(f"SELECT DISTINCT kind, field FROM incoming WHERE {_FRESH}").fetchall()
     if any(name not in record_table(kind).c for kind, name in fields):
         return False
