@@ -136,7 +136,12 @@ def check_sync(program: FrozenProgram, source: Path) -> None:
     passphrase.write_text("Астана 2024 smoke\n", encoding="utf-8")
     program.run("init (second)", "--db", target, "init", "--device-name", "smoke-b", "--role", "secretariat")
     program.run("export", "--db", source, "export", "--full", "--out", plain)
-    program.run("import", "--db", target, "import", plain)
+    peers = json.loads(program.run("peers", "--db", source, "peers", "--json").stdout)
+    trust = ["--trust", peers[0]["fingerprint"]]  # the first contact, confirmed as a person would
+    untrusted = program.run("import (first contact)", "--db", target, "import", plain, expect_ok=False)
+    check(untrusted.returncode == 2 and peers[0]["fingerprint"] in untrusted.stderr, "import (first contact)",
+          f"expected exit status 2 naming the fingerprint, got {untrusted.returncode}: {untrusted.stderr!r}")
+    program.run("import", "--db", target, "import", plain, *trust)
     same = program.run("dump (second)", "--db", target, "dump").stdout == program.run("dump", "--db", source, "dump").stdout
     check(same, "import", "the second database's dump differs from the first's")
     program.run("export (encrypted)", "--db", source, "export", "--full", "--out", sealed, "--passphrase-file", passphrase)
