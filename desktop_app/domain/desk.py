@@ -354,8 +354,9 @@ def visible_query(kind: Kind):
     query = select(table).where(table.c.deleted.is_(False))
     for column, target in (("event_id", "event"), ("person_id", "person")):
         if column in table.c:
-            parent = record_table(target)
-            query = query.where(table.c[column].in_(select(parent.c.id).where(parent.c.deleted.is_(False))))
+            parent = record_table(target).alias(f"{target}_of")  # correlated: one index look-up per row
+            query = query.where(select(parent.c.id).where(
+                parent.c.id == table.c[column], parent.c.deleted.is_(False)).exists())
     if kind.name == "participation":
         # Two installations may add the same person to the same event: the smallest id stands for both.
         twin = table.alias("twin")
