@@ -106,14 +106,9 @@ class Blob(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class Change(Base):
-    """One field of one record set to one value, at one time, by one installation."""
+class ChangeLine:
+    """The columns of one change: which field of which record, its value, when and by whom."""
 
-    __tablename__ = "changes"
-    __table_args__ = (
-        UniqueConstraint("device_id", "seq", name="uq_changes_origin"),
-        Index("ix_changes_field_time", "record_id", "field", "hlc"),
-    )
     rowid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     device_id: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(Integer)
@@ -125,22 +120,23 @@ class Change(Base):
     context: Mapped[str | None] = mapped_column(Text)  # a delete's version vector, canonical JSON
 
 
-class HeldBack(Base):
+class Change(ChangeLine, Base):
+    """One field of one record set to one value, at one time, by one installation."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq", name="uq_changes_origin"),
+        Index("ix_changes_field_time", "record_id", "field", "hlc"),
+    )
+
+
+class HeldBack(ChangeLine, Base):
     """A change received but not applied yet (SPEC §3): its record is not held here yet, its author has no
     authority over it so far, or its author is not known yet. Tried again after every import, so the
     record tables stay a function of the changes received, whatever their order of arrival."""
 
     __tablename__ = "held_back"
     __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_held_back_origin"),)
-    rowid: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    device_id: Mapped[str] = mapped_column(String(36))
-    seq: Mapped[int] = mapped_column(Integer)
-    hlc: Mapped[str] = mapped_column(String(24))
-    kind: Mapped[str] = mapped_column(String(16))
-    record_id: Mapped[str] = mapped_column(String(36))
-    field: Mapped[str] = mapped_column(String(40))
-    value: Mapped[str] = mapped_column(Text)  # canonical JSON
-    context: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(String(32))
 
 
