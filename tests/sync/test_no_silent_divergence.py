@@ -4,8 +4,8 @@ days wrong and bursts of writes, and exchange files through the secretariat and 
 After two full rounds through the secretariat, each delegation holds exactly the secretariat's values for
 every record it may see, and nothing of the records it never could.
 
-``HYPOTHESIS_PROFILE=ci`` keeps it bounded; ``PD_LONG=1`` runs 200 histories, some with bursts of 10,001
-writes (enough to carry a standing clock's counter into the milliseconds).
+``HYPOTHESIS_PROFILE=ci`` keeps it bounded; ``PD_LONG=1`` runs 200 histories (``PD_EXAMPLES=N`` to choose),
+some with bursts of 10,001 writes (enough to carry a standing clock's counter into the milliseconds).
 """
 
 from __future__ import annotations
@@ -200,6 +200,7 @@ class Platform(RuleBasedStateMachine):
                 raise AssertionError((name, "holds a record the secretariat does not", held[record_id]))
 
 
-Platform.TestCase.settings = settings(max_examples=200 if LONG else 8, stateful_step_count=40 if LONG else 25,
+Platform.TestCase.settings = settings(max_examples=int(os.environ.get("PD_EXAMPLES", 200 if LONG else 8)),
+                                      stateful_step_count=40 if LONG else 25,
                                       parent=settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev")))
 test_every_installation_ends_with_the_secretariats_values = Platform.TestCase
