@@ -17,8 +17,6 @@ from sqlalchemy import Connection, select
 
 from desktop_app.domain.changelog import record_table
 
-RANK = {"local": 0, "secretariat": 1, "parties": 2, "platform": 3}
-
 
 @dataclass(frozen=True)
 class Recipient:
