@@ -103,7 +103,7 @@ def _widened(connection, ranges, since: int | None) -> set[str]:
     Those whose sharing or parties changed in the new changes, or in any change this installation
     received since it last wrote to the recipient (``since``, a ``changes.rowid``: the recipient itself
     may have widened a record); the participations, actions, attachments and held events that follow
-    them; and the people who attend events through new participations.
+    them, with the people those participations name; and the people of new participations.
     """
     news = or_(*ranges) if since is None else or_(*ranges, Change.rowid > since)
     changed = set(connection.execute(select(Change.record_id).where(
@@ -112,9 +112,11 @@ def _widened(connection, ranges, since: int | None) -> set[str]:
         news, Change.field == "person_id")).scalars()}
     if not changed:
         return attending
-    dependants = select(Change.record_id).where(
-        Change.field.in_(("event_id", "parent_id")), Change.value.in_([canonical(i) for i in changed]))
-    return changed | attending | set(connection.execute(dependants).scalars())
+    dependants = set(connection.execute(select(Change.record_id).where(
+        Change.field.in_(("event_id", "parent_id")), Change.value.in_([canonical(i) for i in changed]))).scalars())
+    attending |= {json.loads(v) for v in connection.execute(select(Change.value).where(  # their people too
+        Change.record_id.in_(dependants), Change.field == "person_id")).scalars()}
+    return changed | attending | dependants
 
 
 def _current_value():

@@ -201,6 +201,6 @@ class Platform(RuleBasedStateMachine):
 
 
 Platform.TestCase.settings = settings(max_examples=int(os.environ.get("PD_EXAMPLES", 200 if LONG else 8)),
-                                      stateful_step_count=40 if LONG else 25,
+                                      stateful_step_count=40 if LONG else 25, derandomize=not LONG,
                                       parent=settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev")))
 test_every_installation_ends_with_the_secretariats_values = Platform.TestCase
