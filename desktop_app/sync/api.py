@@ -253,7 +253,7 @@ class _Trust:
     """What an import may believe: pinned and newly confirmed installations, and registries to record."""
 
     pins: dict  # device_id -> {device_name, role, country, public_key, vouched_by}: to pin in this import
-    revocations: list  # registry entries of revoked installations, with the secretariat that revoked them
+    revocations: list  # registry entries of revoked installations
     warnings: list
 
 
@@ -264,20 +264,15 @@ def _resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str],
     person confirmed its fingerprint (``trust``); or if a secretariat believed here vouches for it in the
     registry its bundle carries. Anything else refuses the import, naming the sender.
     """
-    peers = {p.device_id: p for p in connection.execute(select(Peer))}
     result = _Trust({}, [], [])
-    believed: dict[str, dict] = {}  # device -> pinned or confirmed role/country/key
-    for peer in peers.values():
-        believed[peer.device_id] = {"role": peer.role, "country": peer.country, "public_key": peer.public_key,
-                                    "revoked": bool(peer.revoked_at)}
+    believed = {peer.device_id: {"role": peer.role, "country": peer.country, "public_key": peer.public_key,
+                                 "revoked": bool(peer.revoked_at)}  # device -> pinned or confirmed claims
+                for peer in connection.execute(select(Peer))}
     waiting = []
     for bundle in bundles:
         manifest, key = bundle.manifest, bundle.public_key
         device = manifest["device_id"]
-        if device == me["device_id"]:
-            if key != me["public_key"]:
-                raise InputError(_("{name}: claims to come from this installation but is signed with another key: "
-                                   "refused").format(name=bundle.name))
+        if _is_mine(bundle, me):
             continue
         known = believed.get(device)
         if known is None and identity.fingerprint(key) in trust:
@@ -311,11 +306,10 @@ def _resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str],
                 result.warnings.append(_("{secretariat} vouches for {device} with another key, role or country than "
                                          "the one pinned here: the pinned one is kept").format(
                     secretariat=one_line(bundle.manifest["device_name"]), device=one_line(entry["device_name"])))
-                continue
         for entry in registry["revoked"]:
             if entry["device_id"] != me["device_id"]:
                 believed[entry["device_id"]]["revoked"] = True
-                result.revocations.append({**entry, "revoked_by": device})
+                result.revocations.append(entry)
     for bundle in waiting:
         known = believed.get(bundle.manifest["device_id"])
         if known is None:
@@ -326,6 +320,16 @@ def _resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str],
         if believed.get(bundle.manifest["device_id"], {}).get("revoked"):
             raise InputError(_revoked_message(bundle.name, bundle.manifest["device_name"]))
     return result
+
+
+def _is_mine(bundle: Bundle, me: dict) -> bool:
+    """Whether a file comes from this installation; refuses one that claims to but is signed with another key."""
+    if bundle.manifest["device_id"] != me["device_id"]:
+        return False
+    if bundle.public_key != me["public_key"]:
+        raise InputError(_("{name}: claims to come from this installation but is signed with another key: "
+                           "refused").format(name=bundle.name))
+    return True
 
 
 def _untrusted_message(name: str, sender: dict) -> str:
@@ -463,10 +467,7 @@ def _check_part_sender(connection, part: Bundle, me: dict, confirmed: set[str]) 
     """A part is kept only from an installation believed here (pinned, or confirmed in this import), so that
     a stranger's part can neither take space nor block a genuine set."""
     manifest = part.manifest
-    if manifest["device_id"] == me["device_id"]:
-        if part.public_key != me["public_key"]:
-            raise InputError(_("{name}: claims to come from this installation but is signed with another key: "
-                               "refused").format(name=part.name))
+    if _is_mine(part, me):
         return
     peer = connection.execute(select(Peer).where(Peer.device_id == manifest["device_id"])).first()
     if peer is None and identity.fingerprint(part.public_key) in confirmed:
