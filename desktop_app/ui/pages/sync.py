@@ -203,8 +203,8 @@ class SyncPage(QWidget, Page):
         top.addWidget(self.export_box, 1)
         top.addWidget(self.import_box, 1)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.history_box, 3)
-        bottom.addWidget(self.devices_box, 2)
+        bottom.addWidget(self.history_box, 1)
+        bottom.addWidget(self.devices_box, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(bottom, 1)
@@ -229,8 +229,8 @@ class SyncPage(QWidget, Page):
         self.history_box.setTitle(_("Exchanges"))
         self.history.setHorizontalHeaderLabels([_("When"), _("Direction"), _("Other installation"), _("Changes"), _("File")])
         self.devices_box.setTitle(_("Known installations"))
-        self.devices.setHorizontalHeaderLabels([_("Installation"), _("Last seen"), _("Believed because"),
-                                                _("Key fingerprint")])
+        self.devices.setHorizontalHeaderLabels([_("Installation"), _("Key fingerprint"), _("Believed because"),
+                                                _("Last seen")])
         self.forget_button.setText(_("Forget"))
         self.forget_button.setToolTip(_("Un-pin the selected installation: its next file is a first contact again "
                                         "(a re-installed laptop)"))
@@ -258,8 +258,8 @@ class SyncPage(QWidget, Page):
                 because = _("vouched for by {name}").format(name=device["vouched_by_name"])
             else:
                 because = _("confirmed here")
-            for column, text in enumerate((device_label(device), format_time(device["last_seen"]), because,
-                                           device["fingerprint"])):
+            for column, text in enumerate((device_label(device), device["fingerprint"], because,
+                                           format_time(device["last_seen"]))):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, device["device_id"])
                 self.devices.setItem(row, column, item)
