@@ -7,7 +7,10 @@ changes through ``ChangeWriter``; sync applies remote ones through
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import uuid
 
 from sqlalchemy import JSON, Boolean, Connection, Table, func, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -15,14 +18,27 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from desktop_app.domain.authority import Author
 from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import OWNER
-from desktop_app.storage.models import RECORD_MODELS, Change, Coverage, Installation, Knowledge
+from desktop_app.storage.models import RECORD_MODELS, Change, Coverage, Installation, Knowledge, Link
 
 CHANGES = Change.__table__
+# Record ids are UUIDs derived from their creator (SPEC §3): version 5 of "device_id:seq" of the record's
+# first line in this namespace, so that anyone can check an owner claim from the id alone.
+RECORD_NAMESPACE = uuid.UUID("6f1c3a52-7d0e-5b8a-9c41-2e8f5d7b3a90")
+GENESIS = "0" * 64  # the link before an author's first line (``sync.chain``)
 
 
 def canonical(value) -> str:
     """The one JSON spelling of a value, so equal values compare equal as text."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def record_id_for(device_id: str, seq: int) -> str:
+    """The id of the record whose first line is change ``seq`` of ``device_id``."""
+    return str(uuid.uuid5(RECORD_NAMESPACE, f"{device_id}:{seq}"))
+
+
+def _sha256(value) -> str:
+    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
 
 
 def record_table(kind: str) -> Table:
@@ -100,11 +116,17 @@ class ChangeWriter:
         self._changes: list[dict] = []
         self._fields: dict[str, dict[str, dict]] = {}
         self._followed: set[str] = set()
+        self._links: list[dict] = []
+        self._prev = connection.execute(select(Link.hash).where(
+            Link.device_id == self.device_id, Link.seq == self.next_seq - 1)).scalar() or GENESIS
 
-    def create(self, kind: str, record_id: str) -> None:
-        """Start a new record, owned by this installation's country or the secretariat (SPEC §3)."""
+    def create(self, kind: str) -> str:
+        """Start a new record, owned by this installation's country or the secretariat (SPEC §3); its id
+        is derived from this first line (``record_id_for``)."""
+        record_id = record_id_for(self.device_id, self.next_seq)
         self.created.add(record_id)
         self.set(kind, record_id, OWNER, self.author.tag)
+        return record_id
 
     def set(self, kind: str, record_id: str, field: str, value, context: dict | None = None) -> None:
         if record_id not in self.created and record_id not in self._followed:
@@ -114,11 +136,17 @@ class ChangeWriter:
                 CHANGES.c.record_id == record_id)).scalar()
             if latest is not None:
                 self.clock.follow(latest)
-        self._changes.append({
-            "device_id": self.device_id, "seq": self.next_seq, "hlc": self.clock.tick(),
-            "kind": kind, "record_id": record_id, "field": field, "value": canonical(value),
-            "context": canonical(context) if context is not None else None,
-        })
+        line = {"device_id": self.device_id, "seq": self.next_seq, "hlc": self.clock.tick(), "kind": kind,
+                "record_id": record_id, "field": field, "value": value, "salt": os.urandom(16).hex()}
+        if context is not None:
+            line["context"] = context
+        digest = _sha256(line)  # the author log (``sync.chain``): salted digest, linked to the line before
+        link = _sha256({"device_id": self.device_id, "digest": digest, "prev": self._prev, "seq": self.next_seq})
+        self._links.append({"device_id": self.device_id, "seq": self.next_seq, "prev": self._prev,
+                            "digest": digest, "hash": link})
+        self._prev = link
+        self._changes.append({**line, "value": canonical(value),
+                              "context": canonical(context) if context is not None else None})
         self.next_seq += 1
         self._fields.setdefault(kind, {}).setdefault(record_id, {})[field] = value
         self.pending.setdefault(record_id, (kind, {}))[1][field] = value
@@ -127,12 +155,14 @@ class ChangeWriter:
         if not self._changes:
             return
         self.connection.execute(insert(CHANGES), self._changes)
+        self.connection.execute(insert(Link), self._links)
         for kind, updates in self._fields.items():
             apply_fields(self.connection, kind, updates)
         self.connection.execute(update(Installation).values(clock=self.clock.stamp, next_seq=self.next_seq))
         for model in (Knowledge, Coverage):  # all of its own changes, held completely
             raise_knowledge(self.connection, {self.device_id: self.next_seq - 1}, model)
         self._changes.clear()
+        self._links.clear()
         self._fields.clear()
 
     @property

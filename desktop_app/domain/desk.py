@@ -7,7 +7,6 @@ recorded field by field in the change log (``changelog``) in the same transactio
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -214,8 +213,7 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
         _check_authority(writer, kind, record_id, current, [
             name for name in fields if canonical(fields[name]) != canonical(current.get(name))])
     else:
-        record_id = str(uuid.uuid4())
-        writer.create(kind.name, record_id)
+        record_id = writer.create(kind.name)
         current = {}
         merged = {f.name: f.default for f in kind.fields}
         merged.update(fields)

@@ -118,6 +118,7 @@ class ChangeLine:
     field: Mapped[str] = mapped_column(String(40))
     value: Mapped[str] = mapped_column(Text)  # canonical JSON
     context: Mapped[str | None] = mapped_column(Text)  # a delete's version vector, canonical JSON
+    salt: Mapped[str | None] = mapped_column(String(32))  # null only for a line received before format 3
 
 
 class Change(ChangeLine, Base):
@@ -128,6 +129,27 @@ class Change(ChangeLine, Base):
         UniqueConstraint("device_id", "seq", name="uq_changes_origin"),
         Index("ix_changes_field_time", "record_id", "field", "hlc"),
     )
+
+
+class Link(Base):
+    """One position of an author's log (``sync.chain``): proven here, whether its line is held or only its stub."""
+
+    __tablename__ = "links"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prev: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Head(Base):
+    """A head an author signed (device id, seq, link): what a relay hands on with that author's lines."""
+
+    __tablename__ = "heads"
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(100))
 
 
 class HeldBack(ChangeLine, Base):

@@ -29,7 +29,8 @@ from desktop_app.domain.errors import InputError, NotFoundError, one_line
 from desktop_app.domain.schema import DELETED
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
-from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, Peer
+from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, Head, Link, Peer
+from desktop_app.sync import chain
 from desktop_app.sync.bundle import Bundle, b64, check_max_size, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger, Origin
 from desktop_app.sync.parts import PartStore, open_assembled
@@ -87,14 +88,22 @@ _COLUMNS = (Change.device_id, Change.seq, Change.hlc, Change.kind, Change.record
             Change.context)
 
 
-# A change's line (``bundle.change_line``) spelled by SQLite: canonical JSON, keys sorted, values already
-# canonical in the table; ids, field names and stamps are ASCII, which ``json_quote`` spells as Python does.
+# A change's line (FORMAT.md §4) spelled by SQLite: canonical JSON, keys sorted, values already canonical in
+# the table, ``prev`` from the author's log; ids, field names, stamps and hashes are ASCII, which
+# ``json_quote`` spells as Python does.
 _LINE = literal_column(
     """CASE WHEN changes.context IS NULL THEN '{' ELSE '{"context":' || changes.context || ',' END"""
     """ || '"device_id":' || json_quote(changes.device_id) || ',"field":' || json_quote(changes.field)"""
     """ || ',"hlc":' || json_quote(changes.hlc) || ',"kind":' || json_quote(changes.kind)"""
-    """ || ',"record_id":' || json_quote(changes.record_id) || ',"seq":' || changes.seq"""
-    """ || ',"value":' || changes.value || '}'""")
+    """ || ',"prev":' || json_quote((SELECT links.prev FROM links WHERE links.device_id = changes.device_id"""
+    """ AND links.seq = changes.seq))"""
+    """ || ',"record_id":' || json_quote(changes.record_id) || ',"salt":' || json_quote(changes.salt)"""
+    """ || ',"seq":' || changes.seq || ',"value":' || changes.value || '}'""")
+# A line the recipient does not receive, as its place in the author's log alone (a stub).
+_STUB = literal_column(
+    """'{"device_id":' || json_quote(links.device_id) || ',"digest":' || json_quote(links.digest)"""
+    """ || ',"prev":' || json_quote(links.prev) || ',"seq":' || links.seq || '}'""")
+HEAD_TRIES = 20  # signed heads of one author looked at for one that the log held here reaches
 
 
 def _widened(connection, ranges, since: int | None) -> set[str]:
@@ -127,41 +136,65 @@ def _current_value():
         or_(later.c.hlc > Change.hlc, and_(later.c.hlc == Change.hlc, later.c.device_id > Change.device_id))).exists()
 
 
-def _lines(connection, mine: dict, theirs: dict, hidden: set[str], attachments: set[str], since: int | None):
-    """The change lines the recipient lacks and may see, in the order this installation got them.
+def _logs(connection, me: dict, theirs: dict) -> dict[str, tuple[int, dict]]:
+    """For each author whose log holds more than the recipient is known to: (where the recipient's part
+    ends, the signed head to send up to). This installation signs a head of its own log now; another
+    author's is the highest signed head held here that the proven log reaches without a gap."""
+    logs = {}
+    for device, top in connection.execute(select(Link.device_id, func.max(Link.seq)).group_by(Link.device_id)):
+        base = theirs.get(device, 0)
+        if top <= base:
+            continue
+        if device == me["device_id"]:
+            last = connection.execute(select(Link.hash).where(Link.device_id == device, Link.seq == top)).scalar()
+            logs[device] = (base, chain.sign_head(me["private_key"], device, top, last))
+            continue
+        for seq in connection.execute(select(Head.seq).where(Head.device_id == device, Head.seq > base)
+                                      .order_by(Head.seq.desc()).limit(HEAD_TRIES)).scalars():
+            held = connection.execute(select(func.count()).select_from(Link).where(
+                Link.device_id == device, Link.seq > base, Link.seq <= seq)).scalar()
+            if held == seq - base:
+                logs[device] = (base, chain.latest_head(connection, device, seq))
+                break
+    return logs
+
+
+def _lines(connection, logs: dict, hidden: set[str], attachments: set[str], since: int | None, widen: bool):
+    """The change lines the recipient lacks and may see, then the stubs that keep each author's log whole.
 
     Only current values travel: a value already replaced is history the recipient may not have been
     allowed to see (SPEC §4.1), so a record whose sharing or parties changed is sent again with its
     current values only. A reference to an event the recipient may not receive (``parent_id``) is left
-    out. The SHA-256 of each attachment sent is added to ``attachments``.
+    out. Every other position of a log sent travels as a stub. The SHA-256 of each attachment sent is
+    added to ``attachments``.
     """
-    ranges = [and_(Change.device_id == device, Change.seq > theirs.get(device, 0))
-              for device, seq in mine.items() if seq > theirs.get(device, 0)]
+    ranges = [and_(Change.device_id == device, Change.seq > base, Change.seq <= head["seq"])
+              for device, (base, head) in logs.items()]
     if not ranges:
         return
-    widened = _widened(connection, ranges, since) - hidden if theirs else set()
-    queries = [select(*_COLUMNS).where(Change.record_id.in_(widened), Change.device_id.in_(mine), ~or_(*ranges))
-               ] if widened else []
+    sent: dict[str, set[int]] = {device: set() for device in logs}
+    widened = _widened(connection, ranges, since) - hidden if widen else set()
+    queries = [select(*_COLUMNS).where(Change.record_id.in_(widened), ~or_(*ranges))] if widened else []
     queries.append(select(*_COLUMNS).where(or_(*ranges)))
     for query in queries:
-        query = (query.with_only_columns(_LINE, Change.record_id, Change.field, Change.kind, Change.value)
-                 .where(_current_value()).order_by(Change.rowid).execution_options(yield_per=5000))
-        for line, record_id, field, kind, value in connection.execute(query):
+        query = (query.with_only_columns(_LINE, Change.device_id, Change.seq, Change.record_id, Change.field,
+                                         Change.kind, Change.value)
+                 .where(_current_value(), Change.salt.is_not(None)).order_by(Change.rowid)
+                 .execution_options(yield_per=5000))
+        for line, device, seq, record_id, field, kind, value in connection.execute(query):
             if record_id in hidden or (field == "parent_id" and json.loads(value) in hidden):
                 continue
             if field == "sha256" and kind == "attachment":
                 attachments.add(json.loads(value))
+            if device in sent:
+                sent[device].add(seq)
             yield line
-
-
-def _relayable(connection, me: dict, mine: dict) -> dict:
-    """The part of ``mine`` this installation may relay: a delegation only its own country's changes."""
-    if me["role"] == SECRETARIAT:
-        return mine
-    ours = {me["device_id"], *(me["copied_from"] and [me["copied_from"]] or [])}
-    ours.update(connection.execute(select(Peer.device_id).where(
-        Peer.role == "delegation", Peer.country == me["country"])).scalars())
-    return {device: seq for device, seq in mine.items() if device in ours}
+    for device, (base, head) in logs.items():
+        query = (select(_STUB, Link.seq).where(Link.device_id == device, Link.seq > base, Link.seq <= head["seq"])
+                 .order_by(Link.seq).execution_options(yield_per=5000))
+        for stub, seq in connection.execute(query):
+            if seq not in sent[device]:
+                yield stub
 
 
 def _registry(connection, me: dict) -> dict | None:
@@ -197,7 +230,7 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
         with desk.engine.begin() as connection:  # one consistent snapshot for the whole bundle
             recipient, theirs, peer = _recipient(connection, me, to, full)
             known = version_vector(connection)
-            mine = _relayable(connection, me, known)
+            logs = _logs(connection, me, theirs)
             sent = {"upto": connection.execute(select(func.max(Change.rowid))).scalar() or 0,
                     "my_seq": known.get(me["device_id"], 0)}
             hidden = hidden_records(connection, recipient)
@@ -205,14 +238,16 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
                         else "secretariat" if recipient.role == SECRETARIAT else "everyone")
             header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
                       "country": me["country"], "public_key": b64(me["public_key"]), "created_at": _now(),
-                      "vector": version_vector(connection, Coverage), "to": to, "base": theirs, "audience": audience}
+                      "vector": version_vector(connection, Coverage), "to": to, "base": theirs, "audience": audience,
+                      "heads": {device: head for device, (_base, head) in logs.items()}}
             attachments: set[str] = set()
 
             def blobs():
                 query = select(Blob.sha256, Blob.content).where(Blob.sha256.in_(attachments))
                 yield from connection.execute(query.order_by(Blob.sha256))
 
-            lines = _lines(connection, mine, theirs, hidden, attachments, _acknowledged(connection, me, peer, theirs))
+            lines = _lines(connection, logs, hidden, attachments, _acknowledged(connection, me, peer, theirs),
+                           widen=bool(theirs))
             manifest = write_bundle(temporary, header, lines, me["private_key"], passphrase, blobs,
                                     _registry(connection, me))
         if max_size and temporary.stat().st_size > max_size:
@@ -386,6 +421,13 @@ def _origins(connection, me: dict) -> dict[str, Origin]:
     return origins
 
 
+def _keys(connection, me: dict) -> dict[str, bytes]:
+    """The public key of every installation pinned here, and this one's: what proves their lines."""
+    keys = dict(connection.execute(select(Peer.device_id, Peer.public_key)).all())
+    keys[me["device_id"]] = me["public_key"]
+    return keys
+
+
 def _raise_coverage(connection, me: dict, manifest: dict, sender: Origin) -> None:
     """Count as held completely what this bundle completed: changes of a device it carried all of.
 
@@ -497,6 +539,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
         try:
             summary["new_devices"] = _record_trust(connection, trust)
             origins = _origins(connection, me)
+            keys = _keys(connection, me)
             for bundle in fresh:
                 progress.checkpoint(bundle.path.name)
                 manifest = bundle.manifest
@@ -506,9 +549,9 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 if manifest.get("audience") == "secretariat" and me["role"] != SECRETARIAT:  # it may hold what
                     raise InputError(_("{name} was made for a secretariat: refused").format(  # we may not see
                         name=bundle.name))
-                merger = Merger(connection, manifest["vector"], origins, manifest["device_id"], me["device_id"])
+                merger = Merger(connection, manifest["vector"], origins, keys, me["device_id"])
                 try:
-                    merger.merge(bundle.changes(passphrase))
+                    merger.merge(bundle.changes(passphrase), manifest["heads"])
                     merger.retry_held_back()
                     counts = merger.finish()
                 except InputError as error:

@@ -36,9 +36,10 @@ from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.schema import DELETED, KINDS, OWNER, country_codes
 from desktop_app.domain.validation import coerce_fields
 from desktop_app.i18n import _
+from desktop_app.sync import chain
 
 FORMAT = "platform-desk-sync"
-FORMAT_VERSION = "2.0"
+FORMAT_VERSION = "3.0"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 PAYLOAD = "changes.jsonl"
@@ -74,10 +75,11 @@ BLOB_PADDING = 4096                  # encrypted attachments are padded to a mul
 SCRYPT_N = 2 ** 15                   # what this program writes
 SALT_BYTES, NONCE_BYTES, TAG_BYTES = 16, 12, 16
 
-_HLC = re.compile(r"^\d{13}\.\d{4}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
-_CHANGE_KEYS = {"device_id", "seq", "hlc", "kind", "record_id", "field", "value"}
+_HLC = re.compile(r"[0-9]{13}\.[0-9]{4}\Z", re.ASCII)
+_HEX64 = re.compile(r"[0-9a-f]{64}\Z", re.ASCII)
+_HEX32 = re.compile(r"[0-9a-f]{32}\Z", re.ASCII)
+_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}\Z", re.ASCII)
+_CHANGE_KEYS = {"device_id", "seq", "hlc", "kind", "record_id", "field", "value", "salt", "prev"}
 _VECTOR = "vector"
 _SENDER_TYPES = {
     "format": str, "format_version": str, "bundle_id": str, "device_id": str, "device_name": str,
@@ -85,7 +87,7 @@ _SENDER_TYPES = {
     "members": dict,
 }
 _BUNDLE_TYPES = {"payload": str, "payload_sha256": str, "encryption": (dict, type(None))}
-_BODY_TYPES = {"vector": dict, "base": dict, "audience": str, "change_count": int, "blobs": dict}
+_BODY_TYPES = {"vector": dict, "base": dict, "audience": str, "change_count": int, "blobs": dict, "heads": dict}
 
 
 def limit_error(where: str, limit: str, value: int) -> InputError:
@@ -189,17 +191,18 @@ def _info(name: str, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
 def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: bytes,
                  passphrase: str | None = None, blobs: Callable[[], Iterable[tuple[str, bytes]]] | None = None,
                  registry: dict | None = None) -> dict:
-    """Write change lines (canonical JSON, see ``change_line``) to a signed bundle at ``path``; returns the manifest.
+    """Write change lines (canonical JSON, FORMAT.md §4) to a signed bundle at ``path``; returns the manifest.
 
     ``header`` holds the sender's fields (device_id, device_name, role, country, public_key, created_at, to)
-    and the body's (vector, base, audience). ``blobs``, if given, is called once the lines are written and
+    and the body's (vector, base, audience, heads). ``blobs``, if given, is called once the lines are written and
     yields (sha256, content) of attachments; ``registry`` (secretariats only) lists the installations
     the sender trusts and those it revoked. The caller gives a temporary path and renames it.
     """
-    body_keys = ("vector", "base", "audience")
+    body_keys = ("vector", "base", "audience", "heads")
     body = {key: header[key] for key in body_keys if key in header}
     body.setdefault("base", {})
     body.setdefault("audience", "everyone")
+    body.setdefault("heads", {})
     sender = {key: value for key, value in header.items() if key not in body_keys}
     digest = hashlib.sha256()
     count = 0
@@ -261,15 +264,6 @@ def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: by
             manifest["sealed"] = b64(_seal(key, canonical_bytes(body)))
         _write_signed_manifest(archive, manifest, private_key)
     return {**manifest, **body}
-
-
-def change_line(device_id: str, seq: int, hlc: str, kind: str, record_id: str, field: str, value_json: str,
-                context_json: str | None) -> str:
-    """One change as its canonical JSON line (keys sorted), from a value already in canonical JSON."""
-    head = f'{{"context":{context_json},' if context_json is not None else "{"
-    return (f'{head}"device_id":{json.dumps(device_id, ensure_ascii=False)},"field":{json.dumps(field)},'
-            f'"hlc":{json.dumps(hlc)},"kind":{json.dumps(kind)},"record_id":{json.dumps(record_id, ensure_ascii=False)},'
-            f'"seq":{seq},"value":{value_json}}}')
 
 
 def _write_signed_manifest(archive: zipfile.ZipFile, manifest: dict, private_key: bytes) -> None:
@@ -527,6 +521,11 @@ class Bundle:
                 raise self._wrong(key)
         if body["audience"] not in ("device", "secretariat", "everyone"):
             raise self._wrong("audience")
+        if not all(_is_id(device) and isinstance(head, dict) and set(head) == {"seq", "hash", "signature"}
+                   and _is_seq(head["seq"]) and isinstance(head["hash"], str) and _HEX64.match(head["hash"])
+                   and isinstance(head["signature"], str) and len(head["signature"]) <= 100
+                   for device, head in body["heads"].items()):
+            raise self._wrong("heads")
         if not 0 <= body["change_count"] <= MAX_CHANGES:
             raise limit_error(self.path.name, "MAX_CHANGES", MAX_CHANGES)
         names = set(self.manifest["members"]) - {self.manifest["payload"], REGISTRY, REGISTRY_ENCRYPTED}
@@ -741,25 +740,51 @@ class Bundle:
             change = check_change(change)
         except ValidationError as error:
             raise self._error(_("line {number}: {problem}").format(number=number, problem=one_line(error))) from None
-        if change["kind"] == "attachment" and change["field"] == "sha256" and change["value"] is not None:
+        if not change.get("stub") and change["kind"] == "attachment" and change["field"] == "sha256" \
+                and change["value"] is not None:
             self.referenced.add(change["value"])
         return change
 
 
+def _is_id(value) -> bool:
+    return isinstance(value, str) and bool(_ID.match(value))
+
+
+def _is_seq(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 def check_change(change) -> dict:
-    """A change line of the right shape and types, its value normalised like a local write."""
+    """A change line of the right shape and types, its value normalised like a local write.
+
+    Returns the line with its place in its author's log (``sync.chain``): ``prev``, ``digest`` and
+    ``link``, computed from the line as it came, before anything is normalised. A stub (a line the
+    recipient may not see) comes back as ``{"stub": True, device_id, seq, prev, digest, link}``.
+    """
+    if isinstance(change, dict) and set(change) == chain.STUB_KEYS:
+        if not (_is_id(change["device_id"]) and _is_seq(change["seq"]) and isinstance(change["prev"], str)
+                and _HEX64.match(change["prev"]) and isinstance(change["digest"], str)
+                and _HEX64.match(change["digest"])):
+            raise ValidationError("digest", _("a line that travels as its hash needs an id, a number and two "
+                                              "SHA-256 digests"))
+        return {**change, "stub": True,
+                "link": chain.link(change["device_id"], change["seq"], change["prev"], change["digest"])}
     if not isinstance(change, dict) or not _CHANGE_KEYS <= set(change) or set(change) - _CHANGE_KEYS - {"context"}:
         raise ValidationError(None, _("a change needs exactly the keys {keys}").format(keys=", ".join(sorted(_CHANGE_KEYS))))
     kind = KINDS.get(change["kind"]) if isinstance(change["kind"], str) else None
     if kind is None:
         raise ValidationError("kind", _("unknown record kind “{kind}”").format(kind=one_line(change["kind"])[:100]))
-    if not (isinstance(change["device_id"], str) and _ID.match(change["device_id"])
-            and isinstance(change["record_id"], str) and _ID.match(change["record_id"])):
+    if not (_is_id(change["device_id"]) and _is_id(change["record_id"])):
         raise ValidationError("record_id", _("ids must be short text"))
-    if not isinstance(change["seq"], int) or isinstance(change["seq"], bool) or change["seq"] < 1:
+    if not _is_seq(change["seq"]):
         raise ValidationError("seq", _("must be a whole number, 1 or more"))
     if not isinstance(change["hlc"], str) or not _HLC.match(change["hlc"]):
         raise ValidationError("hlc", _("is not a clock reading"))
+    if not (isinstance(change["salt"], str) and _HEX32.match(change["salt"]) and isinstance(change["prev"], str)
+            and _HEX64.match(change["prev"])):
+        raise ValidationError("salt", _("a change needs a salt of 32 and a previous link of 64 hex digits"))
+    digest = chain.digest(change)
+    link = chain.link(change["device_id"], change["seq"], change["prev"], digest)
     field, value = change["field"], change["value"]
     if field == DELETED:
         if not isinstance(value, bool):
@@ -775,7 +800,7 @@ def check_change(change) -> dict:
     if "context" in change and field != DELETED:
         raise ValidationError("context", _("only a deletion carries a context"))
     if context is not None and not (isinstance(context, dict) and all(
-            isinstance(k, str) and _ID.match(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
-            for k, v in context.items())):
+            _is_id(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0 for k, v in context.items())):
         raise ValidationError("context", _("must map device ids to sequence numbers"))
+    change["digest"], change["link"] = digest, link
     return change

@@ -30,6 +30,7 @@ below, from the same temporary table; both give the same tables (tests/sync/test
 from __future__ import annotations
 
 import json
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field as _field
 from datetime import datetime, timezone
@@ -38,7 +39,7 @@ from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain.authority import SECRETARIAT, Author, Standing, may_change
-from desktop_app.domain.changelog import apply_fields, canonical, raise_knowledge, record_table
+from desktop_app.domain.changelog import apply_fields, canonical, raise_knowledge, record_id_for, record_table
 from desktop_app.domain import hlc
 from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.domain.hlc import Clock
@@ -46,11 +47,11 @@ from desktop_app.domain.schema import DELETED, KINDS, OWNER
 from desktop_app.domain.validation import check_record
 from desktop_app.i18n import _
 from desktop_app.storage.models import Change, Conflict, HeldBack, Installation
-from desktop_app.sync import merge_sql
+from desktop_app.sync import chain, merge_sql
 
 BATCH = 2000
-_INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 @dataclass
@@ -96,6 +97,7 @@ UNKNOWN_AUTHOR = "unknown_installation"
 REVOKED = "revoked"
 OWNER_FIXED = "owner_cannot_change"
 WAITING = "record_not_held_yet"
+UNPROVEN = "not_proven"  # no signed head of its author reaches it (FORMAT.md §8)
 
 
 class Merger:
@@ -106,19 +108,19 @@ class Merger:
     back (whose relay was checked on arrival) are tried again by ``retry_held_back``.
     """
 
-    def __init__(self, connection: Connection, sender_vector: dict, origins: dict[str, Origin], signer: str,
-                 me: str):
+    def __init__(self, connection: Connection, sender_vector: dict, origins: dict[str, Origin],
+                 keys: dict[str, bytes], me: str):
         self.connection = connection
         self.sender_vector = sender_vector
         self.origins = origins
-        self.signer = signer
+        self.keys = keys
         self.me = me
         self._state: dict[str, dict] = {}  # record id -> {"owner", "parties", "event_id"} as merged so far
         row = connection.execute(select(Installation.clock)).one()
         self.clock = Clock(row.clock)
         self.counts = MergeCounts()
         self._winners: dict[tuple[str, str], Stamp | None] = {}
-        self._seen: dict[tuple[str, int], tuple] = {}
+        self._seen: set[tuple[str, int]] = set()
         self._applied: set[tuple[str, int]] = set()
         self._blocked: set[str] = set()  # new records waiting for the event or person they refer to
         self._retrying = False
@@ -131,17 +133,79 @@ class Merger:
 
     # ----- input -----------------------------------------------------------------------------
 
-    def merge(self, changes) -> None:
-        """Stage the bundle's lines, then merge them in SQL, or line by line when they need it."""
+    def merge(self, changes, heads: dict) -> None:
+        """Stage the bundle's lines, keep those their authors' signed ``heads`` prove, then merge them in
+        SQL, or line by line when they need it."""
         cursor = self.connection.connection.driver_connection.cursor()
         try:
             merge_sql.stage(cursor, changes)
+            self._prove(cursor, heads)
             self.set_based = merge_sql.try_set_based(self, cursor)
             if not self.set_based:
                 self._merge_lines(merge_sql.staged(cursor))
             merge_sql.clear(cursor)
         finally:
             cursor.close()
+
+    def _prove(self, cursor, heads: dict) -> None:
+        """Keep only the staged lines that link to a head their author signed (``chain``); record what they
+        prove of each author's log. A line of an author not known here, or that nothing proves, is refused
+        and not kept: a later bundle carries it again. Two different proven lines for one ``seq`` name the
+        author under ``diverged`` (a copied key) and none of its lines in this bundle is applied."""
+        authors = [device for (device,) in cursor.execute("SELECT DISTINCT device_id FROM incoming").fetchall()]
+        highest: dict[str, int] = {}
+        for device in authors:
+            rows = cursor.execute("SELECT n, seq, prev, digest, link, stub, kind, record_id, field FROM incoming "
+                                  "WHERE device_id = ? ORDER BY seq", (device,)).fetchall()
+            elements: dict[int, chain.Element] = {}
+            for _n, seq, prev, digest, link, *_rest in rows:
+                if seq in elements and elements[seq].hash != link:
+                    raise InputError(_("it carries two different lines numbered {seq} of installation {device}")
+                                     .format(seq=seq, device=device))
+                elements[seq] = chain.Element(prev, digest, link)
+            head = heads.get(device) if device != self.me else None
+            verdict = chain.verify_author(self.connection, device, self.keys.get(device), head, elements)
+            if verdict.forked:
+                self.counts.diverged[device] += sum(1 for row in rows if not row[5])
+                cursor.execute("DELETE FROM incoming WHERE device_id = ?", (device,))
+                continue
+            reason = UNKNOWN_AUTHOR if device not in self.keys else UNPROVEN
+            refused = [row for row in rows if row[1] not in verdict.proven and not row[5]]
+            for _n, seq, _prev, _digest, _link, _stub, kind, record_id, field in refused:
+                self.counts.refused.append({"device_id": device, "seq": seq, "kind": kind, "record_id": record_id,
+                                            "field": field, "reason": reason})
+            cursor.executemany("DELETE FROM incoming WHERE n = ?", [(row[0],) for row in refused])
+            proven = [(device, seq, elements[seq].prev, elements[seq].digest, elements[seq].hash)
+                      for seq in sorted(verdict.proven)]
+            cursor.executemany("INSERT OR IGNORE INTO links (device_id, seq, prev, digest, hash) VALUES (?, ?, ?, ?, ?)",
+                               proven)
+            if head is not None and head["seq"] in verdict.proven:
+                cursor.execute("INSERT OR IGNORE INTO heads (device_id, seq, hash, signature) VALUES (?, ?, ?, ?)",
+                               (device, head["seq"], head["hash"], head["signature"]))
+            if proven:
+                highest[device] = proven[-1][1]
+        cursor.execute("DELETE FROM incoming WHERE stub = 1")
+        raise_knowledge(self.connection, highest)
+
+    def owner_lines_hold(self, lines) -> bool:
+        """Whether every ``owner`` line (device_id, seq, record_id, value JSON) is its record's creation:
+        a record id derived from its author and seq (``changelog.record_id_for``) can be claimed by that
+        line alone, with its author's own tag. (Ids made before format 3 are random UUIDs: ``_refusal``
+        judges their claims by the rule of that time.)"""
+        return all(self._owner_refusal(device, seq, record_id, json.loads(value)) is None
+                   for device, seq, record_id, value in lines)
+
+    def _owner_refusal(self, device: str, seq: int, record_id: str, value) -> str | None:
+        author = self.origins.get(device)
+        if author is None:
+            return UNKNOWN_AUTHOR
+        if _derived(record_id):
+            return None if record_id == record_id_for(device, seq) and value == author.tag else NO_AUTHORITY
+        state = self._state.get(record_id)
+        owner = state["owner"] if state else None
+        if owner is not None:
+            return None if owner == value else OWNER_FIXED
+        return None if author.role == SECRETARIAT or author.tag == value else NO_AUTHORITY
 
     def _merge_lines(self, changes) -> None:
         batch: list[dict] = []
@@ -171,18 +235,14 @@ class Merger:
         for change in batch:
             origin = (change["device_id"], change["seq"])
             kind, record_id, name = change["kind"], change["record_id"], change["field"]
-            held = known.get(origin) or self._seen.get(origin)
-            if held is not None:
-                if held != _content(change):  # one device id, two histories: a copied installation
-                    self.counts.diverged[change["device_id"]] += 1
+            if origin in known or origin in self._seen:  # proven, so the same line (``_prove``)
                 self.counts.skipped[kind] += 1
                 continue
-            self._check_relay(change)
             reason = self._refusal(change)
             if reason is not None:
                 self._refuse(change, reason)
                 continue
-            self._seen[origin] = _content(change)
+            self._seen.add(origin)
             ahead = hlc.ahead_ms(change["hlc"])
             if ahead > hlc.MAX_AHEAD_MS:
                 raise InputError(_("change {seq} of installation {device} is stamped {days} days ahead of this "
@@ -196,7 +256,8 @@ class Merger:
                              change.get("context"))
             self._applied.add(origin)
             inserts.append((incoming.device_id, incoming.seq, incoming.hlc, kind, record_id, name, incoming.value,
-                            canonical(incoming.context) if incoming.context is not None else None))
+                            canonical(incoming.context) if incoming.context is not None else None,
+                            change.get("salt")))
             self._highest[incoming.device_id] = max(self._highest.get(incoming.device_id, 0), incoming.seq)
             self._record_changes[record_id].append((name, incoming))
             current = self._winners.get((record_id, name))
@@ -234,25 +295,6 @@ class Merger:
 
     # ----- SPEC §3: who may relay and who may change -------------------------------------------
 
-    def _check_relay(self, change: dict) -> None:
-        """Refuse the bundle for a line its signer may not carry, or one claiming this installation's changes."""
-        device = change["device_id"]
-        if device == self.me:
-            raise InputError(_("the bundle claims change {seq} of this installation, which it never made: "
-                               "refused").format(seq=change["seq"]))
-        if self._retrying:
-            return
-        signer = self.origins[self.signer]
-        if device == self.signer or signer.role == SECRETARIAT:
-            return
-        author = self.origins.get(device)
-        if author is None:
-            return  # refused as from an unknown installation, and held back until it is known
-        if author.role == SECRETARIAT or author.country != signer.country:
-            raise InputError(_("the bundle carries change {seq} of installation {device}, which its sender "
-                               "({country}) may not relay: refused").format(
-                seq=change["seq"], device=device, country=signer.country))
-
     def _refusal(self, change: dict) -> str | None:
         """Why this change may not be held (SPEC §3), or None."""
         author = self.origins.get(change["device_id"])
@@ -264,9 +306,7 @@ class Merger:
             return WAITING
         state = self._state[change["record_id"]]
         if change["field"] == OWNER:
-            if state["owner"] is not None:
-                return None if state["owner"] == change["value"] else OWNER_FIXED
-            return None if author.role == SECRETARIAT or author.tag == change["value"] else NO_AUTHORITY
+            return self._owner_refusal(change["device_id"], change["seq"], change["record_id"], change["value"])
         if state["owner"] is None and not state["exists"]:
             return WAITING
         if change["field"] == "parent_id" and change["value"]:  # an optional reference waits for its event
@@ -289,7 +329,7 @@ class Merger:
             context = change.get("context")
             self.connection.execute(sqlite_insert(HeldBack).values(
                 device_id=device, seq=seq, hlc=change["hlc"], kind=change["kind"], record_id=change["record_id"],
-                field=change["field"], value=canonical(change["value"]), reason=reason,
+                field=change["field"], value=canonical(change["value"]), reason=reason, salt=change.get("salt"),
                 context=canonical(context) if context is not None else None).on_conflict_do_nothing())
 
     def retry_held_back(self) -> int:
@@ -299,7 +339,7 @@ class Merger:
         while True:
             rows = self.connection.execute(select(HeldBack).order_by(HeldBack.rowid)).all()
             changes = [{"device_id": r.device_id, "seq": r.seq, "hlc": r.hlc, "kind": r.kind,
-                        "record_id": r.record_id, "field": r.field, "value": json.loads(r.value),
+                        "record_id": r.record_id, "field": r.field, "value": json.loads(r.value), "salt": r.salt,
                         **({"context": json.loads(r.context)} if r.context else {})} for r in rows]
             before = self.counts.applied
             self._merge_lines(changes)
@@ -312,17 +352,15 @@ class Merger:
                 self._retrying = False
                 return total
 
-    def _known(self, batch: list[dict]) -> dict[tuple[str, int], tuple]:
-        """The batch's changes this database already holds, with their content (one index range per device)."""
+    def _known(self, batch: list[dict]) -> set[tuple[str, int]]:
+        """The batch's changes this database already holds (one index range per device)."""
         seqs: dict[str, list[int]] = defaultdict(list)
         for change in batch:
             seqs[change["device_id"]].append(change["seq"])
-        known = {}
+        known = set()
         for device, numbers in seqs.items():
-            query = select(Change.seq, Change.hlc, Change.record_id, Change.field, Change.value).where(
-                Change.device_id == device, Change.seq.between(min(numbers), max(numbers)))
-            for row in self.connection.execute(query):
-                known[(device, row.seq)] = (row.hlc, row.record_id, row.field, row.value)
+            query = select(Change.seq).where(Change.device_id == device, Change.seq.between(min(numbers), max(numbers)))
+            known.update((device, seq) for seq in self.connection.execute(query).scalars())
         return known
 
     def _load_state(self, batch: list[dict]) -> None:
@@ -449,7 +487,9 @@ class Merger:
                         kind=_(kind.label), id=missing[0]))
 
 
-
-def _content(change: dict) -> tuple:
-    """What must be identical for two lines with one (device, seq) to be the same change."""
-    return change["hlc"], change["record_id"], change["field"], canonical(change["value"])
+def _derived(record_id: str) -> bool:
+    """Whether an id is derived from its creator (a version-5 UUID), not a random one from before format 3."""
+    try:
+        return uuid.UUID(record_id).version == 5
+    except ValueError:
+        return False

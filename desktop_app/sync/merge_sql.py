@@ -30,7 +30,8 @@ from desktop_app.domain.schema import DELETED, OWNER
 
 _SCHEMA = (
     "CREATE TEMP TABLE IF NOT EXISTS incoming (n INTEGER PRIMARY KEY, device_id TEXT, seq INTEGER, hlc TEXT, "
-    "kind TEXT, record_id TEXT, field TEXT, value TEXT, context TEXT, held INTEGER DEFAULT 0, wins INTEGER, "
+    "kind TEXT, record_id TEXT, field TEXT, value TEXT, context TEXT, salt TEXT, stub INTEGER, prev TEXT, "
+    "digest TEXT, link TEXT, held INTEGER DEFAULT 0, wins INTEGER, "
     "h_device TEXT, h_seq INTEGER, h_hlc TEXT, h_value TEXT)",
     "CREATE TEMP TABLE IF NOT EXISTS origins (device_id TEXT PRIMARY KEY, role TEXT, country TEXT, tag TEXT, "
     "revoked_seq INTEGER)",
@@ -46,8 +47,8 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS temp.incoming_origin ON incoming (device_id, seq)",
     "CREATE INDEX IF NOT EXISTS temp.incoming_field ON incoming (record_id, field)",
 )
-_STAGE = ("INSERT INTO incoming (device_id, seq, hlc, kind, record_id, field, value, context) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+_STAGE = ("INSERT INTO incoming (device_id, seq, hlc, kind, record_id, field, value, context, salt, stub, prev, "
+          "digest, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _FRESH = "held = 0"
 
 
@@ -57,9 +58,14 @@ _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 
 def _rows(changes):
     for change in changes:
+        if change.get("stub"):
+            yield (change["device_id"], change["seq"], None, None, None, None, None, None, None, 1, change["prev"],
+                   change["digest"], change["link"])
+            continue
         context = change.get("context")
         yield (change["device_id"], change["seq"], change["hlc"], change["kind"], change["record_id"],
-               change["field"], _canonical(change["value"]), _canonical(context) if context is not None else None)
+               change["field"], _canonical(change["value"]), _canonical(context) if context is not None else None,
+               change.get("salt"), 0, change.get("prev"), change.get("digest"), change.get("link"))
 
 
 def stage(cursor, changes) -> int:
@@ -84,13 +90,13 @@ def staged(cursor, batch: int = 5000):
     """The staged lines as change dicts, in arrival order, a batch at a time (for the line-by-line merge)."""
     last = 0
     while True:
-        rows = cursor.execute("SELECT n, device_id, seq, hlc, kind, record_id, field, value, context FROM incoming "
-                              "WHERE n > ? ORDER BY n LIMIT ?", (last, batch)).fetchall()
+        rows = cursor.execute("SELECT n, device_id, seq, hlc, kind, record_id, field, value, context, salt "
+                              "FROM incoming WHERE n > ? ORDER BY n LIMIT ?", (last, batch)).fetchall()
         if not rows:
             return
-        for n, device, seq, stamp, kind, record_id, name, value, context in rows:
+        for n, device, seq, stamp, kind, record_id, name, value, context, salt in rows:
             change = {"device_id": device, "seq": seq, "hlc": stamp, "kind": kind, "record_id": record_id,
-                      "field": name, "value": json.loads(value)}
+                      "field": name, "value": json.loads(value), "salt": salt}
             if context is not None:
                 change["context"] = json.loads(context)
             yield change
@@ -113,17 +119,12 @@ def try_set_based(merger, cursor) -> bool:
     cursor.executemany("INSERT INTO origins VALUES (?, ?, ?, ?, ?)",
                        [(device, o.role, o.country, owner_tag(o.role, o.country), o.revoked_seq)
                         for device, o in merger.origins.items()])
-    if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} AND device_id = ? LIMIT 1", (merger.me,)):
-        return False
     # Unknown or revoked authors are refused line by line.
     if _one(cursor, f"SELECT 1 FROM incoming i LEFT JOIN origins o USING (device_id) WHERE i.{_FRESH} "
                     "AND (o.device_id IS NULL OR (o.revoked_seq IS NOT NULL AND i.seq > o.revoked_seq)) LIMIT 1"):
         return False
-    signer = merger.origins[merger.signer]
-    if signer.role != SECRETARIAT and _one(
-            cursor, f"SELECT 1 FROM incoming i JOIN origins o USING (device_id) WHERE i.{_FRESH} "
-                    "AND i.device_id != ? AND (o.role = ? OR o.country IS NOT ?) LIMIT 1",
-            (merger.signer, SECRETARIAT, signer.country)):
+    if not merger.owner_lines_hold(cursor.execute(
+            f"SELECT device_id, seq, record_id, value FROM incoming WHERE {_FRESH} AND field = ?", (OWNER,))):
         return False
     limit = hlc.encode(hlc.wall_clock_ms() + hlc.MAX_AHEAD_MS + 1, 0)
     if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} AND hlc >= ? LIMIT 1", (limit,)):
@@ -209,11 +210,6 @@ def _apply(merger, cursor, fields) -> None:
     counts = merger.counts
     for kind, number in cursor.execute("SELECT kind, count(*) FROM incoming WHERE held = 1 GROUP BY kind"):
         counts.skipped[kind] += number
-    for device, number in cursor.execute(
-            "SELECT i.device_id, count(*) FROM incoming i JOIN changes c ON c.device_id = i.device_id "
-            "AND c.seq = i.seq WHERE i.held = 1 AND (c.hlc != i.hlc OR c.record_id != i.record_id "
-            "OR c.field != i.field OR c.value != i.value) GROUP BY i.device_id"):
-        counts.diverged[device] += number
     cursor.executemany("INSERT INTO sender_vector VALUES (?, ?)", list(merger.sender_vector.items()))
     # A value replaced that the sender had not seen, and a new value that lost to a concurrent one.
     cursor.execute(
@@ -225,8 +221,8 @@ def _apply(merger, cursor, fields) -> None:
         f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT kind, record_id, field, h_value, h_device, h_seq, h_hlc, "
         f"value, device_id, seq, hlc FROM incoming WHERE {_FRESH} AND NOT wins AND h_value != value "
         "AND NOT (h_device = device_id AND h_seq > seq) ORDER BY n")
-    cursor.execute("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context) "
-                   f"SELECT device_id, seq, hlc, kind, record_id, field, value, context FROM incoming "
+    cursor.execute("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt) "
+                   f"SELECT device_id, seq, hlc, kind, record_id, field, value, context, salt FROM incoming "
                    f"WHERE {_FRESH} ORDER BY n")
     counts.applied += cursor.rowcount
     # Edits the winning deletion had not seen: the latest of each field (SPEC §4.4).
