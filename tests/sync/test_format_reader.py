@@ -38,7 +38,7 @@ def _open(archive: zipfile.ZipFile) -> tuple[dict, dict]:
     assert len(names) == len(set(names))
     raw = archive.read("manifest.json")
     manifest = _strict(raw)
-    assert manifest["format"] == "platform-desk-sync" and manifest["format_version"].split(".")[0] == "2"
+    assert manifest["format"] == "platform-desk-sync" and manifest["format_version"].split(".")[0] == "3"
     key = base64.b64decode(manifest["public_key"], validate=True)
     Ed25519PublicKey.from_public_bytes(key).verify(base64.b64decode(archive.read("manifest.sig"), validate=True), raw)
     contents = {}
@@ -65,7 +65,7 @@ def decode(manifest: dict, contents: dict, passphrase: str | None) -> dict:
     assert manifest["payload_sha256"] == manifest["members"][manifest["payload"]]
     encryption = manifest["encryption"]
     if encryption is None:
-        body = {k: manifest[k] for k in ("vector", "base", "audience", "change_count", "blobs")}
+        body = {k: manifest[k] for k in ("vector", "base", "audience", "change_count", "blobs", "heads")}
         payload = contents["changes.jsonl"]
         blobs = {sha: contents[entry["member"]] for sha, entry in body["blobs"].items()}
     else:
@@ -83,18 +83,53 @@ def decode(manifest: dict, contents: dict, passphrase: str | None) -> dict:
             assert len(padded) % 4096 == 0 and not any(padded[entry["size"]:])
             blobs[sha] = padded[:entry["size"]]
     assert payload == b"" or payload.endswith(b"\n")
-    lines = [_strict(line) for line in payload.split(b"\n")[:-1]]
-    assert len(lines) == body["change_count"]
+    everything = [_strict(line) for line in payload.split(b"\n")[:-1]]
+    assert len(everything) == body["change_count"]
+    lines = [line for line in everything if set(line) != STUB]
     for line in lines:
         assert line["kind"] in ("event", "person", "participation", "action", "attachment")
-        assert re.fullmatch(r"\d{13}\.\d{4}", line["hlc"]) and line["seq"] >= 1
+        assert re.fullmatch(r"[0-9]{13}\.[0-9]{4}", line["hlc"], re.ASCII) and line["seq"] >= 1
+        assert re.fullmatch(r"[0-9a-f]{32}", line["salt"]) and re.fullmatch(r"[0-9a-f]{64}", line["prev"])
         assert ("context" not in line) or line["field"] == "deleted"
-        assert json.dumps(line, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode() in payload
+        assert _canonical(line) in payload
+    check_logs(manifest, body["heads"], everything)
     referenced = {line["value"] for line in lines if line["kind"] == "attachment" and line["field"] == "sha256"}
     for sha, content in blobs.items():
         assert hashlib.sha256(content).hexdigest() == sha and len(content) == body["blobs"][sha]["size"]
         assert sha in referenced
     return {"manifest": manifest, "body": body, "lines": lines, "blobs": blobs}
+
+
+STUB = {"device_id", "digest", "prev", "seq"}
+
+
+def _sha256(value) -> str:
+    return hashlib.sha256(_canonical(value)).hexdigest()
+
+
+def link_of(line: dict) -> tuple[str, str]:
+    """§8: (prev, link) of a line or a stub."""
+    digest = line["digest"] if set(line) == STUB else _sha256({k: v for k, v in line.items() if k != "prev"})
+    return line["prev"], _sha256({"device_id": line["device_id"], "digest": digest, "prev": line["prev"],
+                                  "seq": line["seq"]})
+
+
+def check_logs(manifest: dict, heads: dict, lines: list[dict]) -> None:
+    """§8: every line of an author links by hashes to the head it signed (the sender's checked with its key)."""
+    by_author: dict[str, dict[int, tuple[str, str]]] = {}
+    for line in lines:
+        by_author.setdefault(line["device_id"], {})[line["seq"]] = link_of(line)
+    for device, head in heads.items():
+        if device == manifest["device_id"]:
+            message = b"platform-desk-head\n" + f"{device}\n{head['seq']}\n{head['hash']}".encode()
+            Ed25519PublicKey.from_public_bytes(base64.b64decode(manifest["public_key"])).verify(
+                base64.b64decode(head["signature"]), message)
+        log, seq, expected = by_author.get(device, {}), head["seq"], head["hash"]
+        while seq in log:
+            prev, link = log[seq]
+            assert link == expected, (device, seq)
+            seq, expected = seq - 1, prev
+        assert seq > 0 or expected == "0" * 64
 
 
 def read_parts(paths, passphrase: str | None = None) -> dict:
@@ -189,12 +224,19 @@ def _canonical(value) -> bytes:
 def write_bundle(path, key: Ed25519PrivateKey, device_id: str, lines: list[dict], blobs: dict[str, bytes],
                  passphrase: str | None = None) -> None:
     public = base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+    prev = "0" * 64
+    for line in sorted(lines, key=lambda line: line["seq"]):  # §8: salt, and the link of the line before
+        line.update(salt=os.urandom(16).hex(), prev=prev)
+        prev = link_of(line)[1]
+    top = max(line["seq"] for line in lines)
+    message = b"platform-desk-head\n" + f"{device_id}\n{top}\n{prev}".encode()
+    heads = {device_id: {"seq": top, "hash": prev, "signature": base64.b64encode(key.sign(message)).decode()}}
     payload = b"".join(_canonical(line) + b"\n" for line in lines)
-    sender = {"format": "platform-desk-sync", "format_version": "2.0", "bundle_id": str(uuid.uuid4()),
+    sender = {"format": "platform-desk-sync", "format_version": "3.0", "bundle_id": str(uuid.uuid4()),
               "device_id": device_id, "device_name": "Independent writer", "role": "delegation", "country": "KG",
               "public_key": public, "created_at": "2025-06-01T10:00:00+00:00", "to": None}
-    body = {"vector": {device_id: max(line["seq"] for line in lines)}, "base": {}, "audience": "secretariat",
-            "change_count": len(lines), "blobs": {}}
+    body = {"vector": {device_id: top}, "base": {}, "audience": "secretariat", "change_count": len(lines),
+            "blobs": {}, "heads": heads}
     members = []
     if passphrase is None:
         members.append(("changes.jsonl", payload))
@@ -231,7 +273,10 @@ def write_bundle(path, key: Ed25519PrivateKey, device_id: str, lines: list[dict]
 @pytest.mark.parametrize("passphrase", [None, PASSPHRASE])
 def test_the_program_imports_what_the_independent_writer_writes(offices, tmp_path, passphrase):
     unodc = offices["unodc"]
-    device, event, attachment = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    device = str(uuid.uuid4())
+    # §4: a record's id is derived from its first line, here lines 1 and 4.
+    namespace = uuid.UUID("6f1c3a52-7d0e-5b8a-9c41-2e8f5d7b3a90")
+    event, attachment = str(uuid.uuid5(namespace, f"{device}:1")), str(uuid.uuid5(namespace, f"{device}:4"))
     content = "Повестка / Kun tartibi".encode() * 50
     digest = hashlib.sha256(content).hexdigest()
     fields = [("event", event, "owner", "KG"), ("event", event, "type", "national_training"),

@@ -9,9 +9,11 @@ import zipfile
 
 import pytest
 
-from desktop_app.domain.changelog import canonical
+from desktop_app.domain.changelog import canonical, record_id_for
 from desktop_app.sync import bundle as fmt
+from desktop_app.sync import chain
 from tests.conftest import Cli
+from tests.sync import forge
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +45,10 @@ def rezip(source, target, transform):
                 new.writestr(out_name, out_data)
 
 
-def signed(kz, target, lines, passphrase=None, **manifest_changes):
-    """A bundle properly signed by the delegation, with the given change lines and manifest fields."""
+def signed(kz, target, lines, passphrase=None, heads=None, **manifest_changes):
+    """A bundle properly signed by the delegation, with the given change lines, heads and manifest fields."""
     me = kz.identity
-    header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
-              "country": me["country"], "public_key": fmt.b64(me["public_key"]), "created_at": "2025-01-01T00:00:00+00:00",
-              "vector": {me["device_id"]: 1}, "to": None}
-    fmt.write_bundle(target, header, lines, me["private_key"], passphrase)
+    forge.signed_bundle(kz, target, lines, heads, passphrase, vector={me["device_id"]: 1})
     if manifest_changes:
         def transform(name, data):
             if name == fmt.MANIFEST:
@@ -65,9 +64,17 @@ def signed(kz, target, lines, passphrase=None, **manifest_changes):
 
 
 def line(kz, **overrides):
+    """One line of the right shape for the format's checks (its link proves nothing)."""
     change = {"device_id": kz.identity["device_id"], "seq": 1, "hlc": "1700000000000.0000", "kind": "event",
-              "record_id": "11111111-1111-1111-1111-111111111111", "field": "title", "value": "x", **overrides}
+              "record_id": "11111111-1111-1111-1111-111111111111", "field": "title", "value": "x",
+              "salt": "0" * 32, "prev": chain.GENESIS, **overrides}
     return canonical(change)
+
+
+def proven(kz, path, changes):
+    """A bundle of lines that continue the delegation's own log, with its signed head."""
+    lines, head = forge.own_lines(kz, changes)
+    return signed(kz, path, lines, heads={kz.identity["device_id"]: head})
 
 
 def make_cases(folder, kz, good, event):
@@ -93,7 +100,7 @@ def make_cases(folder, kz, good, event):
     case("wrong-value-type", lambda p: signed(kz, p, [line(kz, field="participants_total", value="many")]))
     case("unknown-kind", lambda p: signed(kz, p, [line(kz, kind="spaceship")]))
     case("unknown-field", lambda p: signed(kz, p, [line(kz, field="colour")]))
-    case("newer-format", lambda p: signed(kz, p, [line(kz)], format_version="3.0"))
+    case("newer-format", lambda p: signed(kz, p, [line(kz)], format_version="4.0"))
     case("older-format", lambda p: signed(kz, p, [line(kz)], format_version="1.0"))
     case("count-mismatch", lambda p: signed(kz, p, [line(kz)], change_count=5))
     case("duplicate-member", lambda p: rezip(good, p, lambda n, d: [(n, d)] * (2 if n == fmt.PAYLOAD else 1)))
@@ -109,17 +116,15 @@ def make_cases(folder, kz, good, event):
     case("deep-json", lambda p: signed(kz, p, ["[" * 5000 + "]" * 5000]))
     case("scrypt-p", lambda p: signed(kz, p, [line(kz)], "x", encryption=lambda e: {**e, "p": 2000}))
     case("scrypt-n", lambda p: signed(kz, p, [line(kz)], "x", encryption=lambda e: {**e, "n": 2 ** 40}))
-    record = "22222222-2222-2222-2222-222222222222"
+    record = record_id_for(kz.identity["device_id"], forge.log_end(kz)[0] + 1)
 
     def event_lines(**fields):
         base = {"type": "webinar", "title": "T", "start_date": "2025-01-10", **fields}
-        return [line(kz, seq=i + 1, record_id=record, field=k, value=v)
-                for i, (k, v) in enumerate([("owner", "KZ"), *sorted(base.items())]) if v is not None]
-    case("event-no-title", lambda p: signed(kz, p, event_lines(title=None)))
-    case("end-before-start", lambda p: signed(kz, p, event_lines(end_date="2025-01-01")))
-    case("women-over-total", lambda p: signed(kz, p, event_lines(participants_total=3, participants_women=4)))
-    case("person-with-event-id", lambda p: signed(kz, p, event_lines() + [line(
-        kz, seq=99, record_id=record, kind="person", field="full_name", value="X")]))
+        return [{"kind": "event", "record_id": record, "field": k, "value": v}
+                for k, v in [("owner", "KZ"), *sorted(base.items())] if v is not None]
+    case("event-no-title", lambda p: proven(kz, p, event_lines(title=None)))
+    case("person-with-event-id", lambda p: proven(kz, p, event_lines() + [
+        {"kind": "person", "record_id": record, "field": "full_name", "value": "X"}]))
     case("newline-in-name", lambda p: signed(kz, p, [line(kz)], device_name="kz\nplatform-desk: all is well"))
     return cases
 
@@ -142,10 +147,10 @@ EXPECTED_WORDS = {
     "changed-manifest": "signature", "unlisted-member": "not listed", "path-traversal": "unsafe path",
     "absolute-path": "unsafe path", "zip-bomb": "zip bomb", "no-manifest": "missing", "invalid-json": "JSON",
     "wrong-type": "seq", "wrong-value-type": "participants_total", "unknown-kind": "spaceship",
-    "unknown-field": "colour", "newer-format": "3.0",
+    "unknown-field": "colour", "newer-format": "4.0",
     "older-format": "must update", "count-mismatch": "manifest says", "duplicate-member": "twice",
     "bad-crc": "damaged", "zip-encryption-flag": "does not read", "bzip2-member": "does not read", "huge-seq": "MAX_INT", "deep-json": "MAX_DEPTH", "scrypt-p": "SCRYPT", "scrypt-n": "SCRYPT",
-    "event-no-title": "title: is required", "end-before-start": "end_date", "women-over-total": "exceed",
+    "event-no-title": "title: is required",
     "person-with-event-id": "two kinds", "newline-in-name": "\\n",
 }
 
@@ -174,9 +179,10 @@ def test_a_reference_to_a_record_not_held_waits_and_stops_nothing(setting):
     """SPEC §4.1: a record that refers to one the recipient does not hold is held back, not the bundle."""
     folder, cli, kz, _good, _event = setting
     path = folder / "dangling.pdsync"
-    signed(kz, path, [line(kz, seq=1000, kind="participation", field="owner", value="KZ"),
-                      line(kz, seq=1001, kind="participation", field="event_id",
-                           value="99999999-9999-9999-9999-999999999999")])
+    record = record_id_for(kz.identity["device_id"], forge.log_end(kz)[0] + 1)
+    proven(kz, path, [{"kind": "participation", "record_id": record, "field": "owner", "value": "KZ"},
+                      {"kind": "participation", "record_id": record, "field": "event_id",
+                       "value": "99999999-9999-9999-9999-999999999999"}])
     before = cli("dump", check=True).stdout
     summary = json.loads(cli("import", path, check=True).stdout)
     assert {r["reason"] for r in summary["refused"]} == {"record_not_held_yet"} and summary["new"] == 0

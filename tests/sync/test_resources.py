@@ -13,9 +13,12 @@ import zipfile
 
 import pytest
 
+from desktop_app.domain.changelog import canonical, record_id_for
 from desktop_app.domain.desk import Desk
 from desktop_app.sync import api
 from desktop_app.sync import bundle as fmt
+from desktop_app.sync import chain
+from tests.sync import forge
 
 PEAK_LIMIT_MIB = 300
 PEAKS: dict[str, float] = {}
@@ -44,9 +47,11 @@ def header(kz) -> dict:
             "vector": {me["device_id"]: 1}, "to": None}
 
 
-def line(kz, seq: int = 1, **overrides) -> str:
-    return fmt.change_line(kz.identity["device_id"], seq, "1700000000000.0000", "event",
-                           "11111111-1111-1111-1111-111111111111", "title", '"x"', None)
+def line(kz, seq: int = 1) -> str:
+    """A line of the right shape (its link proves nothing): what the limits are measured with."""
+    return canonical({"device_id": kz.identity["device_id"], "seq": seq, "hlc": "1700000000000.0000",
+                      "kind": "event", "record_id": "11111111-1111-1111-1111-111111111111", "field": "title",
+                      "value": "x", "salt": "0" * 32, "prev": chain.GENESIS})
 
 
 def import_measured(folder, target, path, *extra) -> tuple[subprocess.CompletedProcess, float, float]:
@@ -211,16 +216,17 @@ def test_the_largest_attachment_imports_within_the_memory_bound(setting, tmp_pat
     content = os.urandom(fmt.MAX_BLOB_BYTES)
     digest = hashlib.sha256(content).hexdigest()
     me = kz.identity["device_id"]
-    event, attachment = "e" * 8 + "-big", "a" * 8 + "-big"
-    fields = [("event", event, "type", '"webinar"'), ("event", event, "title", '"Big"'),
-              ("event", event, "start_date", '"2025-01-01"'), ("attachment", attachment, "event_id", f'"{event}"'),
-              ("attachment", attachment, "filename", '"scan.pdf"'), ("attachment", attachment, "sha256", f'"{digest}"'),
-              ("attachment", attachment, "size", str(len(content)))]
-    lines = [fmt.change_line(me, seq, f"17000000000{seq:02d}.0000", kind, rid, field, value, None)
-             for seq, (kind, rid, field, value) in enumerate(fields, 1)]
+    first = forge.log_end(kz)[0] + 1
+    event, attachment = record_id_for(me, first), record_id_for(me, first + 4)
+    fields = [("event", event, "owner", "KZ"), ("event", event, "type", "webinar"), ("event", event, "title", "Big"),
+              ("event", event, "start_date", "2025-01-01"), ("attachment", attachment, "owner", "KZ"),
+              ("attachment", attachment, "event_id", event), ("attachment", attachment, "filename", "scan.pdf"),
+              ("attachment", attachment, "sha256", digest), ("attachment", attachment, "size", len(content))]
+    lines, head = forge.own_lines(kz, [{"kind": kind, "record_id": rid, "field": field, "value": value}
+                                       for kind, rid, field, value in fields])
     path = tmp_path / "largest.pdsync"
-    fmt.write_bundle(path, {**header(kz), "vector": {me: len(lines)}}, lines, kz.identity["private_key"],
-                     passphrase, lambda: iter([(digest, content)]))
+    forge.signed_bundle(kz, path, lines, {me: head}, passphrase, lambda: iter([(digest, content)]),
+                        vector={me: first + len(lines) - 1})
     del content
     result, peak, _seconds = import_measured(folder, target, path, "--dry-run")
     PEAKS[f"largest-attachment-{'encrypted' if passphrase else 'plain'}"] = peak

@@ -12,11 +12,11 @@ import zipfile
 import pytest
 
 from desktop_app.domain import hlc
-from desktop_app.domain.changelog import canonical
 from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.sync import api
 from desktop_app.sync import bundle as fmt
+from tests.sync import forge
 from tests.sync.conftest import Office
 
 EVENT = {"type": "national_training", "title": "Тренинг", "start_date": "2025-03-01"}
@@ -38,19 +38,18 @@ def world(tmp_path):
         office.desk.close()
 
 
-def forged(office: Office, path, lines: list[dict], **header) -> str:
-    """A bundle signed with ``office``'s genuine key, carrying whatever lines the attacker wrote."""
-    me = office.desk.identity
-    fields = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
-              "country": me["country"], "public_key": fmt.b64(me["public_key"]), "to": None, "base": {},
-              "audience": "everyone", "created_at": "2025-01-01T00:00:00+00:00", "vector": {}, **header}
-    fmt.write_bundle(path, fields, [canonical(line) for line in lines], me["private_key"])
-    return path
+def forged(office: Office, path, lines: list[str] = (), heads: dict | None = None, **header) -> str:
+    """A bundle signed with ``office``'s genuine key, carrying whatever lines and heads the attacker wrote."""
+    return forge.signed_bundle(office.desk, path, list(lines), heads, **header)
 
 
-def line(device: str, seq: int, record: str, field: str, value, kind: str = "event", stamp: str | None = None):
-    return {"device_id": device, "seq": seq, "hlc": stamp or hlc.encode(hlc.wall_clock_ms(), 0), "kind": kind,
-            "record_id": record, "field": field, "value": value}
+def change(record: str, field: str, value, kind: str = "event", **extra) -> dict:
+    return {"kind": kind, "record_id": record, "field": field, "value": value, **extra}
+
+
+def held_back(office: Office) -> int:
+    with office.desk.engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT count(*) FROM held_back").scalar()
 
 
 def test_first_contact_needs_a_person_or_the_secretariat(world, tmp_path):
@@ -76,42 +75,88 @@ def test_pinned_role_country_and_key_never_change(world, tmp_path):
     unodc.receive(*kz.send().paths, trust=[])
     for claim in ({"country": "UZ"}, {"role": "secretariat", "country": None}):
         with pytest.raises(InputError, match="known here as delegation KZ"):
-            unodc.receive(forged(kz, tmp_path / "claim.pdsync", [], **claim), trust=[])
+            unodc.receive(forged(kz, tmp_path / "claim.pdsync", **claim), trust=[])
     # Another key under KZ's device id: refused even when someone "confirms" it.
     impostor = Office(tmp_path, "impostor", "delegation", "KZ")
     with pytest.raises(InputError, match="different key"):
-        unodc.receive(forged(impostor, tmp_path / "impostor.pdsync", [], device_id=kz.device_id),
+        unodc.receive(forged(impostor, tmp_path / "impostor.pdsync", device_id=kz.device_id),
                       trust=[impostor.desk.fingerprint])
     impostor.desk.close()
 
 
-def test_a_delegation_relays_only_its_own_country(world, tmp_path):
-    unodc, kz, kz2, uz = world["unodc"], world["kz"], world["kz2"], world["uz"]
+def test_lines_forged_in_anothers_name_are_refused_and_relays_carry_proof(world, tmp_path):
+    """Attack "forged relay": UZ writes lines as the secretariat's next changes, with a head signed by
+    UZ's own key. Nobody applies them, nothing waits, and the secretariat's real next change arrives."""
+    unodc, kz, uz = world["unodc"], world["kz"], world["uz"]
     event = unodc.desk.put("event", EVENT)
+    for office in (uz, kz):
+        office.receive(*unodc.send(office).paths)
+    lines, head = forge.log_lines(unodc.device_id, [change(event, "title", "Forged"), change(event, "deleted", True)],
+                                  uz.desk.identity["private_key"], forge.log_end(uz.desk, unodc.device_id))
+    summary = kz.receive(forged(uz, tmp_path / "relay.pdsync", lines, {unodc.device_id: head}, to=kz.device_id,
+                                audience="device"))
+    assert {r["reason"] for r in summary["refused"]} == {"not_proven"} and summary["diverged"] == []
+    assert kz.desk.get(event)["title"] == EVENT["title"] and held_back(kz) == 0
+    unodc.desk.put("event", {"id": event, "title": "Real next change"})
+    summary = kz.receive(*unodc.send(kz).paths)
+    assert summary["diverged"] == [] and kz.desk.get(event)["title"] == "Real next change"
+    # Control: a delegation relays the secretariat's genuine lines to another one, with the head that proves them.
     uz.receive(*unodc.send(uz).paths)
-    next_seq = unodc.desk.vector()[unodc.device_id] + 1
-    forgery = forged(uz, tmp_path / "relay.pdsync", [line(unodc.device_id, next_seq, event, "title", "Forged")])
-    with pytest.raises(InputError, match="may not relay"):
-        kz.receive(forgery)
-    # Control: KZ's second laptop relays the first laptop's changes.
-    kz_event = kz.desk.put("event", EVENT)
-    kz2.receive(*kz.send(kz2).paths, trust=[kz.desk.fingerprint])
-    summary = unodc.receive(*kz2.send(unodc, full=True).paths)
-    assert summary["refused"] == [] and unodc.desk.get(kz_event)["title"] == EVENT["title"]
+    tj = world["tj"]
+    summary = tj.receive(*uz.send(tj, full=True).paths, trust=[uz.desk.fingerprint])
+    assert summary["refused"] == [] and tj.desk.get(event)["title"] == "Real next change"
+
+
+def test_a_laptop_cannot_take_another_laptops_numbers(world, tmp_path):
+    """Attack "same-country squat": KZ's second laptop sends lines numbered as the first one's next changes."""
+    unodc, kz, kz2 = world["unodc"], world["kz"], world["kz2"]
+    event = kz.desk.put("event", EVENT)
+    unodc.receive(*kz.send().paths)
+    lines, head = forge.log_lines(kz.device_id, [change(event, "title", "Squatted")], kz2.desk.identity["private_key"],
+                                  forge.log_end(kz.desk))
+    summary = unodc.receive(forged(kz2, tmp_path / "squat.pdsync", lines, {kz.device_id: head}))
+    assert [r["reason"] for r in summary["refused"]] == ["not_proven"] and summary["diverged"] == []
+    # Control: the first laptop's real next meeting arrives everywhere, and is not taken for a copy.
+    meeting = kz.desk.put("event", {**EVENT, "title": "Next meeting"})
+    summary = unodc.receive(*kz.send().paths)
+    assert summary["diverged"] == [] and unodc.desk.get(meeting)["title"] == "Next meeting"
+
+
+def test_an_owner_claim_is_checked_from_the_record_id(world, tmp_path):
+    """Attack "forged owner claim": UZ claims a KZ record (and a made-up one) for itself, in its own log."""
+    unodc, kz, uz, tj = world["unodc"], world["kz"], world["uz"], world["tj"]
+    event = kz.desk.put("event", {**EVENT, "sharing": "platform"})
+    lines, head = forge.own_lines(uz.desk, [change(event, "owner", "UZ"), change(event, "title", "Ours now"),
+                                           change(event, "deleted", True)])
+    forgery = forged(uz, tmp_path / "owner.pdsync", lines, {uz.device_id: head})
+    for office in (unodc, tj):  # neither holds the record yet: the claim is judged from the id alone
+        summary = office.receive(forgery, trust=[uz.desk.fingerprint])
+        assert {r["field"] for r in summary["refused"]} >= {"owner"}, summary["refused"]
+    for office in (unodc, tj):
+        office.receive(*kz.send(office, full=True).paths, trust=[kz.desk.fingerprint])
+        record = office.desk.get(event)  # control: the creator's own claim stands, whatever arrived first
+        assert record["title"] == EVENT["title"]
+    with unodc.desk.engine.connect() as connection, tj.desk.engine.connect() as other:
+        owners = [c.exec_driver_sql("SELECT owner FROM events WHERE id = ?", (event,)).scalar()
+                  for c in (connection, other)]
+    assert owners == ["KZ", "KZ"]
 
 
 def test_lines_claiming_the_recipients_own_changes_are_refused(world, tmp_path):
     unodc, kz = world["unodc"], world["kz"]
     event = kz.desk.put("event", EVENT)
     unodc.receive(*kz.send().paths)
-    forgery = forged(unodc, tmp_path / "brick.pdsync", [line(kz.device_id, 999, event, "title", "Forged")],
-                     to=kz.device_id, audience="device")
-    with pytest.raises(InputError, match="never made"):
-        kz.receive(forgery)
+    lines, head = forge.log_lines(kz.device_id, [change(event, "title", "Forged")], unodc.desk.identity["private_key"],
+                                  forge.log_end(kz.desk))
+    summary = kz.receive(forged(unodc, tmp_path / "brick.pdsync", lines, {kz.device_id: head}, to=kz.device_id,
+                                audience="device"))
+    assert [r["reason"] for r in summary["refused"]] == ["not_proven"]
     kz.desk.put("event", {"id": event, "title": "Still saving"})  # and saving still works
     # Control: the secretariat's bundle carrying KZ's own genuine changes back is fine.
     kz.receive(*unodc.send(kz, full=True).paths)
     assert kz.desk.get(event)["title"] == "Still saving"
+    unodc.receive(*kz.send().paths)
+    assert unodc.desk.get(event)["title"] == "Still saving"
 
 
 def test_edits_without_authority_are_refused_everywhere(world, tmp_path):
@@ -121,10 +166,6 @@ def test_edits_without_authority_are_refused_everywhere(world, tmp_path):
     uz.receive(*unodc.send(uz).paths)
     with pytest.raises(ValidationError, match="belongs to KZ"):
         uz.desk.put("event", {"id": event, "title": "Taken over"})
-    seq = uz.desk.vector().get(uz.device_id, 0) + 1
-    forgery = forged(uz, tmp_path / "takeover.pdsync", [line(uz.device_id, seq, event, "sharing", "local")])
-    summary = unodc.receive(forgery)
-    assert [r["field"] for r in summary["refused"]] == ["sharing"] and unodc.desk.get(event)["sharing"] == "platform"
     # Control: once KZ names UZ among the parties, UZ may edit the title but still not the sharing.
     kz.desk.put("event", {"id": event, "parties": ["KZ", "UZ"]})
     unodc.receive(*kz.send().paths)
@@ -132,20 +173,27 @@ def test_edits_without_authority_are_refused_everywhere(world, tmp_path):
     uz.desk.put("event", {"id": event, "title": "Edited by a party"})
     with pytest.raises(ValidationError):
         uz.desk.put("event", {"id": event, "sharing": "secretariat"})
-    summary = unodc.receive(*uz.send().paths)
+    unodc.receive(*uz.send().paths)
     assert unodc.desk.get(event)["title"] == "Edited by a party"
+    # The attack: UZ writes the sharing change into its own log anyway (the local rule skipped).
+    lines, head = forge.own_lines(uz.desk, [change(event, "sharing", "local")])
+    summary = unodc.receive(forged(uz, tmp_path / "takeover.pdsync", lines, {uz.device_id: head}))
+    assert [r["field"] for r in summary["refused"]] == ["sharing"] and unodc.desk.get(event)["sharing"] == "platform"
 
 
 def test_an_edit_that_arrives_before_what_allows_it_applies_later(world):
     """Order of arrival never matters: a change held back applies once its prerequisite arrives."""
     unodc, kz, uz = world["unodc"], world["kz"], world["uz"]
-    event = kz.desk.put("event", {**EVENT, "parties": ["KZ", "UZ"]})
+    event = kz.desk.put("event", {**EVENT, "parties": ["KZ", "UZ"], "sharing": "parties"})
     uz.receive(*kz.send(uz).paths, trust=[kz.desk.fingerprint])
     uz.desk.put("event", {"id": event, "outcomes": "Kelishildi"})
-    summary = unodc.receive(*uz.send(unodc).paths)  # UZ's edit, before KZ's record reached the secretariat
-    assert summary["refused"] and summary["refused"][0]["reason"] == "record_not_held_yet"
-    unodc.receive(*kz.send(unodc).paths)
-    assert unodc.desk.get(event)["outcomes"] == "Kelishildi"
+    tj = world["tj"]  # TJ may not see the event: UZ's bundle for it holds the edit, never the record
+    tj.receive(*uz.send(tj, full=True).paths, trust=[uz.desk.fingerprint])
+    with pytest.raises(Exception):
+        tj.desk.get(event)
+    # The secretariat gets UZ's edit together with KZ's record, relayed and proven by KZ's head.
+    summary = unodc.receive(*uz.send(unodc).paths)
+    assert summary["refused"] == [] and unodc.desk.get(event)["outcomes"] == "Kelishildi"
 
 
 def test_the_owner_receives_what_the_secretariat_changed(world):
@@ -208,14 +256,14 @@ def test_far_future_clock_is_refused_and_nothing_freezes_a_field(world, tmp_path
     event = unodc.desk.put("event", {**EVENT, "parties": ["KZ"]})
     kz.receive(*unodc.send(kz).paths)
     real = hlc.wall_clock_ms
-    seq = kz.desk.vector().get(kz.device_id, 0)
     far = hlc.encode(real() + 60 * 86_400_000, 0)
+    lines, head = forge.own_lines(kz.desk, [change(event, "title", "Mine", hlc=far)])
     with pytest.raises(InputError, match="days ahead"):
-        unodc.receive(forged(kz, tmp_path / "far.pdsync", [line(kz.device_id, seq + 1, event, "title", "Mine", stamp=far)]))
+        unodc.receive(forged(kz, tmp_path / "far.pdsync", lines, {kz.device_id: head}))
     # Control: two days ahead is accepted (with a warning) but does not freeze the title.
     near = hlc.encode(real() + 2 * 86_400_000, 0)
-    summary = unodc.receive(forged(kz, tmp_path / "near.pdsync", [line(kz.device_id, seq + 1, event, "title", "Ahead",
-                                                                    stamp=near)]))
+    lines, head = forge.own_lines(kz.desk, [change(event, "title", "Ahead", hlc=near)])
+    summary = unodc.receive(forged(kz, tmp_path / "near.pdsync", lines, {kz.device_id: head}))
     assert summary["clock_warnings"] and unodc.desk.get(event)["title"] == "Ahead"
     unodc.desk.put("event", {"id": event, "title": "Corrected"})
     kz.receive(*unodc.send(kz).paths)
