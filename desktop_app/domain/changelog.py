@@ -96,6 +96,20 @@ def raise_knowledge(connection: Connection, highest: dict[str, int], model=Knowl
     connection.execute(statement, [{"device_id": d, "seq": s} for d, s in highest.items()])
 
 
+def seen_fields(connection: Connection, record_id: str) -> dict[str, dict[str, int]]:
+    """For each field of a record, what a change written now replaces: the highest seq of each installation
+    among the changes held and those they replace."""
+    fields: dict[str, dict[str, int]] = {}
+    for name, device, seq, replaces in connection.execute(select(
+            CHANGES.c.field, CHANGES.c.device_id, CHANGES.c.seq, CHANGES.c.replaces).where(
+            CHANGES.c.record_id == record_id)):
+        vector = fields.setdefault(name, {})
+        for other, number in ((json.loads(replaces) if replaces else {}) | {device: seq}).items():
+            if number > vector.get(other, 0):
+                vector[other] = number
+    return fields
+
+
 class ChangeWriter:
     """Stamps local changes with this installation's clock and sequence, and applies them.
 
@@ -115,7 +129,7 @@ class ChangeWriter:
         self.participations: dict[tuple[str, str], str] = {}  # (event, person) -> participation written
         self._changes: list[dict] = []
         self._fields: dict[str, dict[str, dict]] = {}
-        self._followed: set[str] = set()
+        self._seen: dict[str, dict[str, dict[str, int]]] = {}  # record id -> field -> what its changes replace
         self._links: list[dict] = []
         self._prev = connection.execute(select(Link.hash).where(
             Link.device_id == self.device_id, Link.seq == self.next_seq - 1)).scalar() or GENESIS
@@ -129,24 +143,29 @@ class ChangeWriter:
         return record_id
 
     def set(self, kind: str, record_id: str, field: str, value, context: dict | None = None) -> None:
-        if record_id not in self.created and record_id not in self._followed:
-            # A local edit stamps later than every value it may replace, however far ahead those were stamped.
-            self._followed.add(record_id)
-            latest = self.connection.execute(select(func.max(CHANGES.c.hlc)).where(
-                CHANGES.c.record_id == record_id)).scalar()
-            if latest is not None:
-                self.clock.follow(latest)
+        """Write one field: a new line of this installation's log that names every change of that field it
+        replaces (``replaces``: the highest seq of each installation seen), so that it replaces them
+        everywhere whatever their clocks say (SPEC §4.3)."""
+        fields = self._seen.get(record_id)
+        if fields is None:
+            fields = self._seen[record_id] = {} if record_id in self.created else seen_fields(self.connection,
+                                                                                               record_id)
+        replaces = fields.setdefault(field, {})
         line = {"device_id": self.device_id, "seq": self.next_seq, "hlc": self.clock.tick(), "kind": kind,
                 "record_id": record_id, "field": field, "value": value, "salt": os.urandom(16).hex()}
         if context is not None:
             line["context"] = context
+        if replaces:
+            line["replaces"] = dict(replaces)
+        replaces[self.device_id] = self.next_seq
         digest = _sha256(line)  # the author log (``sync.chain``): salted digest, linked to the line before
         link = _sha256({"device_id": self.device_id, "digest": digest, "prev": self._prev, "seq": self.next_seq})
         self._links.append({"device_id": self.device_id, "seq": self.next_seq, "prev": self._prev,
                             "digest": digest, "hash": link})
         self._prev = link
         self._changes.append({**line, "value": canonical(value),
-                              "context": canonical(context) if context is not None else None})
+                              "context": canonical(context) if context is not None else None,
+                              "replaces": canonical(line["replaces"]) if "replaces" in line else None})
         self.next_seq += 1
         self._fields.setdefault(kind, {}).setdefault(record_id, {})[field] = value
         self.pending.setdefault(record_id, (kind, {}))[1][field] = value

@@ -7,9 +7,10 @@ installations are broken by ``device_id`` wherever timestamps are compared.
 The counter never passes 9999: a tick beyond it carries into the milliseconds,
 so a clock that runs ahead of real time stays well-formed however many changes
 it stamps. Readings more than ``MAX_AHEAD_MS`` ahead of this computer's clock
-are refused by sync (see ``ahead_ms``); within that bound a local edit always
-stamps later than the value it replaces (``follow``), so no reading already
-held can freeze a field.
+are refused by sync (see ``ahead_ms``). A stamp only decides between edits made
+without seeing each other: an edit made after seeing a value names it
+(``replaces``) and replaces it whatever the clocks say, so no reading received
+ever moves this clock ahead of this computer's own (``observe``).
 """
 
 from __future__ import annotations
@@ -59,20 +60,16 @@ class Clock:
         self.last = (now, 0) if now > self.last[0] else after(self.last)
         return encode(*self.last)
 
-    def follow(self, stamp: str) -> None:
-        """Make the next tick later than ``stamp`` (a value this installation is about to replace)."""
-        self.last = max(self.last, decode(stamp))
-
     def observe(self, stamp: str) -> bool:
         """Take a remote timestamp into account; returns False if it is more than a day ahead.
 
-        A remote clock more than a day ahead does not drag this clock past now + one day; a local
-        edit of a field whose value is stamped later still wins, through ``follow``.
+        A remote reading moves this clock forward at most to this computer's own time: a received
+        stamp never drags the installation's clock into the future.
         """
         remote = decode(stamp)
-        limit = (self._now() + MAX_SKEW_MS, 0)
-        self.last = max(self.last, min(remote, limit))
-        return remote <= limit
+        now = self._now()
+        self.last = max(self.last, min(remote, (now, 0)))
+        return remote <= (now + MAX_SKEW_MS, 0)
 
     @property
     def stamp(self) -> str:

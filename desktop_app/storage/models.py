@@ -119,6 +119,7 @@ class ChangeLine:
     value: Mapped[str] = mapped_column(Text)  # canonical JSON
     context: Mapped[str | None] = mapped_column(Text)  # a delete's version vector, canonical JSON
     salt: Mapped[str | None] = mapped_column(String(32))  # null only for a line received before format 3
+    replaces: Mapped[str | None] = mapped_column(Text)  # canonical JSON {device_id: seq} of the changes it replaces
 
 
 class Change(ChangeLine, Base):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import and_, delete, func, insert, literal_column, or_, select, update
+from sqlalchemy import and_, delete, func, insert, literal_column, or_, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import identity, progress
@@ -30,7 +30,7 @@ from desktop_app.domain.schema import DELETED
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
 from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, Head, Link, Peer
-from desktop_app.sync import chain
+from desktop_app.sync import chain, merge_sql
 from desktop_app.sync.bundle import Bundle, b64, check_max_size, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger, Origin
 from desktop_app.sync.parts import PartStore, open_assembled
@@ -97,7 +97,9 @@ _LINE = literal_column(
     """ || ',"hlc":' || json_quote(changes.hlc) || ',"kind":' || json_quote(changes.kind)"""
     """ || ',"prev":' || json_quote((SELECT links.prev FROM links WHERE links.device_id = changes.device_id"""
     """ AND links.seq = changes.seq))"""
-    """ || ',"record_id":' || json_quote(changes.record_id) || ',"salt":' || json_quote(changes.salt)"""
+    """ || ',"record_id":' || json_quote(changes.record_id)"""
+    """ || CASE WHEN changes.replaces IS NULL THEN '' ELSE ',"replaces":' || changes.replaces END"""
+    """ || ',"salt":' || json_quote(changes.salt)"""
     """ || ',"seq":' || changes.seq || ',"value":' || changes.value || '}'""")
 # A line the recipient does not receive, as its place in the author's log alone (a stub).
 _STUB = literal_column(
@@ -128,12 +130,15 @@ def _widened(connection, ranges, since: int | None) -> set[str]:
     return changed | attending | dependants
 
 
-def _current_value():
-    """Changes that no later change of the same field replaces: a record's current values."""
-    later = Change.__table__.alias("later")
-    return ~select(later.c.rowid).where(
-        later.c.record_id == Change.record_id, later.c.field == Change.field,
-        or_(later.c.hlc > Change.hlc, and_(later.c.hlc == Change.hlc, later.c.device_id > Change.device_id))).exists()
+# A record's current values (SPEC §4.3, ``merge.FieldHistory``): changes of a field that no other change of it
+# replaces, and that no change nothing replaces beats by clock.
+_CURRENT_VALUE = text(
+    "NOT EXISTS (SELECT 1 FROM changes later WHERE later.record_id = changes.record_id "
+    "AND later.field = changes.field AND later.rowid != changes.rowid AND ("
+    f"{merge_sql.covered('later.replaces', 'changes.device_id', 'changes.seq')} OR ((later.hlc > changes.hlc "
+    "OR (later.hlc = changes.hlc AND later.device_id > changes.device_id)) AND NOT EXISTS (SELECT 1 FROM changes e "
+    "WHERE e.record_id = later.record_id AND e.field = later.field "
+    f"AND {merge_sql.covered('e.replaces', 'later.device_id', 'later.seq')}))))")
 
 
 def _logs(connection, me: dict, theirs: dict) -> dict[str, tuple[int, dict]]:
@@ -179,7 +184,7 @@ def _lines(connection, logs: dict, hidden: set[str], attachments: set[str], sinc
     for query in queries:
         query = (query.with_only_columns(_LINE, Change.device_id, Change.seq, Change.record_id, Change.field,
                                          Change.kind, Change.value)
-                 .where(_current_value(), Change.salt.is_not(None)).order_by(Change.rowid)
+                 .where(_CURRENT_VALUE, Change.salt.is_not(None)).order_by(Change.rowid)
                  .execution_options(yield_per=5000))
         for line, device, seq, record_id, field, kind, value in connection.execute(query):
             if record_id in hidden or (field == "parent_id" and json.loads(value) in hidden):

@@ -80,6 +80,7 @@ _HEX64 = re.compile(r"[0-9a-f]{64}\Z", re.ASCII)
 _HEX32 = re.compile(r"[0-9a-f]{32}\Z", re.ASCII)
 _ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}\Z", re.ASCII)
 _CHANGE_KEYS = {"device_id", "seq", "hlc", "kind", "record_id", "field", "value", "salt", "prev"}
+_OPTIONAL_KEYS = {"context", "replaces"}
 _VECTOR = "vector"
 _SENDER_TYPES = {
     "format": str, "format_version": str, "bundle_id": str, "device_id": str, "device_name": str,
@@ -769,7 +770,7 @@ def check_change(change) -> dict:
                                               "SHA-256 digests"))
         return {**change, "stub": True,
                 "link": chain.link(change["device_id"], change["seq"], change["prev"], change["digest"])}
-    if not isinstance(change, dict) or not _CHANGE_KEYS <= set(change) or set(change) - _CHANGE_KEYS - {"context"}:
+    if not isinstance(change, dict) or not _CHANGE_KEYS <= set(change) or set(change) - _CHANGE_KEYS - _OPTIONAL_KEYS:
         raise ValidationError(None, _("a change needs exactly the keys {keys}").format(keys=", ".join(sorted(_CHANGE_KEYS))))
     kind = KINDS.get(change["kind"]) if isinstance(change["kind"], str) else None
     if kind is None:
@@ -802,5 +803,9 @@ def check_change(change) -> dict:
     if context is not None and not (isinstance(context, dict) and all(
             _is_id(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0 for k, v in context.items())):
         raise ValidationError("context", _("must map device ids to sequence numbers"))
+    replaces = change.get("replaces")
+    if "replaces" in change and not (isinstance(replaces, dict) and replaces and all(
+            _is_id(k) and _is_seq(v) for k, v in replaces.items())):
+        raise ValidationError("replaces", _("must map device ids to sequence numbers"))
     change["digest"], change["link"] = digest, link
     return change

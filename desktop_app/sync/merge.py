@@ -50,8 +50,8 @@ from desktop_app.storage.models import Change, Conflict, HeldBack, Installation
 from desktop_app.sync import chain, merge_sql
 
 BATCH = 2000
-_INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt, "
+                   "replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 @dataclass
@@ -63,6 +63,7 @@ class Stamp:
     hlc: str
     value: str  # canonical JSON
     context: dict | None = None
+    replaces: dict | None = None  # the changes of the field its writer had seen (device -> highest seq)
 
     @property
     def order(self) -> tuple[str, str]:
@@ -70,6 +71,29 @@ class Stamp:
 
     def covered_by(self, vector: dict | None) -> bool:
         return vector is not None and vector.get(self.device_id, 0) >= self.seq
+
+
+class FieldHistory:
+    """Every change held of one field of one record, and the causal rule of SPEC §4.3: a change its writer
+    had seen (``replaces``) is replaced whatever the clocks say; among the changes no other replaces (the
+    heads), the greatest (hlc, device id) is the field's value."""
+
+    def __init__(self):
+        self.stamps: list[Stamp] = []
+
+    def replaced(self, stamp: Stamp) -> bool:
+        return any(stamp.covered_by(other.replaces) for other in self.stamps)
+
+    def heads(self) -> list[Stamp]:
+        return [stamp for stamp in self.stamps if not self.replaced(stamp)]
+
+    def current(self) -> Stamp | None:
+        return max(self.heads(), key=lambda stamp: stamp.order, default=None)
+
+    def rival(self, incoming: Stamp) -> Stamp | None:
+        """The strongest head that ``incoming`` did not see: what it competes with by clock."""
+        return max((h for h in self.heads() if not h.covered_by(incoming.replaces)), key=lambda h: h.order,
+                   default=None)
 
 
 @dataclass(frozen=True)
@@ -119,7 +143,7 @@ class Merger:
         row = connection.execute(select(Installation.clock)).one()
         self.clock = Clock(row.clock)
         self.counts = MergeCounts()
-        self._winners: dict[tuple[str, str], Stamp | None] = {}
+        self._fields: dict[tuple[str, str], FieldHistory] = {}
         self._seen: set[tuple[str, int]] = set()
         self._applied: set[tuple[str, int]] = set()
         self._blocked: set[str] = set()  # new records waiting for the event or person they refer to
@@ -253,30 +277,30 @@ class Merger:
             if not self.clock.observe(change["hlc"]):
                 self.counts.suspicious_clocks.add(change["device_id"])
             incoming = Stamp(change["device_id"], change["seq"], change["hlc"], canonical(change["value"]),
-                             change.get("context"))
+                             change.get("context"), change.get("replaces"))
             self._applied.add(origin)
             inserts.append((incoming.device_id, incoming.seq, incoming.hlc, kind, record_id, name, incoming.value,
                             canonical(incoming.context) if incoming.context is not None else None,
-                            change.get("salt")))
+                            change.get("salt"), canonical(incoming.replaces) if incoming.replaces else None))
             self._highest[incoming.device_id] = max(self._highest.get(incoming.device_id, 0), incoming.seq)
             self._record_changes[record_id].append((name, incoming))
-            current = self._winners.get((record_id, name))
-            if current is None or incoming.order > current.order:
-                self._winners[(record_id, name)] = incoming
+            history = self._fields.setdefault((record_id, name), FieldHistory())
+            replaced, rival = history.replaced(incoming), history.rival(incoming)
+            history.stamps.append(incoming)
+            if not replaced and (rival is None or incoming.order > rival.order):
                 updates[kind][record_id][name] = change["value"]
                 if name in ("parties", "event_id", OWNER):
                     self._state[record_id][name] = change["value"]
-                if current is not None and current.value != incoming.value and not current.covered_by(self.sender_vector):
-                    conflicts.append(self._conflict(kind, record_id, name, winner=incoming, loser=current))
+                if rival is not None and rival.value != incoming.value:
+                    conflicts.append(self._conflict(kind, record_id, name, winner=incoming, loser=rival))
                 (self.counts.updated if self._existing.get(record_id) else self.counts.new)[kind].add(record_id)
-            elif current.value != incoming.value and not (
-                    current.device_id == incoming.device_id and current.seq > incoming.seq):
-                conflicts.append(self._conflict(kind, record_id, name, winner=current, loser=incoming))
+            elif not replaced and rival.value != incoming.value:
+                conflicts.append(self._conflict(kind, record_id, name, winner=rival, loser=incoming))
             if name == DELETED:
-                if self._winners[(record_id, name)] is incoming and change["value"] is True:
+                if history.current() is incoming and change["value"] is True:
                     conflicts.extend(self._edits_lost_to(kind, record_id, incoming))
             else:
-                deletion = self._winners.get((record_id, DELETED))
+                deletion = self._fields.get((record_id, DELETED), FieldHistory()).current()
                 if deletion is not None and deletion.value == "true" and not incoming.covered_by(deletion.context):
                     conflicts.append(self._conflict(kind, record_id, name, winner=deletion, loser=incoming))
         if inserts:
@@ -330,6 +354,7 @@ class Merger:
             self.connection.execute(sqlite_insert(HeldBack).values(
                 device_id=device, seq=seq, hlc=change["hlc"], kind=change["kind"], record_id=change["record_id"],
                 field=change["field"], value=canonical(change["value"]), reason=reason, salt=change.get("salt"),
+                replaces=canonical(change["replaces"]) if change.get("replaces") else None,
                 context=canonical(context) if context is not None else None).on_conflict_do_nothing())
 
     def retry_held_back(self) -> int:
@@ -340,6 +365,7 @@ class Merger:
             rows = self.connection.execute(select(HeldBack).order_by(HeldBack.rowid)).all()
             changes = [{"device_id": r.device_id, "seq": r.seq, "hlc": r.hlc, "kind": r.kind,
                         "record_id": r.record_id, "field": r.field, "value": json.loads(r.value), "salt": r.salt,
+                        **({"replaces": json.loads(r.replaces)} if r.replaces else {}),
                         **({"context": json.loads(r.context)} if r.context else {})} for r in rows]
             before = self.counts.applied
             self._merge_lines(changes)
@@ -366,21 +392,19 @@ class Merger:
     def _load_state(self, batch: list[dict]) -> None:
         """Current winners of every field the batch touches, and whether each record exists."""
         keys = {(c["record_id"], c["field"]) for c in batch} | {(c["record_id"], DELETED) for c in batch}
-        missing = [k for k in keys if k not in self._winners]
+        missing = [k for k in keys if k not in self._fields]
         for key in missing:
-            self._winners[key] = None
+            self._fields[key] = FieldHistory()
         if missing:
             wanted = set(missing)
             query = select(Change.record_id, Change.field, Change.device_id, Change.seq, Change.hlc, Change.value,
-                           Change.context).where(Change.record_id.in_({record_id for record_id, _ in missing}))
+                           Change.context, Change.replaces).where(
+                Change.record_id.in_({record_id for record_id, _ in missing}))
             for row in self.connection.execute(query):
-                if (row.record_id, row.field) not in wanted:
-                    continue
-                stamp = Stamp(row.device_id, row.seq, row.hlc, row.value,
-                              json.loads(row.context) if row.context else None)
-                current = self._winners[(row.record_id, row.field)]
-                if current is None or stamp.order > current.order:
-                    self._winners[(row.record_id, row.field)] = stamp
+                if (row.record_id, row.field) in wanted:
+                    self._fields[(row.record_id, row.field)].stamps.append(Stamp(
+                        row.device_id, row.seq, row.hlc, row.value, json.loads(row.context) if row.context else None,
+                        json.loads(row.replaces) if row.replaces else None))
         by_kind: dict[str, set[str]] = defaultdict(set)
         for change in batch:
             if change["record_id"] not in self._existing:

@@ -30,25 +30,24 @@ from desktop_app.domain.schema import DELETED, OWNER
 
 _SCHEMA = (
     "CREATE TEMP TABLE IF NOT EXISTS incoming (n INTEGER PRIMARY KEY, device_id TEXT, seq INTEGER, hlc TEXT, "
-    "kind TEXT, record_id TEXT, field TEXT, value TEXT, context TEXT, salt TEXT, stub INTEGER, prev TEXT, "
-    "digest TEXT, link TEXT, held INTEGER DEFAULT 0, wins INTEGER, "
+    "kind TEXT, record_id TEXT, field TEXT, value TEXT, context TEXT, salt TEXT, replaces TEXT, stub INTEGER, prev TEXT, "
+    "digest TEXT, link TEXT, held INTEGER DEFAULT 0, replaced INTEGER, wins INTEGER, "
     "h_device TEXT, h_seq INTEGER, h_hlc TEXT, h_value TEXT)",
     "CREATE TEMP TABLE IF NOT EXISTS origins (device_id TEXT PRIMARY KEY, role TEXT, country TEXT, tag TEXT, "
     "revoked_seq INTEGER)",
-    "CREATE TEMP TABLE IF NOT EXISTS sender_vector (device_id TEXT PRIMARY KEY, seq INTEGER)",
     "CREATE TEMP TABLE IF NOT EXISTS rec (record_id TEXT PRIMARY KEY, kind TEXT, existed INTEGER DEFAULT 0, "
     "owner TEXT, bundle_owner TEXT, parties TEXT, event_id TEXT, loaded INTEGER DEFAULT 0)",
     "CREATE TEMP TABLE IF NOT EXISTS cand (n INTEGER PRIMARY KEY, kind TEXT, record_id TEXT, field TEXT, "
     "winner_value TEXT, winner_device TEXT, winner_seq INTEGER, winner_hlc TEXT, loser_value TEXT, "
     "loser_device TEXT, loser_seq INTEGER, loser_hlc TEXT)",
 )
-_TABLES = ("incoming", "origins", "sender_vector", "rec", "cand")
+_TABLES = ("incoming", "origins", "rec", "cand")
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS temp.incoming_origin ON incoming (device_id, seq)",
     "CREATE INDEX IF NOT EXISTS temp.incoming_field ON incoming (record_id, field)",
 )
-_STAGE = ("INSERT INTO incoming (device_id, seq, hlc, kind, record_id, field, value, context, salt, stub, prev, "
-          "digest, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_STAGE = ("INSERT INTO incoming (device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces, stub, "
+          "prev, digest, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _FRESH = "held = 0"
 
 
@@ -59,13 +58,14 @@ _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 def _rows(changes):
     for change in changes:
         if change.get("stub"):
-            yield (change["device_id"], change["seq"], None, None, None, None, None, None, None, 1, change["prev"],
-                   change["digest"], change["link"])
+            yield (change["device_id"], change["seq"], None, None, None, None, None, None, None, None, 1,
+                   change["prev"], change["digest"], change["link"])
             continue
-        context = change.get("context")
+        context, replaces = change.get("context"), change.get("replaces")
         yield (change["device_id"], change["seq"], change["hlc"], change["kind"], change["record_id"],
                change["field"], _canonical(change["value"]), _canonical(context) if context is not None else None,
-               change.get("salt"), 0, change.get("prev"), change.get("digest"), change.get("link"))
+               change.get("salt"), _canonical(replaces) if replaces else None, 0, change.get("prev"),
+               change.get("digest"), change.get("link"))
 
 
 def stage(cursor, changes) -> int:
@@ -90,13 +90,15 @@ def staged(cursor, batch: int = 5000):
     """The staged lines as change dicts, in arrival order, a batch at a time (for the line-by-line merge)."""
     last = 0
     while True:
-        rows = cursor.execute("SELECT n, device_id, seq, hlc, kind, record_id, field, value, context, salt "
+        rows = cursor.execute("SELECT n, device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces "
                               "FROM incoming WHERE n > ? ORDER BY n LIMIT ?", (last, batch)).fetchall()
         if not rows:
             return
-        for n, device, seq, stamp, kind, record_id, name, value, context, salt in rows:
+        for n, device, seq, stamp, kind, record_id, name, value, context, salt, replaces in rows:
             change = {"device_id": device, "seq": seq, "hlc": stamp, "kind": kind, "record_id": record_id,
                       "field": name, "value": json.loads(value), "salt": salt}
+            if replaces is not None:
+                change["replaces"] = json.loads(replaces)
             if context is not None:
                 change["context"] = json.loads(context)
             yield change
@@ -177,13 +179,22 @@ def try_set_based(merger, cursor) -> bool:
 
 
 def _decide_winners(cursor) -> None:
-    """The winner held so far of each field a new line sets, and whether the new line beats it."""
+    """SPEC §4.3 for each field a new line sets: whether a change held already replaced the line
+    (``replaced``: history, no conflict); the strongest held head the line did not see (``h_…``); and
+    whether the line beats it by clock (``wins``). ``merge.FieldHistory`` is the same rule line by line."""
+    cursor.execute(
+        f"UPDATE incoming SET replaced = EXISTS (SELECT 1 FROM changes d WHERE d.record_id = incoming.record_id "
+        f"AND d.field = incoming.field AND {covered('d.replaces', 'incoming.device_id', 'incoming.seq')}) "
+        f"WHERE {_FRESH}")
     cursor.execute(
         "UPDATE incoming SET (h_device, h_seq, h_hlc, h_value) = (SELECT c.device_id, c.seq, c.hlc, c.value "
         "FROM changes c WHERE c.record_id = incoming.record_id AND c.field = incoming.field "
+        f"AND NOT {covered('incoming.replaces', 'c.device_id', 'c.seq')} "
+        "AND NOT EXISTS (SELECT 1 FROM changes d WHERE d.record_id = c.record_id AND d.field = c.field "
+        f"AND {covered('d.replaces', 'c.device_id', 'c.seq')}) "
         f"ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) WHERE {_FRESH}")
-    cursor.execute(f"UPDATE incoming SET wins = (h_device IS NULL OR hlc > h_hlc OR (hlc = h_hlc AND "
-                   f"device_id > h_device)) WHERE {_FRESH}")
+    cursor.execute(f"UPDATE incoming SET wins = NOT replaced AND (h_device IS NULL OR hlc > h_hlc OR (hlc = h_hlc "
+                   f"AND device_id > h_device)) WHERE {_FRESH}")
 
 
 def _load_standing(cursor) -> None:
@@ -201,7 +212,7 @@ _CONFLICT_COLUMNS = ("kind, record_id, field, winner_value, winner_device, winne
                      "loser_device, loser_seq, loser_hlc")
 
 
-def _covered(vector: str, device: str, seq: str) -> str:
+def covered(vector: str, device: str, seq: str) -> str:
     """SQL: whether the version vector (JSON text) ``vector`` covers change ``seq`` of ``device``."""
     return f"({vector} IS NOT NULL AND coalesce(json_extract({vector}, '$.\"' || {device} || '\"'), 0) >= {seq})"
 
@@ -210,19 +221,17 @@ def _apply(merger, cursor, fields) -> None:
     counts = merger.counts
     for kind, number in cursor.execute("SELECT kind, count(*) FROM incoming WHERE held = 1 GROUP BY kind"):
         counts.skipped[kind] += number
-    cursor.executemany("INSERT INTO sender_vector VALUES (?, ?)", list(merger.sender_vector.items()))
-    # A value replaced that the sender had not seen, and a new value that lost to a concurrent one.
+    # A value the new line beat without having seen it, and a new value that lost to one it had not seen.
     cursor.execute(
         f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT kind, record_id, field, value, device_id, seq, hlc, "
         f"h_value, h_device, h_seq, h_hlc FROM incoming WHERE {_FRESH} AND wins AND h_device IS NOT NULL "
-        "AND h_value != value AND NOT EXISTS (SELECT 1 FROM sender_vector v WHERE v.device_id = h_device "
-        "AND v.seq >= h_seq) ORDER BY n")
+        "AND h_value != value ORDER BY n")
     cursor.execute(
         f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT kind, record_id, field, h_value, h_device, h_seq, h_hlc, "
-        f"value, device_id, seq, hlc FROM incoming WHERE {_FRESH} AND NOT wins AND h_value != value "
-        "AND NOT (h_device = device_id AND h_seq > seq) ORDER BY n")
-    cursor.execute("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt) "
-                   f"SELECT device_id, seq, hlc, kind, record_id, field, value, context, salt FROM incoming "
+        f"value, device_id, seq, hlc FROM incoming WHERE {_FRESH} AND NOT wins AND NOT replaced "
+        "AND h_value != value ORDER BY n")
+    cursor.execute("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces) "
+                   f"SELECT device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces FROM incoming "
                    f"WHERE {_FRESH} ORDER BY n")
     counts.applied += cursor.rowcount
     # Edits the winning deletion had not seen: the latest of each field (SPEC §4.4).
@@ -232,7 +241,7 @@ def _apply(merger, cursor, fields) -> None:
         "d.device_id AS d_device, d.seq AS d_seq, d.hlc AS d_hlc, c.value, c.device_id, c.seq, c.hlc, "
         "row_number() OVER (PARTITION BY d.record_id, c.field ORDER BY c.hlc DESC, c.device_id DESC) AS latest "
         f"FROM incoming d JOIN changes c ON c.record_id = d.record_id AND c.field != ? WHERE d.{_FRESH} AND d.wins "
-        f"AND d.field = ? AND d.value = 'true' AND NOT {_covered('d.context', 'c.device_id', 'c.seq')}) "
+        f"AND d.field = ? AND d.value = 'true' AND NOT {covered('d.context', 'c.device_id', 'c.seq')}) "
         "WHERE latest = 1", (DELETED, DELETED))
     # New edits of a record whose winning deletion had not seen them.
     if _one(cursor, "SELECT 1 FROM rec r JOIN changes c ON c.record_id = r.record_id AND c.field = ? "
@@ -241,9 +250,10 @@ def _apply(merger, cursor, fields) -> None:
             f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT i.kind, i.record_id, i.field, d.value, d.device_id, d.seq, "
             "d.hlc, i.value, i.device_id, i.seq, i.hlc FROM incoming i JOIN changes d ON d.rowid = ("
             "SELECT c.rowid FROM changes c WHERE c.record_id = i.record_id AND c.field = ? "
-            "ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) "
+            "AND NOT EXISTS (SELECT 1 FROM changes e WHERE e.record_id = c.record_id AND e.field = c.field "
+            f"AND {covered('e.replaces', 'c.device_id', 'c.seq')}) ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) "
             f"WHERE i.{_FRESH} AND i.field != ? AND d.value = 'true' "
-            f"AND NOT {_covered('d.context', 'i.device_id', 'i.seq')} "
+            f"AND NOT {covered('d.context', 'i.device_id', 'i.seq')} "
             "ORDER BY i.n", (DELETED, DELETED))
     # The new values: a new record's row in one statement, fields of records held before one by one.
     for kind in sorted({kind for kind, _ in fields}):

@@ -27,14 +27,16 @@ def _changes(desk: Desk) -> list[dict]:
     """Every change the desk holds, as a bundle line it could prove (read back through the format's checks)."""
     with desk.engine.connect() as connection:
         rows = connection.execute(text(
-            f"SELECT {_COLUMNS}, salt, (SELECT prev FROM links l WHERE l.device_id = changes.device_id "
+            f"SELECT {_COLUMNS}, replaces, salt, (SELECT prev FROM links l WHERE l.device_id = changes.device_id "
             "AND l.seq = changes.seq) FROM changes")).all()
     changes = []
-    for device, seq, stamp, kind, record_id, field, value, context, salt, prev in rows:
+    for device, seq, stamp, kind, record_id, field, value, context, replaces, salt, prev in rows:
         change = {"device_id": device, "seq": seq, "hlc": stamp, "kind": kind, "record_id": record_id,
                   "field": field, "value": json.loads(value), "salt": salt, "prev": prev}
         if context is not None:
             change["context"] = json.loads(context)
+        if replaces is not None:
+            change["replaces"] = json.loads(replaces)
         changes.append(check_change(change))
     return changes
 

@@ -1,4 +1,5 @@
-"""Author logs (format 3.0): a salt on every change, the proven links of every author's log, signed heads.
+"""Author logs (format 3.0): a salt on every change, the proven links of every author's log, signed heads,
+and what each change replaces (null for the changes made before: the clock decides between those).
 
 This installation's own changes are chained here, in ``seq`` order, each with a new salt, so that
 it can prove them to anyone. Changes received from others before this version keep no salt and no
@@ -36,6 +37,7 @@ def upgrade() -> None:
     for table in ('changes', 'held_back'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column('salt', sa.String(length=32), nullable=True))
+            batch_op.add_column(sa.Column('replaces', sa.Text(), nullable=True))
     op.create_table('links',
     sa.Column('device_id', sa.String(length=36), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
@@ -84,4 +86,5 @@ def downgrade() -> None:
     op.drop_table('links')
     for table in ('changes', 'held_back'):
         with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column('replaces')
             batch_op.drop_column('salt')
