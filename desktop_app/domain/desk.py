@@ -60,11 +60,13 @@ class Desk:
         with database.translate_busy():
             database.migrate(engine, path)
             private, public = identity.new_key_pair()
+            device_id = identity.new_device_id()
             with engine.begin() as connection:
                 connection.execute(Installation.__table__.insert().values(
-                    device_id=identity.new_device_id(), device_name=device_name, role=role, country=country,
+                    device_id=device_id, device_name=device_name, role=role, country=country,
                     private_key=private, public_key=public, created_at=_now_iso(),
                     machine_id=identity.machine_id(), clock="0000000000000.0000", next_seq=1))
+        identity.mark_this_computer(device_id)
         return cls(path, engine)
 
     @classmethod
@@ -81,19 +83,25 @@ class Desk:
         read_only = not database.writable(path)
         engine = database.create_sqlite_engine(path, encryption.key_to_open(path, passphrase), read_only=read_only)
         with database.translate_busy():
-            database.migrate(engine, path)
+            before = database.migrate(engine, path)
             desk = cls(path, engine)
             if not read_only:
-                desk._detect_copy()
+                desk._detect_copy(adopt=before is not None and before < "0005")
         return desk
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def _detect_copy(self) -> None:
-        """A database opened on another computer becomes a new installation with its own identity."""
+    def _detect_copy(self, adopt: bool = False) -> None:
+        """A database opened on another computer becomes a new installation with its own identity.
+
+        ``adopt``: a database from before the markers, on the computer it names, gets its marker now."""
         here = identity.machine_id()
-        if self.identity["machine_id"] == here:
+        device_id = self.identity["device_id"]
+        if identity.made_here(device_id):
+            return
+        if adopt and self.identity["machine_id"] == here:
+            identity.mark_this_computer(device_id)
             return
         private, public = identity.new_key_pair()
         old = self.identity["device_id"]
@@ -103,6 +111,7 @@ class Desk:
                 device_id=new, machine_id=here, copied_from=old, private_key=private, public_key=public,
                 next_seq=1))
         self._identity = None
+        identity.mark_this_computer(new)
         self.notices.append(_(
             "This database was copied from another computer; it now works as a new installation "
             "({new}) so that it is not confused with the original ({old}).").format(new=new, old=old))

@@ -1,7 +1,10 @@
 """The installation's identity (SPEC §3): device id, name, role, country and Ed25519 key.
 
-A database remembers the machine it was created on; opened on another machine
-it is a copy and becomes a new installation (see ``Desk.open``).
+An installation is tied to the computer it was made on by a marker outside its
+database, in the user's data folder (``mark_this_computer``): a database opened
+where no marker names this computer for its device id is a copy and becomes a new
+installation (see ``Desk.open``). Nothing stored in the database file can make a
+copy pass for the original.
 """
 
 from __future__ import annotations
@@ -39,6 +42,27 @@ def machine_id() -> str:
     if not raw:
         raw = f"{uuid.getnode():012x}-{platform.node()}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def _marker(device_id: str) -> Path:
+    from desktop_app import paths
+
+    return paths.data_dir() / "installations" / device_id
+
+
+def mark_this_computer(device_id: str) -> None:
+    """Record, outside the database, that installation ``device_id`` lives on this computer."""
+    marker = _marker(device_id)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(machine_id(), encoding="ascii")
+
+
+def made_here(device_id: str) -> bool:
+    """Whether installation ``device_id`` was made (or adopted) on this computer, by its marker."""
+    try:
+        return _marker(device_id).read_text(encoding="ascii").strip() == machine_id()
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def new_device_id() -> str:

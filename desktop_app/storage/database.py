@@ -169,14 +169,15 @@ def list_backups(path: Path) -> list[Path]:
     return sorted((path.parent / "backups").glob(f"{path.stem}-*.db"), reverse=True)
 
 
-def migrate(engine: Engine, path: Path) -> None:
-    """Bring the schema to the newest revision, after a backup if the file already held data."""
+def migrate(engine: Engine, path: Path) -> str | None:
+    """Bring the schema to the newest revision, after a backup if the file already held data; returns the
+    revision the file had (None for a new file)."""
     with engine.connect() as connection:
         has_version = connection.exec_driver_sql(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").first()
         current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() if has_version else None
     if current == SCHEMA_HEAD:
-        return
+        return current
     from alembic import command
     from alembic.script import ScriptDirectory
 
@@ -195,6 +196,7 @@ def migrate(engine: Engine, path: Path) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    return current
 
 
 @contextmanager

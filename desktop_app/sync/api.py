@@ -32,7 +32,7 @@ from desktop_app.storage import database
 from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, Head, Link, Peer
 from desktop_app.sync import chain, merge_sql
 from desktop_app.sync.bundle import Bundle, b64, check_max_size, split_bundle, write_bundle
-from desktop_app.sync.merge import Merger, Origin
+from desktop_app.sync.merge import Merger, Origin, drop_lines_after
 from desktop_app.sync.parts import PartStore, open_assembled
 from desktop_app.sync.sharing import Recipient, hidden_records
 
@@ -308,6 +308,7 @@ def _resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str],
     believed = {peer.device_id: {"role": peer.role, "country": peer.country, "public_key": peer.public_key,
                                  "revoked": bool(peer.revoked_at)}  # device -> pinned or confirmed claims
                 for peer in connection.execute(select(Peer))}
+    root = root_secretariat(connection, me)
     waiting = []
     for bundle in bundles:
         manifest, key = bundle.manifest, bundle.public_key
@@ -320,6 +321,8 @@ def _resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str],
                                         "public_key": key, "revoked": False}
             result.pins[device] = {"device_name": manifest["device_name"], "role": manifest["role"],
                                    "country": manifest["country"], "public_key": key, "vouched_by": None}
+            if root is None and manifest["role"] == SECRETARIAT:
+                root = device  # the first secretariat a person here confirms is this installation's root
         if known is None:
             waiting.append(bundle)
             continue
@@ -331,9 +334,11 @@ def _resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str],
         if device == me["device_id"] or sender is None or sender["role"] != SECRETARIAT:
             continue
         registry = bundle.registry(passphrase)
+        # Any secretariat believed here vouches for delegations; only the root for (or against) a secretariat.
+        registry = {listing: [entry for entry in entries if entry["device_id"] != me["device_id"]
+                              and (entry["role"] != SECRETARIAT or device == root)]
+                    for listing, entries in registry.items()}
         for entry in registry["trusted"] + registry["revoked"]:
-            if entry["device_id"] == me["device_id"]:
-                continue
             key = base64.b64decode(entry["public_key"])
             pinned = believed.get(entry["device_id"])
             if pinned is None:
@@ -347,9 +352,8 @@ def _resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str],
                                          "the one pinned here: the pinned one is kept").format(
                     secretariat=one_line(bundle.manifest["device_name"]), device=one_line(entry["device_name"])))
         for entry in registry["revoked"]:
-            if entry["device_id"] != me["device_id"]:
-                believed[entry["device_id"]]["revoked"] = True
-                result.revocations.append(entry)
+            believed[entry["device_id"]]["revoked"] = True
+            result.revocations.append(entry)
     for bundle in waiting:
         known = believed.get(bundle.manifest["device_id"])
         if known is None:
@@ -411,9 +415,27 @@ def _record_trust(connection, trust: _Trust) -> list[dict]:
                             "country": pin["country"], "fingerprint": identity.fingerprint(pin["public_key"]),
                             "vouched_by": pin["vouched_by"]})
     for entry in trust.revocations:
-        connection.execute(update(Peer).where(Peer.device_id == entry["device_id"], Peer.revoked_at.is_(None))
-                           .values(revoked_at=_now(), revoked_seq=entry["seq"]))
+        _revoke(connection, entry["device_id"], entry["seq"])
     return new_devices
+
+
+def root_secretariat(connection, me: dict) -> str | None:
+    """This installation's root of trust (SPEC §3): the first secretariat a person here confirmed; a
+    secretariat that confirmed none is its own root. Only the root vouches for or revokes a secretariat."""
+    first = connection.execute(select(Peer.device_id).where(
+        Peer.role == SECRETARIAT, Peer.vouched_by.is_(None), Peer.revoked_at.is_(None))
+        .order_by(Peer.first_seen, Peer.device_id).limit(1)).scalar()
+    return first or (me["device_id"] if me["role"] == SECRETARIAT else None)
+
+
+def _revoke(connection, device_id: str, seq: int) -> None:
+    """Revoke an installation from its change ``seq`` on (SPEC §3): its later lines are dropped here, also
+    those applied already, and the fields they touched derived again; what it vouched for is withdrawn."""
+    result = connection.execute(update(Peer).where(Peer.device_id == device_id, Peer.revoked_at.is_(None))
+                                .values(revoked_at=_now(), revoked_seq=seq))
+    if result.rowcount:
+        drop_lines_after(connection, device_id, seq)
+        connection.execute(delete(Peer).where(Peer.vouched_by == device_id, Peer.revoked_at.is_(None)))
 
 
 def _origins(connection, me: dict) -> dict[str, Origin]:
@@ -702,14 +724,17 @@ def forget(desk: Desk, device_id: str) -> None:
 
 
 def revoke(desk: Desk, device_id: str) -> None:
-    """Mark a lost or stolen installation (secretariat only); the registry carries it to everyone."""
-    if desk.identity["role"] != SECRETARIAT:
+    """Mark a lost or stolen installation (secretariat only; a secretariat by the root only): the changes it
+    made after the last one held here are refused everywhere, and the registry carries that to everyone."""
+    me = desk.identity
+    if me["role"] != SECRETARIAT:
         raise InputError(_("Only a secretariat can revoke an installation"))
     with desk.transaction(write=True) as connection:
-        _peer(connection, device_id)
-        held = version_vector(connection).get(device_id, 0)
-        connection.execute(update(Peer).where(Peer.device_id == device_id, Peer.revoked_at.is_(None))
-                           .values(revoked_at=_now(), revoked_seq=held))
+        peer = _peer(connection, device_id)
+        if peer.role == SECRETARIAT and root_secretariat(connection, me) != me["device_id"]:
+            raise InputError(_("Only the root secretariat (the one this installation confirmed first) can revoke "
+                               "a secretariat"))
+        _revoke(connection, device_id, version_vector(connection).get(device_id, 0))
 
 
 def exchange_history(desk: Desk, limit: int = 200) -> list[dict]:

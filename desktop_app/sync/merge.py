@@ -46,7 +46,7 @@ from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import DELETED, KINDS, OWNER
 from desktop_app.domain.validation import check_record
 from desktop_app.i18n import _
-from desktop_app.storage.models import Change, Conflict, HeldBack, Installation
+from desktop_app.storage.models import Change, Conflict, Head, HeldBack, Installation, Link
 from desktop_app.sync import chain, merge_sql
 
 BATCH = 2000
@@ -517,3 +517,40 @@ def _derived(record_id: str) -> bool:
         return uuid.UUID(record_id).version == 5
     except ValueError:
         return False
+
+
+def drop_lines_after(connection: Connection, device_id: str, seq: int) -> None:
+    """Forget every change of ``device_id`` after ``seq`` (a revocation, SPEC §3), applied or waiting, with
+    the links and heads that proved them and the conflicts they took part in; then derive the records
+    they touched again from the changes that remain."""
+    later = (Change.device_id == device_id) & (Change.seq > seq)
+    touched: dict[str, set[str]] = defaultdict(set)
+    for kind, record_id in connection.execute(select(Change.kind, Change.record_id).where(later).distinct()):
+        touched[kind].add(record_id)
+    connection.execute(delete(Change).where(later))
+    connection.execute(delete(HeldBack).where(HeldBack.device_id == device_id, HeldBack.seq > seq))
+    connection.execute(delete(Link).where(Link.device_id == device_id, Link.seq > seq))
+    connection.execute(delete(Head).where(Head.device_id == device_id, Head.seq > seq))
+    connection.execute(delete(Conflict).where(
+        ((Conflict.winner_device == device_id) & (Conflict.winner_seq > seq))
+        | ((Conflict.loser_device == device_id) & (Conflict.loser_seq > seq))))
+    for kind, ids in touched.items():
+        derive_records(connection, kind, ids)
+
+
+def derive_records(connection: Connection, kind: str, ids: set[str]) -> None:
+    """Rebuild records of one kind from the change log alone (SPEC §4.3); one with no change left is deleted."""
+    histories: dict[tuple[str, str], FieldHistory] = defaultdict(FieldHistory)
+    for row in connection.execute(select(Change.record_id, Change.field, Change.device_id, Change.seq, Change.hlc,
+                                         Change.value, Change.replaces).where(Change.record_id.in_(ids))):
+        histories[(row.record_id, row.field)].stamps.append(Stamp(
+            row.device_id, row.seq, row.hlc, row.value, replaces=json.loads(row.replaces) if row.replaces else None))
+    table = record_table(kind)
+    values: dict[str, dict] = defaultdict(dict)
+    for (record_id, name), history in histories.items():
+        values[record_id][name] = json.loads(history.current().value)
+    for record_id in ids - values.keys():
+        values[record_id] = {DELETED: True}
+    connection.execute(update(table).where(table.c.id.in_(ids)).values(
+        {column.name: None for column in table.c if column.name != "id"} | {DELETED: False}))
+    apply_fields(connection, kind, values)

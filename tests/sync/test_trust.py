@@ -13,7 +13,7 @@ import pytest
 
 from desktop_app.domain import hlc
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import InputError, ValidationError
+from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
 from desktop_app.sync import api
 from desktop_app.sync import bundle as fmt
 from tests.sync import forge
@@ -299,3 +299,47 @@ def test_a_copied_identity_is_named_not_skipped(world, tmp_path):
     assert summary["diverged"] == [{"device_id": kz.device_id, "changes": summary["diverged"][0]["changes"]}]
     assert any("copied database" in w for w in summary["warnings"])
     copy.close()
+
+
+def test_a_revocation_cuts_at_its_seq_also_what_was_applied_before_it_arrived(world):
+    """Attack "revocation races": a stolen laptop's changes that reached UZ before the revocation."""
+    unodc, kz2, uz = world["unodc"], world["kz2"], world["uz"]
+    before = kz2.desk.put("event", {**EVENT, "title": "Before the theft"})
+    unodc.receive(*kz2.send().paths)
+    uz.receive(*unodc.send(uz).paths)
+    kz2.desk.delete(before)  # the thief deletes and invents, and sends it to UZ directly
+    stolen = kz2.desk.put("event", {**EVENT, "title": "From a stolen laptop"})
+    uz.receive(*kz2.send(uz).paths)
+    assert uz.desk.get(stolen)["title"] == "From a stolen laptop"
+    api.revoke(unodc.desk, kz2.device_id)  # the secretariat held nothing after "Before the theft"
+    uz.receive(*unodc.send(uz).paths)
+    assert uz.desk.get(before)["title"] == "Before the theft"  # control: what came before the cut stays
+    with pytest.raises(NotFoundError):
+        uz.desk.get(stolen)
+    with uz.desk.engine.connect() as connection:
+        assert not connection.exec_driver_sql("SELECT count(*) FROM changes WHERE record_id = ?", (stolen,)).scalar()
+
+
+def test_only_the_root_secretariat_vouches_for_or_revokes_a_secretariat(world, tmp_path):
+    """Attack: a second secretariat laptop revokes the root."""
+    unodc, kz2, uz = world["unodc"], world["kz2"], world["uz"]
+    second = Office(tmp_path, "unodc-2", "secretariat")
+    unodc.receive(*second.send(unodc).paths, trust=[second.desk.fingerprint])
+    second.receive(*unodc.send(second, full=True).paths, trust=[unodc.desk.fingerprint])
+    uz.receive(*unodc.send(uz).paths)  # the root vouches for its second laptop
+    with pytest.raises(InputError, match="root"):
+        api.revoke(second.desk, unodc.device_id)
+    registry = {"trusted": [], "revoked": [{"device_id": unodc.device_id, "device_name": "unodc", "role": "secretariat",
+                                            "country": None, "public_key": fmt.b64(unodc.desk.identity["public_key"]),
+                                            "seq": 0}]}
+    path = tmp_path / "coup.pdsync"
+    fmt.write_bundle(path, forge.header(second.desk, to=uz.device_id, audience="device"), [],
+                     second.desk.identity["private_key"], registry=registry)
+    uz.receive(path)
+    assert not next(p for p in api.peers(uz.desk) if p["device_id"] == unodc.device_id)["revoked"]
+    uz.receive(*unodc.send(uz).paths)  # the root's files still import
+    # Control: the second laptop may revoke a delegation, and UZ follows it.
+    api.revoke(second.desk, kz2.device_id)
+    uz.receive(*second.send(uz).paths)
+    assert next(p for p in api.peers(uz.desk) if p["device_id"] == kz2.device_id)["revoked"]
+    second.desk.close()
