@@ -756,11 +756,12 @@ def _is_seq(value) -> bool:
 
 
 def check_change(change) -> dict:
-    """A change line of the right shape and types, its value normalised like a local write.
+    """A change line of the right shape and types, its value already in its stored form (FORMAT.md §5).
 
-    Returns the line with its place in its author's log (``sync.chain``): ``prev``, ``digest`` and
-    ``link``, computed from the line as it came, before anything is normalised. A stub (a line the
-    recipient may not see) comes back as ``{"stub": True, device_id, seq, prev, digest, link}``.
+    A value in any other form is refused rather than normalised: the author's hashes cover the line as it
+    came, and every relay must hand it on byte for byte the same. Returns the line with its place in its
+    author's log (``sync.chain``): ``prev``, ``digest`` and ``link``. A stub (a line the recipient may not
+    see) comes back as ``{"stub": True, device_id, seq, prev, digest, link}``.
     """
     if isinstance(change, dict) and set(change) == chain.STUB_KEYS:
         if not (_is_id(change["device_id"]) and _is_seq(change["seq"]) and isinstance(change["prev"], str)
@@ -784,7 +785,10 @@ def check_change(change) -> dict:
     if not (isinstance(change["salt"], str) and _HEX32.match(change["salt"]) and isinstance(change["prev"], str)
             and _HEX64.match(change["prev"])):
         raise ValidationError("salt", _("a change needs a salt of 32 and a previous link of 64 hex digits"))
-    digest = chain.digest(change)
+    try:
+        digest = chain.digest(change)
+    except UnicodeEncodeError:
+        raise ValidationError("value", _("holds a lone surrogate, which is not text")) from None
     link = chain.link(change["device_id"], change["seq"], change["prev"], digest)
     field, value = change["field"], change["value"]
     if field == DELETED:
@@ -796,11 +800,13 @@ def check_change(change) -> dict:
     else:
         if not isinstance(field, str):
             raise ValidationError("field", _("must be text"))
-        change["value"] = coerce_fields(kind, {field: value})[field]
+        stored = coerce_fields(kind, {field: value})[field]
+        if stored != value or type(stored) is not type(value):
+            raise ValidationError(field, _("is not in its stored form (FORMAT.md §5)"))
     context = change.get("context")
     if "context" in change and field != DELETED:
         raise ValidationError("context", _("only a deletion carries a context"))
-    if context is not None and not (isinstance(context, dict) and all(
+    if "context" in change and not (isinstance(context, dict) and all(
             _is_id(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0 for k, v in context.items())):
         raise ValidationError("context", _("must map device ids to sequence numbers"))
     replaces = change.get("replaces")

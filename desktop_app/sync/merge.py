@@ -194,6 +194,10 @@ class Merger:
                 cursor.execute("DELETE FROM incoming WHERE device_id = ?", (device,))
                 continue
             reason = UNKNOWN_AUTHOR if device not in self.keys else UNPROVEN
+            cut = self.origins[device].revoked_seq if device in self.origins else None
+            if cut is not None:  # what a revocation dropped is never proven again (SPEC §3)
+                verdict.proven = {seq for seq in verdict.proven if seq <= cut}
+                reason = REVOKED
             refused = [row for row in rows if row[1] not in verdict.proven and not row[5]]
             for _n, seq, _prev, _digest, _link, _stub, kind, record_id, field in refused:
                 self.counts.refused.append({"device_id": device, "seq": seq, "kind": kind, "record_id": record_id,
@@ -209,6 +213,10 @@ class Merger:
             if proven:
                 highest[device] = proven[-1][1]
         cursor.execute("DELETE FROM incoming WHERE stub = 1")
+        # A line held from before format 3 and now proven by its author can be relayed from here on.
+        same = ("FROM incoming i WHERE i.device_id = changes.device_id AND i.seq = changes.seq AND i.hlc = changes.hlc "
+                "AND i.value = changes.value AND i.replaces IS NULL")
+        cursor.execute(f"UPDATE changes SET salt = (SELECT i.salt {same}) WHERE salt IS NULL AND EXISTS (SELECT 1 {same})")
         raise_knowledge(self.connection, highest)
 
     def owner_lines_hold(self, lines) -> bool:
@@ -223,8 +231,8 @@ class Merger:
         author = self.origins.get(device)
         if author is None:
             return UNKNOWN_AUTHOR
-        if _derived(record_id):
-            return None if record_id == record_id_for(device, seq) and value == author.tag else NO_AUTHORITY
+        if _derived(record_id):  # nothing that arrives later can make another claim right: never held back
+            return None if record_id == record_id_for(device, seq) and value == author.tag else OWNER_FIXED
         state = self._state.get(record_id)
         owner = state["owner"] if state else None
         if owner is not None:

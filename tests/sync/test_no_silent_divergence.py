@@ -1,8 +1,11 @@
-"""SPEC §4.12 as a stateful property: a secretariat, KZ on two laptops, UZ and TJ create, edit, re-share and
-delete records — including edits of each other's records, which authority may refuse — with clocks up to three
-days wrong and bursts of writes, and exchange files through the secretariat and directly, in any order.
-After two full rounds through the secretariat, each delegation holds exactly the secretariat's values for
-every record it may see, and nothing of the records it never could.
+"""SPEC §4.12 as a stateful property: a secretariat with a second staff laptop, KZ on two laptops, UZ and TJ
+create, edit, re-share and delete records — including edits of each other's records, which authority may
+refuse — with clocks up to three days wrong and bursts of writes, and exchange files through the secretariat
+and directly, in any order. Among them are adversaries (SPEC §3): KZ's second laptop is hostile (it forges
+lines in others' names, claims others' records, edits what it may not, moves what it may not, stamps weeks
+ahead), and KZ's first laptop may be stolen and revoked in the middle of the history. After two full rounds
+through the secretariat, every honest installation holds exactly the secretariat's values for every record it
+may see, and nothing of the records it never could.
 
 ``HYPOTHESIS_PROFILE=ci`` keeps it bounded; ``PD_LONG=1`` runs 200 histories (``PD_EXAMPLES=N`` to choose),
 some with bursts of 10,001 writes (enough to carry a standing clock's counter into the milliseconds).
@@ -22,13 +25,16 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from desktop_app.domain import hlc
 from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
+from desktop_app.sync import api
 from desktop_app.sync.sharing import Recipient, hidden_records
+from tests.sync import forge
 from tests.sync.conftest import Office
 
 LONG = bool(os.environ.get("PD_LONG"))
 BURST, BIG_BURST = 300, 10_001 if LONG else 1_000
 DELEGATIONS = {"kz1": "KZ", "kz2": "KZ", "uz": "UZ", "tj": "TJ"}
-NAMES = ("unodc", *DELEGATIONS)
+NAMES = ("unodc", "unodc2", *DELEGATIONS)
+HOSTILE = "kz2"  # a delegation laptop whose program was modified
 SHARING = ("platform", "parties", "secretariat", "local")
 PARTIES = st.sampled_from([(), ("KZ",), ("UZ", "TJ"), ("KZ", "UZ"), ("KZ", "UZ", "TJ")])
 FIELDS = {"title": ["Тренинг", "Training", "Trening"], "city": ["Astana", "Бишкек", "Душанбе"],
@@ -43,14 +49,16 @@ class Platform(RuleBasedStateMachine):
     def start(self):
         Office.everyone = []
         self.folder = Path(tempfile.mkdtemp(prefix="pd-platform-"))
-        self.offices = {"unodc": Office(self.folder, "unodc", "secretariat")}
+        self.offices = {"unodc": Office(self.folder, "unodc", "secretariat"),
+                        "unodc2": Office(self.folder, "unodc2", "secretariat")}
         for name, country in DELEGATIONS.items():
             self.offices[name] = Office(self.folder, name, "delegation", country)
         self.skew = dict.fromkeys(NAMES, 0)
         self.reshared: set[str] = set()
+        self.revoked: set[str] = set()
         self.ever_visible = {name: set() for name in DELEGATIONS}
         self.real_clock = hlc.wall_clock_ms
-        for name in DELEGATIONS:  # first contacts, confirmed by phone
+        for name in ("unodc2", *DELEGATIONS):  # first contacts, confirmed by phone: the root first
             self.exchange(name, "unodc")
             self.exchange("unodc", name)
 
@@ -127,6 +135,45 @@ class Platform(RuleBasedStateMachine):
             self.attempt(name, lambda desk: desk.put_many(
                 ("event", {"id": record, "outcomes": f"Draft {n}"}) for n in range(size)))
 
+    @rule(victim=st.sampled_from(["unodc", "kz1", "tj"]), recipient=st.sampled_from(NAMES), index=st.integers(0, 20),
+          field=st.sampled_from(["title", "sharing", "deleted"]))
+    def forge_in_anothers_name(self, victim, recipient, index, field):
+        """The hostile laptop writes lines numbered as the victim's next ones, under a head it signs itself."""
+        events = self.events(HOSTILE)
+        if not events or recipient == HOSTILE:
+            return
+        value = {"title": "Forged", "sharing": "platform", "deleted": True}[field]
+        hostile, victim_id = self.offices[HOSTILE].desk, self.offices[victim].device_id
+        lines, head = forge.log_lines(victim_id, [{"kind": "event", "record_id": events[index % len(events)],
+                                                   "field": field, "value": value}],
+                                      hostile.identity["private_key"], forge.log_end(hostile, victim_id))
+        path = forge.signed_bundle(hostile, self.folder / "forged.pdsync", lines, {victim_id: head},
+                                   to=self.offices[recipient].device_id, audience="device")
+        self.deliver(HOSTILE, recipient, [path])
+
+    @rule(index=st.integers(0, 20), abuse=st.sampled_from(["owner", "ahead", "sharing", "move", "deleted"]))
+    def abuse_own_log(self, index, abuse):
+        """The hostile laptop writes into its own log what the domain would refuse; it travels with its files."""
+        desk = self.offices[HOSTILE].desk
+        events = self.events(HOSTILE)
+        if not events:
+            return
+        record = events[index % len(events)]
+        line = {"owner": {"field": "owner", "value": "KZ"},
+                "ahead": {"field": "title", "value": "Stamped ahead",
+                          "hlc": hlc.encode(self.real_clock() + 20 * DAY, 0)},
+                "sharing": {"field": "sharing", "value": "platform"},
+                "deleted": {"field": "deleted", "value": True},
+                "move": {"field": "parent_id", "value": events[(index + 1) % len(events)]}}[abuse]
+        forge.append_to_own_log(desk, [{"kind": "event", "record_id": record, **line}])
+
+    @rule()
+    def steal_and_revoke(self):
+        """KZ's first laptop is stolen: the root secretariat revokes it at what it holds."""
+        if "kz1" not in self.revoked:
+            api.revoke(self.offices["unodc"].desk, self.offices["kz1"].device_id)
+            self.revoked.add("kz1")
+
     @rule(sender=st.sampled_from(NAMES), recipient=st.sampled_from(NAMES))
     def exchange(self, sender, recipient):
         if sender == recipient:
@@ -139,12 +186,19 @@ class Platform(RuleBasedStateMachine):
             self.ever_visible[recipient] |= records - hidden
         with self.clock_of(sender):
             paths = self.offices[sender].send(self.offices[recipient]).paths
+        self.deliver(sender, recipient, paths)
+
+    def deliver(self, sender, recipient, paths):
+        """Import files; nothing an honest installation made, and nothing waiting, may make one fail."""
         with self.clock_of(recipient):
             try:
                 self.offices[recipient].receive(*paths)
             except InputError as error:
-                if "was made for" not in str(error):  # a file for someone else is refused, rightly
-                    raise AssertionError(f"{sender} → {recipient}: {error}") from None
+                if "was made for" in str(error):  # a file for someone else is refused, rightly
+                    return
+                if sender in self.revoked and "revoked" in str(error):
+                    return
+                raise AssertionError(f"{sender} → {recipient}: {error}") from None
 
     def teardown(self):
         try:
@@ -158,15 +212,31 @@ class Platform(RuleBasedStateMachine):
 
     def check(self):
         for _round in range(2):
-            for name in DELEGATIONS:
+            for name in ("unodc2", *DELEGATIONS):
                 self.exchange(name, "unodc")
-            for name in DELEGATIONS:
+            for name in ("unodc2", *DELEGATIONS):
                 self.exchange("unodc", name)
         secretariat = self.offices["unodc"].desk
         everything = {json.loads(line)["id"]: line for line in secretariat.dump()}
         with secretariat.engine.connect() as connection:
+            local = hidden_records(connection, Recipient("secretariat"))
+        second = {json.loads(line)["id"]: json.loads(line) for line in self.offices["unodc2"].desk.dump()}
+        for record_id, line in everything.items():  # the second staff laptop holds the same, but what is local
+            if record_id not in local:
+                expected = json.loads(line)
+                if expected.get("parent_id") in local:
+                    expected["parent_id"] = None
+                got = second.get(record_id, {})
+                if got.get("parent_id") and got["parent_id"] not in everything:
+                    got["parent_id"] = None  # its own local event
+                assert got == expected, ("unodc2", "differs", {k: (expected.get(k), got.get(k))
+                                                               for k in set(expected) | set(got)
+                                                               if got.get(k) != expected.get(k)})
+        with secretariat.engine.connect() as connection:
             owners = dict(connection.exec_driver_sql("SELECT id, owner FROM events").all())
         for name, country in DELEGATIONS.items():
+            if name == HOSTILE or name in self.revoked:  # their own databases are theirs to spoil
+                continue
             desk = self.offices[name].desk
             with secretariat.engine.connect() as connection:
                 hidden = hidden_records(connection, Recipient("delegation", country))

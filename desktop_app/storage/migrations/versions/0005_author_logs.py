@@ -3,8 +3,9 @@ and what each change replaces (null for the changes made before: the clock decid
 
 This installation's own changes are chained here, in ``seq`` order, each with a new salt, so that
 it can prove them to anyone. Changes received from others before this version keep no salt and no
-link: nobody but their author can prove them, so they are not relayed; their authors send them
-again, proven, from their own upgraded installations.
+link: nobody but their author can prove them, so they are not relayed until their author sends them
+again, proven, from its own upgraded installation (the merge then takes the salt). Changes waiting
+since format 2 are dropped: nothing proves who wrote them, and their relays send them again.
 
 The hashing is written out here rather than imported, so that this migration stays as it is
 whatever later code does (FORMAT.md §8 spells the same rule).
@@ -54,6 +55,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('device_id', 'seq')
     )
     connection = op.get_bind()
+    # Changes waiting since format 2 came without proof of their authors: their relays send them again, proven.
+    connection.execute(sa.text("DELETE FROM held_back"))
     me = connection.execute(sa.text("SELECT device_id FROM installation")).scalar()
     if me is None:
         return
