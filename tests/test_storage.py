@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import threading
 
 import pytest
 
+from desktop_app.domain import identity
 from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import BusyError, InputError
 from desktop_app.storage import database
@@ -107,6 +109,30 @@ def test_copy_on_another_computer_becomes_a_new_installation(tmp_path, monkeypat
         copy.close()
     again = Desk.open(tmp_path / "b.db")
     assert not again.notices, "told once; afterwards it is simply its own installation"
+    again.close()
+
+
+def test_nothing_in_the_copied_file_makes_it_pass_for_the_original(tmp_path, monkeypatch):
+    """Attack: the thief writes the new computer's id into the copied file (SPEC §3, §6)."""
+    home = os.environ["PLATFORM_DESK_DATA"]
+    original = Desk.create(tmp_path / "a.db", "secretariat laptop", "secretariat")
+    original_id, key = original.identity["device_id"], original.identity["public_key"]
+    original.close()
+    shutil.copy(tmp_path / "a.db", tmp_path / "stolen.db")
+    monkeypatch.setenv("PLATFORM_DESK_MACHINE_ID", "thiefs-laptop")
+    monkeypatch.setenv("PLATFORM_DESK_DATA", str(tmp_path / "thief"))
+    with sqlite3.connect(tmp_path / "stolen.db") as connection:
+        connection.execute("UPDATE installation SET machine_id = ?", (identity.machine_id(),))
+    copy = Desk.open(tmp_path / "stolen.db")
+    try:
+        assert copy.identity["device_id"] != original_id and copy.identity["public_key"] != key
+    finally:
+        copy.close()
+    # Control: on the computer it was made on, the original keeps its identity.
+    monkeypatch.delenv("PLATFORM_DESK_MACHINE_ID")
+    monkeypatch.setenv("PLATFORM_DESK_DATA", home)
+    again = Desk.open(tmp_path / "a.db")
+    assert again.identity["device_id"] == original_id and not again.notices
     again.close()
 
 
