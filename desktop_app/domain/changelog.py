@@ -12,7 +12,7 @@ import json
 import os
 import uuid
 
-from sqlalchemy import JSON, Boolean, Connection, Table, func, insert, select, update
+from sqlalchemy import JSON, Boolean, Connection, Table, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain.authority import Author

@@ -54,6 +54,22 @@ def offices(tmp_path):
         office.desk.close()
 
 
+@pytest.fixture
+def world(tmp_path):
+    """A secretariat, KZ with two laptops, UZ and TJ; each delegation has confirmed only the secretariat."""
+    offices = {"unodc": Office(tmp_path, "unodc", "secretariat"),
+               "kz": Office(tmp_path, "kz", "delegation", "KZ"), "kz2": Office(tmp_path, "kz2", "delegation", "KZ"),
+               "uz": Office(tmp_path, "uz", "delegation", "UZ"), "tj": Office(tmp_path, "tj", "delegation", "TJ")}
+    unodc = offices["unodc"]
+    for name in ("kz", "kz2", "uz", "tj"):
+        unodc.receive(*offices[name].send().paths, trust=[offices[name].desk.fingerprint])
+    for name in ("kz", "kz2", "uz", "tj"):
+        offices[name].receive(*unodc.send(offices[name]).paths, trust=[unodc.desk.fingerprint])
+    yield offices
+    for office in offices.values():
+        office.desk.close()
+
+
 @pytest.fixture(autouse=True)
 def _new_directory():
     Office.everyone = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from desktop_app.domain import hlc
 from tests.sync import forge
-from tests.sync.test_trust import EVENT, change, forged, world  # noqa: F401  (the fixture)
+from tests.sync.test_trust import EVENT, change, forged
 
 DAY_MS = 86_400_000
 

@@ -22,22 +22,6 @@ from tests.sync.conftest import Office
 EVENT = {"type": "national_training", "title": "Тренинг", "start_date": "2025-03-01"}
 
 
-@pytest.fixture
-def world(tmp_path):
-    """A secretariat, KZ with two laptops, UZ and TJ; each delegation has confirmed only the secretariat."""
-    offices = {"unodc": Office(tmp_path, "unodc", "secretariat"),
-               "kz": Office(tmp_path, "kz", "delegation", "KZ"), "kz2": Office(tmp_path, "kz2", "delegation", "KZ"),
-               "uz": Office(tmp_path, "uz", "delegation", "UZ"), "tj": Office(tmp_path, "tj", "delegation", "TJ")}
-    unodc = offices["unodc"]
-    for name in ("kz", "kz2", "uz", "tj"):
-        unodc.receive(*offices[name].send().paths, trust=[offices[name].desk.fingerprint])
-    for name in ("kz", "kz2", "uz", "tj"):
-        offices[name].receive(*unodc.send(offices[name]).paths, trust=[unodc.desk.fingerprint])
-    yield offices
-    for office in offices.values():
-        office.desk.close()
-
-
 def forged(office: Office, path, lines: list[str] = (), heads: dict | None = None, **header) -> str:
     """A bundle signed with ``office``'s genuine key, carrying whatever lines and heads the attacker wrote."""
     return forge.signed_bundle(office.desk, path, list(lines), heads, **header)
