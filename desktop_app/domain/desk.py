@@ -64,7 +64,7 @@ class Desk:
             with engine.begin() as connection:
                 connection.execute(Installation.__table__.insert().values(
                     device_id=device_id, device_name=device_name, role=role, country=country,
-                    private_key=private, public_key=public, created_at=_now_iso(),
+                    private_key=private, public_key=public, created_at=now_iso(),
                     machine_id=identity.machine_id(), clock="0000000000000.0000", next_seq=1))
         identity.mark_this_computer(device_id)
         return cls(path, engine)
@@ -417,5 +417,6 @@ def _public(kind_name: str, row: dict) -> dict:
     return record
 
 
-def _now_iso() -> str:
+def now_iso() -> str:
+    """The current time in UTC, to the second, as ISO 8601 text."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -6,7 +6,7 @@ delegation" (a secretariat bundle without ``--to``), which receives only
 (except ``local`` ones, which never leave their installation). A bundle stands
 on its own for its recipient: a participation whose person or event it may not
 receive is left out, and so is the reference to a parent event it may not
-receive (see ``api._lines``).
+receive (see ``export._lines``).
 """
 
 from __future__ import annotations

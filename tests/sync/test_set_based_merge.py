@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, text
 
 from desktop_app.domain.desk import Desk
 from desktop_app.storage.models import RECORD_MODELS, Link, Peer
-from desktop_app.sync import api
+from desktop_app.sync import api, trust
 from desktop_app.sync.bundle import Bundle, check_change
 from desktop_app.sync.merge import Merger
 from tests.sync.conftest import Office
@@ -59,12 +59,12 @@ def _receiver(folder, name: str, offices) -> Desk:
 
 
 def _merger(connection, desk: Desk) -> Merger:
-    return Merger(connection, {}, api._origins(connection, desk.identity), api._keys(connection, desk.identity),
+    return Merger(connection, {}, trust.origins(connection, desk.identity), trust.keys(connection, desk.identity),
                   desk.identity["device_id"])
 
 
 def _merge(desk: Desk, changes: list[dict]) -> bool:
-    """One bundle of ``changes``, as ``api._apply`` merges it; whether it went set-based."""
+    """One bundle of ``changes``, as ``importing._apply`` merges it; whether it went set-based."""
     with desk.engine.begin() as connection:
         merger = _merger(connection, desk)
         merger.merge(iter(changes), heads={})
@@ -95,7 +95,7 @@ def test_one_bundle_in_any_order_equals_one_change_at_a_time(tmp_path_factory, o
         for office in world.offices.values():
             for change in _changes(office.desk):
                 held[(change["device_id"], change["seq"])] = change
-        # What bundles carry: the current value of each field (``api._lines``).
+        # What bundles carry: the current value of each field (``export._lines``).
         current = {}
         for change in held.values():
             key = (change["record_id"], change["field"])

@@ -1,0 +1,238 @@
+"""Import: every file checked completely before the database is touched, then applied in one transaction.
+
+A backup is taken just before committing (or, with ``dry_run``, everything is rolled back and the
+summary says what would have happened). Parts of split bundles wait in ``parts``; who is believed in
+``trust``; how lines are proven, admitted and merged in ``merge``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import NotRequired, TypedDict
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from desktop_app.domain import identity, progress
+from desktop_app.domain.authority import SECRETARIAT
+from desktop_app.domain.changelog import raise_knowledge, version_vector
+from desktop_app.domain.desk import Desk, now_iso
+from desktop_app.domain.errors import InputError
+from desktop_app.i18n import _, ngettext
+from desktop_app.storage import database
+from desktop_app.storage.models import Blob, Coverage, Exchange, Peer
+from desktop_app.sync import trust as trusting
+from desktop_app.sync.bundle import Bundle
+from desktop_app.sync.merge import Merger, Origin
+from desktop_app.sync.parts import PartStore, open_assembled
+
+
+class Refusal(TypedDict):
+    """A change not applied for want of authority or proof (FORMAT.md §13), as the summary lists it."""
+
+    device_id: str
+    seq: int
+    kind: str
+    record_id: str
+    field: str
+    reason: str
+
+
+class ImportSummary(TypedDict):
+    """What ``import_files`` reports (SPEC §5: ``import`` prints it as JSON)."""
+
+    files: list[str]
+    dry_run: bool
+    new: int
+    updated: int
+    conflicts: int
+    skipped: int
+    refused: list[Refusal]
+    diverged: list[dict]  # {device_id, changes}: an installation whose key signed two histories
+    new_devices: list[dict]
+    clock_warnings: list[str]
+    missing_parts: list[str]
+    already_imported: list[str]
+    warnings: list[str]
+    per_kind: dict[str, dict[str, int]]
+    message: str
+    backup: NotRequired[str]
+
+
+def _raise_coverage(connection, me: dict, manifest: dict, sender: Origin) -> None:
+    """Count as held completely what this bundle completed: changes of a device it carried all of.
+
+    That needs a bundle filtered for this installation or for the secretariat (never the `platform`-only
+    bundle for everyone), starting no later than what is already held completely, from the device itself or
+    from a secretariat (a delegation holds only what it may see of others' changes). Changes held back
+    count as held: they are tried again here after every import.
+    """
+    if manifest.get("audience") == "everyone" or not (manifest["to"] == me["device_id"]
+                                                      or manifest.get("audience") == "secretariat"):
+        return
+    held = version_vector(connection, Coverage)
+    base = manifest.get("base") or {}
+    secretariat = sender.role == SECRETARIAT
+    completed = {device: seq for device, seq in manifest["vector"].items()
+                 if device != me["device_id"] and (device == manifest["device_id"] or secretariat)
+                 and base.get(device, 0) <= held.get(device, 0)}
+    raise_knowledge(connection, completed, Coverage)
+
+
+def _remember_sender(connection, manifest: dict) -> None:
+    """Raise what a known sender is known to hold; its role, country and key stay as pinned."""
+    peer = connection.execute(select(Peer).where(Peer.device_id == manifest["device_id"])).one()
+    vector = json.loads(peer.vector)
+    for device, seq in manifest["vector"].items():
+        vector[device] = max(vector.get(device, 0), seq)
+    connection.execute(update(Peer).where(Peer.device_id == peer.device_id).values(
+        device_name=manifest["device_name"], last_seen=now_iso(), vector=json.dumps(vector, sort_keys=True)))
+
+
+def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphrase: str | None = None,
+                 trust: list[str] = ()) -> ImportSummary:
+    """Import bundles (and parts of split ones) in one transaction; returns the summary of SPEC §5.
+
+    ``trust`` holds the fingerprints a person has confirmed for first contacts (SPEC §3). Every file is
+    checked completely — signature, sender, every part, every line, every attachment — before anything
+    is stored; the backup is taken only once the import is about to be committed.
+    """
+    me = desk.identity
+    confirmed = {identity.normalise_fingerprint(t) for t in trust}
+    opened: list[Bundle] = []
+    with PartStore(desk.path) as store:
+        try:
+            for path in paths:
+                opened.append(Bundle(path))
+            with desk.engine.connect() as connection:
+                for part in (b for b in opened if b.is_part):
+                    trusting.check_part_sender(connection, part, me, confirmed)
+            for part in (b for b in opened if b.is_part):
+                store.add(part)
+            complete, missing = store.assemble()
+            groups = {}
+            for group, path in complete:
+                opened.append(open_assembled(store, group, path))
+                groups[id(opened[-1])] = group
+            bundles = [b for b in opened if not b.is_part]
+            for bundle in bundles:
+                try:
+                    bundle.check(passphrase)
+                except InputError:
+                    if id(bundle) in groups:
+                        store.discard(groups[id(bundle)])
+                    raise
+            with desk.engine.connect() as connection:
+                believed = trusting.resolve_trust(connection, me, bundles, confirmed, passphrase)
+            summary = _apply(desk, me, bundles, missing, dry_run, passphrase, believed)
+            if not dry_run:
+                with desk.engine.connect() as connection:
+                    store.keep(set(connection.execute(select(Exchange.bundle_id).where(
+                        Exchange.direction == "import", Exchange.bundle_id.in_(
+                            [group.bundle_id for group in store.sets.values()]))).scalars()))
+            return summary
+        finally:
+            for bundle in opened:
+                bundle.close()
+
+
+def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_run: bool,
+           passphrase: str | None, trust: trusting.Trust) -> ImportSummary:
+    per_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"new": 0, "updated": 0, "conflicts": 0, "skipped": 0})
+    summary: ImportSummary = {  # the counts are summed at the end
+        "files": [b.name for b in bundles], "dry_run": dry_run, "new_devices": [], "new": 0, "updated": 0,
+        "conflicts": 0, "skipped": 0, "per_kind": {}, "message": "", "clock_warnings": [], "missing_parts": missing,
+        "already_imported": [], "warnings": trust.warnings, "refused": [], "diverged": []}
+    with desk.engine.connect() as connection:
+        done = set(connection.execute(select(Exchange.bundle_id).where(Exchange.direction == "import")).scalars())
+    fresh = [b for b in bundles if b.manifest["bundle_id"] not in done]
+    summary["already_imported"] = [b.name for b in bundles if b.manifest["bundle_id"] in done]
+    already_skipped = sum(b.manifest["change_count"] for b in bundles if b.manifest["bundle_id"] in done)
+    engine = desk.engine.execution_options(write=True)
+    with database.translate_busy(), engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            summary["new_devices"] = trusting.record_trust(connection, trust)
+            origins = trusting.origins(connection, me)
+            keys = trusting.keys(connection, me)
+            for bundle in fresh:
+                progress.checkpoint(bundle.path.name)
+                manifest = bundle.manifest
+                if manifest["to"] not in (None, me["device_id"]):
+                    raise InputError(_("{name} was made for another installation ({device}): refused").format(
+                        name=bundle.name, device=manifest["to"]))
+                if manifest.get("audience") == "secretariat" and me["role"] != SECRETARIAT:  # it may hold what
+                    raise InputError(_("{name} was made for a secretariat: refused").format(  # we may not see
+                        name=bundle.name))
+                merger = Merger(connection, manifest["vector"], origins, keys, me["device_id"])
+                try:
+                    merger.merge(bundle.changes(passphrase), manifest["heads"])
+                    merger.retry_held_back()
+                    counts = merger.finish()
+                except InputError as error:
+                    raise InputError(f"{bundle.name}: {error}") from None
+                _raise_coverage(connection, me, manifest, origins[manifest["device_id"]])
+                for sha256, content in bundle.blobs(passphrase):
+                    connection.execute(sqlite_insert(Blob).values(sha256=sha256, content=content)
+                                       .on_conflict_do_nothing(index_elements=["sha256"]))
+                if manifest["device_id"] != me["device_id"]:  # our own bundle coming back pins nothing
+                    _remember_sender(connection, manifest)
+                for device in sorted(counts.suspicious_clocks):
+                    summary["clock_warnings"].append(_(
+                        "Changes from {device} are stamped more than a day in the future: "
+                        "the sender's clock looks wrong").format(device=device))
+                summary["refused"].extend(counts.refused)
+                for device, number in sorted(counts.diverged.items()):
+                    summary["diverged"].append({"device_id": device, "changes": number})
+                    summary["warnings"].append(_(
+                        "{count} changes of installation {device} differ from the ones held here under the same "
+                        "numbers: two computers are using one identity (a copied database?); they were not "
+                        "applied").format(count=number, device=device))
+                bundle_counts = {"new": sum(map(len, counts.new.values())),
+                                 "conflicts": sum(counts.conflicts.values()),
+                                 "skipped": sum(counts.skipped.values()), "refused": len(counts.refused)}
+                for kind, ids in counts.new.items():
+                    per_kind[kind]["new"] += len(ids)
+                for kind, ids in counts.updated.items():
+                    per_kind[kind]["updated"] += len(ids - counts.new.get(kind, set()))
+                for kind, number in counts.conflicts.items():
+                    per_kind[kind]["conflicts"] += number
+                for kind, number in counts.skipped.items():
+                    per_kind[kind]["skipped"] += number
+                connection.execute(insert(Exchange).values(
+                    direction="import", at=now_iso(), bundle_id=manifest["bundle_id"],
+                    peer_device=manifest["device_id"], peer_name=manifest["device_name"], filename=bundle.name,
+                    change_count=manifest["change_count"], summary=json.dumps(bundle_counts)))
+            if dry_run:
+                transaction.rollback()
+            else:
+                progress.checkpoint()  # cancelled: roll back, as if never imported
+                if fresh or trust.pins:  # checked and merged: only now is the state before the import worth keeping
+                    summary["backup"] = str(database.backup(desk.engine, desk.path, "before-import"))
+                transaction.commit()
+        except BaseException:
+            if transaction.is_active:
+                transaction.rollback()
+            if summary.get("backup"):
+                Path(summary.pop("backup")).unlink(missing_ok=True)
+            raise
+    summary["new"] = sum(k["new"] for k in per_kind.values())
+    summary["updated"] = sum(k["updated"] for k in per_kind.values())
+    summary["conflicts"] = sum(k["conflicts"] for k in per_kind.values())
+    summary["skipped"] = sum(k["skipped"] for k in per_kind.values()) + already_skipped
+    summary["per_kind"] = dict(per_kind)
+    summary["message"] = _message(summary)
+    return summary
+
+
+def _message(summary: ImportSummary) -> str:
+    if summary["files"] and len(summary["already_imported"]) == len(summary["files"]):
+        return _("Already imported: nothing changed.")
+    text = ngettext("{n} new record", "{n} new records", summary["new"]).format(n=summary["new"])
+    text += "; " + ngettext("{n} updated", "{n} updated", summary["updated"]).format(n=summary["updated"])
+    text += "; " + ngettext("{n} conflict", "{n} conflicts", summary["conflicts"]).format(n=summary["conflicts"])
+    if summary["dry_run"]:
+        text = _("Dry run, nothing was changed: {what}").format(what=text)
+    return text
