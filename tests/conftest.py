@@ -6,10 +6,17 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# One data folder for the session (databases made by module-scoped fixtures mark their computer there), and
+# one folder of installation markers shared by every test's own data folder: this is one computer.
+os.environ.setdefault("PLATFORM_DESK_DATA", tempfile.mkdtemp(prefix="pd-session-"))
+MACHINE_MARKERS = Path(os.environ["PLATFORM_DESK_DATA"]) / "installations"
+MACHINE_MARKERS.mkdir(exist_ok=True)
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
@@ -24,6 +31,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 def _private_data_folder(tmp_path_factory, monkeypatch):
     """Settings and logs go to a temporary folder, never the real user's."""
     folder = tmp_path_factory.mktemp("userdata")
+    (folder / "installations").symlink_to(MACHINE_MARKERS, target_is_directory=True)
     monkeypatch.setenv("PLATFORM_DESK_DATA", str(folder))
     monkeypatch.setenv("LANGUAGE", "en")
     from desktop_app import i18n

@@ -7,14 +7,13 @@ changes through ``ChangeWriter``; sync applies remote ones through
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import uuid
 
 from sqlalchemy import JSON, Boolean, Connection, Table, insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from desktop_app.domain import author_log
 from desktop_app.domain.authority import Author
 from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import OWNER
@@ -24,7 +23,6 @@ CHANGES = Change.__table__
 # Record ids are UUIDs derived from their creator (SPEC §3): version 5 of "device_id:seq" of the record's
 # first line in this namespace, so that anyone can check an owner claim from the id alone.
 RECORD_NAMESPACE = uuid.UUID("6f1c3a52-7d0e-5b8a-9c41-2e8f5d7b3a90")
-GENESIS = "0" * 64  # the link before an author's first line (``sync.chain``)
 
 
 def canonical(value) -> str:
@@ -35,10 +33,6 @@ def canonical(value) -> str:
 def record_id_for(device_id: str, seq: int) -> str:
     """The id of the record whose first line is change ``seq`` of ``device_id``."""
     return str(uuid.uuid5(RECORD_NAMESPACE, f"{device_id}:{seq}"))
-
-
-def _sha256(value) -> str:
-    return hashlib.sha256(canonical(value).encode("utf-8")).hexdigest()
 
 
 def record_table(kind: str) -> Table:
@@ -132,7 +126,7 @@ class ChangeWriter:
         self._seen: dict[str, dict[str, dict[str, int]]] = {}  # record id -> field -> what its changes replace
         self._links: list[dict] = []
         self._prev = connection.execute(select(Link.hash).where(
-            Link.device_id == self.device_id, Link.seq == self.next_seq - 1)).scalar() or GENESIS
+            Link.device_id == self.device_id, Link.seq == self.next_seq - 1)).scalar() or author_log.GENESIS
 
     def create(self, kind: str) -> str:
         """Start a new record, owned by this installation's country or the secretariat (SPEC §3); its id
@@ -152,14 +146,14 @@ class ChangeWriter:
                                                                                                record_id)
         replaces = fields.setdefault(field, {})
         line = {"device_id": self.device_id, "seq": self.next_seq, "hlc": self.clock.tick(), "kind": kind,
-                "record_id": record_id, "field": field, "value": value, "salt": os.urandom(16).hex()}
+                "record_id": record_id, "field": field, "value": value, "salt": author_log.new_salt()}
         if context is not None:
             line["context"] = context
         if replaces:
             line["replaces"] = dict(replaces)
         replaces[self.device_id] = self.next_seq
-        digest = _sha256(line)  # the author log (``sync.chain``): salted digest, linked to the line before
-        link = _sha256({"device_id": self.device_id, "digest": digest, "prev": self._prev, "seq": self.next_seq})
+        digest = author_log.digest(line)  # salted, and linked to the line before
+        link = author_log.link(self.device_id, self.next_seq, self._prev, digest)
         self._links.append({"device_id": self.device_id, "seq": self.next_seq, "prev": self._prev,
                             "digest": digest, "hash": link})
         self._prev = link

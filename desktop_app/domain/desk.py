@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import JSON, Boolean, Connection, case, func, literal, null, or_, select, update
+from sqlalchemy import JSON, Boolean, Connection, case, func, insert, literal, null, or_, select, update
 
-from desktop_app.domain import identity, progress
+from desktop_app.domain import author_log, identity, progress
 from desktop_app.domain.authority import SECRETARIAT, Standing, may_change
 from desktop_app.domain.changelog import ChangeWriter, canonical, record_table, version_vector
 from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
@@ -22,7 +22,7 @@ from desktop_app.domain.schema import DELETED, KINDS, Kind
 from desktop_app.domain.validation import check_record, coerce_fields, kind_of
 from desktop_app.i18n import _
 from desktop_app.storage import database, encryption
-from desktop_app.storage.models import Installation
+from desktop_app.storage.models import Head, Installation, Link
 
 FLUSH_EVERY = 20_000  # changes buffered before a bulk write inside one transaction
 
@@ -107,6 +107,11 @@ class Desk:
         old = self.identity["device_id"]
         new = identity.new_device_id()
         with self.transaction(write=True) as connection:
+            last = connection.execute(select(Link.seq, Link.hash).where(Link.device_id == old)
+                                      .order_by(Link.seq.desc()).limit(1)).first()
+            if last is not None:  # the original's lines held here stay provable by the copy: a last head, signed
+                head = author_log.sign_head(self.identity["private_key"], old, last.seq, last.hash)
+                connection.execute(insert(Head).values(device_id=old, **head))
             connection.execute(update(Installation).values(
                 device_id=new, machine_id=here, copied_from=old, private_key=private, public_key=public,
                 next_seq=1))

@@ -1,72 +1,24 @@
-"""Author logs (SPEC §3, FORMAT.md §8): every change proves its author, whoever relays it.
+"""Proving received lines (SPEC §3, FORMAT.md §8): every change proves its author, whoever relays it.
 
-Each installation's changes form one append-only log numbered by ``seq``. Every line carries a
-random ``salt`` and ``prev``, the *link* of its author's line before it. A line's link is
-``SHA-256(canonical {"device_id", "digest", "prev", "seq"})`` where ``digest`` is the SHA-256 of the
-line's canonical JSON without ``prev``; a line the recipient may not see travels as exactly that
-object (a *stub*), so a relay can leave it out without breaking the chain, and the salt makes the
-digest reveal nothing. Every bundle carries, for each author whose lines it holds, a *head* the
-author signed (device id, seq, link). A line is admitted only when it links by hashes to a signed
-head, or equals a link already proven here; two different links proven for one ``seq`` prove that
-two computers use one key.
+The hashes and heads are ``domain.author_log``'s. A line the recipient may not see travels as its stub
+``{"device_id", "digest", "prev", "seq"}``, so a relay can leave it out without breaking the chain, and
+the salt makes the digest reveal nothing. Every bundle carries, for each author whose lines it holds, a
+head the author signed. A line is admitted only when it links by hashes to a signed head, or equals a
+link already proven here; two different links proven for one ``seq`` prove that two computers use one key.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import os
 from dataclasses import dataclass, field
 
-from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Connection, select
 
-from desktop_app.domain import identity
+from desktop_app.domain.author_log import GENESIS, digest, head_is_signed, link, sign_head
 from desktop_app.storage.models import Head, Link
 
-GENESIS = "0" * 64  # the ``prev`` of an author's first line
+__all__ = ["GENESIS", "STUB_KEYS", "Element", "Verdict", "digest", "latest_head", "link", "sign_head",
+           "verify_author"]
 STUB_KEYS = frozenset({"device_id", "digest", "prev", "seq"})
-HEAD_LABEL = b"platform-desk-head\n"
-
-_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
-
-
-def new_salt() -> str:
-    """Sixteen random bytes as 32 lower-case hex digits."""
-    return os.urandom(16).hex()
-
-
-def digest(line: dict) -> str:
-    """The SHA-256 of a line's canonical JSON without its ``prev``."""
-    return hashlib.sha256(_canonical({k: v for k, v in line.items() if k != "prev"}).encode("utf-8")).hexdigest()
-
-
-def link(device_id: str, seq: int, prev: str, line_digest: str) -> str:
-    """The hash that the next line names as its ``prev`` and a head signs."""
-    stub = {"device_id": device_id, "digest": line_digest, "prev": prev, "seq": seq}
-    return hashlib.sha256(_canonical(stub).encode("utf-8")).hexdigest()
-
-
-def head_message(device_id: str, seq: int, link_hash: str) -> bytes:
-    """The bytes an author signs for its head."""
-    return HEAD_LABEL + f"{device_id}\n{seq}\n{link_hash}".encode("ascii")
-
-
-def sign_head(private_key: bytes, device_id: str, seq: int, link_hash: str) -> dict:
-    signature = identity.private_key(private_key).sign(head_message(device_id, seq, link_hash))
-    return {"seq": seq, "hash": link_hash, "signature": base64.b64encode(signature).decode("ascii")}
-
-
-def head_is_signed(public_key: bytes, device_id: str, head: dict) -> bool:
-    """Whether ``head`` carries its author's valid signature."""
-    try:
-        signature = base64.b64decode(head["signature"], validate=True)
-        identity.public_key(public_key).verify(signature, head_message(device_id, head["seq"], head["hash"]))
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    return True
-
 
 @dataclass
 class Element:

@@ -327,3 +327,22 @@ def test_only_the_root_secretariat_vouches_for_or_revokes_a_secretariat(world, t
     uz.receive(*second.send(uz).paths)
     assert next(p for p in api.peers(uz.desk) if p["device_id"] == kz2.device_id)["revoked"]
     second.desk.close()
+
+
+def test_a_copy_on_another_computer_hands_on_the_originals_lines_proven(world, tmp_path, monkeypatch):
+    """A laptop restored from the office PC's file: a new installation that still relays what the file held."""
+    unodc, kz = world["unodc"], world["kz"]
+    event = kz.desk.put("event", {**EVENT, "title": "Made on the office PC"})
+    kz.desk.close()
+    shutil.copy(kz.desk.path, tmp_path / "laptop.db")
+    kz.desk = Desk.open(kz.desk.path)
+    monkeypatch.setenv("PLATFORM_DESK_MACHINE_ID", "another-laptop")
+    laptop = Desk.open(tmp_path / "laptop.db")
+    try:
+        assert laptop.identity["copied_from"] == kz.device_id
+        out = tmp_path / "from-laptop.pdsync"
+        api.export_bundle(laptop, out)
+        summary = unodc.receive(out, trust=[laptop.fingerprint])
+        assert summary["refused"] == [] and unodc.desk.get(event)["title"] == "Made on the office PC"
+    finally:
+        laptop.close()
