@@ -27,11 +27,13 @@ from desktop_app.domain.changelog import canonical, raise_knowledge, version_vec
 from desktop_app.domain.desk import Desk, put_record
 from desktop_app.domain.errors import InputError, NotFoundError, one_line
 from desktop_app.domain.schema import DELETED
+from desktop_app.domain.validation import RULE_LABELS
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
 from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, Peer
 from desktop_app.sync.bundle import Bundle, b64, check_max_size, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger, Origin
+from desktop_app.sync import waiting
 from desktop_app.sync.parts import PartStore, open_assembled
 from desktop_app.sync.sharing import Recipient, hidden_records
 
@@ -392,7 +394,7 @@ def _raise_coverage(connection, me: dict, manifest: dict, sender: Origin) -> Non
     That needs a bundle filtered for this installation or for the secretariat (never the `platform`-only
     bundle for everyone), starting no later than what is already held completely, from the device itself or
     from a secretariat (a delegation holds only what it may see of others' changes). Changes held back
-    count as held: they are tried again here after every import.
+    count as held: they are tried again here when what they wait for arrives.
     """
     if manifest.get("audience") == "everyone" or not (manifest["to"] == me["device_id"]
                                                       or manifest.get("audience") == "secretariat"):
@@ -496,6 +498,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
         transaction = connection.begin()
         try:
             summary["new_devices"] = _record_trust(connection, trust)
+            waiting.expire(connection)
             origins = _origins(connection, me)
             for bundle in fresh:
                 progress.checkpoint(bundle.path.name)
@@ -509,7 +512,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 merger = Merger(connection, manifest["vector"], origins, manifest["device_id"], me["device_id"])
                 try:
                     merger.merge(bundle.changes(passphrase))
-                    merger.retry_held_back()
+                    merger.retry_held_back(pinned=trust.pins)
                     counts = merger.finish()
                 except InputError as error:
                     raise InputError(f"{bundle.name}: {error}") from None
@@ -596,12 +599,18 @@ def list_conflicts(desk: Desk, include_settled: bool = False) -> list[dict]:
 
 
 def resolve_conflict(desk: Desk, conflict_id: int, restore: bool) -> None:
-    """Keep the winning value, or restore the losing one as a new change that syncs like any other."""
+    """Keep the winning value, or restore the losing one as a new change that syncs like any other.
+
+    A clash (a conflict naming a ``rule``) lost no value: it can only be kept (dismissed)."""
     with desk.writing() as writer:
         row = writer.connection.execute(select(*Conflict.__table__.c).where(Conflict.id == conflict_id)).first()
         if row is None:
             raise NotFoundError(_("No conflict has the number {id}").format(id=conflict_id))
         conflict = _decoded(row)
+        if restore and conflict["rule"]:
+            raise InputError(_("Conflict {id} is a clash between fields of one record ({rule}), not a lost value: "
+                               "edit the record to settle it, then keep the conflict").format(
+                id=conflict_id, rule=_(RULE_LABELS[conflict["rule"]])))
         if restore:
             deleted = writer.connection.execute(
                 select(Change.value).where(Change.record_id == conflict["record_id"], Change.field == DELETED)

@@ -32,9 +32,10 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from desktop_app.domain import identity
 from desktop_app.domain.errors import InputError, ValidationError, has_control, one_line
+from desktop_app.domain.hlc import FORM as _HLC
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.schema import DELETED, KINDS, OWNER, country_codes
-from desktop_app.domain.validation import coerce_fields
+from desktop_app.domain.validation import RECORD_ID, coerce_fields
 from desktop_app.i18n import _
 
 FORMAT = "platform-desk-sync"
@@ -74,9 +75,10 @@ BLOB_PADDING = 4096                  # encrypted attachments are padded to a mul
 SCRYPT_N = 2 ** 15                   # what this program writes
 SALT_BYTES, NONCE_BYTES, TAG_BYTES = 16, 12, 16
 
-_HLC = re.compile(r"^\d{13}\.\d{4}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+# Ids, digests and clocks (``_HLC``) are checked with ``fullmatch`` under re.ASCII: ``\d`` would take
+# Arabic-Indic digits and ``$`` a final newline.
+_HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
+_ID = RECORD_ID
 _CHANGE_KEYS = {"device_id", "seq", "hlc", "kind", "record_id", "field", "value"}
 _VECTOR = "vector"
 _SENDER_TYPES = {
@@ -440,7 +442,7 @@ class Bundle:
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise self._error(_("not a Platform Desk bundle (unknown format)"))
         version = manifest.get("format_version")
-        if not isinstance(version, str) or not re.fullmatch(r"[0-9]{1,6}\.[0-9]{1,6}", version):
+        if not isinstance(version, str) or not re.fullmatch(r"[0-9]{1,6}\.[0-9]{1,6}", version, re.ASCII):
             raise self._wrong("format_version")
         major, known = version.split(".")[0], FORMAT_VERSION.split(".")[0]
         if int(major) < int(known):
@@ -450,23 +452,23 @@ class Bundle:
             raise self._error(_("format version {found} is newer than this program reads ({known}); "
                                 "install the newer Platform Desk").format(found=one_line(version), known=FORMAT_VERSION))
         self._check_types(manifest, _SENDER_TYPES)
-        if (manifest["role"] not in ("delegation", "secretariat") or not _ID.match(manifest["device_id"])
+        if (manifest["role"] not in ("delegation", "secretariat") or not _ID.fullmatch(manifest["device_id"])
                 or not manifest["device_name"].strip() or len(manifest["device_name"]) > 200):
             raise self._error(_("the manifest names no valid sender"))
         if has_control(manifest["device_name"]):
             raise self._error(_("the sender's name “{name}” holds control characters: refused").format(
                 name=one_line(manifest["device_name"])))
-        if manifest["to"] is not None and not _ID.match(manifest["to"]):
+        if manifest["to"] is not None and not _ID.fullmatch(manifest["to"]):
             raise self._wrong("to")
-        if not _ID.match(manifest["bundle_id"]):
+        if not _ID.fullmatch(manifest["bundle_id"]):
             raise self._wrong("bundle_id")
-        if manifest["country"] is not None and not re.fullmatch(r"[A-Z]{2}", manifest["country"]):
+        if manifest["country"] is not None and not re.fullmatch(r"[A-Z]{2}", manifest["country"], re.ASCII):
             raise self._wrong("country")
 
     def _check_layout(self) -> None:
         manifest = self.manifest
         members = manifest["members"]
-        if not all(isinstance(v, str) and _HEX64.match(v) for v in members.values()):
+        if not all(isinstance(v, str) and _HEX64.fullmatch(v) for v in members.values()):
             raise self._wrong("members")
         listed = set(members)
         present = set(self.archive.namelist()) - {MANIFEST, SIGNATURE}
@@ -481,7 +483,7 @@ class Bundle:
                     and 1 <= part["index"] <= part["count"] and isinstance(part.get("size"), int)
                     and not isinstance(part.get("size"), bool) and 0 < part["size"]
                     and part.get("bundle_id") == manifest["bundle_id"]
-                    and isinstance(part.get("bundle_sha256"), str) and _HEX64.match(part["bundle_sha256"])
+                    and isinstance(part.get("bundle_sha256"), str) and _HEX64.fullmatch(part["bundle_sha256"])
                     and listed == {PART}):
                 raise self._wrong("part")
             if part["count"] > MAX_PARTS:
@@ -522,7 +524,7 @@ class Bundle:
             raise self._wrong("sealed")
         self._check_types(body, _BODY_TYPES)
         for key in ("vector", "base"):
-            if not all(isinstance(k, str) and _ID.match(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            if not all(isinstance(k, str) and _ID.fullmatch(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
                        for k, v in body[key].items()):
                 raise self._wrong(key)
         if body["audience"] not in ("device", "secretariat", "everyone"):
@@ -533,7 +535,7 @@ class Bundle:
         table = body["blobs"]
         plain = self.manifest["encryption"] is None
         for sha256, entry in table.items():
-            if not (_HEX64.match(sha256) and isinstance(entry, dict) and set(entry) == {"member", "size"}
+            if not (_HEX64.fullmatch(sha256) and isinstance(entry, dict) and set(entry) == {"member", "size"}
                     and isinstance(entry["size"], int) and not isinstance(entry["size"], bool)
                     and 0 <= entry["size"] <= MAX_BLOB_BYTES and isinstance(entry["member"], str)
                     and entry["member"] in names
@@ -689,7 +691,7 @@ class Bundle:
 
     def _registry_entry(self, entry, listing: str) -> bool:
         try:
-            return (isinstance(entry, dict) and isinstance(entry["device_id"], str) and bool(_ID.match(entry["device_id"]))
+            return (isinstance(entry, dict) and isinstance(entry["device_id"], str) and bool(_ID.fullmatch(entry["device_id"]))
                     and isinstance(entry["device_name"], str) and entry["role"] in ("delegation", "secretariat")
                     and (entry["country"] is None or entry["country"] in country_codes())
                     and isinstance(entry["public_key"], str)
@@ -753,12 +755,12 @@ def check_change(change) -> dict:
     kind = KINDS.get(change["kind"]) if isinstance(change["kind"], str) else None
     if kind is None:
         raise ValidationError("kind", _("unknown record kind “{kind}”").format(kind=one_line(change["kind"])[:100]))
-    if not (isinstance(change["device_id"], str) and _ID.match(change["device_id"])
-            and isinstance(change["record_id"], str) and _ID.match(change["record_id"])):
+    if not (isinstance(change["device_id"], str) and _ID.fullmatch(change["device_id"])
+            and isinstance(change["record_id"], str) and _ID.fullmatch(change["record_id"])):
         raise ValidationError("record_id", _("ids must be short text"))
     if not isinstance(change["seq"], int) or isinstance(change["seq"], bool) or change["seq"] < 1:
         raise ValidationError("seq", _("must be a whole number, 1 or more"))
-    if not isinstance(change["hlc"], str) or not _HLC.match(change["hlc"]):
+    if not isinstance(change["hlc"], str) or not _HLC.fullmatch(change["hlc"]):
         raise ValidationError("hlc", _("is not a clock reading"))
     field, value = change["field"], change["value"]
     if field == DELETED:
@@ -775,7 +777,7 @@ def check_change(change) -> dict:
     if "context" in change and field != DELETED:
         raise ValidationError("context", _("only a deletion carries a context"))
     if context is not None and not (isinstance(context, dict) and all(
-            isinstance(k, str) and _ID.match(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            isinstance(k, str) and _ID.fullmatch(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
             for k, v in context.items())):
         raise ValidationError("context", _("must map device ids to sequence numbers"))
     return change

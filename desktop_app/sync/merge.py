@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field as _field
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, or_, select, union_all, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain.authority import SECRETARIAT, Author, Standing, may_change
@@ -43,10 +44,10 @@ from desktop_app.domain import hlc
 from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import DELETED, KINDS, OWNER
-from desktop_app.domain.validation import check_record
+from desktop_app.domain.validation import RULES, broken_rules, check_record
 from desktop_app.i18n import _
 from desktop_app.storage.models import Change, Conflict, HeldBack, Installation
-from desktop_app.sync import merge_sql
+from desktop_app.sync import merge_sql, waiting
 
 BATCH = 2000
 _INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context) "
@@ -120,8 +121,9 @@ class Merger:
         self._winners: dict[tuple[str, str], Stamp | None] = {}
         self._seen: dict[tuple[str, int], tuple] = {}
         self._applied: set[tuple[str, int]] = set()
-        self._blocked: set[str] = set()  # new records waiting for the event or person they refer to
+        self._blocked: dict[str, str] = {}  # new record -> the event or person it refers to and waits for
         self._retrying = False
+        self._held = 0  # lines this bundle left waiting
         self._existing: dict[str, bool] = {}
         self._record_changes: dict[str, list[tuple[str, Stamp]]] = defaultdict(list)
         self._highest: dict[str, int] = {}
@@ -157,6 +159,8 @@ class Merger:
         """Check references, advance the clock and the version vector; call before commit."""
         self._check_references()
         self._check_records()
+        if self._held:
+            waiting.check_quota(self.connection, self.signer)
         raise_knowledge(self.connection, self._highest)
         self.connection.execute(update(Installation).values(clock=self.clock.stamp))
         return self.counts
@@ -287,30 +291,57 @@ class Merger:
                                     "record_id": change["record_id"], "field": change["field"], "reason": reason})
         if reason in (WAITING, NO_AUTHORITY, UNKNOWN_AUTHOR):
             context = change.get("context")
-            self.connection.execute(sqlite_insert(HeldBack).values(
+            result = self.connection.execute(sqlite_insert(HeldBack).values(
                 device_id=device, seq=seq, hlc=change["hlc"], kind=change["kind"], record_id=change["record_id"],
                 field=change["field"], value=canonical(change["value"]), reason=reason,
-                context=canonical(context) if context is not None else None).on_conflict_do_nothing())
+                context=canonical(context) if context is not None else None, sender=self.signer,
+                held_at=self._now, size=len(canonical(change).encode()), waits_for=self._awaited(change, reason),
+            ).on_conflict_do_nothing())
+            self._held += max(result.rowcount, 0)
 
-    def retry_held_back(self) -> int:
-        """Apply the changes held back that may now be applied; returns how many were."""
+    def _awaited(self, change: dict, reason: str) -> str:
+        """What a held-back line waits for: its author's key, the record it refers to, or its own record."""
+        record_id = change["record_id"]
+        if reason == UNKNOWN_AUTHOR:
+            return change["device_id"]
+        if record_id in self._blocked:
+            return self._blocked[record_id]
+        state = self._state[record_id]
+        if reason == WAITING and (state["owner"] is not None or state["exists"]):
+            return change["value"]  # an event's parent, not held yet
+        return record_id
+
+    def retry_held_back(self, pinned: Iterable[str] = ()) -> int:
+        """Apply the held-back changes that this import may have allowed; returns how many were applied.
+
+        Only lines waiting for what this import brought are tried: for a record it created or whose owner,
+        parties or event it changed (or one attached to such an event), or for an installation pinned in
+        it (``pinned``); then those the applied lines unblock in turn, until a round applies nothing."""
         total = 0
+        since, devices = self._rowid_before, set(pinned)
         self._retrying = True
-        while True:
-            rows = self.connection.execute(select(HeldBack).order_by(HeldBack.rowid)).all()
-            changes = [{"device_id": r.device_id, "seq": r.seq, "hlc": r.hlc, "kind": r.kind,
-                        "record_id": r.record_id, "field": r.field, "value": json.loads(r.value),
-                        **({"context": json.loads(r.context)} if r.context else {})} for r in rows]
-            before = self.counts.applied
-            self._merge_lines(changes)
-            applied = self.counts.applied - before
-            if applied:
+        try:
+            while True:
+                rows = self.connection.execute(select(HeldBack).where(_unblocked(since, devices))
+                                               .order_by(HeldBack.rowid)).all()
+                if not rows:
+                    return total
+                since = self.connection.execute(select(func.max(Change.rowid))).scalar() or 0
+                devices = set()
+                self._blocked.clear()  # what blocked a record may have arrived: looked at again
+                changes = [{"device_id": r.device_id, "seq": r.seq, "hlc": r.hlc, "kind": r.kind,
+                            "record_id": r.record_id, "field": r.field, "value": json.loads(r.value),
+                            **({"context": json.loads(r.context)} if r.context else {})} for r in rows]
+                before = self.counts.applied
+                self._merge_lines(changes)
+                applied = self.counts.applied - before
+                if not applied:
+                    return total
                 self.connection.execute(delete(HeldBack).where(HeldBack.rowid.in_(
                     [r.rowid for r in rows if (r.device_id, r.seq) in self._applied])))
-            total += applied
-            if not applied:
-                self._retrying = False
-                return total
+                total += applied
+        finally:
+            self._retrying = False
 
     def _known(self, batch: list[dict]) -> dict[tuple[str, int], tuple]:
         """The batch's changes this database already holds, with their content (one index range per device)."""
@@ -362,7 +393,7 @@ class Merger:
             target = change["value"] if change["field"] in ("event_id", "person_id") else None
             if target and not self._state[change["record_id"]]["exists"] and target not in created and not (
                     self._state[target]["exists"] or self._state[target]["owner"] is not None):
-                self._blocked.add(change["record_id"])
+                self._blocked[change["record_id"]] = target
 
     def _load_standing(self, kind: str, ids: set[str]) -> None:
         """Owner, parties and event of records not seen yet in this import, as this database holds them."""
@@ -400,8 +431,8 @@ class Merger:
         }
 
     def _check_records(self) -> None:
-        """Every record the bundle touched obeys the rules of SPEC §2 as a local write must (the domain's
-        ``check_record``), and no id names records of two kinds."""
+        """Every record the bundle touched has its required fields (the domain's ``check_record``), and no id
+        names records of two kinds; one whose merged fields break a rule tying them together is a clash."""
         touched = select(Change.record_id).where(Change.rowid > self._rowid_before)
         if not self.counts.applied:
             return
@@ -415,11 +446,34 @@ class Merger:
                 ids[row.id] = kind
                 if row.deleted:
                     continue
+                record = dict(row._mapping)
                 try:
-                    check_record(kind, dict(row._mapping))
+                    check_record(kind, record, changed=set())  # required fields; rules tying fields are clashes
                 except ValidationError as error:
                     raise InputError(_("{kind} {id}: {problem}").format(
                         kind=_(kind.label), id=row.id, problem=error)) from None
+                for rule in broken_rules(kind, record):
+                    self._clash(kind.name, row.id, rule)
+
+    def _clash(self, kind: str, record_id: str, rule: str) -> None:
+        """Keep a record whose merged fields break ``rule`` together as a conflict on it (SPEC §4.3).
+
+        ``field`` and ``winner_*`` name the latest change of the rule's fields, ``loser_field`` and ``loser_*``
+        the latest change of another of them that it clashes with (the same change when only one was set)."""
+        latest: dict[str, Stamp] = {}
+        for row in self.connection.execute(select(Change.field, Change.device_id, Change.seq, Change.hlc, Change.value)
+                                           .where(Change.record_id == record_id, Change.field.in_(RULES[rule]))):
+            stamp = Stamp(row.device_id, row.seq, row.hlc, row.value)
+            if row.field not in latest or stamp.order > latest[row.field].order:
+                latest[row.field] = stamp
+        if not latest:
+            return
+        ordered = sorted(latest.items(), key=lambda item: item[1].order)
+        name, winner = ordered[-1]
+        other, loser = ordered[-2] if len(ordered) > 1 else ordered[-1]
+        row = {**self._conflict(kind, record_id, name, winner=winner, loser=loser), "rule": rule, "loser_field": other}
+        result = self.connection.execute(sqlite_insert(Conflict.__table__).on_conflict_do_nothing(), [row])
+        self.counts.conflicts[kind] += max(result.rowcount, 0)
 
     def _check_references(self) -> None:
         """Every record touched must point at records that exist, here or in the bundle."""
@@ -448,6 +502,16 @@ class Merger:
                     raise InputError(_("{kind} {id} arrived without its event").format(
                         kind=_(kind.label), id=missing[0]))
 
+
+
+def _unblocked(since: int, devices: set[str]):
+    """Held-back lines that changes stored after ``since`` (a ``changes.rowid``) or the newly pinned
+    ``devices`` may allow: see ``Merger.retry_held_back``."""
+    touched = select(Change.record_id).where(Change.rowid > since, Change.field.in_((OWNER, "parties", "event_id")))
+    attached = [select(record_table(kind).c.id).where(record_table(kind).c.event_id.in_(touched))
+                for kind in ("participation", "action", "attachment")]
+    return or_(HeldBack.waits_for.in_(touched), HeldBack.record_id.in_(touched),
+               HeldBack.record_id.in_(union_all(*attached)), HeldBack.waits_for.in_(devices))
 
 
 def _content(change: dict) -> tuple:

@@ -153,6 +153,10 @@ def try_set_based(merger, cursor) -> bool:
                     "(r.owner IS NOT NULL AND r.owner = json_extract(i.value, '$')) OR (r.owner IS NULL AND "
                     "(o.role = ? OR o.tag = json_extract(i.value, '$')))), 0) LIMIT 1", (OWNER, SECRETARIAT)):
         return False
+    # Moving a record held here to another event or person is judged against the event it leaves, line by line.
+    if _one(cursor, f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) WHERE i.{_FRESH} AND r.existed "
+                    "AND i.field IN ('event_id', 'person_id') LIMIT 1"):
+        return False
     for column, field, value in (("bundle_owner", OWNER, "json_extract(i.value, '$')"),
                                  ("parties", "parties", "i.value"),
                                  ("event_id", "event_id", "json_extract(i.value, '$')")):
