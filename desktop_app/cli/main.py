@@ -17,8 +17,8 @@ from desktop_app import __version__, i18n, paths
 from desktop_app.domain.errors import DeskError, InputError, one_line
 from desktop_app.i18n import _
 
-COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.reports",
-                   "desktop_app.cli.attendance", "desktop_app.cli.encryption")
+COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.held",
+                   "desktop_app.cli.reports", "desktop_app.cli.attendance", "desktop_app.cli.encryption")
 log = logging.getLogger("platform_desk")
 
 

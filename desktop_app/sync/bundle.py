@@ -149,6 +149,15 @@ def strict_json(data: bytes, where: str):
         raise InputError(_("{where}: not valid JSON").format(where=one_line(where))) from None
     if _depth(value) > MAX_DEPTH:
         raise limit_error(where, "MAX_DEPTH", MAX_DEPTH)
+    if b"\r" in data:  # never written; JSON would take it as white space
+        raise InputError(_("{where}: holds a carriage return (CR) outside text: refused").format(
+            where=one_line(where)))
+    if b"\\u" in data:  # only an escape can spell a lone surrogate, which is not text
+        try:
+            canonical_bytes(value)
+        except UnicodeEncodeError:
+            raise InputError(_("{where}: holds a lone surrogate escape (\\uD800–\\uDFFF), which is not text: "
+                               "refused").format(where=one_line(where))) from None
     return value
 
 

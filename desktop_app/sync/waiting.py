@@ -16,13 +16,20 @@ from sqlalchemy import Connection, delete, func, select
 
 from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import one_line
-from desktop_app.i18n import _
+from desktop_app.i18n import N_, _
 from desktop_app.storage.models import HeldBack, Peer
 from desktop_app.sync.bundle import limit_error
 
 MAX_HELD_LINES = 20_000              # lines one sender may leave waiting
 MAX_HELD_BYTES = 20_000_000          # bytes of lines one sender may leave waiting
 HELD_DAYS = 90                       # a line waiting longer is dropped
+
+# Why a line waits (``merge``'s reasons), as a person reads it.
+REASON_LABELS = {
+    "record_not_held_yet": N_("its record, or the event or person it refers to, has not arrived"),
+    "no_authority": N_("its author may not change this record so far"),
+    "unknown_installation": N_("its author is not known here yet"),
+}
 
 
 def expire(connection: Connection, now: datetime | None = None) -> int:
