@@ -8,7 +8,7 @@ from desktop_app.cli.arguments import device_id
 from desktop_app.cli.records import opened
 from desktop_app.i18n import _, ngettext
 
-_EVERY_SENDER = ""
+_EVERY_SENDER = True  # ``--purge`` without a device id (not text, so argparse does not check it as one)
 
 
 def register(subparsers) -> list:
@@ -25,7 +25,7 @@ def run_held(args) -> int:
 
     with opened(args) as desk:
         if args.purge is not None:
-            removed = waiting.purge(desk, args.purge or None)
+            removed = waiting.purge(desk, None if args.purge is _EVERY_SENDER else args.purge)
             print(ngettext("Removed {n} waiting change", "Removed {n} waiting changes", removed).format(n=removed))
             return 0
         rows = waiting.held_changes(desk)
