@@ -26,7 +26,7 @@ class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr and exit status 2."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: {message}\n")
+        self.exit(2, f"{self.prog}: {one_line(message)}\n")  # an argument may hold a newline
 
 
 def _add_common(parser: argparse.ArgumentParser, top: bool) -> None:
