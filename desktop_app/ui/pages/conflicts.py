@@ -131,7 +131,7 @@ class ConflictsPage(QWidget, Page):
         for row, conflict in enumerate(self.conflicts):
             kind, field = conflict["kind"], conflict["field"]
             cells = (self._record_title(conflict),
-                     _(RULE_LABELS[conflict["rule"]]) if conflict["rule"] else field_label(kind, field),
+                     _(RULE_LABELS[conflict["rule"]]).capitalize() if conflict["rule"] else field_label(kind, field),
                      side_text(conflict, "winner"), side_text(conflict, "loser"))
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))

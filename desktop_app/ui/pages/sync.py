@@ -210,7 +210,7 @@ class SyncPage(QWidget, Page):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(bottom, 1)
-        layout.addWidget(self.waiting, 1)
+        layout.addWidget(self.waiting)
         follow_language(self)
 
     def retranslate(self) -> None:

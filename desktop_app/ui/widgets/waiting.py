@@ -76,6 +76,7 @@ class WaitingBox(QGroupBox):
                 item.setData(Qt.ItemDataRole.UserRole, held["sender"])
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+        self.table.setVisible(bool(self.rows))  # nothing waiting: one line, the history keeps the room
         self._enable()
 
     def selected_sender(self) -> str | None:
