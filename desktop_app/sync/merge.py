@@ -50,6 +50,8 @@ from desktop_app.storage.models import Change, Conflict, HeldBack, Installation
 from desktop_app.sync import merge_sql, waiting
 
 BATCH = 2000
+_INSERT_HELD = ("INSERT OR IGNORE INTO held_back (device_id, seq, hlc, kind, record_id, field, value, context, reason, "
+                "sender, held_at, size, waits_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -124,6 +126,7 @@ class Merger:
         self._blocked: dict[str, str] = {}  # new record -> the event or person it refers to and waits for
         self._retrying = False
         self._held = 0  # lines this bundle left waiting
+        self._waiting: list[tuple] = []  # held-back rows of the batch being merged, written at its end
         self._existing: dict[str, bool] = {}
         self._record_changes: dict[str, list[tuple[str, Stamp]]] = defaultdict(list)
         self._highest: dict[str, int] = {}
@@ -229,6 +232,10 @@ class Merger:
             self.counts.applied += len(inserts)
         for kind, records in updates.items():
             apply_fields(self.connection, kind, records)
+        if self._waiting:
+            self.connection.exec_driver_sql(_INSERT_HELD, self._waiting)
+            self._held += len(self._waiting)
+            self._waiting = []
         by_kind: dict[str, list[dict]] = defaultdict(list)
         for row in conflicts:
             by_kind[row["kind"]].append(row)
@@ -291,13 +298,10 @@ class Merger:
                                     "record_id": change["record_id"], "field": change["field"], "reason": reason})
         if reason in (WAITING, NO_AUTHORITY, UNKNOWN_AUTHOR):
             context = change.get("context")
-            result = self.connection.execute(sqlite_insert(HeldBack).values(
-                device_id=device, seq=seq, hlc=change["hlc"], kind=change["kind"], record_id=change["record_id"],
-                field=change["field"], value=canonical(change["value"]), reason=reason,
-                context=canonical(context) if context is not None else None, sender=self.signer,
-                held_at=self._now, size=len(canonical(change).encode()), waits_for=self._awaited(change, reason),
-            ).on_conflict_do_nothing())
-            self._held += max(result.rowcount, 0)
+            self._waiting.append((device, seq, change["hlc"], change["kind"], change["record_id"], change["field"],
+                                  canonical(change["value"]), canonical(context) if context is not None else None,
+                                  reason, self.signer, self._now, len(canonical(change).encode()),
+                                  self._awaited(change, reason)))
 
     def _awaited(self, change: dict, reason: str) -> str:
         """What a held-back line waits for: its author's key, the record it refers to, or its own record."""
