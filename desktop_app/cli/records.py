@@ -19,7 +19,8 @@ def register(subparsers) -> list:
     init.add_argument("--country", metavar="CC", help=_("the delegation's country (ISO code)"))
     demo = init.add_mutually_exclusive_group()
     demo.add_argument("--demo", action="store_true", help=_("load the Platform's public record of 2023–2024"))
-    demo.add_argument("--demo-scale", type=whole_number, metavar="N", help=_("generate N synthetic events for benchmarks"))
+    demo.add_argument("--demo-scale", type=whole_number, metavar="N",
+                      help=_("generate N synthetic events for benchmarks"))
     init.add_argument("--encrypt", action="store_true", help=_(
         "encrypt the database with a passphrase (typed, or from --db-passphrase-file)"))
     init.set_defaults(handler=run_init)

@@ -31,9 +31,9 @@ from desktop_app.domain.validation import RULE_LABELS
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
 from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, Peer
+from desktop_app.sync import waiting
 from desktop_app.sync.bundle import Bundle, b64, check_max_size, split_bundle, write_bundle
 from desktop_app.sync.merge import Merger, Origin
-from desktop_app.sync import waiting
 from desktop_app.sync.parts import PartStore, open_assembled
 from desktop_app.sync.sharing import Recipient, hidden_records
 

@@ -10,11 +10,14 @@ Before a change is held it must pass SPEC §3: its signer may relay it (a
 delegation only its own country's changes, a secretariat everyone's), and its
 author may make it (``authority.may_change``). A change that fails the second
 test is refused: not applied, listed in the summary, and held back (``HeldBack``)
-to be tried again after every import, so that it applies once the installation
-holds what makes it allowed (the parties that name its author, say). A change on
-a record whose creation is not held yet, or from an installation not known yet,
-waits the same way. A line claiming this installation's own changes, or one its
-signer may not relay, refuses the whole bundle.
+to be tried again when what it waits for arrives (``retry_held_back``), so that it
+applies once the installation holds what makes it allowed (the parties that name
+its author, say). A change on a record whose creation is not held yet, or from an
+installation not known yet, waits the same way; what one sender leaves waiting is
+bounded (``waiting``). A line claiming this installation's own changes, or one its
+signer may not relay, refuses the whole bundle. A record whose merged fields break
+a rule tying them together (women + men ≤ total, say) is a clash, kept as a
+conflict on it (SPEC §4.3), never a refused bundle.
 
 A bundle is first streamed into a temporary table and, as a rule, merged there by a handful of SQL
 statements (``merge_sql``): what is held already or diverges from it, who may make each line, the winner
@@ -23,8 +26,9 @@ the lines: owner lines are judged first, then sharing, parties and deletions (th
 secretariat only), then every other field against the owner, parties and event the bundle's winning lines
 give the record, so a field arriving before its record's ``owner`` line is applied at once rather than
 held back and retried. A bundle with a line to refuse or hold back, one from an unknown or revoked
-author, one the signer may not relay, or two lines for one field, is merged by the line-by-line rules
-below, from the same temporary table; both give the same tables (tests/sync/test_set_based_merge.py).
+author, one the signer may not relay, two lines for one field, or one moving a held record, is merged
+by the line-by-line rules below, from the same temporary table; both give the same tables
+(tests/sync/test_set_based_merge.py).
 """
 
 from __future__ import annotations

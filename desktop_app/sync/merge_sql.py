@@ -7,7 +7,9 @@ the winner of each field, the conflicts and the new record values, and writes th
 False, having written nothing, when the bundle needs the line-by-line rules of ``merge.Merger``:
 a line claiming this installation, one its signer may not relay, one stamped too far ahead, an
 unknown or revoked author, a line ``authority.may_change`` would refuse or hold back, two lines for one field
-or one origin, or a record id under two kinds.
+or one origin, a record id under two kinds, or a line moving a record held here to another event or person
+(judged against the event it leaves). A clash between merged fields does not fall back: ``Merger.finish``
+lists it as a conflict after either merge.
 
 Admission here does not depend on the order of the lines within the bundle: ``owner`` lines are judged
 first (against the owner held); then ``sharing``, ``parties`` and ``deleted`` lines, which only the owner's

@@ -67,10 +67,10 @@ class WaitingBox(QGroupBox):
         self.table.setRowCount(len(self.rows))
         for row, held in enumerate(self.rows):
             kind = KINDS.get(held["kind"])
-            cells = (i18n.format_date(held["since"][:10]) if held["since"] else "",
-                     held["sender_name"] or held["sender"], f"{_(kind.label) if kind else held['kind']} {held['record']}",
-                     field_label(held["kind"], held["field"]), _(waiting.REASON_LABELS.get(held["reason"], held["reason"])),
-                     i18n.format_number(held["bytes"]))
+            reason = waiting.REASON_LABELS.get(held["reason"], held["reason"])
+            cells = (i18n.format_date(held["since"][:10]) if held["since"] else "", held["sender_name"] or held["sender"],
+                     f"{_(kind.label) if kind else held['kind']} {held['record']}",
+                     field_label(held["kind"], held["field"]), _(reason), i18n.format_number(held["bytes"]))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, held["sender"])
