@@ -782,6 +782,8 @@ def check_change(change) -> dict:
         if not isinstance(field, str):
             raise ValidationError("field", _("must be text"))
         change["value"] = coerce_fields(kind, {field: value})[field]
+        if change["value"] is None and kind.names[field].required:  # never written: no local edit can clear it
+            raise ValidationError(field, _("is required"))
     context = change.get("context")
     if "context" in change and field != DELETED:
         raise ValidationError("context", _("only a deletion carries a context"))

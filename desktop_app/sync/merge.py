@@ -396,10 +396,13 @@ class Merger:
                                        if c["field"] == "person_id" and c["value"] and c["value"] not in self._state})
         # A new participation, action or attachment whose event or person is neither held here nor created
         # in this import waits whole: one record cannot stop the rest of a bundle (SPEC §4.1).
+        # A retried line waits too rather than move a record held here onto one not held: nothing retried may
+        # make a later bundle fail.
         created = {c["record_id"] for c in batch if c["field"] == OWNER}
         for change in batch:
             target = change["value"] if change["field"] in ("event_id", "person_id") else None
-            if target and not self._state[change["record_id"]]["exists"] and target not in created and not (
+            may_wait = self._retrying or not self._state[change["record_id"]]["exists"]
+            if target and may_wait and target not in created and not (
                     self._state[target]["exists"] or self._state[target]["owner"] is not None):
                 self._blocked[change["record_id"]] = target
 

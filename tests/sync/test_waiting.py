@@ -159,3 +159,37 @@ def test_held_lists_and_purges_on_the_command_line(world, tmp_path):
     assert cli("held", "--purge", "٣", "--lang", "ru").returncode == 2
     assert cli("held", "--purge", check=True).stdout.strip() == "Removed 2 waiting changes"
     assert json.loads(cli("held", "--json", check=True).stdout) == []
+
+
+@pytest.mark.parametrize("target", ["missing", "held"])
+def test_a_retried_line_never_makes_a_later_bundle_fail(world, tmp_path, target):
+    """A waiting line that would move its record onto a person nobody holds keeps waiting when retried."""
+    unodc, kz, _uz = world
+    event = kz.desk.put("event", EVENT)
+    person = kz.desk.put("person", {"full_name": "Айгерим"})
+    other = kz.desk.put("person", {"full_name": "Дана"})
+    attendance = kz.desk.put("participation", {"event_id": event, "person_id": person})
+    moved_to = other if target == "held" else "99999999-0000-0000-0000-000000000001"
+    stamp = hlc.encode(hlc.wall_clock_ms() + 60_000, 0)
+    unodc.receive(crafted(kz, tmp_path / "early.pdsync", [
+        change(kz, next_seq(kz) + 50, attendance, "person_id", moved_to, kind="participation", stamp=stamp)]))
+    unodc.receive(*kz.send(full=True).paths)  # the record arrives
+    second = kz.desk.put("event", {**EVENT, "title": "Второй"})
+    kz.desk.put("participation", {"id": attendance, "event_id": second})  # and moves: tried again
+    unodc.receive(*kz.send(full=True).paths)
+    assert unodc.desk.get(attendance)["event_id"] == second
+    if target == "held":  # control: a line whose person is held applies
+        assert unodc.desk.get(attendance)["person_id"] == other and waiting.held_changes(unodc.desk) == []
+    else:
+        assert unodc.desk.get(attendance)["person_id"] == person
+        assert [h["waits_for"] for h in waiting.held_changes(unodc.desk)] == [moved_to]
+
+
+def test_a_line_clearing_a_required_field_is_refused_before_it_waits(world, tmp_path):
+    unodc, kz, _uz = world
+    record = unknown_record(7)
+    with pytest.raises(InputError, match="title: is required"):
+        unodc.receive(crafted(kz, tmp_path / "clear.pdsync", [change(kz, next_seq(kz) + 9, record, "title", None)]))
+    unodc.receive(crafted(kz, tmp_path / "optional.pdsync", [  # control: an optional field may be cleared
+        change(kz, next_seq(kz) + 9, record, "description", None)]))
+    assert [h["field"] for h in waiting.held_changes(unodc.desk)] == ["description"]
