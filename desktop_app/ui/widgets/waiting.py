@@ -14,6 +14,9 @@ from desktop_app.ui.pages.conflicts import field_label
 from desktop_app.ui.widgets.common import confirm, follow_language, show_error
 
 
+SHOWN = 500  # rows in the table; the summary counts them all (a sender may leave 20,000 waiting)
+
+
 class WaitingBox(QGroupBox):
     """Every waiting line (since, sender, record, field, reason, size); purge all, or the selected sender's."""
 
@@ -64,8 +67,9 @@ class WaitingBox(QGroupBox):
             "{n} changes received wait for what allows them (their record, or their author's key). They are tried "
             "again when that arrives, and dropped after {days} days.", len(self.rows)).format(
             n=i18n.format_number(len(self.rows)), days=waiting.HELD_DAYS))
-        self.table.setRowCount(len(self.rows))
-        for row, held in enumerate(self.rows):
+        shown = self.rows[:SHOWN]
+        self.table.setRowCount(len(shown))
+        for row, held in enumerate(shown):
             kind = KINDS.get(held["kind"])
             reason = waiting.REASON_LABELS.get(held["reason"], held["reason"])
             cells = (i18n.format_date(held["since"][:10]) if held["since"] else "", held["sender_name"] or held["sender"],
