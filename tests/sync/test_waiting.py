@@ -12,7 +12,7 @@ import pytest
 
 from desktop_app.domain import hlc
 from desktop_app.domain.errors import InputError
-from desktop_app.sync import api, waiting
+from desktop_app.sync import waiting
 from desktop_app.sync.merge import Merger
 from tests.conftest import Cli
 from tests.sync.conftest import Office
