@@ -17,8 +17,8 @@ from desktop_app import __version__, i18n, paths
 from desktop_app.domain.errors import DeskError, InputError, one_line
 from desktop_app.i18n import _
 
-COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.reports",
-                   "desktop_app.cli.attendance", "desktop_app.cli.encryption")
+COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.held",
+                   "desktop_app.cli.reports", "desktop_app.cli.attendance", "desktop_app.cli.encryption")
 log = logging.getLogger("platform_desk")
 
 
@@ -26,7 +26,7 @@ class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr and exit status 2."""
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: {message}\n")
+        self.exit(2, f"{self.prog}: {one_line(message)}\n")  # an argument may hold a newline
 
 
 def _add_common(parser: argparse.ArgumentParser, top: bool) -> None:

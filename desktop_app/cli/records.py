@@ -6,6 +6,7 @@ import json
 import sys
 from contextlib import contextmanager
 
+from desktop_app.cli.arguments import whole_number
 from desktop_app.domain.errors import InputError
 from desktop_app.domain.schema import KINDS
 from desktop_app.i18n import _
@@ -18,7 +19,8 @@ def register(subparsers) -> list:
     init.add_argument("--country", metavar="CC", help=_("the delegation's country (ISO code)"))
     demo = init.add_mutually_exclusive_group()
     demo.add_argument("--demo", action="store_true", help=_("load the Platform's public record of 2023–2024"))
-    demo.add_argument("--demo-scale", type=int, metavar="N", help=_("generate N synthetic events for benchmarks"))
+    demo.add_argument("--demo-scale", type=whole_number, metavar="N",
+                      help=_("generate N synthetic events for benchmarks"))
     init.add_argument("--encrypt", action="store_true", help=_(
         "encrypt the database with a passphrase (typed, or from --db-passphrase-file)"))
     init.set_defaults(handler=run_init)

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from desktop_app.cli.arguments import whole_number
 from desktop_app.cli.records import opened
 from desktop_app.domain.errors import InputError
 from desktop_app.domain.schema import country_codes
@@ -28,7 +29,8 @@ def register(subparsers) -> list:
     from desktop_app.reports import FORMATS
 
     report = subparsers.add_parser("report", help=_("write the report for a year (or a period) and a country"))
-    report.add_argument("--year", type=int, required=True, metavar="YYYY", help=_("the year the events started in"))
+    report.add_argument("--year", type=whole_number, required=True, metavar="YYYY",
+                        help=_("the year the events started in"))
     report.add_argument("--format", required=True, choices=FORMATS, help=_("the kind of file to write"))
     report.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("the file to write"))
     report.add_argument("--country", metavar="CC", help=_("only events held in or with this country"))

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from desktop_app.cli.arguments import device_id, whole_number
 from desktop_app.cli.records import opened
 from desktop_app.domain.errors import InputError
+from desktop_app.domain.validation import RULE_LABELS
 from desktop_app.i18n import _
 from desktop_app.sync.bundle import MIN_PART_BYTES, PART_OVERHEAD
 
@@ -15,10 +17,10 @@ from desktop_app.sync.bundle import MIN_PART_BYTES, PART_OVERHEAD
 def register(subparsers) -> list:
     export = subparsers.add_parser("export", help=_("write a sync bundle (*.pdsync)"))
     export.add_argument("--out", required=True, type=Path, metavar="FILE")
-    export.add_argument("--to", metavar="DEVICE_ID", help=_("the installation it is for"))
+    export.add_argument("--to", type=device_id, metavar="DEVICE_ID", help=_("the installation it is for"))
     export.add_argument("--full", action="store_true", help=_("everything the recipient may receive"))
     export.add_argument("--passphrase-file", type=Path, metavar="F", help=_("encrypt with the passphrase in F"))
-    export.add_argument("--max-size", type=int, metavar="BYTES", help=_(
+    export.add_argument("--max-size", type=whole_number, metavar="BYTES", help=_(
         "split into parts of at most BYTES (at least {minimum}; each part spends {overhead} bytes on its "
         "own manifest and signature)").format(minimum=MIN_PART_BYTES, overhead=PART_OVERHEAD))
     export.set_defaults(handler=run_export)
@@ -35,18 +37,18 @@ def register(subparsers) -> list:
     peers.add_argument("--json", action="store_true")
     peers.set_defaults(handler=run_peers)
     forget = subparsers.add_parser("forget", help=_("un-pin an installation (a re-installed laptop)"))
-    forget.add_argument("device_id", metavar="DEVICE_ID")
+    forget.add_argument("device_id", type=device_id, metavar="DEVICE_ID")
     forget.set_defaults(handler=run_forget)
     revoke = subparsers.add_parser("revoke", help=_("revoke a lost or stolen installation (secretariat)"))
-    revoke.add_argument("device_id", metavar="DEVICE_ID")
+    revoke.add_argument("device_id", type=device_id, metavar="DEVICE_ID")
     revoke.set_defaults(handler=run_revoke)
 
     conflicts = subparsers.add_parser("conflicts", help=_("list conflicts, keep or restore values"))
     conflicts.add_argument("--json", action="store_true")
     conflicts.add_argument("--all", action="store_true", help=_("include conflicts already settled"))
     action = conflicts.add_mutually_exclusive_group()
-    action.add_argument("--keep", type=int, metavar="N", help=_("keep the current value of conflict N"))
-    action.add_argument("--restore", type=int, metavar="N", help=_("restore the other value of conflict N"))
+    action.add_argument("--keep", type=whole_number, metavar="N", help=_("keep the current value of conflict N"))
+    action.add_argument("--restore", type=whole_number, metavar="N", help=_("restore the other value of conflict N"))
     conflicts.set_defaults(handler=run_conflicts)
     return [export, importer, conflicts, peers, forget, revoke]
 
@@ -97,6 +99,12 @@ def run_conflicts(args) -> int:
         print(json.dumps(conflicts, ensure_ascii=False, indent=1))
         return 0
     for c in conflicts:
+        if c["rule"]:  # a clash: fields of one record that break a rule together
+            print(_("#{id} {kind} {record}: {rule}: {field} {winner!r} ({wdev}), {other} {loser!r} ({ldev})").format(
+                id=c["id"], kind=c["kind"], record=c["record_id"], rule=_(RULE_LABELS[c["rule"]]), field=c["field"],
+                winner=c["winner_value"], wdev=c["winner_device"][:8], other=c["loser_field"], loser=c["loser_value"],
+                ldev=c["loser_device"][:8]))
+            continue
         print(_("#{id} {kind} {record} {field}: kept {winner!r} ({wdev}), other {loser!r} ({ldev})").format(
             id=c["id"], kind=c["kind"], record=c["record_id"], field=c["field"], winner=c["winner_value"],
             wdev=c["winner_device"][:8], loser=c["loser_value"], ldev=c["loser_device"][:8]))

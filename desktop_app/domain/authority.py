@@ -3,7 +3,8 @@
 A record belongs to the delegation (country) whose installation created it, or to
 the secretariat. Installations of the owner's country and any secretariat may
 change every field; installations of a country among the event's ``parties`` may
-change the other fields but not ``sharing``, ``parties`` or whether it is deleted.
+change the other fields but not ``sharing``, ``parties``, whether it is deleted, or the
+``event_id``/``person_id`` that attach a participation, action or attachment (moving one widens it).
 A participation, action or attachment may also be changed by whoever may change
 its event. Local writes (``Desk``) and incoming changes (``sync.merge``) both ask
 ``may_change``, so every installation reaches the same verdict.
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from desktop_app.domain.schema import DELETED
 
 SECRETARIAT = "secretariat"
-PROTECTED = frozenset({"sharing", "parties", DELETED})  # only the owner's country and a secretariat
+# Only the owner's country and a secretariat may set these.
+PROTECTED = frozenset({"sharing", "parties", DELETED, "event_id", "person_id"})
 
 
 def owner_tag(role: str | None, country: str | None) -> str | None:

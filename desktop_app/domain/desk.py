@@ -224,8 +224,8 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
         if (kind.name == "event" and "start_date" in fields and "end_date" not in fields
                 and current.get("end_date") == current.get("start_date")):
             merged["end_date"] = merged["start_date"]
-        _check_authority(writer, kind, record_id, current, [
-            name for name in fields if canonical(fields[name]) != canonical(current.get(name))])
+        changed = {name for name in merged if canonical(merged[name]) != canonical(current.get(name))}
+        _check_authority(writer, kind, record_id, current, [name for name in fields if name in changed])
     else:
         record_id = writer.create(kind.name)
         current = {}
@@ -233,7 +233,8 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
         merged.update(fields)
         if kind.name == "event" and not merged.get("end_date"):
             merged["end_date"] = merged.get("start_date")
-    check_record(kind, merged)
+        changed = None
+    check_record(kind, merged, changed)
     _check_references(writer, kind, record_id, merged)
     for field in kind.fields:
         value = merged.get(field.name)

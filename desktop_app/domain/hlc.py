@@ -15,12 +15,14 @@ ever moves this clock ahead of this computer's own (``observe``).
 
 from __future__ import annotations
 
+import re
 import time
 
 MAX_SKEW_MS = 24 * 3600 * 1000  # a remote clock further ahead than this is worth a warning
 MAX_AHEAD_MS = 30 * MAX_SKEW_MS  # a remote reading further ahead than this is refused
 COUNTER_LIMIT = 10_000
 ZERO = "0000000000000.0000"
+FORM = re.compile(r"([0-9]{13})\.([0-9]{4})", re.ASCII)  # ASCII digits only, nothing after the counter
 
 
 def encode(wall_ms: int, counter: int) -> str:
@@ -28,8 +30,11 @@ def encode(wall_ms: int, counter: int) -> str:
 
 
 def decode(stamp: str) -> tuple[int, int]:
-    wall, counter = stamp.split(".")
-    return int(wall), int(counter)
+    """(milliseconds, counter) of a reading; ValueError for anything but ``FORM`` (Arabic-Indic digits, a newline)."""
+    parsed = FORM.fullmatch(stamp) if isinstance(stamp, str) else None
+    if parsed is None:
+        raise ValueError(f"not a clock reading: {stamp!r}")
+    return int(parsed[1]), int(parsed[2])
 
 
 def wall_clock_ms() -> int:

@@ -12,11 +12,18 @@ from __future__ import annotations
 import hashlib
 import os
 import platform
+import re
 import uuid
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from desktop_app.domain.errors import InputError, one_line
+from desktop_app.i18n import _
+
+
+_FINGERPRINT = re.compile(r"[0-9A-F]{32}", re.ASCII)
 
 
 def machine_id() -> str:
@@ -94,6 +101,10 @@ def fingerprint(public: bytes) -> str:
 
 
 def normalise_fingerprint(text: str) -> str:
-    """A fingerprint as typed (any case, with or without spaces) in the form ``fingerprint`` prints."""
+    """A fingerprint as typed (any case, with or without spaces) in the form ``fingerprint`` prints;
+    refused unless it is 32 ASCII hexadecimal digits."""
     digits = "".join(text.split()).upper()
+    if not _FINGERPRINT.fullmatch(digits):
+        raise InputError(_("“{text}” is not a key fingerprint: 32 hexadecimal digits, 0–9 and A–F").format(
+            text=one_line(text)))
     return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))

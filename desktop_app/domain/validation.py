@@ -10,16 +10,25 @@ from datetime import date
 
 from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.schema import KINDS, Field, Kind, country_codes
-from desktop_app.i18n import _
+from desktop_app.i18n import N_, _
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# Checked with ``fullmatch``: ``$`` would let a final newline through. Digits are ASCII ``[0-9]``; an e-mail
+# address may be written in any script, so its ``\s`` stays Unicode (it refuses more, not less).
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_SHA256 = re.compile(r"[0-9a-f]{64}", re.ASCII)
+RECORD_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}", re.ASCII)  # ids of records and installations
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 MAX_TEXT = 100_000
 
 
 def _text(field: Field, value):
     if not isinstance(value, str):
         raise ValidationError(field.name, _("must be text"))
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, as the JSON escape \ud800 gives
+            raise ValidationError(field.name, _("holds a character that is not valid text")) from None
     value = value.strip()
     limit = field.max_length or MAX_TEXT
     if len(value) > limit:
@@ -30,13 +39,13 @@ def _text(field: Field, value):
 def _date(field: Field, value):
     if not isinstance(value, str):
         raise ValidationError(field.name, _("must be a date written YYYY-MM-DD"))
-    try:
-        parsed = date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationError(field.name, _("must be a date written YYYY-MM-DD")) from None
-    if len(value.strip()) != 10:
-        raise ValidationError(field.name, _("must be a date written YYYY-MM-DD"))
-    return parsed.isoformat()
+    value = value.strip()
+    if _DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise ValidationError(field.name, _("must be a date written YYYY-MM-DD"))
 
 
 def _code(field: Field, value):
@@ -76,20 +85,20 @@ def _bool(field: Field, value):
 
 
 def _ref(field: Field, value):
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not RECORD_ID.fullmatch(value.strip()):
         raise ValidationError(field.name, _("must be the id of a record: {kind}").format(kind=_(KINDS[field.ref].label)))
     return value.strip()
 
 
 def _email(field: Field, value):
     value = _text(field, value)
-    if value is not None and not _EMAIL.match(value):
+    if value is not None and not _EMAIL.fullmatch(value):
         raise ValidationError(field.name, _("“{value}” is not an e-mail address").format(value=value))
     return value
 
 
 def _sha256(field: Field, value):
-    if not isinstance(value, str) or not _SHA256.match(value):
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
         raise ValidationError(field.name, _("must be 64 lower-case hexadecimal digits"))
     return value
 
@@ -130,21 +139,58 @@ def coerce_fields(kind: Kind, values: dict) -> dict:
     return result
 
 
-def check_record(kind: Kind, record: dict) -> None:
-    """Rules that concern the record as a whole: required fields and cross-field limits."""
+# Rules that tie fields of one event together (SPEC §2), by name, with the fields each ties. Records merged
+# from concurrent edits may break one: that is a clash, kept as a conflict on the record (SPEC §4.3).
+RULES = {
+    "end_not_before_start": ("start_date", "end_date"),
+    "women_and_men_within_total": ("participants_total", "participants_women", "participants_men"),
+    "meeting_has_parties": ("type", "parties"),
+}
+RULE_LABELS = {
+    "end_not_before_start": N_("the end date is before the start date"),
+    "women_and_men_within_total": N_("women and men together exceed the total"),
+    "meeting_has_parties": N_("a bilateral or multilateral meeting has fewer than two parties"),
+}
+
+
+def _rule_error(rule: str, record: dict) -> ValidationError | None:
+    """The error of an event that breaks ``rule``, or None."""
+    if rule == "end_not_before_start":
+        start, end = record.get("start_date"), record.get("end_date")
+        if start and end and end < start:
+            return ValidationError("end_date", _("must not be before the start date"))
+        return None
+    if rule == "meeting_has_parties":
+        if record.get("type") in ("bilateral_meeting", "multilateral_meeting") and len(record.get("parties") or []) < 2:
+            return ValidationError("parties", _("a bilateral or multilateral meeting needs two or more parties"))
+        return None
+    total = record.get("participants_total")
+    women = record.get("participants_women") or 0
+    men = record.get("participants_men") or 0
+    if total is not None and women + men > total:
+        return ValidationError("participants_total", _(
+            "women ({women}) and men ({men}) together exceed the total ({total})").format(
+                women=women, men=men, total=total))
+    return None
+
+
+def broken_rules(kind: Kind, record: dict) -> list[str]:
+    """The rules of ``RULES`` that the record breaks (only events have any)."""
+    if kind.name != "event":
+        return []
+    return [rule for rule in RULES if _rule_error(rule, record) is not None]
+
+
+def check_record(kind: Kind, record: dict, changed: set[str] | None = None) -> None:
+    """Rules that concern the record as a whole: required fields and cross-field limits.
+
+    With ``changed`` (the fields an edit sets), a cross-field rule is checked only when the edit touches
+    one of its fields: a record that already clashes (SPEC §4.3) stays editable in its other fields."""
     for field in kind.fields:
         if field.required and record.get(field.name) in (None, ""):
             raise ValidationError(field.name, _("is required"))
     if kind.name == "event":
-        start, end = record.get("start_date"), record.get("end_date")
-        if start and end and end < start:
-            raise ValidationError("end_date", _("must not be before the start date"))
-        total = record.get("participants_total")
-        women = record.get("participants_women") or 0
-        men = record.get("participants_men") or 0
-        if total is not None and women + men > total:
-            raise ValidationError("participants_total", _(
-                "women ({women}) and men ({men}) together exceed the total ({total})").format(
-                    women=women, men=men, total=total))
-        if record.get("type") in ("bilateral_meeting", "multilateral_meeting") and len(record.get("parties") or []) < 2:
-            raise ValidationError("parties", _("a bilateral or multilateral meeting needs two or more parties"))
+        for rule, fields in RULES.items():
+            error = _rule_error(rule, record) if changed is None or changed & set(fields) else None
+            if error is not None:
+                raise error

@@ -155,12 +155,20 @@ class Head(Base):
 
 class HeldBack(ChangeLine, Base):
     """A change received but not applied yet (SPEC §3): its record is not held here yet, its author has no
-    authority over it so far, or its author is not known yet. Tried again after every import, so the
-    record tables stay a function of the changes received, whatever their order of arrival."""
+    authority over it so far, or its author is not known yet. Tried again when what it waits for
+    (``waits_for``: a record id, or an installation's device id) arrives, so the record tables stay a
+    function of the changes received, whatever their order of arrival; bounded per ``sender`` and expired
+    (``sync.waiting``)."""
 
     __tablename__ = "held_back"
-    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_held_back_origin"),)
+    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_held_back_origin"),
+                      Index("ix_held_back_sender", "sender"), Index("ix_held_back_waits_for", "waits_for"),
+                      Index("ix_held_back_record", "record_id"))
     reason: Mapped[str] = mapped_column(String(32))
+    sender: Mapped[str] = mapped_column(String(36), server_default="")  # the bundle's signer
+    held_at: Mapped[str] = mapped_column(String(32), server_default="")  # when it first arrived
+    size: Mapped[int] = mapped_column(Integer, server_default="0")  # bytes, counted against the sender's quota
+    waits_for: Mapped[str] = mapped_column(String(64), server_default="")
 
 
 class Installation(Base):
@@ -255,6 +263,9 @@ class Conflict(Base):
     loser_hlc: Mapped[str] = mapped_column(String(24))
     detected_at: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(12), default="open")  # open, kept, restored
+    # A clash: the record's merged fields break this rule together (``validation.RULES``); no value was lost.
+    rule: Mapped[str | None] = mapped_column(String(40))
+    loser_field: Mapped[str | None] = mapped_column(String(40))  # a clash's other field (``field`` is the winner's)
 
 
 class Exchange(Base):

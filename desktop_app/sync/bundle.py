@@ -32,9 +32,10 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from desktop_app.domain import identity
 from desktop_app.domain.errors import InputError, ValidationError, has_control, one_line
+from desktop_app.domain.hlc import FORM as _HLC
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.schema import DELETED, KINDS, OWNER, country_codes
-from desktop_app.domain.validation import coerce_fields
+from desktop_app.domain.validation import RECORD_ID, coerce_fields
 from desktop_app.i18n import _
 from desktop_app.sync import chain
 
@@ -75,10 +76,11 @@ BLOB_PADDING = 4096                  # encrypted attachments are padded to a mul
 SCRYPT_N = 2 ** 15                   # what this program writes
 SALT_BYTES, NONCE_BYTES, TAG_BYTES = 16, 12, 16
 
-_HLC = re.compile(r"[0-9]{13}\.[0-9]{4}\Z", re.ASCII)
-_HEX64 = re.compile(r"[0-9a-f]{64}\Z", re.ASCII)
-_HEX32 = re.compile(r"[0-9a-f]{32}\Z", re.ASCII)
-_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}\Z", re.ASCII)
+# Ids, digests and clocks (``_HLC``) are checked with ``fullmatch`` under re.ASCII: ``\d`` would take
+# Arabic-Indic digits and ``$`` a final newline.
+_HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
+_HEX32 = re.compile(r"[0-9a-f]{32}", re.ASCII)
+_ID = RECORD_ID
 _CHANGE_KEYS = {"device_id", "seq", "hlc", "kind", "record_id", "field", "value", "salt", "prev"}
 _OPTIONAL_KEYS = {"context", "replaces"}
 _VECTOR = "vector"
@@ -150,6 +152,15 @@ def strict_json(data: bytes, where: str):
         raise InputError(_("{where}: not valid JSON").format(where=one_line(where))) from None
     if _depth(value) > MAX_DEPTH:
         raise limit_error(where, "MAX_DEPTH", MAX_DEPTH)
+    if b"\r" in data:  # never written; JSON would take it as white space
+        raise InputError(_("{where}: holds a carriage return (CR) outside text: refused").format(
+            where=one_line(where)))
+    if b"\\u" in data:  # only an escape can spell a lone surrogate, which is not text
+        try:
+            canonical_bytes(value)
+        except UnicodeEncodeError:
+            raise InputError(_("{where}: holds a lone surrogate escape (\\uD800–\\uDFFF), which is not text: "
+                               "refused").format(where=one_line(where))) from None
     return value
 
 
@@ -435,7 +446,7 @@ class Bundle:
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise self._error(_("not a Platform Desk bundle (unknown format)"))
         version = manifest.get("format_version")
-        if not isinstance(version, str) or not re.fullmatch(r"[0-9]{1,6}\.[0-9]{1,6}", version):
+        if not isinstance(version, str) or not re.fullmatch(r"[0-9]{1,6}\.[0-9]{1,6}", version, re.ASCII):
             raise self._wrong("format_version")
         major, known = version.split(".")[0], FORMAT_VERSION.split(".")[0]
         if int(major) < int(known):
@@ -445,23 +456,23 @@ class Bundle:
             raise self._error(_("format version {found} is newer than this program reads ({known}); "
                                 "install the newer Platform Desk").format(found=one_line(version), known=FORMAT_VERSION))
         self._check_types(manifest, _SENDER_TYPES)
-        if (manifest["role"] not in ("delegation", "secretariat") or not _ID.match(manifest["device_id"])
+        if (manifest["role"] not in ("delegation", "secretariat") or not _ID.fullmatch(manifest["device_id"])
                 or not manifest["device_name"].strip() or len(manifest["device_name"]) > 200):
             raise self._error(_("the manifest names no valid sender"))
         if has_control(manifest["device_name"]):
             raise self._error(_("the sender's name “{name}” holds control characters: refused").format(
                 name=one_line(manifest["device_name"])))
-        if manifest["to"] is not None and not _ID.match(manifest["to"]):
+        if manifest["to"] is not None and not _ID.fullmatch(manifest["to"]):
             raise self._wrong("to")
-        if not _ID.match(manifest["bundle_id"]):
+        if not _ID.fullmatch(manifest["bundle_id"]):
             raise self._wrong("bundle_id")
-        if manifest["country"] is not None and not re.fullmatch(r"[A-Z]{2}", manifest["country"]):
+        if manifest["country"] is not None and not re.fullmatch(r"[A-Z]{2}", manifest["country"], re.ASCII):
             raise self._wrong("country")
 
     def _check_layout(self) -> None:
         manifest = self.manifest
         members = manifest["members"]
-        if not all(isinstance(v, str) and _HEX64.match(v) for v in members.values()):
+        if not all(isinstance(v, str) and _HEX64.fullmatch(v) for v in members.values()):
             raise self._wrong("members")
         listed = set(members)
         present = set(self.archive.namelist()) - {MANIFEST, SIGNATURE}
@@ -476,7 +487,7 @@ class Bundle:
                     and 1 <= part["index"] <= part["count"] and isinstance(part.get("size"), int)
                     and not isinstance(part.get("size"), bool) and 0 < part["size"]
                     and part.get("bundle_id") == manifest["bundle_id"]
-                    and isinstance(part.get("bundle_sha256"), str) and _HEX64.match(part["bundle_sha256"])
+                    and isinstance(part.get("bundle_sha256"), str) and _HEX64.fullmatch(part["bundle_sha256"])
                     and listed == {PART}):
                 raise self._wrong("part")
             if part["count"] > MAX_PARTS:
@@ -517,13 +528,13 @@ class Bundle:
             raise self._wrong("sealed")
         self._check_types(body, _BODY_TYPES)
         for key in ("vector", "base"):
-            if not all(isinstance(k, str) and _ID.match(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+            if not all(isinstance(k, str) and _ID.fullmatch(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
                        for k, v in body[key].items()):
                 raise self._wrong(key)
         if body["audience"] not in ("device", "secretariat", "everyone"):
             raise self._wrong("audience")
         if not all(_is_id(device) and isinstance(head, dict) and set(head) == {"seq", "hash", "signature"}
-                   and _is_seq(head["seq"]) and isinstance(head["hash"], str) and _HEX64.match(head["hash"])
+                   and _is_seq(head["seq"]) and isinstance(head["hash"], str) and _HEX64.fullmatch(head["hash"])
                    and isinstance(head["signature"], str) and len(head["signature"]) <= 100
                    for device, head in body["heads"].items()):
             raise self._wrong("heads")
@@ -533,7 +544,7 @@ class Bundle:
         table = body["blobs"]
         plain = self.manifest["encryption"] is None
         for sha256, entry in table.items():
-            if not (_HEX64.match(sha256) and isinstance(entry, dict) and set(entry) == {"member", "size"}
+            if not (_HEX64.fullmatch(sha256) and isinstance(entry, dict) and set(entry) == {"member", "size"}
                     and isinstance(entry["size"], int) and not isinstance(entry["size"], bool)
                     and 0 <= entry["size"] <= MAX_BLOB_BYTES and isinstance(entry["member"], str)
                     and entry["member"] in names
@@ -689,7 +700,7 @@ class Bundle:
 
     def _registry_entry(self, entry, listing: str) -> bool:
         try:
-            return (isinstance(entry, dict) and isinstance(entry["device_id"], str) and bool(_ID.match(entry["device_id"]))
+            return (isinstance(entry, dict) and isinstance(entry["device_id"], str) and bool(_ID.fullmatch(entry["device_id"]))
                     and isinstance(entry["device_name"], str) and entry["role"] in ("delegation", "secretariat")
                     and (entry["country"] is None or entry["country"] in country_codes())
                     and isinstance(entry["public_key"], str)
@@ -748,7 +759,7 @@ class Bundle:
 
 
 def _is_id(value) -> bool:
-    return isinstance(value, str) and bool(_ID.match(value))
+    return isinstance(value, str) and bool(_ID.fullmatch(value))
 
 
 def _is_seq(value) -> bool:
@@ -765,8 +776,8 @@ def check_change(change) -> dict:
     """
     if isinstance(change, dict) and set(change) == chain.STUB_KEYS:
         if not (_is_id(change["device_id"]) and _is_seq(change["seq"]) and isinstance(change["prev"], str)
-                and _HEX64.match(change["prev"]) and isinstance(change["digest"], str)
-                and _HEX64.match(change["digest"])):
+                and _HEX64.fullmatch(change["prev"]) and isinstance(change["digest"], str)
+                and _HEX64.fullmatch(change["digest"])):
             raise ValidationError("digest", _("a line that travels as its hash needs an id, a number and two "
                                               "SHA-256 digests"))
         return {**change, "stub": True,
@@ -780,10 +791,10 @@ def check_change(change) -> dict:
         raise ValidationError("record_id", _("ids must be short text"))
     if not _is_seq(change["seq"]):
         raise ValidationError("seq", _("must be a whole number, 1 or more"))
-    if not isinstance(change["hlc"], str) or not _HLC.match(change["hlc"]):
+    if not isinstance(change["hlc"], str) or not _HLC.fullmatch(change["hlc"]):
         raise ValidationError("hlc", _("is not a clock reading"))
-    if not (isinstance(change["salt"], str) and _HEX32.match(change["salt"]) and isinstance(change["prev"], str)
-            and _HEX64.match(change["prev"])):
+    if not (isinstance(change["salt"], str) and _HEX32.fullmatch(change["salt"]) and isinstance(change["prev"], str)
+            and _HEX64.fullmatch(change["prev"])):
         raise ValidationError("salt", _("a change needs a salt of 32 and a previous link of 64 hex digits"))
     try:
         digest = chain.digest(change)
@@ -801,6 +812,8 @@ def check_change(change) -> dict:
         if not isinstance(field, str):
             raise ValidationError("field", _("must be text"))
         stored = coerce_fields(kind, {field: value})[field]
+        if stored is None and kind.names[field].required:  # never written: no local edit can clear it
+            raise ValidationError(field, _("is required"))
         if stored != value or type(stored) is not type(value):
             raise ValidationError(field, _("is not in its stored form (FORMAT.md §5)"))
     context = change.get("context")

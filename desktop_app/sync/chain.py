@@ -41,48 +41,46 @@ def verify_author(connection: Connection, device_id: str, public_key: bytes | No
                   elements: dict[int, Element]) -> Verdict:
     """Which of a bundle's ``elements`` (seq → element) of one author are proven.
 
-    Walk down from the signed head: each element must hash to what the one above names as ``prev``,
-    until the walk reaches a link proven here before (which must agree) or the author's first line.
-    An element off that path is proven only if it equals the link held here for its seq.
+    Walk down from the signed head: each position (the bundle's element, or the link proven here before)
+    must hash to what the one above names as ``prev``, down to the bundle's lowest element or the author's
+    first line. A link held here that disagrees with a signed head proves a copied key (``forked``). An
+    element off that path is proven only if it equals the link held here for its seq.
     """
     verdict = Verdict()
     held = _held_links(connection, device_id, elements, head)
+    lowest = min(elements, default=1)
     if head is not None and public_key is not None and head_is_signed(public_key, device_id, head):
         seq, expected = head["seq"], head["hash"]
-        while seq >= 1:
-            element = elements.get(seq)
-            stored = held.get(seq)
-            if stored is not None:
-                if stored != expected:
-                    verdict.forked = True
-                    verdict.proven.clear()
-                    return verdict
-                if element is not None and element.hash == expected:
-                    verdict.proven.add(seq)
-                break
-            if element is None or element.hash != expected:
-                break
-            verdict.proven.add(seq)
-            expected = element.prev
+        while seq >= lowest:
+            element, stored = elements.get(seq), held.get(seq)
+            if stored is not None and stored.hash != expected:
+                verdict.forked = True
+                verdict.proven.clear()
+                return verdict
+            step = element if element is not None and element.hash == expected else stored
+            if step is None:
+                break  # a gap: nothing below it is reached from this head
+            if element is not None and element.hash == expected:
+                verdict.proven.add(seq)
+            expected = step.prev
             seq -= 1
         if seq == 0 and expected != GENESIS:
             verdict.proven.clear()  # a chain that does not start at the author's first line proves nothing
     for seq, element in elements.items():
         stored = held.get(seq)
-        if seq not in verdict.proven and stored is not None and stored == element.hash:
+        if seq not in verdict.proven and stored is not None and stored.hash == element.hash:
             verdict.proven.add(seq)
     return verdict
 
 
 def _held_links(connection: Connection, device_id: str, elements: dict[int, Element],
-                head: dict | None) -> dict[int, str]:
+                head: dict | None) -> dict[int, Element]:
     seqs = list(elements) + ([head["seq"]] if head else [])
     if not seqs:
         return {}
-    low, high = min(seqs), max(seqs)
-    rows = connection.execute(select(Link.seq, Link.hash).where(
-        Link.device_id == device_id, Link.seq.between(low, high)))
-    return dict(rows.all())
+    rows = connection.execute(select(Link.seq, Link.prev, Link.digest, Link.hash).where(
+        Link.device_id == device_id, Link.seq.between(min(seqs), max(seqs))))
+    return {row.seq: Element(row.prev, row.digest, row.hash) for row in rows}
 
 
 def latest_head(connection: Connection, device_id: str, at_most: int | None = None) -> dict | None:

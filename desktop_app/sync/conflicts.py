@@ -7,8 +7,9 @@ import json
 from sqlalchemy import select, update
 
 from desktop_app.domain.desk import Desk, put_record
-from desktop_app.domain.errors import NotFoundError
+from desktop_app.domain.errors import InputError, NotFoundError
 from desktop_app.domain.schema import DELETED
+from desktop_app.domain.validation import RULE_LABELS
 from desktop_app.i18n import _
 from desktop_app.storage.models import Change, Conflict
 
@@ -30,12 +31,18 @@ def list_conflicts(desk: Desk, include_settled: bool = False) -> list[dict]:
 
 
 def resolve_conflict(desk: Desk, conflict_id: int, restore: bool) -> None:
-    """Keep the winning value, or restore the losing one as a new change that syncs like any other."""
+    """Keep the winning value, or restore the losing one as a new change that syncs like any other.
+
+    A clash (a conflict naming a ``rule``) lost no value: it can only be kept (dismissed)."""
     with desk.writing() as writer:
         row = writer.connection.execute(select(*Conflict.__table__.c).where(Conflict.id == conflict_id)).first()
         if row is None:
             raise NotFoundError(_("No conflict has the number {id}").format(id=conflict_id))
         conflict = _decoded(row)
+        if restore and conflict["rule"]:
+            raise InputError(_("Conflict {id} is a clash between fields of one record ({rule}), not a lost value: "
+                               "edit the record to settle it, then keep the conflict").format(
+                id=conflict_id, rule=_(RULE_LABELS[conflict["rule"]])))
         if restore:
             deleted = writer.connection.execute(
                 select(Change.value).where(Change.record_id == conflict["record_id"], Change.field == DELETED)

@@ -24,6 +24,7 @@ from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
 from desktop_app.storage.models import Blob, Coverage, Exchange, Peer
 from desktop_app.sync import trust as trusting
+from desktop_app.sync import waiting
 from desktop_app.sync.bundle import Bundle
 from desktop_app.sync.merge import Merger, Origin
 from desktop_app.sync.parts import PartStore, open_assembled
@@ -67,7 +68,7 @@ def _raise_coverage(connection, me: dict, manifest: dict, sender: Origin) -> Non
     That needs a bundle filtered for this installation or for the secretariat (never the `platform`-only
     bundle for everyone), starting no later than what is already held completely, from the device itself or
     from a secretariat (a delegation holds only what it may see of others' changes). Changes held back
-    count as held: they are tried again here after every import.
+    count as held: they are tried again here when what they wait for arrives.
     """
     if manifest.get("audience") == "everyone" or not (manifest["to"] == me["device_id"]
                                                       or manifest.get("audience") == "secretariat"):
@@ -155,6 +156,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
         transaction = connection.begin()
         try:
             summary["new_devices"] = trusting.record_trust(connection, trust)
+            waiting.expire(connection)
             origins = trusting.origins(connection, me)
             keys = trusting.keys(connection, me)
             for bundle in fresh:
@@ -166,10 +168,10 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 if manifest.get("audience") == "secretariat" and me["role"] != SECRETARIAT:  # it may hold what
                     raise InputError(_("{name} was made for a secretariat: refused").format(  # we may not see
                         name=bundle.name))
-                merger = Merger(connection, manifest["vector"], origins, keys, me["device_id"])
+                merger = Merger(connection, manifest["device_id"], origins, keys, me["device_id"])
                 try:
                     merger.merge(bundle.changes(passphrase), manifest["heads"])
-                    merger.retry_held_back()
+                    merger.retry_held_back(pinned=trust.pins)
                     counts = merger.finish()
                 except InputError as error:
                     raise InputError(f"{bundle.name}: {error}") from None

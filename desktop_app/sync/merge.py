@@ -1,30 +1,30 @@
-"""Applying incoming changes: per-field last-writer-wins by hybrid logical clock, conflicts kept.
+"""Applying incoming changes: per-field causal merge, concurrent edits by hybrid logical clock, conflicts kept.
 
-The record tables end up as a pure function of the set of changes held, so
-installations that hold the same changes hold the same records whatever the
-order of arrival (SPEC §4.1–4.4). A value that loses to a concurrent one is
-stored as a conflict; so is an edit made concurrently with a deletion, which
-wins regardless of clocks because the record stays deleted.
+The record tables end up as a pure function of the set of changes held, so installations that hold the
+same changes hold the same records whatever the order of arrival (SPEC §4.1–4.4). A change names the
+changes of its field its writer had seen (``replaces``) and replaces them whatever the clocks say; among
+the changes nothing replaces, the greatest (hlc, device id) wins (``FieldHistory``). A value that loses to
+a concurrent one is stored as a conflict; so is an edit made concurrently with a deletion, which wins
+regardless of clocks because the record stays deleted.
 
-Before a change is held it must pass SPEC §3: its signer may relay it (a
-delegation only its own country's changes, a secretariat everyone's), and its
-author may make it (``authority.may_change``). A change that fails the second
-test is refused: not applied, listed in the summary, and held back (``HeldBack``)
-to be tried again after every import, so that it applies once the installation
-holds what makes it allowed (the parties that name its author, say). A change on
-a record whose creation is not held yet, or from an installation not known yet,
-waits the same way. A line claiming this installation's own changes, or one its
-signer may not relay, refuses the whole bundle.
+Before a change is held it must pass SPEC §3. First its proof (``_prove``): it must link by hashes to a
+head its author signed (``chain``), whoever relayed it; a line nothing proves, or whose author is not
+known here, is refused and not kept — a later bundle carries it again. Then its author's authority
+(``authority.may_change``): a change that fails is not applied, is listed in the summary, and is held
+back (``HeldBack``) to be tried again when what it waits for arrives (``retry_held_back``), so that it
+applies once the installation holds what makes it allowed (the record, the parties that name its
+author); what one sender leaves waiting is bounded (``waiting``). A record whose merged fields break a
+rule tying them together (women + men ≤ total, say) is a clash, kept as a conflict on it (SPEC §4.3),
+never a refused bundle.
 
 A bundle is first streamed into a temporary table and, as a rule, merged there by a handful of SQL
-statements (``merge_sql``): what is held already or diverges from it, who may make each line, the winner
-of each field, the conflicts and the new record values. There, admission does not depend on the order of
-the lines: owner lines are judged first, then sharing, parties and deletions (the owner's country or a
-secretariat only), then every other field against the owner, parties and event the bundle's winning lines
-give the record, so a field arriving before its record's ``owner`` line is applied at once rather than
-held back and retried. A bundle with a line to refuse or hold back, one from an unknown or revoked
-author, one the signer may not relay, or two lines for one field, is merged by the line-by-line rules
-below, from the same temporary table; both give the same tables (tests/sync/test_set_based_merge.py).
+statements (``merge_sql``): what is held already, who may make each line, the winner of each field, the
+conflicts and the new record values. There, admission does not depend on the order of the lines: owner
+lines are judged first, then sharing, parties and deletions (the owner's country or a secretariat only),
+then every other field against the owner, parties and event the bundle's winning lines give the record.
+A bundle with a line to refuse or hold back, one from a revoked author, two lines for one field, or one
+moving a held record, is merged by the line-by-line rules below, from the same temporary table; both give
+the same tables (tests/sync/test_set_based_merge.py).
 """
 
 from __future__ import annotations
@@ -32,10 +32,11 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field as _field
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, func, or_, select, union_all, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain.authority import SECRETARIAT, Author, Standing, may_change
@@ -44,12 +45,14 @@ from desktop_app.domain import hlc
 from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import DELETED, KINDS, OWNER
-from desktop_app.domain.validation import check_record
+from desktop_app.domain.validation import RULES, broken_rules, check_record
 from desktop_app.i18n import _
 from desktop_app.storage.models import Change, Conflict, Head, HeldBack, Installation, Link
-from desktop_app.sync import chain, merge_sql
+from desktop_app.sync import chain, merge_sql, waiting
 
 BATCH = 2000
+_INSERT_HELD = ("INSERT OR IGNORE INTO held_back (device_id, seq, hlc, kind, record_id, field, value, context, salt, "
+                "replaces, reason, sender, held_at, size, waits_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt, "
                    "replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
@@ -128,14 +131,15 @@ class Merger:
     """Merges a stream of incoming changes into the database inside the caller's transaction.
 
     ``origins`` maps every installation this one knows (itself included) to its pinned role and
-    country; ``signer`` is the bundle's sender and ``me`` this installation's device id. Changes held
-    back (whose relay was checked on arrival) are tried again by ``retry_held_back``.
+    country, ``keys`` to its public key; ``sender`` is the bundle's signer (what it leaves waiting counts
+    against its quota) and ``me`` this installation's device id. Changes held back (proven on arrival) are
+    tried again by ``retry_held_back``.
     """
 
-    def __init__(self, connection: Connection, sender_vector: dict, origins: dict[str, Origin],
-                 keys: dict[str, bytes], me: str):
+    def __init__(self, connection: Connection, sender: str, origins: dict[str, Origin], keys: dict[str, bytes],
+                 me: str):
         self.connection = connection
-        self.sender_vector = sender_vector
+        self.sender = sender
         self.origins = origins
         self.keys = keys
         self.me = me
@@ -146,8 +150,10 @@ class Merger:
         self._fields: dict[tuple[str, str], FieldHistory] = {}
         self._seen: set[tuple[str, int]] = set()
         self._applied: set[tuple[str, int]] = set()
-        self._blocked: set[str] = set()  # new records waiting for the event or person they refer to
+        self._blocked: dict[str, str] = {}  # new record -> the event or person it refers to and waits for
         self._retrying = False
+        self._held = 0  # lines this bundle left waiting
+        self._waiting: list[tuple] = []  # held-back rows of the batch being merged, written at its end
         self._existing: dict[str, bool] = {}
         self._record_changes: dict[str, list[tuple[str, Stamp]]] = defaultdict(list)
         self._highest: dict[str, int] = {}
@@ -253,6 +259,10 @@ class Merger:
         """Check references, advance the clock and the version vector; call before commit."""
         self._check_references()
         self._check_records()
+        self.connection.execute(delete(HeldBack).where(select(Change.rowid).where(  # applied since: not waiting
+            Change.device_id == HeldBack.device_id, Change.seq == HeldBack.seq).exists()))
+        if self._held:
+            waiting.check_quota(self.connection, self.sender)
         raise_knowledge(self.connection, self._highest)
         self.connection.execute(update(Installation).values(clock=self.clock.stamp))
         return self.counts
@@ -318,6 +328,10 @@ class Merger:
             self.counts.applied += len(inserts)
         for kind, records in updates.items():
             apply_fields(self.connection, kind, records)
+        if self._waiting:
+            self.connection.exec_driver_sql(_INSERT_HELD, self._waiting)
+            self._held += len(self._waiting)
+            self._waiting = []
         by_kind: dict[str, list[dict]] = defaultdict(list)
         for row in conflicts:
             by_kind[row["kind"]].append(row)
@@ -359,32 +373,57 @@ class Merger:
                                     "record_id": change["record_id"], "field": change["field"], "reason": reason})
         if reason in (WAITING, NO_AUTHORITY, UNKNOWN_AUTHOR):
             context = change.get("context")
-            self.connection.execute(sqlite_insert(HeldBack).values(
-                device_id=device, seq=seq, hlc=change["hlc"], kind=change["kind"], record_id=change["record_id"],
-                field=change["field"], value=canonical(change["value"]), reason=reason, salt=change.get("salt"),
-                replaces=canonical(change["replaces"]) if change.get("replaces") else None,
-                context=canonical(context) if context is not None else None).on_conflict_do_nothing())
+            self._waiting.append((device, seq, change["hlc"], change["kind"], change["record_id"], change["field"],
+                                  canonical(change["value"]), canonical(context) if context is not None else None,
+                                  change.get("salt"),
+                                  canonical(change["replaces"]) if change.get("replaces") else None,
+                                  reason, self.sender, self._now, len(canonical(change).encode()),
+                                  self._awaited(change, reason)))
 
-    def retry_held_back(self) -> int:
-        """Apply the changes held back that may now be applied; returns how many were."""
+    def _awaited(self, change: dict, reason: str) -> str:
+        """What a held-back line waits for: its author's key, the record it refers to, or its own record."""
+        record_id = change["record_id"]
+        if reason == UNKNOWN_AUTHOR:
+            return change["device_id"]
+        if record_id in self._blocked:
+            return self._blocked[record_id]
+        state = self._state[record_id]
+        if reason == WAITING and (state["owner"] is not None or state["exists"]):
+            return change["value"]  # an event's parent, not held yet
+        return record_id
+
+    def retry_held_back(self, pinned: Iterable[str] = ()) -> int:
+        """Apply the held-back changes that this import may have allowed; returns how many were applied.
+
+        Only lines waiting for what this import brought are tried: for a record it created or whose owner,
+        parties or event it changed (or one attached to such an event), or for an installation pinned in
+        it (``pinned``); then those the applied lines unblock in turn, until a round applies nothing."""
         total = 0
+        since, devices = self._rowid_before, set(pinned)
         self._retrying = True
-        while True:
-            rows = self.connection.execute(select(HeldBack).order_by(HeldBack.rowid)).all()
-            changes = [{"device_id": r.device_id, "seq": r.seq, "hlc": r.hlc, "kind": r.kind,
-                        "record_id": r.record_id, "field": r.field, "value": json.loads(r.value), "salt": r.salt,
-                        **({"replaces": json.loads(r.replaces)} if r.replaces else {}),
-                        **({"context": json.loads(r.context)} if r.context else {})} for r in rows]
-            before = self.counts.applied
-            self._merge_lines(changes)
-            applied = self.counts.applied - before
-            if applied:
+        try:
+            while True:
+                rows = self.connection.execute(select(HeldBack).where(_unblocked(since, devices))
+                                               .order_by(HeldBack.rowid)).all()
+                if not rows:
+                    return total
+                since = self.connection.execute(select(func.max(Change.rowid))).scalar() or 0
+                devices = set()
+                self._blocked.clear()  # what blocked a record may have arrived: looked at again
+                changes = [{"device_id": r.device_id, "seq": r.seq, "hlc": r.hlc, "kind": r.kind,
+                            "record_id": r.record_id, "field": r.field, "value": json.loads(r.value), "salt": r.salt,
+                            **({"replaces": json.loads(r.replaces)} if r.replaces else {}),
+                            **({"context": json.loads(r.context)} if r.context else {})} for r in rows]
+                before = self.counts.applied
+                self._merge_lines(changes)
+                applied = self.counts.applied - before
+                if not applied:
+                    return total
                 self.connection.execute(delete(HeldBack).where(HeldBack.rowid.in_(
                     [r.rowid for r in rows if (r.device_id, r.seq) in self._applied])))
-            total += applied
-            if not applied:
-                self._retrying = False
-                return total
+                total += applied
+        finally:
+            self._retrying = False
 
     def _known(self, batch: list[dict]) -> set[tuple[str, int]]:
         """The batch's changes this database already holds (one index range per device)."""
@@ -427,12 +466,15 @@ class Merger:
                                        if c["field"] == "person_id" and c["value"] and c["value"] not in self._state})
         # A new participation, action or attachment whose event or person is neither held here nor created
         # in this import waits whole: one record cannot stop the rest of a bundle (SPEC §4.1).
+        # A retried line waits too rather than move a record held here onto one not held: nothing retried may
+        # make a later bundle fail.
         created = {c["record_id"] for c in batch if c["field"] == OWNER}
         for change in batch:
             target = change["value"] if change["field"] in ("event_id", "person_id") else None
-            if target and not self._state[change["record_id"]]["exists"] and target not in created and not (
+            may_wait = self._retrying or not self._state[change["record_id"]]["exists"]
+            if target and may_wait and target not in created and not (
                     self._state[target]["exists"] or self._state[target]["owner"] is not None):
-                self._blocked.add(change["record_id"])
+                self._blocked[change["record_id"]] = target
 
     def _load_standing(self, kind: str, ids: set[str]) -> None:
         """Owner, parties and event of records not seen yet in this import, as this database holds them."""
@@ -470,8 +512,8 @@ class Merger:
         }
 
     def _check_records(self) -> None:
-        """Every record the bundle touched obeys the rules of SPEC §2 as a local write must (the domain's
-        ``check_record``), and no id names records of two kinds."""
+        """Every record the bundle touched has its required fields (the domain's ``check_record``), and no id
+        names records of two kinds; one whose merged fields break a rule tying them together is a clash."""
         touched = select(Change.record_id).where(Change.rowid > self._rowid_before)
         if not self.counts.applied:
             return
@@ -485,11 +527,34 @@ class Merger:
                 ids[row.id] = kind
                 if row.deleted:
                     continue
+                record = dict(row._mapping)
                 try:
-                    check_record(kind, dict(row._mapping))
+                    check_record(kind, record, changed=set())  # required fields; rules tying fields are clashes
                 except ValidationError as error:
                     raise InputError(_("{kind} {id}: {problem}").format(
                         kind=_(kind.label), id=row.id, problem=error)) from None
+                for rule in broken_rules(kind, record):
+                    self._clash(kind.name, row.id, rule)
+
+    def _clash(self, kind: str, record_id: str, rule: str) -> None:
+        """Keep a record whose merged fields break ``rule`` together as a conflict on it (SPEC §4.3).
+
+        ``field`` and ``winner_*`` name the latest change of the rule's fields, ``loser_field`` and ``loser_*``
+        the latest change of another of them that it clashes with (the same change when only one was set)."""
+        latest: dict[str, Stamp] = {}
+        for row in self.connection.execute(select(Change.field, Change.device_id, Change.seq, Change.hlc, Change.value)
+                                           .where(Change.record_id == record_id, Change.field.in_(RULES[rule]))):
+            stamp = Stamp(row.device_id, row.seq, row.hlc, row.value)
+            if row.field not in latest or stamp.order > latest[row.field].order:
+                latest[row.field] = stamp
+        if not latest:
+            return
+        ordered = sorted(latest.items(), key=lambda item: item[1].order)
+        name, winner = ordered[-1]
+        other, loser = ordered[-2] if len(ordered) > 1 else ordered[-1]
+        row = {**self._conflict(kind, record_id, name, winner=winner, loser=loser), "rule": rule, "loser_field": other}
+        result = self.connection.execute(sqlite_insert(Conflict.__table__).on_conflict_do_nothing(), [row])
+        self.counts.conflicts[kind] += max(result.rowcount, 0)
 
     def _check_references(self) -> None:
         """Every record touched must point at records that exist, here or in the bundle."""
@@ -562,3 +627,13 @@ def derive_records(connection: Connection, kind: str, ids: set[str]) -> None:
     connection.execute(update(table).where(table.c.id.in_(ids)).values(
         {column.name: None for column in table.c if column.name != "id"} | {DELETED: False}))
     apply_fields(connection, kind, values)
+
+
+def _unblocked(since: int, devices: set[str]):
+    """Held-back lines that changes stored after ``since`` (a ``changes.rowid``) or the newly pinned
+    ``devices`` may allow: see ``Merger.retry_held_back``."""
+    touched = select(Change.record_id).where(Change.rowid > since, Change.field.in_((OWNER, "parties", "event_id")))
+    attached = [select(record_table(kind).c.id).where(record_table(kind).c.event_id.in_(touched))
+                for kind in ("participation", "action", "attachment")]
+    return or_(HeldBack.waits_for.in_(touched), HeldBack.record_id.in_(touched),
+               HeldBack.record_id.in_(union_all(*attached)), HeldBack.waits_for.in_(devices))

@@ -7,7 +7,9 @@ the winner of each field, the conflicts and the new record values, and writes th
 False, having written nothing, when the bundle needs the line-by-line rules of ``merge.Merger``:
 a line claiming this installation, one its signer may not relay, one stamped too far ahead, an
 unknown or revoked author, a line ``authority.may_change`` would refuse or hold back, two lines for one field
-or one origin, or a record id under two kinds.
+or one origin, a record id under two kinds, or a line moving a record held here to another event or person
+(judged against the event it leaves). A clash between merged fields does not fall back: ``Merger.finish``
+lists it as a conflict after either merge.
 
 Admission here does not depend on the order of the lines within the bundle: ``owner`` lines are judged
 first (against the owner held); then ``sharing``, ``parties`` and ``deleted`` lines, which only the owner's
@@ -155,6 +157,10 @@ def try_set_based(merger, cursor) -> bool:
                     f"WHERE i.{_FRESH} AND i.field = ? AND NOT coalesce(json_type(i.value) = 'text' AND ("
                     "(r.owner IS NOT NULL AND r.owner = json_extract(i.value, '$')) OR (r.owner IS NULL AND "
                     "(o.role = ? OR o.tag = json_extract(i.value, '$')))), 0) LIMIT 1", (OWNER, SECRETARIAT)):
+        return False
+    # Moving a record held here to another event or person is judged against the event it leaves, line by line.
+    if _one(cursor, f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) WHERE i.{_FRESH} AND r.existed "
+                    "AND i.field IN ('event_id', 'person_id') LIMIT 1"):
         return False
     for column, field, value in (("bundle_owner", OWNER, "json_extract(i.value, '$')"),
                                  ("parties", "parties", "i.value"),

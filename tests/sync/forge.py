@@ -66,11 +66,12 @@ def signed_bundle(desk, path, lines: list[str], heads: dict | None = None, passp
     return path
 
 
-def append_to_own_log(desk, changes: list[dict]) -> None:
+def append_to_own_log(desk, changes: list[dict]) -> tuple[list[str], dict]:
     """Write lines into an installation's own log as a modified program would: proven like any other line
     (its log stays one chain), but never checked by the domain's rules. The record tables are left as they
-    were: a hostile installation's own view does not matter, what others make of its lines does."""
-    lines, _head = own_lines(desk, changes)
+    were: a hostile installation's own view does not matter, what others make of its lines does. Returns
+    the lines and the head that proves them."""
+    lines, head = own_lines(desk, changes)
     with desk.engine.begin() as connection:
         for text in lines:
             line = json.loads(text)
@@ -84,3 +85,4 @@ def append_to_own_log(desk, changes: list[dict]) -> None:
                 context=None, replaces=canonical(line["replaces"]) if line.get("replaces") else None))
         connection.execute(update(Installation).values(next_seq=Installation.next_seq + len(lines)))
     desk._identity = None
+    return lines, head

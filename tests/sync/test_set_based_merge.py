@@ -59,7 +59,7 @@ def _receiver(folder, name: str, offices) -> Desk:
 
 
 def _merger(connection, desk: Desk) -> Merger:
-    return Merger(connection, {}, trust.origins(connection, desk.identity), trust.keys(connection, desk.identity),
+    return Merger(connection, desk.identity["device_id"], trust.origins(connection, desk.identity), trust.keys(connection, desk.identity),
                   desk.identity["device_id"])
 
 

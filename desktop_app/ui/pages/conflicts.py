@@ -13,6 +13,7 @@ from desktop_app import i18n
 from desktop_app.domain import hlc
 from desktop_app.domain.errors import DeskError, one_line
 from desktop_app.domain.schema import DELETED, KINDS
+from desktop_app.domain.validation import RULE_LABELS
 from desktop_app.i18n import _
 from desktop_app.sync import api
 from desktop_app.ui.widgets.common import follow_language, show_error
@@ -41,6 +42,13 @@ def value_text(kind: str, field: str, value) -> str:
     if definition is not None and definition.type == "date":
         return i18n.format_date(value)
     return str(value)
+
+
+def side_text(conflict: dict, side: str) -> str:
+    """One side's value; for a clash (fields that break a rule together), with the name of its field."""
+    field = conflict["loser_field"] if conflict["rule"] and side == "loser" else conflict["field"]
+    text = value_text(conflict["kind"], field, conflict[f"{side}_value"])
+    return f"{field_label(conflict['kind'], field)}: {text}" if conflict["rule"] else text
 
 
 def clock_time(stamp: str) -> str:
@@ -122,8 +130,9 @@ class ConflictsPage(QWidget, Page):
         self.table.setRowCount(len(self.conflicts))
         for row, conflict in enumerate(self.conflicts):
             kind, field = conflict["kind"], conflict["field"]
-            cells = (self._record_title(conflict), field_label(kind, field),
-                     value_text(kind, field, conflict["winner_value"]), value_text(kind, field, conflict["loser_value"]))
+            cells = (self._record_title(conflict),
+                     _(RULE_LABELS[conflict["rule"]]).capitalize() if conflict["rule"] else field_label(kind, field),
+                     side_text(conflict, "winner"), side_text(conflict, "loser"))
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
@@ -145,15 +154,15 @@ class ConflictsPage(QWidget, Page):
 
     def _show_selected(self) -> None:
         conflict = self.current()
-        for button in (self.keep_button, self.restore_button):
-            button.setEnabled(conflict is not None)
+        self.keep_button.setEnabled(conflict is not None)
+        self.restore_button.setEnabled(conflict is not None and not conflict["rule"])  # a clash lost no value
         for side in ("winner", "loser"):
             _box, value, device, time = self.sides[side]
             if conflict is None:
                 for label in (value, device, time):
                     label.clear()
                 continue
-            value.setText(value_text(conflict["kind"], conflict["field"], conflict[f"{side}_value"]))
+            value.setText(side_text(conflict, side))
             name = self.devices.get(conflict[f"{side}_device"], conflict[f"{side}_device"])
             device.setText(_("Changed by: {device}").format(device=name))
             time.setText(_("At: {time}").format(time=clock_time(conflict[f"{side}_hlc"])))

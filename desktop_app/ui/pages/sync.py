@@ -24,6 +24,7 @@ from desktop_app.sync import api
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.widgets.common import confirm, follow_language, show_error, translated_buttons
 from desktop_app.ui.pages.base import Page
+from desktop_app.ui.widgets.waiting import WaitingBox
 
 BUNDLE_SUFFIX = ".pdsync"
 
@@ -205,9 +206,11 @@ class SyncPage(QWidget, Page):
         bottom = QHBoxLayout()
         bottom.addWidget(self.history_box, 1)
         bottom.addWidget(self.devices_box, 1)
+        self.waiting = WaitingBox(desk)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(bottom, 1)
+        layout.addWidget(self.waiting)
         follow_language(self)
 
     def retranslate(self) -> None:
@@ -274,6 +277,7 @@ class SyncPage(QWidget, Page):
             for column, text in enumerate(cells):
                 self.history.setItem(row, column, QTableWidgetItem(text))
         self.history.resizeColumnsToContents()
+        self.waiting.refresh()
 
     # ----- export ----------------------------------------------------------------------------
 
