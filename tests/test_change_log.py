@@ -7,7 +7,7 @@ import json
 from hypothesis import given, strategies as st
 from sqlalchemy import select
 
-from desktop_app.domain.errors import InputError
+from desktop_app.errors import InputError
 from desktop_app.domain.schema import KINDS
 from desktop_app.storage.models import RECORD_MODELS, Change
 

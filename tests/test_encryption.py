@@ -19,7 +19,7 @@ import pytest
 from desktop_app.domain.attachments import add_attachment, attachment_content
 from desktop_app.domain.backups import restore_backup
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import InputError
+from desktop_app.errors import InputError
 from desktop_app.storage import database, encryption
 from desktop_app.sync import api
 

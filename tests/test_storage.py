@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import BusyError, InputError
+from desktop_app.errors import BusyError, InputError
 from desktop_app.storage import database
 
 FIXTURES = __import__("pathlib").Path(__file__).with_name("fixtures")

@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 from desktop_app import __version__, i18n, paths
-from desktop_app.domain.errors import DeskError, InputError, one_line
+from desktop_app.cli.common import database_path, read_passphrase_file
+from desktop_app.errors import DeskError, InputError, one_line
 from desktop_app.i18n import _
 
 COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.reports",
@@ -55,8 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def database_path(args) -> Path:
-    return Path(args.db) if args.db else paths.default_db_path()
+def gui_passphrase(args) -> bytearray | None:
+    """The window's database passphrase from ``--db-passphrase-file`` (else the window asks for it)."""
+    if args.db_passphrase_file is None:
+        return None
+    try:
+        return read_passphrase_file(args.db_passphrase_file, "--db-passphrase-file")
+    except InputError as error:
+        print(f"platform-desk: {error}", file=sys.stderr)
+        raise SystemExit(error.exit_code) from None
 
 
 def _language_from(argv: list[str]) -> str | None:
@@ -76,8 +84,8 @@ def setup_logging() -> None:
     if log.handlers:  # already set up (main called again in one process)
         return
     try:
-        log_file().parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(log_file(), maxBytes=1_000_000, backupCount=3,
+        paths.log_file().parent.mkdir(parents=True, exist_ok=True)
+        handler = RotatingFileHandler(paths.log_file(), maxBytes=1_000_000, backupCount=3,
                                       encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
@@ -99,8 +107,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from desktop_app.ui.app import run  # Qt only for the window: commands stay fast
 
-        from desktop_app.cli.encryption import gui_passphrase
-
         return run(database_path(args), args.lang, smoke=args.smoke, passphrase=gui_passphrase(args))
     return run_command(args)
 
@@ -120,7 +126,7 @@ def run_command(args) -> int:
         if known is None:  # a bug: the details go to the log
             log.exception("unexpected error")
             print(_("platform-desk: unexpected error: {error} (details in {log})").format(
-                error=one_line(error), log=log_file()), file=sys.stderr)
+                error=one_line(error), log=paths.log_file()), file=sys.stderr)
             return 1
         print(f"platform-desk: {one_line(known)}", file=sys.stderr)
         return known.exit_code if isinstance(known, DeskError) else 2
@@ -165,7 +171,3 @@ def _nearly_full(db: Path) -> bool:
     except (OSError, AttributeError):
         return False
     return stats.f_bavail * stats.f_frsize < (1 << 20)
-
-
-def log_file() -> Path:
-    return paths.data_dir() / "logs" / "platform-desk.log"

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop_app.domain.schema import DELETED
+from desktop_app.domain.schema import DELETED, SECRETARIAT
 
-SECRETARIAT = "secretariat"
 PROTECTED = frozenset({"sharing", "parties", DELETED})  # only the owner's country and a secretariat
 
 

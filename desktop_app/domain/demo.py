@@ -1,6 +1,6 @@
 """Demo data: the Platform's public record (``resources/demo``) and synthetic data at scale for benchmarks.
 
-Both are written through ``Desk.put_many``, so they are validated and logged like anything a user types.
+Both are written through ``Desk.writing``, so they are validated and logged like anything a user types.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from datetime import date, timedelta
 
 from desktop_app import paths
 from desktop_app.domain.desk import FLUSH_EVERY, Desk, put_record
-from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, THEMATIC_AREAS, member_states
+from desktop_app.country_names import MEMBER_STATES
+from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, THEMATIC_AREAS
 
 RECORD_FILE = "platform_record.json"
 REFERENCE_FIELDS = ("event_id", "person_id", "parent_id")
@@ -49,7 +50,6 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
     """``events`` synthetic events with proportional people (one per two events) and participations
     (five per event) and actions (one per four events); returns the number of records written."""
     rng = random.Random(seed)
-    states = member_states()
     types = list(EVENT_TYPES)
     areas = list(THEMATIC_AREAS)
     first = date(2015, 1, 1)
@@ -57,7 +57,7 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
 
     def records():
         for n in range(people_count):
-            values = {"full_name": f"Participant {n + 1:06d}", "country": rng.choice(states),
+            values = {"full_name": f"Participant {n + 1:06d}", "country": rng.choice(MEMBER_STATES),
                       "gender": rng.choice(("female", "male")), "organization": "Synthetic data"}
             yield "person", values
         for n in range(events):
@@ -69,7 +69,7 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
                 "type": kind, "title": f"Synthetic {kind.replace('_', ' ')} {n + 1:06d}",
                 "start_date": start.isoformat(), "end_date": (start + timedelta(days=rng.randrange(0, 3))).isoformat(),
                 "city": rng.choice(("Astana", "Almaty", "Bishkek", "Dushanbe", "Ashgabat", "Tashkent")),
-                "country": rng.choice(states), "parties": rng.sample(states, 2),
+                "country": rng.choice(MEMBER_STATES), "parties": rng.sample(MEMBER_STATES, 2),
                 "thematic_areas": rng.sample(areas, rng.randrange(1, 3)),
                 "status": rng.choice(("held", "held", "planned", "cancelled")),
                 "participants_total": total, "participants_women": women, "participants_men": total - women,

@@ -18,8 +18,8 @@ from sqlalchemy import JSON, Boolean, Connection, case, func, literal, null, or_
 from desktop_app.domain import identity, progress
 from desktop_app.domain.authority import SECRETARIAT, Standing, may_change
 from desktop_app.domain.changelog import ChangeWriter, canonical, record_table, version_vector
-from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
-from desktop_app.domain.schema import DELETED, KINDS, Kind
+from desktop_app.errors import InputError, NotFoundError, ValidationError
+from desktop_app.domain.schema import DELETED, DELEGATION, INSTALLATION_ROLES, KINDS, Kind
 from desktop_app.domain.validation import check_record, coerce_fields, kind_of
 from desktop_app.i18n import _
 from desktop_app.storage import database, encryption
@@ -50,11 +50,11 @@ class Desk:
         device_name = (device_name or "").strip()
         if not device_name:
             raise ValidationError("device_name", _("is required"))
-        if role not in ("delegation", "secretariat"):
+        if role not in INSTALLATION_ROLES:
             raise ValidationError("role", _("must be “delegation” or “secretariat”"))
         if country is not None:
             country = coerce_fields(KINDS["person"], {"country": country})["country"]
-        if role == "delegation" and not country:
+        if role == DELEGATION and not country:
             raise ValidationError("country", _("a delegation needs its country (--country)"))
         key = encryption.Key.new(passphrase) if passphrase is not None else None
         engine = database.create_sqlite_engine(path, key)

@@ -21,7 +21,8 @@ from sqlalchemy import event as sa_event
 
 from desktop_app import i18n
 from desktop_app.domain.desk import Desk, visible_query
-from desktop_app.domain.schema import KINDS, member_states
+from desktop_app.country_names import MEMBER_STATES
+from desktop_app.domain.schema import KINDS
 from desktop_app.domain.search import SearchIndex
 from desktop_app.storage import database
 from desktop_app.storage.models import Action, Attachment, Change, Event, Participation, Person
@@ -64,7 +65,7 @@ def _joined(*values) -> str:
 def _country_words(stored: str | None, _language: str) -> str:
     """The member states in a stored JSON list of codes, by code and by name in the language, for search."""
     codes = json.loads(stored) if stored else []
-    return " ".join(f"{code} {i18n.country_name(code)}" for code in codes or () if code in member_states())
+    return " ".join(f"{code} {i18n.country_name(code)}" for code in codes or () if code in MEMBER_STATES)
 
 
 @dataclass(frozen=True)
@@ -303,10 +304,6 @@ class Reader:
             visible("event", EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.end_date)
             .where(EVENTS.c.type == event_type).order_by(EVENTS.c.start_date.desc(), EVENTS.c.title))]
 
-    def event_titles(self, ids: Iterable[str]) -> dict[str, str]:
-        return {row["id"]: row["title"] for row in self._all(
-            select(EVENTS.c.id, EVENTS.c.title).where(EVENTS.c.id.in_(list(ids))))}
-
     def nested_events(self, event_id: str) -> list[dict]:
         return [dict(row) for row in self._all(
             visible("event", *EVENTS.c).where(EVENTS.c.parent_id == event_id)
@@ -370,9 +367,3 @@ class Reader:
     def action_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         query = self._action_query([*ACTIONS.c, EVENTS.c.title.label("event_title")])
         return self._rows_by_id(query, ACTIONS.c.id, ids)
-
-    def overdue_action_ids(self, today: date | None = None) -> list[str]:
-        """Visible actions that are overdue, by due date."""
-        rows = self._all(self._action_query([ACTIONS.c.id, ACTIONS.c.due_date, ACTIONS.c.status])
-                         .order_by(ACTIONS.c.due_date, ACTIONS.c.id))
-        return [row["id"] for row in rows if overdue(row, today)]

@@ -58,7 +58,10 @@ ACTION_STATUSES = {
     "done": N_("Done"),
     "dropped": N_("Dropped"),
 }
-INSTALLATION_ROLES = {"delegation": N_("Delegation"), "secretariat": N_("Secretariat")}
+# The two roles of an installation (SPEC §3): every caller names them through these constants.
+DELEGATION = "delegation"
+SECRETARIAT = "secretariat"
+INSTALLATION_ROLES = {DELEGATION: N_("Delegation"), SECRETARIAT: N_("Secretariat")}
 
 # The field that marks a record deleted; deletion is a change like any other.
 DELETED = "deleted"
@@ -156,15 +159,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (EVENT, PERSON, PARTICIPATION, ACTI
 
 
 @lru_cache(maxsize=1)
-def reference_data() -> dict:
-    """Countries, member states and thematic areas: identical on every installation."""
-    with open(paths.resources_dir() / "reference" / "reference.json", encoding="utf-8") as handle:
-        return json.load(handle)
-
-
 def country_codes() -> frozenset[str]:
-    return frozenset(reference_data()["countries"])
-
-
-def member_states() -> tuple[str, ...]:
-    return tuple(reference_data()["member_states"])
+    """The ISO 3166-1 codes a country field accepts (the member states are ``country_names.MEMBER_STATES``)."""
+    with open(paths.resources_dir() / "reference" / "reference.json", encoding="utf-8") as handle:
+        return frozenset(json.load(handle)["countries"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from desktop_app.domain.errors import ValidationError
+from desktop_app.errors import ValidationError
 from desktop_app.domain.schema import KINDS, Field, Kind, country_codes
 from desktop_app.i18n import _
 

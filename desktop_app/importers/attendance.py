@@ -29,7 +29,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from desktop_app.domain.desk import put_record, visible_query
-from desktop_app.domain.errors import InputError, ValidationError
+from desktop_app.errors import InputError, ValidationError
 from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.country_names import MEMBER_STATE_NAMES

@@ -15,7 +15,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from desktop_app.domain.errors import BusyError, InputError
+from desktop_app.errors import BusyError, InputError
 from desktop_app.i18n import _
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -236,16 +236,14 @@ def _companions(path: Path) -> tuple[Path, Path]:
     return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
-def rekey_all(path: Path, old: Key | None, new: Key | None) -> list[Path]:
-    """Convert the database and then each of its backups (the database first: its rename is the commit point).
+def rekey_all(path: Path, backups: list[Path], old: Key | None, new: Key | None) -> list[Path]:
+    """Convert the database and then each of its ``backups`` (the database first: its rename is the commit point).
 
     Returns the backups left as they were because ``old`` does not open them.
     """
-    from desktop_app.storage.database import list_backups
-
     convert(path, old, new)
     left = []
-    for backup in list_backups(path):
+    for backup in backups:
         encrypted = is_encrypted(backup)
         if not encrypted and new is None:
             continue  # already plain

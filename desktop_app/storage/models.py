@@ -157,19 +157,6 @@ class Installation(Base):
     next_seq: Mapped[int] = mapped_column(Integer)
 
 
-class Country(Base):
-    """Reference data: ISO 3166-1 codes (names come from CLDR in each language)."""
-
-    __tablename__ = "countries"
-    code: Mapped[str] = mapped_column(String(2), primary_key=True)
-    member_state: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class ThematicArea(Base):
-    __tablename__ = "thematic_areas"
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-
-
 class Knowledge(Base):
     """This installation's version vector: the highest sequence number it holds from each device."""
 
@@ -247,16 +234,6 @@ class Exchange(Base):
     filename: Mapped[str] = mapped_column(Text)
     change_count: Mapped[int] = mapped_column(Integer)
     summary: Mapped[str | None] = mapped_column(Text)
-
-
-class PendingPart(Base):
-    """A part of a split bundle, kept until every part has arrived."""
-
-    __tablename__ = "pending_parts"
-    bundle_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    part: Mapped[int] = mapped_column(Integer, primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 RECORD_MODELS: dict[str, type[Base]] = {

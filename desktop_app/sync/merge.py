@@ -40,7 +40,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from desktop_app.domain.authority import SECRETARIAT, Author, Standing, may_change
 from desktop_app.domain.changelog import apply_fields, canonical, raise_knowledge, record_table
 from desktop_app.domain import hlc
-from desktop_app.domain.errors import InputError, ValidationError
+from desktop_app.errors import InputError, ValidationError
 from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import DELETED, KINDS, OWNER
 from desktop_app.domain.validation import check_record

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import i18n, paths
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import DeskError
+from desktop_app.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.ui import qt_i18n
 from desktop_app.ui.widgets.common import show_error

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QDialog
 
 from desktop_app import paths
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import DeskError
+from desktop_app.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.storage import database, encryption
 from desktop_app.ui.widgets.common import follow_language

@@ -21,7 +21,7 @@ from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from desktop_app.domain import hlc
-from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
+from desktop_app.errors import InputError, NotFoundError, ValidationError
 from desktop_app.sync.sharing import Recipient, hidden_records
 from tests.sync.conftest import Office
 

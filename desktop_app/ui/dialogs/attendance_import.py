@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from desktop_app.domain.errors import DeskError
+from desktop_app.errors import DeskError
 from desktop_app.i18n import N_, _, ngettext
 from desktop_app.importers.attendance import (FIELDS, Preview, detect_mapping, field_label, import_attendance,
                                               plan, read_table)

@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
                                QScrollArea, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from desktop_app.domain.errors import DeskError, ValidationError
+from desktop_app.errors import DeskError, ValidationError
 from desktop_app.domain.reading import Changes
 from desktop_app.domain.schema import Kind
 from desktop_app.i18n import N_, _, ngettext

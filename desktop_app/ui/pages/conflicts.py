@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPus
 
 from desktop_app import i18n
 from desktop_app.domain import hlc
-from desktop_app.domain.errors import DeskError, one_line
+from desktop_app.errors import DeskError, one_line
 from desktop_app.domain.schema import DELETED, KINDS
 from desktop_app.i18n import _
 from desktop_app.sync import api

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QHeaderVie
 
 from desktop_app import i18n
 from desktop_app.domain.attachments import add_attachment, attachment_content
-from desktop_app.domain.errors import DeskError
+from desktop_app.errors import DeskError
 from desktop_app.domain.schema import (ACTION, EVENT, EVENT_STATUSES, EVENT_TYPES, PERSON, ROLES, THEMATIC_AREAS)
 from desktop_app.i18n import N_, _
 from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QForm
                                QWidget)
 
 from desktop_app import i18n
-from desktop_app.domain.errors import DeskError, one_line
-from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
+from desktop_app.errors import DeskError, one_line
+from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS, SECRETARIAT
 from desktop_app.i18n import _, ngettext
 from desktop_app.sync import api
 from desktop_app.ui.operations import run_operation
@@ -190,7 +190,7 @@ class SyncPage(QWidget, Page):
         self.forget_button.clicked.connect(self._forget)
         self.revoke_button = QPushButton()
         self.revoke_button.clicked.connect(self._revoke)
-        self.revoke_button.setVisible(desk.identity["role"] == "secretariat")
+        self.revoke_button.setVisible(desk.identity["role"] == SECRETARIAT)
         device_buttons = QHBoxLayout()
         device_buttons.addWidget(self.forget_button)
         device_buttons.addWidget(self.revoke_button)

@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.domain.changelog import canonical
-from desktop_app.domain.errors import ValidationError
+from desktop_app.errors import ValidationError
 from desktop_app.domain.schema import Kind
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.i18n import _
