@@ -16,7 +16,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from desktop_app.errors import BusyError, DiskFullError, InputError
+from desktop_app.errors import BUSY_CODES, BusyError, DiskFullError, InputError, sqlite_code
+from desktop_app import logbook
 from desktop_app.i18n import _
 from desktop_app.storage import encryption
 
@@ -154,7 +155,7 @@ def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
             destination.close()
     except BaseException as error:  # a full disk: leave no half-written backup behind
         target.unlink(missing_ok=True)
-        if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
+        if sqlite_code(error) == sqlite3.SQLITE_FULL:
             raise DiskFullError(_("The disk is full: nothing was changed")) from None
         raise
     finally:
@@ -162,10 +163,12 @@ def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
     old = sorted(folder.glob(f"{path.stem}-*.db"))
     for stale in old[:-keep]:
         stale.unlink(missing_ok=True)
+    logbook.backup(path, target, reason)
     return target
 
 
 def list_backups(path: Path) -> list[Path]:
+    """The backups of the database at ``path``, newest first."""
     return sorted((path.parent / "backups").glob(f"{path.stem}-*.db"), reverse=True)
 
 
@@ -179,33 +182,36 @@ def migrate(engine: Engine, path: Path) -> None:
         return
     from alembic import command
     from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
 
     head = head_revision()
     script = ScriptDirectory.from_config(_alembic_config())
+    safety = None
     if current is not None:
         try:
             script.get_revision(current)
-        except Exception:
+        except CommandError:
             raise InputError(_(
                 "This database was written by a newer Platform Desk (schema {found}); "
                 "this version understands schema {known} and older. Install the newer version."
             ).format(found=current, known=head)) from None
-        backup(engine, path, f"before-{head}")
+        safety = backup(engine, path, f"before-{head}")
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    logbook.migration(path, current, head, safety)
 
 
 @contextmanager
 def translate_busy():
-    """Turn SQLite's 'database is locked' into a message a user understands."""
+    """Turn SQLite's "database is locked" and "disk is full" into messages a user understands."""
     try:
         yield
     except OperationalError as error:
-        text = str(error.orig) if error.orig else str(error)
-        if "locked" in text or "busy" in text:
+        code = sqlite_code(error)
+        if code in BUSY_CODES:
             raise BusyError(_("The database is in use by another Platform Desk; try again when it has finished")) from None
-        if "full" in text:
+        if code == sqlite3.SQLITE_FULL:
             raise DiskFullError(_("The disk is full: nothing was changed")) from None
         raise

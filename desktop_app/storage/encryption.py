@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from desktop_app.errors import BusyError, InputError
+from desktop_app import logbook
 from desktop_app.i18n import _
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -254,4 +255,6 @@ def rekey_all(path: Path, backups: list[Path], old: Key | None, new: Key | None)
             convert(backup, old if encrypted else None, new)
         except WrongPassphrase:
             left.append(backup)
+    logbook.encryption_changed(path, "encrypted" if old is None else "decrypted" if new is None else
+                               "given a new passphrase", left)
     return left
