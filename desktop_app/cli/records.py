@@ -6,8 +6,8 @@ import json
 import sys
 
 from desktop_app.cli.common import database_path, new_passphrase, opened
-from desktop_app.errors import InputError
 from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
+from desktop_app.errors import InputError
 from desktop_app.i18n import _
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from desktop_app.domain.desk import Desk
 from desktop_app import logbook
+from desktop_app.domain.desk import Desk
 from desktop_app.errors import InputError
 from desktop_app.i18n import _
 from desktop_app.storage import database, encryption

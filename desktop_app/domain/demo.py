@@ -10,8 +10,8 @@ import random
 from datetime import date, timedelta
 
 from desktop_app import paths
-from desktop_app.domain.desk import FLUSH_EVERY, Desk, put_record
 from desktop_app.country_names import MEMBER_STATES
+from desktop_app.domain.desk import FLUSH_EVERY, Desk, put_record
 from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, THEMATIC_AREAS
 
 RECORD_FILE = "platform_record.json"

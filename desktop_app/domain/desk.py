@@ -18,9 +18,9 @@ from sqlalchemy import JSON, Boolean, Connection, case, func, literal, null, or_
 from desktop_app.domain import identity, progress
 from desktop_app.domain.authority import SECRETARIAT, Standing, may_change
 from desktop_app.domain.changelog import ChangeWriter, canonical, record_table, version_vector
-from desktop_app.errors import InputError, NotFoundError, ValidationError
-from desktop_app.domain.schema import DELETED, DELEGATION, INSTALLATION_ROLES, KINDS, Kind
+from desktop_app.domain.schema import DELEGATION, DELETED, INSTALLATION_ROLES, KINDS, Kind
 from desktop_app.domain.validation import check_record, coerce_fields, kind_of
+from desktop_app.errors import InputError, NotFoundError, ValidationError
 from desktop_app.i18n import _
 from desktop_app.storage import database, encryption
 from desktop_app.storage.models import Installation

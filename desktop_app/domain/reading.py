@@ -20,8 +20,8 @@ from sqlalchemy import Text, func, or_, select, type_coerce
 from sqlalchemy import event as sa_event
 
 from desktop_app import i18n
-from desktop_app.domain.desk import Desk, visible_query
 from desktop_app.country_names import MEMBER_STATES
+from desktop_app.domain.desk import Desk, visible_query
 from desktop_app.domain.schema import KINDS
 from desktop_app.domain.search import SearchIndex
 from desktop_app.storage import database

@@ -7,7 +7,8 @@ these definitions instead of repeating them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field as _field
+from dataclasses import dataclass
+from dataclasses import field as _field
 from functools import lru_cache
 
 from desktop_app import paths

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from desktop_app.errors import ValidationError
 from desktop_app.domain.schema import KINDS, Field, Kind, country_codes
+from desktop_app.errors import ValidationError
 from desktop_app.i18n import _
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from desktop_app.errors import BUSY_CODES, BusyError, DiskFullError, InputError, sqlite_code
 from desktop_app import logbook
+from desktop_app.errors import BUSY_CODES, BusyError, DiskFullError, InputError, sqlite_code
 from desktop_app.i18n import _
 from desktop_app.storage import encryption
 

@@ -15,8 +15,8 @@ import hashlib
 import os
 from pathlib import Path
 
+from desktop_app import kill_points, logbook
 from desktop_app.errors import BusyError, InputError
-from desktop_app import logbook
 from desktop_app.i18n import _
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -197,6 +197,7 @@ def convert(path: Path, old: Key | None, new: Key | None) -> None:
             version = source.execute("PRAGMA main.user_version").fetchone()[0]
             source.execute(f"PRAGMA converted.user_version = {int(version)}")
             source.execute("COMMIT")
+            kill_points.reached("convert:copied")
         except BaseException:
             source.execute("ROLLBACK")
             raise
@@ -211,6 +212,7 @@ def convert(path: Path, old: Key | None, new: Key | None) -> None:
                                  .format(path=path))
         finally:
             copy.close()
+        kill_points.reached("convert:checked")
         _fsync(target)
     except BaseException:
         source.close()
@@ -225,6 +227,7 @@ def convert(path: Path, old: Key | None, new: Key | None) -> None:
     except BaseException:
         _remove(target)
         raise
+    kill_points.reached("convert:replaced")
     _fsync_folder(path.parent)
 
 
@@ -243,6 +246,7 @@ def rekey_all(path: Path, backups: list[Path], old: Key | None, new: Key | None)
     Returns the backups left as they were because ``old`` does not open them.
     """
     convert(path, old, new)
+    kill_points.reached("rekey:database-done")
     left = []
     for backup in backups:
         encrypted = is_encrypted(backup)

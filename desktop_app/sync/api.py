@@ -25,8 +25,8 @@ from desktop_app.domain import identity, progress
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import canonical, raise_knowledge, version_vector
 from desktop_app.domain.desk import Desk, put_record
-from desktop_app.errors import InputError, NotFoundError, one_line
 from desktop_app.domain.schema import DELETED
+from desktop_app.errors import InputError, NotFoundError, one_line
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
 from desktop_app.storage.models import Blob, Change, Conflict, Coverage, Exchange, Peer

@@ -31,10 +31,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from desktop_app.domain import identity
-from desktop_app.errors import InputError, ValidationError, has_control, one_line
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.schema import DELETED, KINDS, OWNER, country_codes
 from desktop_app.domain.validation import coerce_fields
+from desktop_app.errors import InputError, ValidationError, has_control, one_line
 from desktop_app.i18n import _
 
 FORMAT = "platform-desk-sync"

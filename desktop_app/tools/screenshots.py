@@ -23,11 +23,10 @@ def screens(window) -> Iterator[tuple[str, object]]:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.ui import operations
     from desktop_app.ui.dialogs.about import AboutDialog, ShortcutsDialog
     from desktop_app.ui.dialogs.first_start import FirstStartDialog
     from desktop_app.ui.dialogs.quick_meeting import QuickMeetingDialog
-
-    from desktop_app.ui import operations
 
     window.show()
     for row in range(window.navigation.count()):

@@ -88,9 +88,8 @@ class Windows:
 
     def open_main(self, desk: Desk):
         from desktop_app import user_settings
-        from desktop_app.ui.main_window import MainWindow
-
         from desktop_app.ui.lock import Locker
+        from desktop_app.ui.main_window import MainWindow
 
         window = MainWindow(desk)
         window.locker = Locker(window, desk)

@@ -20,8 +20,8 @@ from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, 
 from PySide6.QtWidgets import QProgressDialog
 
 from desktop_app import paths
-from desktop_app.errors import DeskError
 from desktop_app.domain.progress import Cancelled, Progress, running
+from desktop_app.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.ui.widgets.common import show_error
 

@@ -8,12 +8,19 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QFormLayout, QLabel, QLineEdit
 
 from desktop_app.domain.demo import load_public_record
 from desktop_app.domain.desk import Desk
-from desktop_app.errors import DeskError, ValidationError
 from desktop_app.domain.schema import DELEGATION, INSTALLATION_ROLES
+from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import _
-from desktop_app.ui.widgets.common import (CodeCombo, CountryCombo, error_label, follow_language, label_buttons,
-                                           show_error, translated_buttons)
 from desktop_app.ui.pages.settings import LanguageCombo
+from desktop_app.ui.widgets.common import (
+    CodeCombo,
+    CountryCombo,
+    error_label,
+    follow_language,
+    label_buttons,
+    show_error,
+    translated_buttons,
+)
 
 
 class FirstStartDialog(QDialog):

@@ -8,14 +8,28 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_app.errors import DeskError
-from desktop_app.domain.progress import checkpoint
 from desktop_app.country_names import MEMBER_STATES
+from desktop_app.domain.progress import checkpoint
 from desktop_app.domain.schema import EVENT_TYPES
+from desktop_app.errors import DeskError
 from desktop_app.i18n import _, country_name, format_date, format_number, qt_date_format
 from desktop_app.os_errors import os_reason
 from desktop_app.reports.data import Period, Report, compute, latest_year_with_events

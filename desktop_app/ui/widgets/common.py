@@ -7,12 +7,23 @@ from functools import lru_cache
 
 import shiboken6
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app import i18n
-from desktop_app.errors import one_line
 from desktop_app.country_names import MEMBER_STATES
+from desktop_app.errors import one_line
 from desktop_app.i18n import _
 
 EMPTY_DATE = QDate(1900, 1, 1)
