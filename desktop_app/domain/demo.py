@@ -57,9 +57,8 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
 
     def records():
         for n in range(people_count):
-            values = {"full_name": f"Participant {n + 1:06d}", "country": rng.choice(MEMBER_STATES),
-                      "gender": rng.choice(("female", "male")), "organization": "Synthetic data"}
-            yield "person", values
+            yield "person", {"full_name": f"Participant {n + 1:06d}", "country": rng.choice(MEMBER_STATES),
+                             "gender": rng.choice(("female", "male")), "organization": "Synthetic data"}
         for n in range(events):
             start = first + timedelta(days=rng.randrange(0, 4000))
             kind = rng.choice(types)
@@ -80,7 +79,8 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
 
     count = 0
     with desk.writing() as writer:
-        person_ids, event_ids = [], []
+        person_ids: list[str] = []
+        event_ids: list[str] = []
         for kind, values in records():
             new_id = put_record(writer, kind, values)
             (person_ids if kind == "person" else event_ids).append(new_id)

@@ -6,6 +6,7 @@ recorded field by field in the change log (``changelog``) in the same transactio
 
 from __future__ import annotations
 
+import builtins
 import json
 import uuid
 from collections.abc import Iterable, Iterator
@@ -173,7 +174,7 @@ class Desk:
         with self.writing() as writer:
             return put_record(writer, kind_name, values)
 
-    def put_many(self, items: Iterable[tuple[str, dict]]) -> list[str]:
+    def put_many(self, items: Iterable[tuple[str, dict]]) -> builtins.list[str]:  # ``list`` is a method here
         """Create or update many records in one transaction (demo data, importers)."""
         ids = []
         with self.writing() as writer:
@@ -299,9 +300,9 @@ def _check_references(writer: ChangeWriter, kind: Kind, record_id: str, record: 
         target = record.get(field.name)
         if field.type != "ref" or target is None:
             continue
-        if _current(writer, KINDS[field.ref], target) is None:
+        if _current(writer, field.target(), target) is None:
             raise ValidationError(field.name, _("{kind} “{id}” does not exist").format(
-                kind=_(KINDS[field.ref].label), id=target))
+                kind=_(field.target().label), id=target))
     if kind.name == "event" and record.get("parent_id"):
         seen = {record_id}
         parent = record["parent_id"]

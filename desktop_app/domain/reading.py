@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import Text, func, or_, select, type_coerce
+from sqlalchemy import Engine, Text, func, or_, select, type_coerce
 from sqlalchemy import event as sa_event
 
 from desktop_app import i18n
@@ -39,7 +39,7 @@ def overdue(action: dict, today: date | None = None) -> bool:
     """An action still open or in progress whose due date is before ``today``: the one definition of overdue."""
     due = action.get("due_date")
     today = today or date.today()
-    return action.get("status") in OPEN_ACTION_STATUSES and bool(due) and due < today.isoformat()
+    return action.get("status") in OPEN_ACTION_STATUSES and bool(due) and str(due) < today.isoformat()
 
 
 def visible(kind_name: str, *columns):
@@ -149,7 +149,7 @@ class Reader:
     Safe to use from one worker thread at a time besides the GUI thread: each call takes its own connection."""
 
     desk: Desk
-    engine: object = field(init=False)
+    engine: Engine = field(init=False)
 
     def __post_init__(self):
         self.engine = database.create_sqlite_engine(self.desk.path, database.key_of(self.desk.engine))
@@ -237,7 +237,7 @@ class Reader:
                             _json_text(EVENTS.c.parties).label("parties"))
             language = i18n.current_language()
             text = lambda r: _joined(r[1], r[2], r[3], _country_words(r[4], language))  # noqa: E731
-            depends = (EVENTS.c.id,)
+            depends: tuple = (EVENTS.c.id,)
         elif list_name == "person":
             query = visible("person", PEOPLE.c.id, PEOPLE.c.full_name, PEOPLE.c.organization, PEOPLE.c.position,
                             PEOPLE.c.email)
@@ -251,7 +251,7 @@ class Reader:
         with self.engine.connect() as connection:
             if ids is None:
                 return {row[0]: text(row) for row in connection.execute(query)}
-            found = {}
+            found: dict[str, str] = {}
             for chunk in _in_chunks(ids):
                 narrowed = query.where(or_(*(column.in_(chunk) for column in depends)))
                 found.update((row[0], text(row)) for row in connection.execute(narrowed))

@@ -83,6 +83,12 @@ class Field:
     ref: str | None = None
     max_length: int | None = None
 
+    def target(self) -> Kind:
+        """The kind a ``ref`` field points to."""
+        if self.ref is None:
+            raise TypeError(f"{self.name} is not a reference")
+        return KINDS[self.ref]
+
 
 @dataclass(frozen=True)
 class Kind:

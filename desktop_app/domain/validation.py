@@ -40,9 +40,10 @@ def _date(field: Field, value):
 
 
 def _code(field: Field, value):
-    if not isinstance(value, str) or value not in field.codes:
+    codes = field.codes or {}
+    if not isinstance(value, str) or value not in codes:
         raise ValidationError(field.name, _("“{value}” is not one of: {codes}").format(
-            value=value, codes=", ".join(field.codes)))
+            value=value, codes=", ".join(codes)))
     return value
 
 
@@ -77,7 +78,7 @@ def _bool(field: Field, value):
 
 def _ref(field: Field, value):
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(field.name, _("must be the id of a record: {kind}").format(kind=_(KINDS[field.ref].label)))
+        raise ValidationError(field.name, _("must be the id of a record: {kind}").format(kind=_(field.target().label)))
     return value.strip()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,8 @@ from desktop_app.i18n import _
 from desktop_app.storage import encryption
 
 BUSY_TIMEOUT_S = 5.0
+# The key each engine's connections are made with (``key_of``); an engine that is dropped drops its entry.
+_KEYS: weakref.WeakKeyDictionary[Engine, encryption.Key | None] = weakref.WeakKeyDictionary()
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration; a test checks it against Alembic. Knowing it here lets an up-to-date
 # database open without importing Alembic at all, which keeps start-up quick.
@@ -40,7 +43,9 @@ def head_revision() -> str:
     """The newest revision according to Alembic's scripts."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "the migrations folder holds no revision"
+    return head
 
 
 def create_sqlite_engine(path: Path, key: encryption.Key | None = None, read_only: bool = False) -> Engine:
@@ -63,7 +68,7 @@ def create_sqlite_engine(path: Path, key: encryption.Key | None = None, read_onl
     else:
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_S})
 
-    engine.sqlcipher_key = key
+    _KEYS[engine] = key
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -85,7 +90,7 @@ def create_sqlite_engine(path: Path, key: encryption.Key | None = None, read_onl
 
 def key_of(engine: Engine) -> encryption.Key | None:
     """The key an engine's connections are made with; ``None`` for a plain database."""
-    return getattr(engine, "sqlcipher_key", None)
+    return _KEYS.get(engine)
 
 
 def check_location(path: Path, must_exist: bool) -> None:
@@ -150,7 +155,7 @@ def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
         destination = sqlite3.connect(target) if key is None else encryption.connect(target, key, check=False)
         try:
             with destination:
-                raw.driver_connection.backup(destination)
+                raw.driver_connection.backup(destination)  # type: ignore[union-attr]  # open: just checked out
         finally:
             destination.close()
     except BaseException as error:  # a full disk: leave no half-written backup behind

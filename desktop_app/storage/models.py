@@ -7,7 +7,9 @@ domain's rule, not the table's (sync applies a record field by field).
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from typing import ClassVar
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -17,7 +19,9 @@ def _fk(target: str) -> ForeignKey:
 
 
 class Base(DeclarativeBase):
-    pass
+    """The base of every model; each one maps a plain ``Table`` (which Core statements take as such)."""
+
+    __table__: ClassVar[Table]
 
 
 class OwnedMixin:
