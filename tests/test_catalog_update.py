@@ -10,8 +10,10 @@ from babel.messages.pofile import read_po, write_po
 
 from desktop_app.tools import catalogs
 
-LONG = ("A new message longer than the seventy-six characters at which gettext tools wrap lines by default, "
-        "with {count} in it")
+LONG = (
+    "A new message longer than the seventy-six characters at which gettext tools wrap lines by default, "
+    "with {count} in it"
+)
 
 
 def _lines(path: Path) -> list[str]:

@@ -86,8 +86,11 @@ def test_runs_as_a_module_and_without_db_uses_the_data_folder(tmp_path):
     import subprocess
 
     env = dict(os.environ, PLATFORM_DESK_DATA=str(tmp_path / "data"))
-    run = lambda *a: subprocess.run([sys.executable, "-m", "desktop_app", *a], capture_output=True, text=True,
-                                    env=env, timeout=120)
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "desktop_app", *args], capture_output=True, text=True, env=env,
+                              timeout=120)
+
     assert run("init", "--device-name", "unodc", "--role", "secretariat").returncode == 0
     assert (tmp_path / "data" / "platform-desk.db").exists()
     assert run("list", "event").returncode == 0

@@ -39,7 +39,9 @@ def _imports(path: Path, known: set[str], package: str = "desktop_app") -> set[s
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             for alias in node.names:
                 candidate = f"{base}.{alias.name}"
                 found.add(candidate if candidate in known else base)
@@ -130,15 +132,24 @@ def test_migrations_are_frozen_data():
         assert not {name for name in imported if name.startswith("desktop_app")}, path.name
 
 
-@pytest.mark.parametrize(("source", "finding"), [
-    ({"desktop_app.storage.x": {"desktop_app.domain.y"}, "desktop_app.domain.y": set()},
-     "desktop_app.storage.x -> desktop_app.domain.y"),
-    ({"desktop_app.sync.x": {"desktop_app.cli.main"}, "desktop_app.cli.main": set()},
-     "desktop_app.sync.x -> desktop_app.cli.main"),
-    ({"desktop_app.domain.x": {"PySide6.QtCore"}}, "desktop_app.domain.x -> PySide6.QtCore"),
-    ({"desktop_app.errors": {"desktop_app.storage.database"}, "desktop_app.storage.database": set()},
-     "desktop_app.errors -> desktop_app.storage.database"),
-])
+@pytest.mark.parametrize(
+    ("source", "finding"),
+    [
+        (
+            {"desktop_app.storage.x": {"desktop_app.domain.y"}, "desktop_app.domain.y": set()},
+            "desktop_app.storage.x -> desktop_app.domain.y",
+        ),
+        (
+            {"desktop_app.sync.x": {"desktop_app.cli.main"}, "desktop_app.cli.main": set()},
+            "desktop_app.sync.x -> desktop_app.cli.main",
+        ),
+        ({"desktop_app.domain.x": {"PySide6.QtCore"}}, "desktop_app.domain.x -> PySide6.QtCore"),
+        (
+            {"desktop_app.errors": {"desktop_app.storage.database"}, "desktop_app.storage.database": set()},
+            "desktop_app.errors -> desktop_app.storage.database",
+        ),
+    ],
+)
 def test_the_check_finds_an_upward_import(source, finding):
     assert upward_imports(source) == [finding]
 
@@ -146,7 +157,9 @@ def test_the_check_finds_an_upward_import(source, finding):
 def test_the_check_finds_a_cycle_hidden_in_a_function(tmp_path):
     module = tmp_path / "main.py"
     module.write_text("def f():\n    from .encryption import x\n", encoding="utf-8")
-    graph = {"desktop_app.cli.main": {"desktop_app.cli.encryption"},
-             "desktop_app.cli.encryption": {"desktop_app.cli.main"}}
+    graph = {
+        "desktop_app.cli.main": {"desktop_app.cli.encryption"},
+        "desktop_app.cli.encryption": {"desktop_app.cli.main"},
+    }
     assert _imports(module, {"desktop_app.cli.encryption"}, "desktop_app.cli") == {"desktop_app.cli.encryption"}
     assert cycles(graph) == [["desktop_app.cli.encryption", "desktop_app.cli.main"]]

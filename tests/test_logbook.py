@@ -85,8 +85,11 @@ def test_the_log_is_in_the_data_folder_when_one_is_chosen_else_in_platformdirs_l
 def test_every_caller_uses_the_one_log_path_helper():
     """Nobody builds the log's path by hand: the window, the command line and the about box ask ``paths``."""
     package = Path(__file__).resolve().parent.parent / "desktop_app"
-    builders = [path.relative_to(package).as_posix() for path in package.rglob("*.py")
-                if "platform-desk.log" in path.read_text(encoding="utf-8") or
-                re.search(r"def log_file\b", path.read_text(encoding="utf-8"))]
+    builders = [
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if "platform-desk.log" in path.read_text(encoding="utf-8")
+        or re.search(r"def log_file\b", path.read_text(encoding="utf-8"))
+    ]
     assert builders == ["paths.py"]
     assert logging.getLogger("platform_desk") is logbook.log

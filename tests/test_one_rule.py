@@ -30,8 +30,9 @@ def _sources():
             yield path.relative_to(PACKAGE).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("content", [b"\xef\xbb\xbfsecret word\r\n", b"secret word\n", b"secret word\r\n\r\n",
-                                     b"secret word"])
+@pytest.mark.parametrize(
+    "content", [b"\xef\xbb\xbfsecret word\r\n", b"secret word\n", b"secret word\r\n\r\n", b"secret word"]
+)
 def test_a_passphrase_file_is_its_one_line_without_a_byte_order_mark(tmp_path, content):
     file = tmp_path / "passphrase.txt"
     file.write_bytes(content)
@@ -58,8 +59,15 @@ def test_notepads_passphrase_file_opens_a_database_and_a_bundle_like_a_plain_one
 
     kz("encrypt", "--db-passphrase-file", notepad, check=True)
     assert kz("dump", "--db-passphrase-file", plain).returncode == 0
-    kz("put", "event", "--db-passphrase-file", plain, "--json",
-       json.dumps({"type": "webinar", "title": "Вебинар", "start_date": "2025-01-01"}), check=True)
+    kz(
+        "put",
+        "event",
+        "--db-passphrase-file",
+        plain,
+        "--json",
+        json.dumps({"type": "webinar", "title": "Вебинар", "start_date": "2025-01-01"}),
+        check=True,
+    )
     bundle = tmp_path / "kz.pdsync"
     kz("export", "--db-passphrase-file", plain, "--passphrase-file", notepad, "--out", bundle, check=True)
     unodc("import", bundle, "--passphrase-file", plain, "--trust", fingerprint, check=True)
@@ -67,8 +75,9 @@ def test_notepads_passphrase_file_opens_a_database_and_a_bundle_like_a_plain_one
 
 
 def test_the_member_states_are_one_list_that_every_caller_uses():
-    assert set(MEMBER_STATES) <= country_codes() and all(set(names) == set(MEMBER_STATES)
-                                                           for names in MEMBER_STATE_NAMES.values())
+    assert set(MEMBER_STATES) <= country_codes() and all(
+        set(names) == set(MEMBER_STATES) for names in MEMBER_STATE_NAMES.values()
+    )
     found = []
     for name, tree in _sources():
         for node in ast.walk(tree):
@@ -83,6 +92,10 @@ def test_the_member_states_are_one_list_that_every_caller_uses():
 
 
 def test_the_roles_are_named_through_their_constants():
-    literals = [f"{name}:{node.lineno}" for name, tree in _sources() for node in ast.walk(tree)
-                if isinstance(node, ast.Constant) and node.value in INSTALLATION_ROLES and name != "domain/schema.py"]
+    literals = [
+        f"{name}:{node.lineno}"
+        for name, tree in _sources()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and node.value in INSTALLATION_ROLES and name != "domain/schema.py"
+    ]
     assert literals == []

@@ -33,10 +33,11 @@ def read_passphrase_file(path: Path, option: str) -> bytearray:
     try:
         content = bytearray(path.read_bytes())
     except OSError as error:
-        raise InputError(_("{option}: cannot read {path} ({error})").format(
-            option=option, path=path, error=error.strerror)) from None
+        raise InputError(
+            _("{option}: cannot read {path} ({error})").format(option=option, path=path, error=error.strerror)
+        ) from None
     if content.startswith(UTF8_BOM):
-        del content[:len(UTF8_BOM)]
+        del content[: len(UTF8_BOM)]
     while content[-1:] in (b"\n", b"\r"):
         del content[-1:]
     if not content:
@@ -46,8 +47,12 @@ def read_passphrase_file(path: Path, option: str) -> bytearray:
 
 def _typed(prompt: str, confirm: bool) -> bytearray:
     if not sys.stdin or not sys.stdin.isatty():
-        raise InputError(_("The database passphrase is needed: give it with --db-passphrase-file F "
-                           "(there is no terminal to type it on)"))
+        raise InputError(
+            _(
+                "The database passphrase is needed: give it with --db-passphrase-file F "
+                "(there is no terminal to type it on)"
+            )
+        )
     first = getpass.getpass(prompt).encode("utf-8")
     if confirm and getpass.getpass(_("The same passphrase again: ")).encode("utf-8") != first:
         raise InputError(_("The two passphrases differ; nothing was changed"))
