@@ -138,6 +138,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
 
     def _warm_up(self) -> None:
+        if not self.isVisible():  # closed before the timer fired: its reader is closed, nothing to warm
+            return
         operations.run_operation(self, "", lambda _progress: self.reader.search_index("event"), quiet=True)
 
     # ----- menus -----------------------------------------------------------------------------

@@ -212,3 +212,18 @@ def test_help_opens_the_log_folder_in_the_file_manager(window):
     finally:
         QDesktopServices.unsetUrlHandler("file")
     assert manager.opened == [str(paths.log_file().parent)] and paths.log_file().parent.is_dir()
+
+
+def test_a_window_closed_before_its_warm_up_starts_no_work(qtbot, demo_db):
+    """The search index is warmed by a timer; fired after the window closed, it must not start an operation
+    that outlives the window (every later wait for running work would hang until its deadline)."""
+    desk = Desk.open(demo_db)
+    try:
+        window = MainWindow(desk)
+        qtbot.addWidget(window)
+        window.show()
+        window.close()
+        window._warm_up()  # what the timer does if it fires now
+        assert not operations._running
+    finally:
+        desk.close()
