@@ -23,11 +23,34 @@ DIST = PROJECT / "dist"
 WORK = HERE / "work"
 BUNDLE = DIST / "PlatformDesk"
 SPEC = HERE / "platform_desk.spec"
+CONSTRAINTS = HERE / "constraints.txt"
 
 sys.path[:0] = [str(PROJECT), str(HERE)]
 
 from desktop_app import __version__  # noqa: E402
 from desktop_app.tools.catalogs import compile_all  # noqa: E402
+
+
+def constraint_mismatches(constraints: Path = CONSTRAINTS) -> list[str]:
+    """``name: installed X, pinned Y`` for each pinned distribution installed at another version.
+
+    One file pins the build, the tests and the gates; a distribution not installed (pytest in a build-only
+    environment) is not a mismatch: pip installs every dependency of the program."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    wrong = []
+    for line in constraints.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, _sep, pinned = line.partition("==")
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            continue
+        if installed != pinned:
+            wrong.append(f"{name}: installed {installed}, pinned {pinned}")
+    return wrong
 
 
 def folder_size(folder: Path) -> int:
@@ -64,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--portable", action="store_true", help="keep the data beside the program (portable.txt)")
     args = parser.parse_args(argv)
 
+    mismatches = constraint_mismatches()
+    if mismatches:
+        print("build: the installed packages differ from build/constraints.txt; run\n"
+              "  pip install -c build/constraints.txt -e \".[build]\"\n" + "\n".join(mismatches), file=sys.stderr)
+        return 1
     started = time.monotonic()
     compile_all()
     print(f"build: compiled {len(list((PROJECT / 'translations').glob('*/LC_MESSAGES/*.mo')))} translation catalogs")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import gettext as _gettext
 import io
 import locale
-import re
 import os
+import re
 from datetime import date
 from functools import lru_cache
 

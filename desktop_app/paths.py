@@ -27,13 +27,18 @@ def translations_dir() -> Path:
     return install_root() / "translations"
 
 
-def data_dir() -> Path:
-    """The user's data folder; beside the program in the portable build (``PLATFORM_DESK_PORTABLE``)."""
+def _chosen_data_dir() -> Path | None:
+    """The data folder set by ``PLATFORM_DESK_DATA`` or by the portable build (``portable.txt``), if any."""
     if os.environ.get("PLATFORM_DESK_DATA"):
         return Path(os.environ["PLATFORM_DESK_DATA"])
     if getattr(sys, "frozen", False) and (Path(sys.executable).parent / "portable.txt").exists():
         return Path(sys.executable).parent / "data"
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    return None
+
+
+def data_dir() -> Path:
+    """The user's data folder; beside the program in the portable build."""
+    return _chosen_data_dir() or Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
 def default_db_path() -> Path:
@@ -41,8 +46,10 @@ def default_db_path() -> Path:
 
 
 def log_file() -> Path:
-    """The rotating log a user can send when something goes wrong (written by ``cli.main.setup_logging``)."""
-    return data_dir() / "logs" / "platform-desk.log"
+    """The rotating log (``logbook``): in platformdirs' log folder, or in ``logs/`` of a chosen data folder."""
+    chosen = _chosen_data_dir()
+    folder = chosen / "logs" if chosen else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+    return folder / "platform-desk.log"
 
 
 def licenses_dir() -> Path:

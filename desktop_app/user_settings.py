@@ -40,6 +40,6 @@ def recent_databases() -> list[Path]:
 
 
 def remember_database(path: Path) -> None:
-    path = str(Path(path).absolute())
-    recent = [p for p in load().get("recent_databases") or [] if p != path]
-    save(recent_databases=[path, *recent][:RECENT_LIMIT])
+    absolute = str(Path(path).absolute())
+    recent = [p for p in load().get("recent_databases") or [] if p != absolute]
+    save(recent_databases=[absolute, *recent][:RECENT_LIMIT])

@@ -8,9 +8,14 @@ import pytest
 from openpyxl import Workbook
 
 from desktop_app import i18n
-from desktop_app.domain.errors import InputError
-from desktop_app.importers.attendance import (AttendanceImportError, detect_mapping, import_attendance, latin_key,
-                                              preview)
+from desktop_app.errors import InputError
+from desktop_app.importers.attendance import (
+    AttendanceImportError,
+    detect_mapping,
+    import_attendance,
+    latin_key,
+    preview,
+)
 
 
 @pytest.fixture

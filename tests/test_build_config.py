@@ -156,3 +156,31 @@ def test_the_installer_carries_the_full_text_of_every_licence(tmp_path):
     shipped = {path.name for path in folder.iterdir()}
     assert {file for _name, _licence, file in COMPONENTS} <= shipped
     assert {"LGPL-3.0.txt", "GPL-3.0.txt", "DejaVu-fonts.txt"} <= shipped
+
+
+def test_one_version_source_read_by_the_package_metadata_and_the_build():
+    from importlib.metadata import version
+
+    import desktop_app
+
+    project = (BUILD.parent / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'dynamic = ["version"]' in project and 'attr = "desktop_app.__version__"' in project
+    assert version("platform-desk") == desktop_app.__version__
+
+
+def test_the_installer_is_built_from_the_pinned_versions(tmp_path):
+    """build.py refuses an environment that differs from build/constraints.txt; CI installs with it."""
+    build = _load("build")
+    assert build.constraint_mismatches() == []
+    pins = {line.split("==")[0].lower().replace("_", "-") for line in build.CONSTRAINTS.read_text().splitlines() if "==" in line}
+    assert {"pyside6-essentials", "sqlalchemy", "sqlcipher3", "pyinstaller", "babel"} <= pins
+    wrong = tmp_path / "constraints.txt"
+    wrong.write_text("# a pin the environment does not have\nSQLAlchemy==0.0.1\nno-such-distribution==1.0\n")
+    assert build.constraint_mismatches(wrong) == [f"SQLAlchemy: installed {version_of('SQLAlchemy')}, pinned 0.0.1"]
+    assert "-c build/constraints.txt" in (BUILD.parent / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def version_of(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)

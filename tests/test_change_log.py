@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
-from desktop_app.domain.errors import InputError
 from desktop_app.domain.schema import KINDS
+from desktop_app.errors import InputError
 from desktop_app.storage.models import RECORD_MODELS, Change
 
 

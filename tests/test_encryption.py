@@ -11,15 +11,15 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from desktop_app import kill_points
 from desktop_app.domain.attachments import add_attachment, attachment_content
 from desktop_app.domain.backups import restore_backup
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import InputError
+from desktop_app.errors import InputError
 from desktop_app.storage import database, encryption
 from desktop_app.sync import api
 
@@ -158,29 +158,30 @@ def test_a_backup_of_an_encrypted_database_restores(tmp_path):
             other.close()
 
 
-def test_a_kill_during_change_passphrase_leaves_one_whole_database(tmp_path, secret_files):
+KILL_POINTS = ("convert:copied", "convert:checked", "convert:replaced", "rekey:database-done")
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_kill_during_change_passphrase_leaves_one_whole_database(tmp_path, secret_files, point):
+    """Killed at each step of the conversion (``kill_points``), the file opens whole with one passphrase."""
     db = tmp_path / "k.db"
     desk = Desk.create(db, "laptop", "delegation", "KZ", passphrase=secret_files[0].read_bytes().strip())
     from desktop_app.domain.demo import generate_scale
 
-    generate_scale(desk, 300)
+    generate_scale(desk, 40)
     expected = list(desk.dump())
     desk.close()
     passphrases = [p.read_bytes().strip() for p in secret_files]
-    command = [sys.executable, "-m", "desktop_app", "--db", str(db), "--db-passphrase-file"]
-    for delay in (0.25, 0.45, 0.6, 0.8, 1.2):
-        current = next(i for i, p in enumerate(passphrases) if _opens(db, p))
-        process = subprocess.Popen([*command, str(secret_files[current]), "change-passphrase",
-                                    "--new-passphrase-file", str(secret_files[1 - current])],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        readable = [p for p in passphrases if _opens(db, p)]
-        assert len(readable) == 1, f"after a kill at {delay} s"
-        opened = Desk.open(db, readable[0])
-        assert list(opened.dump()) == expected
-        opened.close()
+    result = subprocess.run([sys.executable, "-m", "desktop_app", "--db", str(db), "--db-passphrase-file",
+                             str(secret_files[0]), "change-passphrase", "--new-passphrase-file", str(secret_files[1])],
+                            capture_output=True, cwd=ROOT, env={**os.environ, kill_points.ENVIRONMENT: point})
+    assert result.returncode == -signal.SIGKILL, f"{point} was not reached: {result.stderr!r}"
+    readable = [p for p in passphrases if _opens(db, p)]
+    renamed = point in ("convert:replaced", "rekey:database-done")  # the rename is the commit point
+    assert readable == [passphrases[1] if renamed else passphrases[0]], f"after a kill at {point}"
+    opened = Desk.open(db, readable[0])
+    assert list(opened.dump()) == expected
+    opened.close()
 
 
 def _opens(db: Path, passphrase: bytes) -> bool:

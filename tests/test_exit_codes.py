@@ -171,7 +171,9 @@ def test_a_full_disk_double_enospc_at_the_file_layer(tmp_path, incoming, monkeyp
             Path(args[0]).write_bytes(b"")  # the file exists, as SQLite would have created it
 
         def __enter__(self):
-            raise sqlite3.OperationalError("database or disk is full")
+            full = sqlite3.OperationalError("database or disk is full")
+            full.sqlite_errorcode, full.sqlite_errorname = sqlite3.SQLITE_FULL, "SQLITE_FULL"  # as SQLite sets them
+            raise full
 
         def __exit__(self, *exc):
             return False

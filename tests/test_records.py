@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from desktop_app.domain.errors import NotFoundError, ValidationError
+from desktop_app.errors import NotFoundError, ValidationError
 from desktop_app.storage.models import Change
 
 WEBINAR = {"type": "webinar", "title": "Вебинар по возврату активов", "start_date": "2025-03-01"}

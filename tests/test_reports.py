@@ -210,7 +210,7 @@ def test_pdf_report_is_a4_with_cyrillic_text(small, tmp_path):
 def test_attendance_sheet_and_certificates(small, tmp_path):
     from pypdf import PdfReader
 
-    from desktop_app.domain.errors import InputError
+    from desktop_app.errors import InputError
     from desktop_app.reports.sheets import write_attendance_sheet, write_certificates
 
     desk, ids = small

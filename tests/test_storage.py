@@ -11,7 +11,7 @@ import pytest
 
 from desktop_app.domain import identity
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import BusyError, InputError
+from desktop_app.errors import BusyError, InputError
 from desktop_app.storage import database
 
 FIXTURES = __import__("pathlib").Path(__file__).with_name("fixtures")

@@ -111,7 +111,7 @@ def test_dates_follow_the_language(language, expected):
 
 
 def test_messages_follow_the_language(desk):
-    from desktop_app.domain.errors import ValidationError
+    from desktop_app.errors import ValidationError
 
     i18n.set_language("ru")
     with pytest.raises(ValidationError) as raised:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from desktop_app.cli.records import opened
+from desktop_app.cli.common import opened
 from desktop_app.i18n import _
 
 

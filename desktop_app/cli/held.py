@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from desktop_app.cli.arguments import device_id
-from desktop_app.cli.records import opened
+from desktop_app.cli.common import opened
 from desktop_app.i18n import _, ngettext
 
 _EVERY_SENDER = True  # ``--purge`` without a device id (not text, so argparse does not check it as one)

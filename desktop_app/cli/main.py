@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import argparse
 import errno
-import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
-from desktop_app import __version__, i18n, paths
-from desktop_app.domain.errors import DeskError, InputError, one_line
+from desktop_app import __version__, i18n, logbook, paths
+from desktop_app.cli.common import database_path, read_passphrase_file
+from desktop_app.errors import DeskError, InputError, one_line, sqlite_code
 from desktop_app.i18n import _
 
 COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.held",
                    "desktop_app.cli.reports", "desktop_app.cli.attendance", "desktop_app.cli.encryption")
-log = logging.getLogger("platform_desk")
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -55,8 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def database_path(args) -> Path:
-    return Path(args.db) if args.db else paths.default_db_path()
+def gui_passphrase(args) -> bytearray | None:
+    """The window's database passphrase from ``--db-passphrase-file`` (else the window asks for it)."""
+    if args.db_passphrase_file is None:
+        return None
+    try:
+        return read_passphrase_file(args.db_passphrase_file, "--db-passphrase-file")
+    except InputError as error:
+        print(f"platform-desk: {error}", file=sys.stderr)
+        raise SystemExit(error.exit_code) from None
 
 
 def _language_from(argv: list[str]) -> str | None:
@@ -68,26 +75,8 @@ def _language_from(argv: list[str]) -> str | None:
     return None
 
 
-def setup_logging() -> None:
-    """Log to a rotating file in the data folder, never to the terminal."""
-    from logging.handlers import RotatingFileHandler
-
-    logging.lastResort = None
-    if log.handlers:  # already set up (main called again in one process)
-        return
-    try:
-        log_file().parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(log_file(), maxBytes=1_000_000, backupCount=3,
-                                      encoding="utf-8")
-    except OSError:
-        handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-
-
 def main(argv: list[str] | None = None) -> int:
-    setup_logging()
+    logbook.setup()
     argv = list(sys.argv[1:] if argv is None else argv)
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
@@ -98,8 +87,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         from desktop_app.ui.app import run  # Qt only for the window: commands stay fast
-
-        from desktop_app.cli.encryption import gui_passphrase
 
         return run(database_path(args), args.lang, smoke=args.smoke, passphrase=gui_passphrase(args))
     return run_command(args)
@@ -118,10 +105,11 @@ def run_command(args) -> int:
     except Exception as error:  # one line, never a traceback
         known = explain(error, database_path(args))
         if known is None:  # a bug: the details go to the log
-            log.exception("unexpected error")
+            logbook.unexpected(f"the command {args.command}", error)
             print(_("platform-desk: unexpected error: {error} (details in {log})").format(
-                error=one_line(error), log=log_file()), file=sys.stderr)
+                error=one_line(error), log=paths.log_file()), file=sys.stderr)
             return 1
+        logbook.error(f"{args.command}: {known}")
         print(f"platform-desk: {one_line(known)}", file=sys.stderr)
         return known.exit_code if isinstance(known, DeskError) else 2
 
@@ -131,8 +119,6 @@ def explain(error: BaseException, db: Path) -> DeskError | None:
     a full disk — as one translated line with exit status 2; None for a bug."""
     if isinstance(error, DeskError):
         return error
-    import sqlite3
-
     from sqlalchemy.exc import DBAPIError
 
     if isinstance(error, DBAPIError):
@@ -144,17 +130,16 @@ def explain(error: BaseException, db: Path) -> DeskError | None:
         if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             return InputError(_("Cannot write to {path}: the folder or file is read-only").format(path=where))
         return InputError(_("Cannot read or write {path}: {reason}").format(path=where, reason=error.strerror))
-    if isinstance(error, sqlite3.DatabaseError):
-        text = str(error).lower()
-        if "full" in text or ("disk i/o error" in text and _nearly_full(db)):
-            return InputError(_("The disk is full: nothing was changed"))
-        if "disk i/o error" in text:
-            return InputError(_("Cannot read or write {path}: {reason}").format(path=db, reason=text))
-        if "readonly" in text or "read-only" in text:
-            return InputError(_("Cannot write to {path}: the folder or file is read-only").format(path=db))
-        if "not a database" in text or "malformed" in text or "unable to open" in text:
-            return InputError(_("{path} is not a Platform Desk database (it is empty or another kind of file)").format(
-                path=db))
+    code = sqlite_code(error)
+    if code == sqlite3.SQLITE_FULL or (code == sqlite3.SQLITE_IOERR and _nearly_full(db)):
+        return InputError(_("The disk is full: nothing was changed"))
+    if code == sqlite3.SQLITE_IOERR:
+        return InputError(_("Cannot read or write {path}: {reason}").format(path=db, reason=str(error).lower()))
+    if code == sqlite3.SQLITE_READONLY:
+        return InputError(_("Cannot write to {path}: the folder or file is read-only").format(path=db))
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN):
+        return InputError(_("{path} is not a Platform Desk database (it is empty or another kind of file)").format(
+            path=db))
     return None
 
 
@@ -165,7 +150,3 @@ def _nearly_full(db: Path) -> bool:
     except (OSError, AttributeError):
         return False
     return stats.f_bavail * stats.f_frsize < (1 << 20)
-
-
-def log_file() -> Path:
-    return paths.data_dir() / "logs" / "platform-desk.log"

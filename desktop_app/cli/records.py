@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
 
 from desktop_app.cli.arguments import whole_number
-from desktop_app.domain.errors import InputError
-from desktop_app.domain.schema import KINDS
+from desktop_app.cli.common import database_path, new_passphrase, opened
+from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
+from desktop_app.errors import InputError
 from desktop_app.i18n import _
 
 
 def register(subparsers) -> list:
     init = subparsers.add_parser("init", help=_("create a database and this installation's identity"))
     init.add_argument("--device-name", required=True, metavar="NAME", help=_("a name for this computer"))
-    init.add_argument("--role", required=True, choices=("delegation", "secretariat"))
+    init.add_argument("--role", required=True, choices=tuple(INSTALLATION_ROLES))
     init.add_argument("--country", metavar="CC", help=_("the delegation's country (ISO code)"))
     demo = init.add_mutually_exclusive_group()
     demo.add_argument("--demo", action="store_true", help=_("load the Platform's public record of 2023–2024"))
@@ -49,27 +49,7 @@ def register(subparsers) -> list:
     return [init, put, get, delete, listing, dump]
 
 
-@contextmanager
-def opened(args):
-    """The database named by ``--db`` (or the default one), closed afterwards."""
-    from desktop_app.cli.encryption import current_passphrase
-    from desktop_app.cli.main import database_path
-
-    from desktop_app.domain.desk import Desk  # not at import: --help and --version stay quick
-
-    path = database_path(args)
-    desk = Desk.open(path, current_passphrase(args, path) if path.exists() else None)
-    for notice in desk.notices:
-        print(notice, file=sys.stderr)
-    try:
-        yield desk
-    finally:
-        desk.close()
-
-
 def run_init(args) -> int:
-    from desktop_app.cli.main import database_path
-
     path = database_path(args)
     if args.db is None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,8 +60,6 @@ def run_init(args) -> int:
 
     passphrase = None
     if args.encrypt:
-        from desktop_app.cli.encryption import new_passphrase
-
         passphrase = new_passphrase(args)
     elif args.db_passphrase_file is not None:
         raise InputError(_("--db-passphrase-file: add --encrypt to create an encrypted database"))

@@ -8,12 +8,11 @@ from datetime import date
 from pathlib import Path
 
 from desktop_app.cli.arguments import whole_number
-from desktop_app.cli.records import opened
-from desktop_app.domain.errors import InputError
+from desktop_app.cli.common import opened
 from desktop_app.domain.schema import country_codes
+from desktop_app.errors import InputError
 from desktop_app.i18n import _, ngettext
 from desktop_app.os_errors import os_reason
-
 
 SHEETS = ("attendance", "certificates")
 

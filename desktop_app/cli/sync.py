@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 from desktop_app.cli.arguments import device_id, whole_number
-from desktop_app.cli.records import opened
-from desktop_app.domain.errors import InputError
+from desktop_app.cli.common import opened, read_passphrase_file
 from desktop_app.domain.validation import RULE_LABELS
+from desktop_app.errors import InputError
 from desktop_app.i18n import _
 from desktop_app.sync.bundle import MIN_PART_BYTES, PART_OVERHEAD
 
@@ -54,15 +54,14 @@ def register(subparsers) -> list:
 
 
 def _passphrase(path: Path | None) -> str | None:
+    """A bundle's passphrase from ``--passphrase-file`` (FORMAT.md §6), read as the database's is."""
     if path is None:
         return None
     try:
-        text = path.read_text(encoding="utf-8").removeprefix("\ufeff").rstrip("\r\n")  # as FORMAT.md §6
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(_("--passphrase-file: cannot read {path} ({error})").format(path=path, error=error)) from None
-    if not text:
-        raise InputError(_("--passphrase-file: {path} is empty").format(path=path))
-    return text
+        return read_passphrase_file(path, "--passphrase-file").decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(_("{option}: cannot read {path} ({error})").format(
+            option="--passphrase-file", path=path, error=error.reason)) from None
 
 
 def run_export(args) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import progress
 from desktop_app.domain.desk import Desk, put_record
-from desktop_app.domain.errors import InputError, NotFoundError
+from desktop_app.errors import InputError, NotFoundError
 from desktop_app.i18n import _
 from desktop_app.storage.models import Blob
 

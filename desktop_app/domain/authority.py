@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop_app.domain.schema import DELETED
+from desktop_app.domain.schema import DELETED, SECRETARIAT
 
-SECRETARIAT = "secretariat"
 # Only the owner's country and a secretariat may set these.
 PROTECTED = frozenset({"sharing", "parties", DELETED, "event_id", "person_id"})
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from desktop_app import logbook
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import InputError
+from desktop_app.errors import InputError
 from desktop_app.i18n import _
 from desktop_app.storage import database, encryption
 from desktop_app.storage.models import Installation
@@ -49,4 +50,5 @@ def restore_backup(desk: Desk, backup_file: Path) -> Path:
         connection.execute(update(Installation).values(
             clock=max(clock, restored_clock), next_seq=max(next_seq, restored_seq)))
     desk._identity = None
+    logbook.restore(desk.path, backup_file, safety)
     return safety

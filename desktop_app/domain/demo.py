@@ -1,6 +1,6 @@
 """Demo data: the Platform's public record (``resources/demo``) and synthetic data at scale for benchmarks.
 
-Both are written through ``Desk.put_many``, so they are validated and logged like anything a user types.
+Both are written through ``Desk.writing``, so they are validated and logged like anything a user types.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import random
 from datetime import date, timedelta
 
 from desktop_app import paths
+from desktop_app.country_names import MEMBER_STATES
 from desktop_app.domain.desk import FLUSH_EVERY, Desk, put_record
-from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, THEMATIC_AREAS, member_states
+from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, THEMATIC_AREAS
 
 RECORD_FILE = "platform_record.json"
 REFERENCE_FIELDS = ("event_id", "person_id", "parent_id")
@@ -49,7 +50,6 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
     """``events`` synthetic events with proportional people (one per two events) and participations
     (five per event) and actions (one per four events); returns the number of records written."""
     rng = random.Random(seed)
-    states = member_states()
     types = list(EVENT_TYPES)
     areas = list(THEMATIC_AREAS)
     first = date(2015, 1, 1)
@@ -57,9 +57,8 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
 
     def records():
         for n in range(people_count):
-            values = {"full_name": f"Participant {n + 1:06d}", "country": rng.choice(states),
-                      "gender": rng.choice(("female", "male")), "organization": "Synthetic data"}
-            yield "person", values
+            yield "person", {"full_name": f"Participant {n + 1:06d}", "country": rng.choice(MEMBER_STATES),
+                             "gender": rng.choice(("female", "male")), "organization": "Synthetic data"}
         for n in range(events):
             start = first + timedelta(days=rng.randrange(0, 4000))
             kind = rng.choice(types)
@@ -69,7 +68,7 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
                 "type": kind, "title": f"Synthetic {kind.replace('_', ' ')} {n + 1:06d}",
                 "start_date": start.isoformat(), "end_date": (start + timedelta(days=rng.randrange(0, 3))).isoformat(),
                 "city": rng.choice(("Astana", "Almaty", "Bishkek", "Dushanbe", "Ashgabat", "Tashkent")),
-                "country": rng.choice(states), "parties": rng.sample(states, 2),
+                "country": rng.choice(MEMBER_STATES), "parties": rng.sample(MEMBER_STATES, 2),
                 "thematic_areas": rng.sample(areas, rng.randrange(1, 3)),
                 "status": rng.choice(("held", "held", "planned", "cancelled")),
                 "participants_total": total, "participants_women": women, "participants_men": total - women,
@@ -80,7 +79,8 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
 
     count = 0
     with desk.writing() as writer:
-        person_ids, event_ids = [], []
+        person_ids: list[str] = []
+        event_ids: list[str] = []
         for kind, values in records():
             new_id = put_record(writer, kind, values)
             (person_ids if kind == "person" else event_ids).append(new_id)

@@ -6,6 +6,7 @@ recorded field by field in the change log (``changelog``) in the same transactio
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -17,9 +18,9 @@ from sqlalchemy import JSON, Boolean, Connection, case, func, insert, literal, n
 from desktop_app.domain import author_log, identity, progress
 from desktop_app.domain.authority import SECRETARIAT, Standing, may_change
 from desktop_app.domain.changelog import ChangeWriter, canonical, record_table, version_vector
-from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
-from desktop_app.domain.schema import DELETED, KINDS, Kind
+from desktop_app.domain.schema import DELEGATION, DELETED, INSTALLATION_ROLES, KINDS, Kind
 from desktop_app.domain.validation import check_record, coerce_fields, kind_of
+from desktop_app.errors import InputError, NotFoundError, ValidationError
 from desktop_app.i18n import _
 from desktop_app.storage import database, encryption
 from desktop_app.storage.models import Head, Installation, Link
@@ -49,11 +50,11 @@ class Desk:
         device_name = (device_name or "").strip()
         if not device_name:
             raise ValidationError("device_name", _("is required"))
-        if role not in ("delegation", "secretariat"):
+        if role not in INSTALLATION_ROLES:
             raise ValidationError("role", _("must be “delegation” or “secretariat”"))
         if country is not None:
             country = coerce_fields(KINDS["person"], {"country": country})["country"]
-        if role == "delegation" and not country:
+        if role == DELEGATION and not country:
             raise ValidationError("country", _("a delegation needs its country (--country)"))
         key = encryption.Key.new(passphrase) if passphrase is not None else None
         engine = database.create_sqlite_engine(path, key)
@@ -186,7 +187,7 @@ class Desk:
         with self.writing() as writer:
             return put_record(writer, kind_name, values)
 
-    def put_many(self, items: Iterable[tuple[str, dict]]) -> list[str]:
+    def put_many(self, items: Iterable[tuple[str, dict]]) -> builtins.list[str]:  # ``list`` is a method here
         """Create or update many records in one transaction (demo data, importers)."""
         ids = []
         with self.writing() as writer:
@@ -312,9 +313,9 @@ def _check_references(writer: ChangeWriter, kind: Kind, record_id: str, record: 
         target = record.get(field.name)
         if field.type != "ref" or target is None:
             continue
-        if _current(writer, KINDS[field.ref], target) is None:
+        if _current(writer, field.target(), target) is None:
             raise ValidationError(field.name, _("{kind} “{id}” does not exist").format(
-                kind=_(KINDS[field.ref].label), id=target))
+                kind=_(field.target().label), id=target))
     if kind.name == "event" and record.get("parent_id"):
         seen = {record_id}
         parent = record["parent_id"]

@@ -19,9 +19,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from desktop_app.domain.errors import InputError, one_line
+from desktop_app.errors import InputError, one_line
 from desktop_app.i18n import _
-
 
 _FINGERPRINT = re.compile(r"[0-9A-F]{32}", re.ASCII)
 

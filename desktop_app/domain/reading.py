@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import Text, func, or_, select, type_coerce
+from sqlalchemy import Engine, Text, func, or_, select, type_coerce
 from sqlalchemy import event as sa_event
 
 from desktop_app import i18n
+from desktop_app.country_names import MEMBER_STATES
 from desktop_app.domain.desk import Desk, visible_query
-from desktop_app.domain.schema import KINDS, member_states
+from desktop_app.domain.schema import KINDS
 from desktop_app.domain.search import SearchIndex
 from desktop_app.storage import database
 from desktop_app.storage.models import Action, Attachment, Change, Event, Participation, Person
@@ -38,7 +39,7 @@ def overdue(action: dict, today: date | None = None) -> bool:
     """An action still open or in progress whose due date is before ``today``: the one definition of overdue."""
     due = action.get("due_date")
     today = today or date.today()
-    return action.get("status") in OPEN_ACTION_STATUSES and bool(due) and due < today.isoformat()
+    return action.get("status") in OPEN_ACTION_STATUSES and bool(due) and str(due) < today.isoformat()
 
 
 def visible(kind_name: str, *columns):
@@ -64,7 +65,7 @@ def _joined(*values) -> str:
 def _country_words(stored: str | None, _language: str) -> str:
     """The member states in a stored JSON list of codes, by code and by name in the language, for search."""
     codes = json.loads(stored) if stored else []
-    return " ".join(f"{code} {i18n.country_name(code)}" for code in codes or () if code in member_states())
+    return " ".join(f"{code} {i18n.country_name(code)}" for code in codes or () if code in MEMBER_STATES)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ class Reader:
     Safe to use from one worker thread at a time besides the GUI thread: each call takes its own connection."""
 
     desk: Desk
-    engine: object = field(init=False)
+    engine: Engine = field(init=False)
 
     def __post_init__(self):
         self.engine = database.create_sqlite_engine(self.desk.path, database.key_of(self.desk.engine))
@@ -236,7 +237,7 @@ class Reader:
                             _json_text(EVENTS.c.parties).label("parties"))
             language = i18n.current_language()
             text = lambda r: _joined(r[1], r[2], r[3], _country_words(r[4], language))  # noqa: E731
-            depends = (EVENTS.c.id,)
+            depends: tuple = (EVENTS.c.id,)
         elif list_name == "person":
             query = visible("person", PEOPLE.c.id, PEOPLE.c.full_name, PEOPLE.c.organization, PEOPLE.c.position,
                             PEOPLE.c.email)
@@ -250,7 +251,7 @@ class Reader:
         with self.engine.connect() as connection:
             if ids is None:
                 return {row[0]: text(row) for row in connection.execute(query)}
-            found = {}
+            found: dict[str, str] = {}
             for chunk in _in_chunks(ids):
                 narrowed = query.where(or_(*(column.in_(chunk) for column in depends)))
                 found.update((row[0], text(row)) for row in connection.execute(narrowed))
@@ -302,10 +303,6 @@ class Reader:
         return [dict(row) for row in self._all(
             visible("event", EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.end_date)
             .where(EVENTS.c.type == event_type).order_by(EVENTS.c.start_date.desc(), EVENTS.c.title))]
-
-    def event_titles(self, ids: Iterable[str]) -> dict[str, str]:
-        return {row["id"]: row["title"] for row in self._all(
-            select(EVENTS.c.id, EVENTS.c.title).where(EVENTS.c.id.in_(list(ids))))}
 
     def nested_events(self, event_id: str) -> list[dict]:
         return [dict(row) for row in self._all(
@@ -370,9 +367,3 @@ class Reader:
     def action_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         query = self._action_query([*ACTIONS.c, EVENTS.c.title.label("event_title")])
         return self._rows_by_id(query, ACTIONS.c.id, ids)
-
-    def overdue_action_ids(self, today: date | None = None) -> list[str]:
-        """Visible actions that are overdue, by due date."""
-        rows = self._all(self._action_query([ACTIONS.c.id, ACTIONS.c.due_date, ACTIONS.c.status])
-                         .order_by(ACTIONS.c.due_date, ACTIONS.c.id))
-        return [row["id"] for row in rows if overdue(row, today)]

@@ -7,7 +7,8 @@ these definitions instead of repeating them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field as _field
+from dataclasses import dataclass
+from dataclasses import field as _field
 from functools import lru_cache
 
 from desktop_app import paths
@@ -58,7 +59,10 @@ ACTION_STATUSES = {
     "done": N_("Done"),
     "dropped": N_("Dropped"),
 }
-INSTALLATION_ROLES = {"delegation": N_("Delegation"), "secretariat": N_("Secretariat")}
+# The two roles of an installation (SPEC §3): every caller names them through these constants.
+DELEGATION = "delegation"
+SECRETARIAT = "secretariat"
+INSTALLATION_ROLES = {DELEGATION: N_("Delegation"), SECRETARIAT: N_("Secretariat")}
 
 # The field that marks a record deleted; deletion is a change like any other.
 DELETED = "deleted"
@@ -78,6 +82,12 @@ class Field:
     codes: dict | None = None
     ref: str | None = None
     max_length: int | None = None
+
+    def target(self) -> Kind:
+        """The kind a ``ref`` field points to."""
+        if self.ref is None:
+            raise TypeError(f"{self.name} is not a reference")
+        return KINDS[self.ref]
 
 
 @dataclass(frozen=True)
@@ -156,15 +166,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (EVENT, PERSON, PARTICIPATION, ACTI
 
 
 @lru_cache(maxsize=1)
-def reference_data() -> dict:
-    """Countries, member states and thematic areas: identical on every installation."""
-    with open(paths.resources_dir() / "reference" / "reference.json", encoding="utf-8") as handle:
-        return json.load(handle)
-
-
 def country_codes() -> frozenset[str]:
-    return frozenset(reference_data()["countries"])
-
-
-def member_states() -> tuple[str, ...]:
-    return tuple(reference_data()["member_states"])
+    """The ISO 3166-1 codes a country field accepts (the member states are ``country_names.MEMBER_STATES``)."""
+    with open(paths.resources_dir() / "reference" / "reference.json", encoding="utf-8") as handle:
+        return frozenset(json.load(handle)["countries"])

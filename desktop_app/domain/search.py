@@ -56,13 +56,8 @@ def fold_many(texts: list[str]) -> list[str]:
 
 
 def query_words(text: str) -> list[str]:
+    """The folded words of a query; a row matches when it contains each of them."""
     return [word for word in (fold(part) for part in text.split()) if word]
-
-
-def matches(text: str, query: str) -> bool:
-    """Whether every word of ``query`` is in ``text``, in any case or script."""
-    folded = fold(text)
-    return all(word in folded for word in query_words(query))
 
 
 class SearchIndex:

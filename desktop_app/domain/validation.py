@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.schema import KINDS, Field, Kind, country_codes
+from desktop_app.errors import ValidationError
 from desktop_app.i18n import N_, _
 
 # Checked with ``fullmatch``: ``$`` would let a final newline through. Digits are ASCII ``[0-9]``; an e-mail
@@ -49,9 +49,10 @@ def _date(field: Field, value):
 
 
 def _code(field: Field, value):
-    if not isinstance(value, str) or value not in field.codes:
+    codes = field.codes or {}
+    if not isinstance(value, str) or value not in codes:
         raise ValidationError(field.name, _("“{value}” is not one of: {codes}").format(
-            value=value, codes=", ".join(field.codes)))
+            value=value, codes=", ".join(codes)))
     return value
 
 
@@ -86,7 +87,7 @@ def _bool(field: Field, value):
 
 def _ref(field: Field, value):
     if not isinstance(value, str) or not RECORD_ID.fullmatch(value.strip()):
-        raise ValidationError(field.name, _("must be the id of a record: {kind}").format(kind=_(KINDS[field.ref].label)))
+        raise ValidationError(field.name, _("must be the id of a record: {kind}").format(kind=_(field.target().label)))
     return value.strip()
 
 

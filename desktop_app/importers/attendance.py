@@ -19,20 +19,20 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from desktop_app.country_names import MEMBER_STATE_NAMES
 from desktop_app.domain.desk import put_record, visible_query
-from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes
 from desktop_app.domain.validation import check_record, coerce_fields
-from desktop_app.country_names import MEMBER_STATE_NAMES
+from desktop_app.errors import InputError, ValidationError
 from desktop_app.i18n import LANGUAGES, N_, _, babel_locale
 from desktop_app.os_errors import os_reason
 from desktop_app.storage.models import Participation, Person

@@ -17,13 +17,14 @@ from datetime import date, datetime, timedelta, timezone
 from itertools import groupby
 from pathlib import Path
 
-from icalendar import Calendar, Event as CalendarEvent
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
 from sqlalchemy import select
 
 from desktop_app import __version__
+from desktop_app.domain.hlc import decode
 from desktop_app.domain.schema import EVENT_TYPES
 from desktop_app.i18n import _, country_name
-from desktop_app.domain.hlc import decode
 from desktop_app.storage.models import Change, Event
 
 CALENDAR_STATUSES = {"planned": "TENTATIVE", "postponed": "TENTATIVE", "held": "CONFIRMED",

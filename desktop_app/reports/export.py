@@ -23,10 +23,10 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from desktop_app.i18n import _, country_name
+from desktop_app.reports import FORMATS  # noqa: F401 - the formats write_report accepts
 from desktop_app.reports.data import Report
 from desktop_app.reports.tables import COLUMNS, key_figures, period_title, table
 
-from desktop_app.reports import FORMATS  # noqa: F401 - the formats write_report accepts
 MAX_WIDTH = 60
 DATE_FORMAT = "yyyy-mm-dd"
 SHEET_NAME_LIMIT = 31

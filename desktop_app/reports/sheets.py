@@ -16,8 +16,8 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from sqlalchemy import select
 
 from desktop_app import paths
-from desktop_app.domain.errors import InputError
 from desktop_app.domain.schema import GENDERS, ROLES
+from desktop_app.errors import InputError
 from desktop_app.i18n import ALPHABETS, _, country_name, current_language, format_date, sort_key
 from desktop_app.reports.data import visible_records
 from desktop_app.reports.layout import ACCENT, Column, Pages, finish_pdf, mm, pdf_writer, wrap

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -16,11 +17,14 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from desktop_app.domain.errors import BusyError, DiskFullError, InputError
+from desktop_app import logbook
+from desktop_app.errors import BUSY_CODES, BusyError, DiskFullError, InputError, sqlite_code
 from desktop_app.i18n import _
 from desktop_app.storage import encryption
 
 BUSY_TIMEOUT_S = 5.0
+# The key each engine's connections are made with (``key_of``); an engine that is dropped drops its entry.
+_KEYS: weakref.WeakKeyDictionary[Engine, encryption.Key | None] = weakref.WeakKeyDictionary()
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration; a test checks it against Alembic. Knowing it here lets an up-to-date
 # database open without importing Alembic at all, which keeps start-up quick.
@@ -39,7 +43,9 @@ def head_revision() -> str:
     """The newest revision according to Alembic's scripts."""
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None, "the migrations folder holds no revision"
+    return head
 
 
 def create_sqlite_engine(path: Path, key: encryption.Key | None = None, read_only: bool = False) -> Engine:
@@ -62,7 +68,7 @@ def create_sqlite_engine(path: Path, key: encryption.Key | None = None, read_onl
     else:
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": BUSY_TIMEOUT_S})
 
-    engine.sqlcipher_key = key
+    _KEYS[engine] = key
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -84,7 +90,7 @@ def create_sqlite_engine(path: Path, key: encryption.Key | None = None, read_onl
 
 def key_of(engine: Engine) -> encryption.Key | None:
     """The key an engine's connections are made with; ``None`` for a plain database."""
-    return getattr(engine, "sqlcipher_key", None)
+    return _KEYS.get(engine)
 
 
 def check_location(path: Path, must_exist: bool) -> None:
@@ -149,12 +155,12 @@ def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
         destination = sqlite3.connect(target) if key is None else encryption.connect(target, key, check=False)
         try:
             with destination:
-                raw.driver_connection.backup(destination)
+                raw.driver_connection.backup(destination)  # type: ignore[union-attr]  # open: just checked out
         finally:
             destination.close()
     except BaseException as error:  # a full disk: leave no half-written backup behind
         target.unlink(missing_ok=True)
-        if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
+        if sqlite_code(error) == sqlite3.SQLITE_FULL:
             raise DiskFullError(_("The disk is full: nothing was changed")) from None
         raise
     finally:
@@ -162,10 +168,12 @@ def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
     old = sorted(folder.glob(f"{path.stem}-*.db"))
     for stale in old[:-keep]:
         stale.unlink(missing_ok=True)
+    logbook.backup(path, target, reason)
     return target
 
 
 def list_backups(path: Path) -> list[Path]:
+    """The backups of the database at ``path``, newest first."""
     return sorted((path.parent / "backups").glob(f"{path.stem}-*.db"), reverse=True)
 
 
@@ -180,34 +188,37 @@ def migrate(engine: Engine, path: Path) -> str | None:
         return current
     from alembic import command
     from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
 
     head = head_revision()
     script = ScriptDirectory.from_config(_alembic_config())
+    safety = None
     if current is not None:
         try:
             script.get_revision(current)
-        except Exception:
+        except CommandError:
             raise InputError(_(
                 "This database was written by a newer Platform Desk (schema {found}); "
                 "this version understands schema {known} and older. Install the newer version."
             ).format(found=current, known=head)) from None
-        backup(engine, path, f"before-{head}")
+        safety = backup(engine, path, f"before-{head}")
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    logbook.migration(path, current, head, safety)
     return current
 
 
 @contextmanager
 def translate_busy():
-    """Turn SQLite's 'database is locked' into a message a user understands."""
+    """Turn SQLite's "database is locked" and "disk is full" into messages a user understands."""
     try:
         yield
     except OperationalError as error:
-        text = str(error.orig) if error.orig else str(error)
-        if "locked" in text or "busy" in text:
+        code = sqlite_code(error)
+        if code in BUSY_CODES:
             raise BusyError(_("The database is in use by another Platform Desk; try again when it has finished")) from None
-        if "full" in text:
+        if code == sqlite3.SQLITE_FULL:
             raise DiskFullError(_("The disk is full: nothing was changed")) from None
         raise

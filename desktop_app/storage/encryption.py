@@ -15,7 +15,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from desktop_app.domain.errors import BusyError, InputError
+from desktop_app import kill_points, logbook
+from desktop_app.errors import BusyError, InputError
 from desktop_app.i18n import _
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -196,6 +197,7 @@ def convert(path: Path, old: Key | None, new: Key | None) -> None:
             version = source.execute("PRAGMA main.user_version").fetchone()[0]
             source.execute(f"PRAGMA converted.user_version = {int(version)}")
             source.execute("COMMIT")
+            kill_points.reached("convert:copied")
         except BaseException:
             source.execute("ROLLBACK")
             raise
@@ -210,6 +212,7 @@ def convert(path: Path, old: Key | None, new: Key | None) -> None:
                                  .format(path=path))
         finally:
             copy.close()
+        kill_points.reached("convert:checked")
         _fsync(target)
     except BaseException:
         source.close()
@@ -224,6 +227,7 @@ def convert(path: Path, old: Key | None, new: Key | None) -> None:
     except BaseException:
         _remove(target)
         raise
+    kill_points.reached("convert:replaced")
     _fsync_folder(path.parent)
 
 
@@ -236,16 +240,15 @@ def _companions(path: Path) -> tuple[Path, Path]:
     return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
 
 
-def rekey_all(path: Path, old: Key | None, new: Key | None) -> list[Path]:
-    """Convert the database and then each of its backups (the database first: its rename is the commit point).
+def rekey_all(path: Path, backups: list[Path], old: Key | None, new: Key | None) -> list[Path]:
+    """Convert the database and then each of its ``backups`` (the database first: its rename is the commit point).
 
     Returns the backups left as they were because ``old`` does not open them.
     """
-    from desktop_app.storage.database import list_backups
-
     convert(path, old, new)
+    kill_points.reached("rekey:database-done")
     left = []
-    for backup in list_backups(path):
+    for backup in backups:
         encrypted = is_encrypted(backup)
         if not encrypted and new is None:
             continue  # already plain
@@ -256,4 +259,6 @@ def rekey_all(path: Path, old: Key | None, new: Key | None) -> list[Path]:
             convert(backup, old if encrypted else None, new)
         except WrongPassphrase:
             left.append(backup)
+    logbook.encryption_changed(path, "encrypted" if old is None else "decrypted" if new is None else
+                               "given a new passphrase", left)
     return left

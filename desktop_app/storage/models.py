@@ -7,7 +7,9 @@ domain's rule, not the table's (sync applies a record field by field).
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from typing import ClassVar
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -17,7 +19,9 @@ def _fk(target: str) -> ForeignKey:
 
 
 class Base(DeclarativeBase):
-    pass
+    """The base of every model; each one maps a plain ``Table`` (which Core statements take as such)."""
+
+    __table__: ClassVar[Table]
 
 
 class OwnedMixin:
@@ -188,19 +192,6 @@ class Installation(Base):
     next_seq: Mapped[int] = mapped_column(Integer)
 
 
-class Country(Base):
-    """Reference data: ISO 3166-1 codes (names come from CLDR in each language)."""
-
-    __tablename__ = "countries"
-    code: Mapped[str] = mapped_column(String(2), primary_key=True)
-    member_state: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class ThematicArea(Base):
-    __tablename__ = "thematic_areas"
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
-
-
 class Knowledge(Base):
     """This installation's version vector: the highest sequence number it holds from each device."""
 
@@ -281,16 +272,6 @@ class Exchange(Base):
     filename: Mapped[str] = mapped_column(Text)
     change_count: Mapped[int] = mapped_column(Integer)
     summary: Mapped[str | None] = mapped_column(Text)
-
-
-class PendingPart(Base):
-    """A part of a split bundle, kept until every part has arrived."""
-
-    __tablename__ = "pending_parts"
-    bundle_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    part: Mapped[int] = mapped_column(Integer, primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 RECORD_MODELS: dict[str, type[Base]] = {

@@ -31,11 +31,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from desktop_app.domain import identity
-from desktop_app.domain.errors import InputError, ValidationError, has_control, one_line
-from desktop_app.domain.hlc import FORM as _HLC
 from desktop_app.domain.authority import SECRETARIAT
+from desktop_app.domain.hlc import FORM as _HLC
 from desktop_app.domain.schema import DELETED, KINDS, OWNER, country_codes
 from desktop_app.domain.validation import RECORD_ID, coerce_fields
+from desktop_app.errors import InputError, ValidationError, has_control, one_line
 from desktop_app.i18n import _
 from desktop_app.sync import chain
 

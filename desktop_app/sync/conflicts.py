@@ -7,9 +7,9 @@ import json
 from sqlalchemy import select, update
 
 from desktop_app.domain.desk import Desk, put_record
-from desktop_app.domain.errors import InputError, NotFoundError
 from desktop_app.domain.schema import DELETED
 from desktop_app.domain.validation import RULE_LABELS
+from desktop_app.errors import InputError, NotFoundError
 from desktop_app.i18n import _
 from desktop_app.storage.models import Change, Conflict
 

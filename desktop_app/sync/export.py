@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, insert, literal_column, or_, select, text
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import canonical, version_vector
 from desktop_app.domain.desk import Desk, now_iso
-from desktop_app.domain.errors import InputError
+from desktop_app.errors import InputError
 from desktop_app.i18n import _
 from desktop_app.storage.models import Blob, Change, Coverage, Exchange, Head, Link, Peer
 from desktop_app.sync import chain, merge_sql

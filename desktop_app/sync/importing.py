@@ -19,7 +19,7 @@ from desktop_app.domain import identity, progress
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import raise_knowledge, version_vector
 from desktop_app.domain.desk import Desk, now_iso
-from desktop_app.domain.errors import InputError
+from desktop_app.errors import InputError
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database
 from desktop_app.storage.models import Blob, Coverage, Exchange, Peer

@@ -33,19 +33,20 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field as _field
+from dataclasses import dataclass
+from dataclasses import field as _field
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, delete, func, or_, select, union_all, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from desktop_app.domain import hlc
 from desktop_app.domain.authority import SECRETARIAT, Author, Standing, may_change
 from desktop_app.domain.changelog import apply_fields, canonical, raise_knowledge, record_id_for, record_table
-from desktop_app.domain import hlc
-from desktop_app.domain.errors import InputError, ValidationError
 from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import DELETED, KINDS, OWNER
 from desktop_app.domain.validation import RULES, broken_rules, check_record
+from desktop_app.errors import InputError, ValidationError
 from desktop_app.i18n import _
 from desktop_app.storage.models import Change, Conflict, Head, HeldBack, Installation, Link
 from desktop_app.sync import chain, merge_sql, waiting

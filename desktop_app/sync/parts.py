@@ -16,7 +16,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop_app.domain.errors import InputError
+from desktop_app.errors import InputError
 from desktop_app.i18n import _, ngettext
 from desktop_app.sync.bundle import CHUNK, Bundle, limit_error
 

@@ -16,7 +16,7 @@ from desktop_app.domain import identity
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import version_vector
 from desktop_app.domain.desk import Desk, now_iso
-from desktop_app.domain.errors import InputError, NotFoundError, one_line
+from desktop_app.errors import InputError, NotFoundError, one_line
 from desktop_app.i18n import _
 from desktop_app.storage.models import Peer
 from desktop_app.sync.bundle import Bundle

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Connection, delete, func, select
 
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import one_line
+from desktop_app.errors import one_line
 from desktop_app.i18n import N_, _
 from desktop_app.storage.models import HeldBack, Peer
 from desktop_app.sync.bundle import limit_error

@@ -3,6 +3,10 @@
 ``extract`` writes ``translations/platform_desk.pot`` from the source; ``update``
 merges it into each language's ``.po`` (new strings arrive empty, for the
 translator); ``compile`` builds the ``.mo`` files the program loads.
+
+Catalogs are written one way: no line wrapping (``width=0``), and ``update`` keeps the order of the
+messages already in a file, places a new one after its predecessor in the template, and drops those
+no longer in the source. So an update changes only the lines of what changed, and merges stay small.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import sys
 from pathlib import Path
 
 from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
 
 from desktop_app.i18n import DOMAIN, LANGUAGES
 
@@ -28,21 +33,46 @@ def _pybabel(*args: str) -> None:
 
 def extract(target: Path = TEMPLATE) -> Path:
     """Write the template of every translatable string in ``desktop_app/``."""
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location", "--sort-output",
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location", "--sort-output", "--no-wrap",
              "--project", "Platform Desk", "--copyright-holder", "Platform Desk contributors",
              "--msgid-bugs-address", "", "-o", str(target), str(ROOT / "desktop_app"))
     return target
 
 
-def update() -> None:
+def update(translations: Path = TRANSLATIONS, template: Path = TEMPLATE) -> None:
     """Merge the template into every language's catalog, creating missing ones."""
     for language in LANGUAGES[1:]:
-        po = TRANSLATIONS / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-        command = "update" if po.exists() else "init"
-        _pybabel(command, "-D", DOMAIN, "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", language,
-                 *(["--no-fuzzy-matching", "--ignore-obsolete"] if command == "update" else []))
+        po = translations / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if not po.exists():
+            _pybabel("init", "--no-wrap", "-D", DOMAIN, "-i", str(template), "-d", str(translations), "-l", language)
+        else:
+            _merge(po, template, language)
         if language in PLURAL_FORMS:
             _fix_plural_header(po, PLURAL_FORMS[language])
+
+
+def _merge(po: Path, template: Path, language: str) -> None:
+    """Bring ``po`` in step with ``template`` without moving or re-wrapping the messages it keeps."""
+    with open(po, "rb") as handle:
+        catalog = read_po(handle, locale=language)
+    with open(template, "rb") as handle:
+        wanted = read_po(handle)
+    kept_order = [message.id for message in catalog if message.id]
+    catalog.update(wanted, no_fuzzy_matching=True, update_header_comment=False, update_creation_date=False)
+    catalog.obsolete.clear()
+    order = [key for key in kept_order if key in catalog]
+    previous = None
+    for message in wanted:  # a new message goes after the one before it in the template
+        if message.id and message.id not in order:
+            order.insert(order.index(previous) + 1 if previous in order else len(order), message.id)
+        previous = message.id
+    messages = {message.id: message for message in catalog if message.id}
+    for key in list(messages):
+        del catalog[key]
+    for key in order:
+        catalog[key] = messages[key]
+    with open(po, "wb") as handle:
+        write_po(handle, catalog, width=0, include_previous=False)
 
 
 def _fix_plural_header(po: Path, rule: str) -> None:

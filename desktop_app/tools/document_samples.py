@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from desktop_app import i18n
+from desktop_app.domain.schema import SECRETARIAT
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "resources" / "docs"
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as folder:
-        desk = Desk.create(Path(folder) / "demo.db", "secretariat", "secretariat")
+        desk = Desk.create(Path(folder) / "demo.db", "UNODC", SECRETARIAT)
         try:
             load_public_record(desk)
             with desk.engine.connect() as connection:

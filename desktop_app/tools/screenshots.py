@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from desktop_app import i18n
+from desktop_app.domain.schema import DELEGATION
 
 
 def screens(window) -> Iterator[tuple[str, object]]:
@@ -22,11 +23,10 @@ def screens(window) -> Iterator[tuple[str, object]]:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
+    from desktop_app.ui import operations
     from desktop_app.ui.dialogs.about import AboutDialog, ShortcutsDialog
     from desktop_app.ui.dialogs.first_start import FirstStartDialog
     from desktop_app.ui.dialogs.quick_meeting import QuickMeetingDialog
-
-    from desktop_app.ui import operations
 
     window.show()
     for row in range(window.navigation.count()):
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as folder:
-        desk = Desk.create(Path(folder) / "demo.db", "Astana laptop", "delegation", "KZ")
+        desk = Desk.create(Path(folder) / "demo.db", "Astana laptop", DELEGATION, "KZ")
         load_public_record(desk)
         window = MainWindow(desk)
         window.resize(1280, 800)

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
-import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app import i18n, paths
+from desktop_app import i18n, logbook, paths
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import DeskError
+from desktop_app.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.ui import qt_i18n
 from desktop_app.ui.widgets.common import show_error
 
-log = logging.getLogger("platform_desk")
 LOCK_WAIT_MS = 200
 
 
@@ -27,10 +24,6 @@ def lock_for(db_path: Path) -> QLockFile | None:
     lock = QLockFile(str(Path(db_path).with_name(Path(db_path).name + ".lock")))
     lock.setStaleLockTime(0)
     return lock if lock.tryLock(LOCK_WAIT_MS) else None
-
-
-def log_file() -> Path:
-    return paths.log_file()
 
 
 class ErrorReporter:
@@ -42,9 +35,9 @@ class ErrorReporter:
 
     def __call__(self, kind, value, tb) -> None:
         self.failed = True
-        log.error("unexpected error\n%s", "".join(traceback.format_exception(kind, value, tb)))
+        logbook.unexpected("the window", value)
         message = _("Something went wrong: {error}\n\nDetails were written to {log}").format(
-            error=value, log=log_file())
+            error=value, log=paths.log_file())
         if self.smoke:
             print(message, file=sys.stderr)
             QApplication.exit(1)
@@ -95,9 +88,8 @@ class Windows:
 
     def open_main(self, desk: Desk):
         from desktop_app import user_settings
-        from desktop_app.ui.main_window import MainWindow
-
         from desktop_app.ui.lock import Locker
+        from desktop_app.ui.main_window import MainWindow
 
         window = MainWindow(desk)
         window.locker = Locker(window, desk)

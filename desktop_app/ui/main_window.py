@@ -12,8 +12,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu, QSplitter,
-                               QStackedWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+)
 
 from desktop_app import i18n, paths, user_settings
 from desktop_app.domain.reading import EVERYTHING, Changes, Reader
@@ -130,6 +138,8 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
 
     def _warm_up(self) -> None:
+        if not self.isVisible():  # closed before the timer fired: its reader is closed, nothing to warm
+            return
         operations.run_operation(self, "", lambda _progress: self.reader.search_index("event"), quiet=True)
 
     # ----- menus -----------------------------------------------------------------------------

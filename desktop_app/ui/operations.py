@@ -12,20 +12,18 @@ log file, where the traceback was written.
 
 from __future__ import annotations
 
-import logging
 import traceback
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog
 
-from desktop_app import paths
-from desktop_app.domain.errors import DeskError
+from desktop_app import logbook, paths
 from desktop_app.domain.progress import Cancelled, Progress, running
+from desktop_app.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.ui.widgets.common import show_error
 
-log = logging.getLogger("platform_desk")
 PROGRESS_DELAY_MS = 400  # shorter work finishes without a dialog flashing up
 _running: set["Operation"] = set()
 
@@ -72,11 +70,11 @@ class _Runner(QRunnable):
         except Cancelled:
             operation.ended.emit("cancelled", None, "")
         except DeskError as error:
+            logbook.error(f"{operation.label} {error}")
             operation.ended.emit("refused", error, "")
         except Exception as error:  # noqa: BLE001 - logged here with its traceback, shown on the GUI thread
-            details = traceback.format_exc()
-            log.error("unexpected error in “%s”\n%s", operation.label, details)
-            operation.ended.emit("failed", error, details)
+            logbook.unexpected(f"“{operation.label}”", error)
+            operation.ended.emit("failed", error, traceback.format_exc())
         else:
             operation.ended.emit("done", result, "")
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 import statistics
 import sys
 
-from tests.benchmarks.core import (RECORD_TABLES, Figure, Session, all_tables, bare_insert, benchmark, count_rows,
-                                   schema_of, table_rows)
+from tests.benchmarks.core import (
+    RECORD_TABLES,
+    Figure,
+    Session,
+    all_tables,
+    bare_insert,
+    benchmark,
+    count_rows,
+    schema_of,
+    table_rows,
+)
 
 MAX_DUMP_RATIO = 3  # issue 14
 

@@ -10,8 +10,17 @@ import sqlite3
 import statistics
 from pathlib import Path
 
-from tests.benchmarks.core import (RECORD_TABLES, Figure, Session, bare_insert, benchmark, copy_database,
-                                   count_rows, table_rows, timed)
+from tests.benchmarks.core import (
+    RECORD_TABLES,
+    Figure,
+    Session,
+    bare_insert,
+    benchmark,
+    copy_database,
+    count_rows,
+    table_rows,
+    timed,
+)
 
 # ``init --demo-scale`` writes about 38.7 field changes per synthetic event (with its people,
 # participations and actions); these give about 1,000,000 and 100,000 changes at the full scale.

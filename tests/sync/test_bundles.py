@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from desktop_app.domain.errors import InputError
+from desktop_app.errors import InputError
 from desktop_app.sync import api
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from desktop_app.domain.errors import InputError, ValidationError
+from desktop_app.errors import InputError, ValidationError
 from desktop_app.sync import api, trust
 from desktop_app.sync.bundle import Bundle
 from desktop_app.sync.merge import Merger

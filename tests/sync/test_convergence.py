@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from desktop_app.domain.errors import InputError, ValidationError
+from desktop_app.errors import InputError, ValidationError
 from desktop_app.sync import api
 from tests.sync.conftest import Office
 

@@ -20,11 +20,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hypothesis import settings, strategies as st
+from hypothesis import settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from desktop_app.domain import hlc
-from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
+from desktop_app.errors import InputError, NotFoundError, ValidationError
 from desktop_app.sync import api
 from desktop_app.sync.sharing import Recipient, hidden_records
 from tests.sync import forge

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from desktop_app.domain import identity
-from desktop_app.domain.errors import InputError
+from desktop_app.errors import InputError
 from desktop_app.sync import api
 from desktop_app.sync import bundle as fmt
 

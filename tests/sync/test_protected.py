@@ -10,7 +10,7 @@ import pytest
 
 from desktop_app import i18n
 from desktop_app.domain.attachments import add_attachment
-from desktop_app.domain.errors import ValidationError
+from desktop_app.errors import ValidationError
 from desktop_app.sync import bundle as fmt
 from tests.sync.conftest import Office
 from tests.sync.crafted import change, crafted, next_seq

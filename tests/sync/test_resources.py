@@ -15,9 +15,8 @@ import pytest
 
 from desktop_app.domain.changelog import canonical, record_id_for
 from desktop_app.domain.desk import Desk
-from desktop_app.sync import api
+from desktop_app.sync import api, chain
 from desktop_app.sync import bundle as fmt
-from desktop_app.sync import chain
 from tests.sync import forge
 
 PEAK_LIMIT_MIB = 300

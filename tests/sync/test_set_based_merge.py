@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import Phase, event, given, settings, strategies as st
+from hypothesis import Phase, event, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert, select, text
 
 from desktop_app.domain.desk import Desk

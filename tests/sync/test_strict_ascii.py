@@ -10,9 +10,9 @@ import json
 import pytest
 
 from desktop_app.domain import hlc
-from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.schema import KINDS
 from desktop_app.domain.validation import coerce_fields
+from desktop_app.errors import ValidationError
 from tests.conftest import Cli
 from tests.sync.conftest import Office
 from tests.sync.crafted import change, crafted

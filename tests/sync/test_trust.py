@@ -13,7 +13,7 @@ import pytest
 
 from desktop_app.domain import hlc
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
+from desktop_app.errors import InputError, NotFoundError, ValidationError
 from desktop_app.sync import api
 from desktop_app.sync import bundle as fmt
 from tests.sync import forge

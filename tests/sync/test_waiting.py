@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from desktop_app.domain import hlc
-from desktop_app.domain.errors import InputError
+from desktop_app.errors import InputError
 from desktop_app.sync import waiting
 from desktop_app.sync.merge import Merger
 from tests.conftest import Cli

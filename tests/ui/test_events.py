@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from desktop_app.ui.pages.events import events_model
 from desktop_app.domain.reading import EventFilter
+from desktop_app.ui.pages.events import events_model
 from tests.ui.conftest import answer_next_dialog, event_id_titled, press, type_text
 
 CONFERENCE = "First Annual Conference of the Regional Platform"

@@ -6,8 +6,19 @@ from __future__ import annotations
 import pytest
 from babel.messages.pofile import read_po
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractButton, QComboBox, QGroupBox, QLabel, QLineEdit,
-                               QListWidget, QPlainTextEdit, QTableView, QTabWidget, QTreeView, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QTableView,
+    QTabWidget,
+    QTreeView,
+    QWidget,
+)
 
 from desktop_app import i18n
 from desktop_app.tools import catalogs

@@ -188,3 +188,42 @@ def test_file_open_switches_to_the_other_database_and_moves_the_lock(qtbot, demo
     second.close()
     second.desk.close()
     windows.unlock()
+
+
+def test_help_opens_the_log_folder_in_the_file_manager(window):
+    """Help → Open the log folder hands the folder of ``paths.log_file`` to the desktop's file manager."""
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices
+
+    class FileManager(QObject):
+        def __init__(self):
+            super().__init__()
+            self.opened: list[str] = []
+
+        @Slot(QUrl)
+        def show(self, url):
+            self.opened.append(url.toLocalFile())
+
+    manager = FileManager()
+    QDesktopServices.setUrlHandler("file", manager, "show")
+    try:
+        assert window.log_action in window.help_menu.actions()
+        window.log_action.trigger()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert manager.opened == [str(paths.log_file().parent)] and paths.log_file().parent.is_dir()
+
+
+def test_a_window_closed_before_its_warm_up_starts_no_work(qtbot, demo_db):
+    """The search index is warmed by a timer; fired after the window closed, it must not start an operation
+    that outlives the window (every later wait for running work would hang until its deadline)."""
+    desk = Desk.open(demo_db)
+    try:
+        window = MainWindow(desk)
+        qtbot.addWidget(window)
+        window.show()
+        window.close()
+        window._warm_up()  # what the timer does if it fires now
+        assert not operations._running
+    finally:
+        desk.close()

@@ -9,8 +9,8 @@ import sys
 from PySide6.QtCore import Qt
 
 from desktop_app import i18n
-from desktop_app.storage import database
 from desktop_app.domain.reading import overdue as is_overdue
+from desktop_app.storage import database
 from tests.ui.conftest import answer_next_dialog, event_id_titled, type_text
 
 

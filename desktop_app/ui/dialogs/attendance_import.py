@@ -7,13 +7,32 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
 
-from desktop_app.domain.errors import DeskError
+from desktop_app.errors import DeskError
 from desktop_app.i18n import N_, _, ngettext
-from desktop_app.importers.attendance import (FIELDS, Preview, detect_mapping, field_label, import_attendance,
-                                              plan, read_table)
+from desktop_app.importers.attendance import (
+    FIELDS,
+    Preview,
+    detect_mapping,
+    field_label,
+    import_attendance,
+    plan,
+    read_table,
+)
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.widgets.common import follow_language
 

@@ -8,12 +8,19 @@ from PySide6.QtWidgets import QCheckBox, QDialog, QFormLayout, QLabel, QLineEdit
 
 from desktop_app.domain.demo import load_public_record
 from desktop_app.domain.desk import Desk
-from desktop_app.domain.errors import DeskError, ValidationError
-from desktop_app.domain.schema import INSTALLATION_ROLES
+from desktop_app.domain.schema import DELEGATION, INSTALLATION_ROLES
+from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import _
-from desktop_app.ui.widgets.common import (CodeCombo, CountryCombo, error_label, follow_language, label_buttons,
-                                           show_error, translated_buttons)
 from desktop_app.ui.pages.settings import LanguageCombo
+from desktop_app.ui.widgets.common import (
+    CodeCombo,
+    CountryCombo,
+    error_label,
+    follow_language,
+    label_buttons,
+    show_error,
+    translated_buttons,
+)
 
 
 class FirstStartDialog(QDialog):
@@ -84,7 +91,7 @@ class FirstStartDialog(QDialog):
         label_buttons(self.buttons, _("Create"))
 
     def _role_changed(self) -> None:
-        self.country.setEnabled(self.role.get_value() == "delegation")
+        self.country.setEnabled(self.role.get_value() == DELEGATION)
 
     def accept(self) -> None:
         for label in self.errors.values():
@@ -98,7 +105,7 @@ class FirstStartDialog(QDialog):
                 return
         try:
             desk = Desk.create(self.path, self.device_name.text(), role,
-                               self.country.get_value() if role == "delegation" else None, passphrase=passphrase)
+                               self.country.get_value() if role == DELEGATION else None, passphrase=passphrase)
         except ValidationError as error:
             label = self.errors.get(error.field)
             if label is None:

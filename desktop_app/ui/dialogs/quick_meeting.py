@@ -6,8 +6,8 @@ from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
 
 from desktop_app import i18n
 from desktop_app.domain.desk import put_record
-from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.schema import EVENT
+from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import _
 from desktop_app.ui.widgets.common import LongTextField, error_label, show_error, today_iso, translated_buttons
 from desktop_app.ui.widgets.forms import FieldForm

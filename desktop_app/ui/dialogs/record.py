@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QVBoxLayout
 
-from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.schema import Kind
+from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import _
 from desktop_app.ui.widgets.common import show_error, translated_buttons
 from desktop_app.ui.widgets.forms import FieldForm

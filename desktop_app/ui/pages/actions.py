@@ -6,12 +6,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QStyledItemDelegate, QVBoxLayout
 
 from desktop_app import i18n
-from desktop_app.domain.errors import DeskError
-from desktop_app.domain.schema import ACTION_STATUSES
-from desktop_app.i18n import N_, _
-from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, follow_language, show_error
-from desktop_app.ui.pages.base import TablePage
 from desktop_app.domain.reading import ActionFilter, overdue
+from desktop_app.domain.schema import ACTION_STATUSES
+from desktop_app.errors import DeskError
+from desktop_app.i18n import N_, _
+from desktop_app.ui.pages.base import TablePage
+from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, follow_language, show_error
 from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 OVERDUE_COLOR = "#b00020"

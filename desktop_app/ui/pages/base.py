@@ -14,12 +14,24 @@ from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton,
-                               QScrollArea, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.reading import Changes
 from desktop_app.domain.schema import Kind
+from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import N_, _, ngettext
 from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, show_error
 from desktop_app.ui.widgets.forms import FieldForm

@@ -6,18 +6,27 @@ from datetime import datetime, timezone
 
 from babel.dates import format_datetime
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app import i18n
 from desktop_app.domain import hlc
-from desktop_app.domain.errors import DeskError, one_line
 from desktop_app.domain.schema import DELETED, KINDS
 from desktop_app.domain.validation import RULE_LABELS
+from desktop_app.errors import DeskError, one_line
 from desktop_app.i18n import _
 from desktop_app.sync import api
-from desktop_app.ui.widgets.common import follow_language, show_error
 from desktop_app.ui.pages.base import Page
+from desktop_app.ui.widgets.common import follow_language, show_error
 
 
 def field_label(kind: str, field: str) -> str:

@@ -7,21 +7,33 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QFileDialog, QGridLayout, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-                               QListWidgetItem, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app import i18n
 from desktop_app.domain.attachments import add_attachment, attachment_content
-from desktop_app.domain.errors import DeskError
-from desktop_app.domain.schema import (ACTION, EVENT, EVENT_STATUSES, EVENT_TYPES, PERSON, ROLES, THEMATIC_AREAS)
+from desktop_app.domain.reading import EventFilter
+from desktop_app.domain.schema import ACTION, EVENT, EVENT_STATUSES, EVENT_TYPES, PERSON, ROLES, THEMATIC_AREAS
+from desktop_app.errors import DeskError
 from desktop_app.i18n import N_, _
-from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso
+from desktop_app.ui.dialogs.record import RecordDialog
 from desktop_app.ui.lock import scratch_folder
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import RecordEditor, RecordPage
 from desktop_app.ui.pages.people import PersonPicker
-from desktop_app.ui.dialogs.record import RecordDialog
-from desktop_app.domain.reading import EventFilter
+from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso
 from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 QUICK_FILTERS = {

@@ -8,9 +8,8 @@ from PySide6.QtWidgets import QAbstractItemView, QDialog, QLineEdit, QListWidget
 from desktop_app import i18n
 from desktop_app.domain.schema import EVENT_TYPES, PERSON, ROLES
 from desktop_app.i18n import N_, _
-from desktop_app.ui.widgets.common import follow_language
 from desktop_app.ui.pages.base import SEARCH_DELAY_MS, RecordEditor, RecordPage
-from desktop_app.ui.widgets.common import translated_buttons
+from desktop_app.ui.widgets.common import follow_language, translated_buttons
 from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 PERSON_COLUMNS = [

@@ -8,13 +8,28 @@ from pathlib import Path
 
 from PySide6.QtCore import QDate, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QFileDialog, QGridLayout, QHBoxLayout, QHeaderView,
-                               QLabel, QPushButton, QSizePolicy, QSpinBox, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop_app.domain.errors import DeskError
+from desktop_app.country_names import MEMBER_STATES
 from desktop_app.domain.progress import checkpoint
-from desktop_app.domain.schema import EVENT_TYPES, member_states
+from desktop_app.domain.schema import EVENT_TYPES
+from desktop_app.errors import DeskError
 from desktop_app.i18n import _, country_name, format_date, format_number, qt_date_format
 from desktop_app.os_errors import os_reason
 from desktop_app.reports.data import Period, Report, compute, latest_year_with_events
@@ -178,7 +193,7 @@ class ReportsPage(QWidget, Page):
         self.country.blockSignals(True)
         self.country.clear()
         self.country.addItem(_("All countries"), None)
-        for code in member_states():
+        for code in MEMBER_STATES:
             self.country.addItem(country_name(code), code)
         self.country.setCurrentIndex(max(0, self.country.findData(current)))
         self.country.blockSignals(False)

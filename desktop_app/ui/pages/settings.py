@@ -5,8 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app import __version__, i18n
 from desktop_app.domain.backups import restore_backup
@@ -14,9 +23,9 @@ from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import _
 from desktop_app.storage.database import list_backups
 from desktop_app.ui import qt_i18n
-from desktop_app.ui.widgets.common import confirm, follow_language, show_error
-from desktop_app.ui.pages.base import Page
 from desktop_app.ui.operations import run_operation
+from desktop_app.ui.pages.base import Page
+from desktop_app.ui.widgets.common import confirm, follow_language, show_error
 
 
 def language_names() -> dict[str, str]:

@@ -12,18 +12,32 @@ from pathlib import Path
 from babel.dates import format_datetime
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, QUrlQuery, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app import i18n
-from desktop_app.domain.errors import DeskError, one_line
-from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
+from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS, SECRETARIAT
+from desktop_app.errors import DeskError, one_line
 from desktop_app.i18n import _, ngettext
 from desktop_app.sync import api
 from desktop_app.ui.operations import run_operation
-from desktop_app.ui.widgets.common import confirm, follow_language, show_error, translated_buttons
 from desktop_app.ui.pages.base import Page
+from desktop_app.ui.widgets.common import confirm, follow_language, show_error, translated_buttons
 from desktop_app.ui.widgets.waiting import WaitingBox
 
 BUNDLE_SUFFIX = ".pdsync"
@@ -191,7 +205,7 @@ class SyncPage(QWidget, Page):
         self.forget_button.clicked.connect(self._forget)
         self.revoke_button = QPushButton()
         self.revoke_button.clicked.connect(self._revoke)
-        self.revoke_button.setVisible(desk.identity["role"] == "secretariat")
+        self.revoke_button.setVisible(desk.identity["role"] == SECRETARIAT)
         device_buttons = QHBoxLayout()
         device_buttons.addWidget(self.forget_button)
         device_buttons.addWidget(self.revoke_button)

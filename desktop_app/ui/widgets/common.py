@@ -7,12 +7,23 @@ from functools import lru_cache
 
 import shiboken6
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QPlainTextEdit,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop_app import i18n
-from desktop_app.domain.errors import one_line
-from desktop_app.domain.schema import member_states
+from desktop_app.country_names import MEMBER_STATES
+from desktop_app.errors import one_line
 from desktop_app.i18n import _
 
 EMPTY_DATE = QDate(1900, 1, 1)
@@ -98,9 +109,8 @@ def countries_in_order() -> list[str]:
 def _countries_in_order(language: str) -> tuple[str, ...]:
     from desktop_app.domain.schema import country_codes
 
-    members = member_states()
-    others = sorted(set(country_codes()) - set(members), key=lambda code: i18n.country_name(code).casefold())
-    return tuple(members) + tuple(others)
+    others = sorted(country_codes() - set(MEMBER_STATES), key=lambda code: i18n.country_name(code).casefold())
+    return MEMBER_STATES + tuple(others)
 
 
 class CodeCombo(QComboBox):
@@ -194,7 +204,7 @@ class CheckList(QWidget):
 
 
 def country_checklist() -> CheckList:
-    return CheckList({code: code for code in member_states()}, label_of=i18n.country_name)
+    return CheckList({code: code for code in MEMBER_STATES}, label_of=i18n.country_name)
 
 
 class DateField(QDateEdit):

@@ -7,12 +7,22 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.domain.changelog import canonical
-from desktop_app.domain.errors import ValidationError
 from desktop_app.domain.schema import Kind
 from desktop_app.domain.validation import check_record, coerce_fields
+from desktop_app.errors import ValidationError
 from desktop_app.i18n import _
-from desktop_app.ui.widgets.common import (BoolField, CheckList, CodeCombo, CountField, CountryCombo, DateField,
-                                   LongTextField, TextField, country_checklist, error_label)
+from desktop_app.ui.widgets.common import (
+    BoolField,
+    CheckList,
+    CodeCombo,
+    CountField,
+    CountryCombo,
+    DateField,
+    LongTextField,
+    TextField,
+    country_checklist,
+    error_label,
+)
 
 LONG_TEXT = {"description", "outcomes", "notes"}
 LIVE_CHECKED = {"participants_total", "participants_women", "participants_men", "end_date", "start_date"}

@@ -6,13 +6,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout
 
 from desktop_app import i18n
-from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import KINDS
+from desktop_app.errors import DeskError
 from desktop_app.i18n import _, ngettext
 from desktop_app.sync import waiting
 from desktop_app.ui.pages.conflicts import field_label
 from desktop_app.ui.widgets.common import confirm, follow_language, show_error
-
 
 SHOWN = 500  # rows in the table; the summary counts them all (a sender may leave 20,000 waiting)
 

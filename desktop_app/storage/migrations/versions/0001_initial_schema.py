@@ -7,7 +7,6 @@ Create Date: 2026-11-29
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -159,15 +158,26 @@ def upgrade() -> None:
     _seed_reference_data()
 
 
-def _seed_reference_data() -> None:
-    from desktop_app.domain.schema import reference_data
+# The reference data as it was when this revision was written: frozen here, never read from live code.
+COUNTRIES = (
+    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS "
+    "BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE "
+    "EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM "
+    "HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC "
+    "LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA "
+    "NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW "
+    "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO "
+    "TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW "
+).split()
+MEMBER_STATES = ('KZ', 'KG', 'TJ', 'TM', 'UZ')
+THEMATIC_AREAS = ('prevention', 'private_sector', 'asset_recovery', 'criminalization')
 
-    data = reference_data()
-    members = set(data["member_states"])
+
+def _seed_reference_data() -> None:
     countries = sa.table("countries", sa.column("code"), sa.column("member_state"))
-    op.bulk_insert(countries, [{"code": c, "member_state": c in members} for c in data["countries"]])
+    op.bulk_insert(countries, [{"code": c, "member_state": c in MEMBER_STATES} for c in COUNTRIES])
     areas = sa.table("thematic_areas", sa.column("code"))
-    op.bulk_insert(areas, [{"code": c} for c in data["thematic_areas"]])
+    op.bulk_insert(areas, [{"code": c} for c in THEMATIC_AREAS])
 
 
 def downgrade() -> None:
