@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import and_, func, insert, literal_column, or_, select, text
 
+from desktop_app import logbook
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import canonical, version_vector
 from desktop_app.domain.desk import Desk, now_iso
@@ -252,4 +253,6 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
         connection.execute(insert(Exchange).values(
             direction="export", at=now_iso(), bundle_id=manifest["bundle_id"], peer_device=peer, peer_name=None,
             filename=out.name, change_count=manifest["change_count"], summary=json.dumps(sent)))
+    logbook.exported(out, f"{audience} {to or ''}".strip(), {"changes": manifest["change_count"],
+                                                             "files": len(paths)})
     return ExportResult(paths, manifest["change_count"], manifest)

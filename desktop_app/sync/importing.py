@@ -15,6 +15,7 @@ from typing import NotRequired, TypedDict
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from desktop_app import logbook
 from desktop_app.domain import identity, progress
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import raise_knowledge, version_vector
@@ -134,6 +135,9 @@ def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphras
                         Exchange.direction == "import", Exchange.bundle_id.in_(
                             [group.bundle_id for group in store.sets.values()]))).scalars()))
             return summary
+        except InputError as error:
+            logbook.refused(Path(paths[0]) if paths else Path("-"), str(error))
+            raise
         finally:
             for bundle in opened:
                 bundle.close()
@@ -151,6 +155,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
     fresh = [b for b in bundles if b.manifest["bundle_id"] not in done]
     summary["already_imported"] = [b.name for b in bundles if b.manifest["bundle_id"] in done]
     already_skipped = sum(b.manifest["change_count"] for b in bundles if b.manifest["bundle_id"] in done)
+    applied: list[tuple[Bundle, dict]] = []  # for the log, once committed
     engine = desk.engine.execution_options(write=True)
     with database.translate_busy(), engine.connect() as connection:
         transaction = connection.begin()
@@ -195,6 +200,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 bundle_counts = {"new": sum(map(len, counts.new.values())),
                                  "conflicts": sum(counts.conflicts.values()),
                                  "skipped": sum(counts.skipped.values()), "refused": len(counts.refused)}
+                applied.append((bundle, bundle_counts))
                 for kind, ids in counts.new.items():
                     per_kind[kind]["new"] += len(ids)
                 for kind, ids in counts.updated.items():
@@ -214,6 +220,7 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 if fresh or trust.pins:  # checked and merged: only now is the state before the import worth keeping
                     summary["backup"] = str(database.backup(desk.engine, desk.path, "before-import"))
                 transaction.commit()
+                _log(summary, trust, applied)
         except BaseException:
             if transaction.is_active:
                 transaction.rollback()
@@ -227,6 +234,17 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
     summary["per_kind"] = dict(per_kind)
     summary["message"] = _message(summary)
     return summary
+
+
+def _log(summary: ImportSummary, trust: trusting.Trust, applied: list[tuple[Bundle, dict]]) -> None:
+    """One line in the log book per installation trusted or revoked, and per bundle imported."""
+    for device in summary["new_devices"]:
+        decision = f"vouched for by {device['vouched_by']}" if device["vouched_by"] else "confirmed by a person here"
+        logbook.trust(device["device_id"], device["device_name"], device["fingerprint"], decision)
+    for entry in trust.revocations:
+        logbook.trust(entry["device_id"], entry["device_name"], "", f"revoked after its change {entry['seq']}")
+    for bundle, counts in applied:
+        logbook.imported(bundle.path, bundle.manifest["device_name"], identity.fingerprint(bundle.public_key), counts)
 
 
 def _message(summary: ImportSummary) -> str:

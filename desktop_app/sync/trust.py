@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
 
+from desktop_app import logbook
 from desktop_app.domain import identity
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import version_vector
@@ -253,8 +254,9 @@ def _peer(connection, device_id: str):
 def forget(desk: Desk, device_id: str) -> None:
     """Un-pin an installation (a laptop re-installed): its next bundle is a first contact again."""
     with desk.transaction(write=True) as connection:
-        _peer(connection, device_id)
+        peer = _peer(connection, device_id)
         connection.execute(delete(Peer).where(Peer.device_id == device_id))
+    logbook.trust(device_id, peer.device_name, identity.fingerprint(peer.public_key), "forgotten")
 
 
 def revoke(desk: Desk, device_id: str) -> None:
@@ -268,4 +270,6 @@ def revoke(desk: Desk, device_id: str) -> None:
         if peer.role == SECRETARIAT and root_secretariat(connection, me) != me["device_id"]:
             raise InputError(_("Only the root secretariat (the one this installation confirmed first) can revoke "
                                "a secretariat"))
-        _revoke(connection, device_id, version_vector(connection).get(device_id, 0))
+        seq = version_vector(connection).get(device_id, 0)
+        _revoke(connection, device_id, seq)
+    logbook.trust(device_id, peer.device_name, identity.fingerprint(peer.public_key), f"revoked after its change {seq}")
