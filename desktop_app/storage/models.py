@@ -98,6 +98,17 @@ class Attachment(OwnedMixin, Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
 
 
+class TextVariant(Base):
+    """A text field of a record in one more language (``title@ru``, SPEC §2): one row per variant given.
+
+    Written only by ``domain.variants.apply_variants``; a cleared variant has no row."""
+
+    __tablename__ = "text_variants"
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class Blob(Base):
     """Attachment content, stored once per SHA-256."""
 
