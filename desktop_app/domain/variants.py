@@ -60,14 +60,3 @@ def localized(record: dict, field: str, language: str):
     """What a screen or document in ``language`` shows of ``field``: ``FIELD@LANG`` if given, else ``FIELD``."""
     return record.get(variant_name(field, language)) or record.get(field)
 
-
-def localize(records: Iterable[dict], connection: Connection, fields: Iterable[str], language: str) -> list[dict]:
-    """Copies of ``records`` whose ``fields`` read in ``language`` (``localized``), for documents and screens."""
-    records = list(records)
-    given = variants_of(connection, [r["id"] for r in records if r.get("id")])
-    fields = tuple(fields)
-    result = []
-    for record in records:
-        record = {**record, **given.get(record.get("id"), {})}
-        result.append({**record, **{name: localized(record, name, language) for name in fields if name in record}})
-    return result

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from desktop_app.domain.changelog import record_table
 from desktop_app.domain.desk import visible_query
-from desktop_app.domain.reading import overdue
+from desktop_app.domain.reading import in_language, overdue, translatable
 from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, KINDS, ROLES, THEMATIC_AREAS
 from desktop_app.i18n import _, country_name, format_date, format_number, ngettext
 from desktop_app.storage.models import Action, Event, Participation, Person
@@ -129,6 +129,8 @@ def compute(desk, period: Period, today: date | None = None) -> Report:
             if p["id"] in person_ids]
         actions = [a for a in _rows(connection, visible_records("action", Action.due_date).where(
             Action.event_id.in_(period_events))) if a["event_id"] in event_ids]
+        for kind_name, records in (("event", events), ("person", people), ("action", actions)):
+            in_language(connection, records, translatable(kind_name))
     event_order = {e["id"]: index for index, e in enumerate(events)}
     person_order = {p["id"]: index for index, p in enumerate(people)}
     participations.sort(key=lambda p: (event_order[p["event_id"]], person_order[p["person_id"]]))

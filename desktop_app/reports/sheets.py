@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from desktop_app import paths
 from desktop_app.domain.errors import InputError
+from desktop_app.domain.reading import in_language, translatable
 from desktop_app.domain.schema import GENDERS, ROLES
 from desktop_app.i18n import ALPHABETS, _, country_name, current_language, format_date, sort_key
 from desktop_app.reports.data import visible_records
@@ -48,6 +49,8 @@ def event_people(desk, event_id: str, attended_only: bool = False) -> tuple[dict
              .order_by(Person.full_name, Person.id))
     with desk.engine.connect() as connection:
         people = [dict(row) for row in connection.execute(query).mappings()]
+        in_language(connection, [event], translatable("event"))
+        in_language(connection, people, translatable("person"))
     people.sort(key=lambda person: name_order(person["full_name"]))
     return event, people
 
