@@ -7,7 +7,7 @@ from pathlib import Path
 from desktop_app.i18n import N_, _, current_language
 from desktop_app.reports.data import Report
 from desktop_app.reports.layout import Column, Pages, finish_pdf, pdf_writer
-from desktop_app.reports.printing import application, display, font_family, paint_bar_chart
+from desktop_app.reports.printing import application, chart_layout, display, font_family, paint_bar_chart
 from desktop_app.reports.tables import Table, charts, key_figures, period_title, table
 
 EVENT_FIELDS = ["start_date", "type", "title", "country", "participants_total", "participants_women",
@@ -35,9 +35,6 @@ def put_table(pages: Pages, data: Table, fields: list[str] | None = None) -> Non
     pages.table(headers, rows, columns_of(data, indices))
 
 
-def chart_height(pages: Pages, bars: int) -> float:
-    metrics = pages.metrics(pages.font(CHART_POINTS))
-    return metrics.height() * (1.2 * 1.4 + 2.2 * max(bars, 1)) + 4
 
 
 def write_pdf(report: Report, path: Path) -> None:
@@ -50,7 +47,7 @@ def write_pdf(report: Report, path: Path) -> None:
     pages.paragraph(figures["summary"], points=10.5, after_mm=5)
     for chart in charts(figures):
         if chart.bars:
-            pages.block(chart_height(pages, len(chart.bars)),
+            pages.block(chart_layout(chart, pages.area.width(), writer, CHART_POINTS).height() + 4,
                         lambda painter, rect, chart=chart: paint_bar_chart(painter, rect, chart, CHART_POINTS))
             pages.space(3)
     pages.heading(_("Key figures"))
