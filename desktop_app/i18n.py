@@ -47,6 +47,16 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` translated as it reads in ``context``: ``pgettext("female", "took part in")``."""
+    return _translation.pgettext(context, message)
+
+
+def language_names() -> dict[str, str]:
+    """Each language by its own name (``Қазақ тілі``), so anyone can find theirs."""
+    return {code: babel_locale(code).get_display_name(code).capitalize() for code in LANGUAGES}
+
+
 def current_language() -> str:
     return _current
 

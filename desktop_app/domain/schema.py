@@ -69,7 +69,8 @@ OWNER = "owner"
 # The languages a text may be given in, and the text fields that may be (SPEC §2 "Text in several languages").
 TEXT_LANGUAGES = LANGUAGES
 TRANSLATABLE = {
-    "event": ("title", "city", "venue", "organizer", "description", "outcomes"),
+    "event": ("title", "city", "venue", "organizer", "description", "outcomes",
+              "signatory", "signatory_position", "second_signatory", "second_signatory_position"),
     "person": ("full_name", "position", "organization"),
     "action": ("description", "responsible"),
 }
@@ -145,6 +146,11 @@ EVENT = _kind("event", N_("Event"), [
     Field("outcomes", "text", N_("Outcomes")),
     Field("parent_id", "ref", N_("Held within"), ref="event"),
     Field("sharing", "code", N_("Sharing"), default="platform", codes=SHARING),
+    # Who signs the event's certificates, under the organizer and beside it.
+    Field("signatory", "text", N_("Signatory")),
+    Field("signatory_position", "text", N_("Signatory's position")),
+    Field("second_signatory", "text", N_("Second signatory")),
+    Field("second_signatory_position", "text", N_("Second signatory's position")),
 ])
 PERSON = _kind("person", N_("Person"), [
     Field("full_name", "text", N_("Full name"), required=True, max_length=300),

@@ -57,6 +57,10 @@ class Event(RecordMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     outcomes: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[str | None] = mapped_column(_fk("events.id"), index=True)
+    signatory: Mapped[str | None] = mapped_column(Text)
+    signatory_position: Mapped[str | None] = mapped_column(Text)
+    second_signatory: Mapped[str | None] = mapped_column(Text)
+    second_signatory_position: Mapped[str | None] = mapped_column(Text)
 
 
 class Person(RecordMixin, Base):

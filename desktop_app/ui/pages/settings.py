@@ -15,13 +15,9 @@ from desktop_app.i18n import _
 from desktop_app.storage.database import list_backups
 from desktop_app.ui import qt_i18n
 from desktop_app.ui.widgets.common import confirm, follow_language, show_error
+from desktop_app.i18n import language_names
 from desktop_app.ui.pages.base import Page
 from desktop_app.ui.operations import run_operation
-
-
-def language_names() -> dict[str, str]:
-    """Each language by its own name (``Қазақ тілі``), so anyone can find theirs."""
-    return {code: i18n.babel_locale(code).get_display_name(code).capitalize() for code in i18n.LANGUAGES}
 
 
 class LanguageCombo(QComboBox):
