@@ -69,7 +69,7 @@ OWNER = "owner"
 # The languages a text may be given in, and the text fields that may be (SPEC §2 "Text in several languages").
 TEXT_LANGUAGES = LANGUAGES
 TRANSLATABLE = {
-    "event": ("title", "city", "venue", "organizer", "description", "outcomes",
+    "event": ("title", "city", "venue", "organizer", "funding_source", "description", "outcomes",
               "signatory", "signatory_position", "second_signatory", "second_signatory_position"),
     "person": ("full_name", "position", "organization"),
     "action": ("description", "responsible"),

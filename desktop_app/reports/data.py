@@ -67,6 +67,7 @@ class Report:
     participations: list[dict] = field(default_factory=list)
     people: list[dict] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)
+    issuer: dict = field(default_factory=dict)  # the installation that made it: ``role`` and ``country``
 
     def events_behind(self, figure: str, code: str | None = None) -> list[dict]:
         """The counted events behind one figure (``events_by_type`` with a type code, ``by_country``
@@ -136,7 +137,8 @@ def compute(desk, period: Period, today: date | None = None) -> Report:
     event_order = {e["id"]: index for index, e in enumerate(events)}
     person_order = {p["id"]: index for index, p in enumerate(people)}
     participations.sort(key=lambda p: (event_order[p["event_id"]], person_order[p["person_id"]]))
-    report = Report(period, today, {}, events, participations, people, actions)
+    issuer = {"role": desk.identity["role"], "country": desk.identity["country"]}
+    report = Report(period, today, {}, events, participations, people, actions, issuer)
     report.figures = _figures(report)
     return report
 
