@@ -11,7 +11,6 @@ from desktop_app.reports.layout import ACCENT, Column, Pages, finish_pdf, pdf_wr
 from desktop_app.reports.printing import application, chart_layout, display, font_family, paint_bar_chart
 from desktop_app.reports.tables import Table, charts, key_figures, period_title, table
 
-EVENT_NUMBERS = ["participants_total", "participants_women", "participants_men", "international_experts"]
 # Shorter headers where a long field label would not fit a narrow number column.
 SHORT_HEADERS = {"international_experts": N_("Experts")}
 CHART_POINTS = 9
@@ -75,18 +74,25 @@ def put_outcomes(pages: Pages, report: Report) -> None:
 
 
 def put_events(pages: Pages, report: Report) -> None:
-    """The events table: dates as one interval, type, title, place (city and country) and the counts."""
+    """The events table: dates as one interval, type, title, place (city and country), participants with
+    women and men, and experts; dates, type and place take fixed widths so that the title has the most."""
     data = table(report, "events")
     at = {name: data.fields.index(name) for name in data.fields}
-    numbers = [at[name] for name in EVENT_NUMBERS]
+
+    def counts(row) -> str:
+        total, women, men = (row[at[name]] for name in ("participants_total", "participants_women", "participants_men"))
+        if women is None and men is None:
+            return display(total)
+        return f"{display(total)} ({display(women or 0)} / {display(men or 0)})"
+
     headers = [_("Dates"), data.headers[at["type"]], data.headers[at["title"]], _("Place"),
-               *[_(SHORT_HEADERS[data.fields[i]]) if data.fields[i] in SHORT_HEADERS else data.headers[i]
-                 for i in numbers]]
+               _("Participants (women / men)"), _(SHORT_HEADERS["international_experts"])]
     rows = [[format_date_range(event["start_date"], event["end_date"]), display(row[at["type"]]),
              display(row[at["title"]]), ", ".join(display(row[at[name]]) for name in ("city", "country") if row[at[name]]),
-             *[display(row[i]) for i in numbers]]
+             counts(row), display(row[at["international_experts"]])]
             for event, row in zip(report.events, data.rows)]
-    pages.table(headers, rows, [Column(), Column(), Column(), Column(), *columns_of(data, numbers)])
+    pages.table(headers, rows, [Column(width_mm=25), Column(width_mm=25), Column(), Column(width_mm=27),
+                                Column(align="right", width_mm=27), Column(align="right", nowrap=True)])
 
 
 def write_pdf(report: Report, path: Path) -> None:
