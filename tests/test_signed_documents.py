@@ -124,3 +124,43 @@ def test_certificates_never_cut_and_speak_to_the_person(desk, tmp_path, in_langu
     keller = by_name["Maria Keller"]
     assert "БЛАГОДАРСТВЕННЫЙ СЕРТИФИКАТ" in keller and "в знак признательности за вклад" in keller
     assert "СЕРТИФИКАТ УЧАСТИЯ" not in keller
+
+
+def _cells(path) -> dict[str, list[str]]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    return {sheet.title: [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+            for sheet in book.worksheets}
+
+
+def test_xlsx_for_donors_carries_no_personal_data_unless_asked(cli, tmp_path):
+    event = cli.put("event", type="regional_training", title="Тренинг", start_date="2024-03-01", status="held",
+                    participants_total=20, participants_women=12, participants_men=8)
+    person = cli.put("person", full_name="Айгерим Сапарова", gender="female", email="a.saparova@example.kz")
+    cli.put("participation", event_id=event, person_id=person)
+    plain, full = tmp_path / "donor.xlsx", tmp_path / "internal.xlsx"
+    cli("report", "--year", "2024", "--format", "xlsx", "--out", plain, "--lang", "ru", check=True)
+    cli("report", "--year", "2024", "--format", "xlsx", "--out", full, "--lang", "ru", "--include-people", check=True)
+    donor = _cells(plain)
+    text = " ".join(value for values in donor.values() for value in values)
+    assert "Айгерим Сапарова" not in text and "a.saparova@example.kz" not in text and "Женский" not in text
+    assert "Тренинг" in text, "the events are there"
+    internal = _cells(full)
+    assert set(internal) - set(donor), "the people sheets come only with --include-people"
+    assert any("a.saparova@example.kz" in values for values in internal.values())
+
+
+def test_xlsx_summary_row_is_tall_enough_for_its_text(demo, tmp_path, in_language):
+    from openpyxl import load_workbook
+
+    from desktop_app.reports.export import write_xlsx
+
+    in_language("kk")
+    path = tmp_path / "report.xlsx"
+    report = compute(demo, Period.of(2024), today=date(2025, 1, 15))
+    write_xlsx(report, path)
+    sheet = load_workbook(path).worksheets[0]
+    width = sum(sheet.column_dimensions[letter].width for letter in "ABC")
+    lines = -(-len(report.figures["summary"]) // int(width))  # at least this many lines at one character a unit
+    assert sheet.row_dimensions[2].height >= 15 * lines

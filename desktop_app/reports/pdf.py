@@ -46,9 +46,8 @@ def put_cover(pages: Pages, report: Report, title: str) -> None:
     """The cover: the Platform, the title, the issuing office, the period, the date of issue and the
     acknowledgement of those who funded the events (their ``funding_source``)."""
     figures = report.figures
-    pages.space(40)
     pages.paragraph(_("Regional Platform for Fast-Tracking UNCAC Implementation in Central Asia"), points=13,
-                    bold=True, colour=ACCENT, after_mm=12)
+                    bold=True, colour=ACCENT, after_mm=45)
     pages.paragraph(title, points=24, bold=True, after_mm=10)
     pages.paragraph(issuing_office(report.issuer), points=12, after_mm=3)
     pages.paragraph(_("Period: {dates}").format(dates=format_date_range(figures["from"], figures["to"])),
