@@ -21,7 +21,6 @@ import csv
 import io
 import zipfile
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from sqlalchemy import select
 
 from desktop_app.domain.desk import put_record, visible_query
 from desktop_app.domain.errors import InputError, ValidationError
+from desktop_app.domain.folding import name_key
 from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.country_names import MEMBER_STATE_NAMES
@@ -70,23 +70,6 @@ MATCH_REASONS = {
     "spelling": N_("same name in the other script or spelling"),
     "partial_name": N_("same name without a patronymic or middle name"),
 }
-
-# Cyrillic letters of Russian, Kazakh, Kyrgyz, Tajik and Uzbek to a plain Latin spelling.
-CYRILLIC_TO_LATIN = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
-    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
-    "э": "e", "ю": "yu", "я": "ya",
-    "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",  # Kazakh, Kyrgyz
-    "ӣ": "i", "ӯ": "u", "ҳ": "h", "ҷ": "j",  # Tajik
-    "ў": "o",  # Uzbek Cyrillic
-}
-# Latin letters of Turkmen and Uzbek that plain spellings write with two letters.
-LATIN_DIGRAPHS = {"ç": "ch", "ş": "sh", "ž": "zh", "ň": "n", "ý": "y", "ä": "a"}
-# Spellings that differ between transliteration systems, reduced to one form (applied in order).
-SPELLING_VARIANTS = (("shch", "sh"), ("kh", "h"), ("x", "h"), ("dzh", "j"), ("zh", "j"), ("ts", "c"),
-                     ("y", "i"), ("ie", "e"), ("w", "v"))
-
 
 class AttendanceImportError(InputError):
     """Rows that cannot be imported; ``errors`` holds (row number, message) for each."""
@@ -134,16 +117,7 @@ class Preview:
 
 # ----- names ----------------------------------------------------------------------------------
 
-def latin_key(text: str) -> str:
-    """A spelling-independent form of a name or word: Cyrillic and Latin spellings of one name agree."""
-    text = unicodedata.normalize("NFC", text.lower())
-    text = "".join(CYRILLIC_TO_LATIN.get(ch, LATIN_DIGRAPHS.get(ch, ch)) for ch in text)
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    text = re.sub(r"[ʻʼ’‘'`]", "", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    for variant, plain in SPELLING_VARIANTS:
-        text = text.replace(variant, plain)
-    return re.sub(r"(.)\1+", r"\1", text).strip()
+latin_key = name_key  # a spelling-independent form of a name: the folding search uses too
 
 
 def name_tokens(full_name: str) -> frozenset[str]:
