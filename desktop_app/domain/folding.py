@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # One letter to its Latin skeleton (after casefold); letters not listed stay as they are.
 TRANSLITERATION = {
@@ -51,9 +52,12 @@ def fold(text: str | None) -> str:
     return folded
 
 
+@lru_cache(maxsize=8192)  # a name is keyed several times while a list is matched
 def name_key(text: str) -> str:
     """A spelling-independent form of a name: ``fold``, accents dropped, anything but letters and digits a
     space, and doubled letters single (Aminov and Aminnov, Ахмедова and Akhmedova agree)."""
-    folded = "".join(ch for ch in unicodedata.normalize("NFKD", fold(text)) if not unicodedata.combining(ch))
+    folded = fold(text)
+    if not folded.isascii():
+        folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
     folded = re.sub(r"[^a-z0-9]+", " ", folded)
     return re.sub(r"(.)\1+", r"\1", folded).strip()

@@ -23,7 +23,6 @@ import zipfile
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import combinations
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -302,11 +301,17 @@ def second_name_language(header: str, name: str) -> str:
 # ----- values -------------------------------------------------------------------------------------
 
 def _code_from_words(value: str, words: dict[str, tuple]) -> str | None:
-    wanted = _normal_header(value)
-    for code, spellings in words.items():
-        if wanted in (_normal_header(s) for s in spellings):
-            return code
-    return None
+    return _spellings(tuple((code, tuple(spelled)) for code, spelled in words.items())).get(_normal_header(value))
+
+
+@lru_cache(maxsize=64)
+def _spellings(words: tuple) -> dict[str, str]:
+    """Each normalised spelling to its code (the first code that lists it)."""
+    found: dict[str, str] = {}
+    for code, spellings in words:
+        for spelled in spellings:
+            found.setdefault(_normal_header(spelled), code)
+    return found
 
 
 @lru_cache(maxsize=1)
@@ -382,7 +387,7 @@ class PeopleIndex:
     def __init__(self, people: list[dict]):
         self.by_email: dict[str, str] = {}
         self.by_name: dict[frozenset, list[str]] = {}
-        self.by_pair: dict[frozenset, set[frozenset]] = {}  # two words of a name → the names holding both
+        self.by_shorter: dict[frozenset, set[frozenset]] = {}  # a name less one word → the names it came from
         self.emails: dict[str, str | None] = {}
         self.names: dict[str, str] = {}
         for person in people:
@@ -393,8 +398,9 @@ class PeopleIndex:
             self.by_email.setdefault(email.lower(), person_id)
         tokens = name_tokens(full_name)
         self.by_name.setdefault(tokens, []).append(person_id)
-        for pair in combinations(sorted(tokens), 2):
-            self.by_pair.setdefault(frozenset(pair), set()).add(tokens)
+        if len(tokens) >= 3:
+            for word in tokens:
+                self.by_shorter.setdefault(tokens - {word}, set()).add(tokens)
         self.emails[person_id] = email.lower() if email else None
         self.names[person_id] = full_name
 
@@ -408,9 +414,10 @@ class PeopleIndex:
         tokens = name_tokens(full_name)
         candidates = list(self.by_name.get(tokens, []))
         partial = not candidates and len(tokens) >= 2
-        if partial:  # one spelling has a patronymic or a middle name
-            names = set().union(*(self.by_pair.get(frozenset(pair), ()) for pair in combinations(sorted(tokens), 2)))
-            candidates = [i for known in names if known <= tokens or tokens <= known for i in self.by_name[known]]
+        if partial:  # one spelling has a patronymic or a middle name more than the other
+            longer = self.by_shorter.get(tokens, set())
+            shorter = {tokens - {word} for word in tokens} if len(tokens) >= 3 else set()
+            candidates = [i for known in longer | shorter for i in self.by_name.get(known, ())]
         candidates = [i for i in candidates if not email or not self.emails[i] or self.emails[i] == email]
         if len(set(candidates)) != 1:
             return None, None
