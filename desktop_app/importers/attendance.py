@@ -387,6 +387,7 @@ class PeopleIndex:
     def __init__(self, people: list[dict]):
         self.by_email: dict[str, str] = {}
         self.by_name: dict[frozenset, list[str]] = {}
+        self.without_email: dict[frozenset, list[str]] = {}  # by name, those with no e-mail recorded
         self.by_shorter: dict[frozenset, set[frozenset]] = {}  # a name less one word → the names it came from
         self.emails: dict[str, str | None] = {}
         self.names: dict[str, str] = {}
@@ -398,6 +399,8 @@ class PeopleIndex:
             self.by_email.setdefault(email.lower(), person_id)
         tokens = name_tokens(full_name)
         self.by_name.setdefault(tokens, []).append(person_id)
+        if not email:
+            self.without_email.setdefault(tokens, []).append(person_id)
         if len(tokens) >= 3:
             for word in tokens:
                 self.by_shorter.setdefault(tokens - {word}, set()).add(tokens)
@@ -412,13 +415,14 @@ class PeopleIndex:
         if email and email in self.by_email:
             return self.by_email[email], "email"
         tokens = name_tokens(full_name)
-        candidates = list(self.by_name.get(tokens, []))
-        partial = not candidates and len(tokens) >= 2
+        partial = tokens not in self.by_name and len(tokens) >= 2
         if partial:  # one spelling has a patronymic or a middle name more than the other
             longer = self.by_shorter.get(tokens, set())
             shorter = {tokens - {word} for word in tokens} if len(tokens) >= 3 else set()
-            candidates = [i for known in longer | shorter for i in self.by_name.get(known, ())]
-        candidates = [i for i in candidates if not email or not self.emails[i] or self.emails[i] == email]
+            candidates = [i for known in longer | shorter for i in self.by_name.get(known, ())
+                          if not email or not self.emails[i]]
+        else:  # a person with another e-mail is another person (one with this e-mail was found above)
+            candidates = (self.without_email if email else self.by_name).get(tokens, [])
         if len(set(candidates)) != 1:
             return None, None
         found = candidates[0]
