@@ -97,7 +97,7 @@ def test_xlsx_has_typed_cells_translated_headers_and_right_sums(small, tmp_path)
     desk, _ids = small
     i18n.set_language("ru")
     path = tmp_path / "report.xlsx"
-    write_xlsx(compute(desk, Period.of(2024), today=TODAY), path)
+    write_xlsx(compute(desk, Period.of(2024), today=TODAY), path, include_people=True)
     book = load_workbook(path)
     assert len(book.sheetnames) == 5
     events = book.worksheets[1]
