@@ -47,6 +47,16 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translation.ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """``message`` translated as it reads in ``context``: ``pgettext("female", "took part in")``."""
+    return _translation.pgettext(context, message)
+
+
+def language_names() -> dict[str, str]:
+    """Each language by its own name (``Қазақ тілі``), so anyone can find theirs."""
+    return {code: Locale.parse(code).get_display_name(code).capitalize() for code in LANGUAGES}
+
+
 def current_language() -> str:
     return _current
 
@@ -131,10 +141,14 @@ def babel_locale(language: str | None = None) -> Locale:
     return _parsed_locale(language or _current)
 
 
+# English is written as the UN writes it: "20 February 2024", British patterns (CLDR's en_GB).
+_FORMAT_LOCALES = {"en": "en_GB"}
+
+
 @lru_cache(maxsize=None)
 def _parsed_locale(language: str) -> Locale:
     try:
-        return Locale.parse(language)
+        return Locale.parse(_FORMAT_LOCALES.get(language, language))
     except (UnknownLocaleError, ValueError):
         return Locale.parse(DEFAULT_LANGUAGE)
 
@@ -168,7 +182,35 @@ def format_date(value: date | str | None, form: str = "long") -> str:
         if numeric is not None:
             return numeric.format(value)  # a table of 20,000 dates: no pattern parsed per cell
         form = numeric_date_pattern()
-    return _babel_format_date(value, format=form, locale=babel_locale())
+    return _lower_months(_babel_format_date(value, format=form, locale=babel_locale()))
+
+
+# Languages whose CLDR month names are capitalised although the language writes them in lower case (Tajik).
+_LOWER_CASE_MONTHS = {"tg"}
+# Interval patterns where CLDR's follow English order against the language's own long date (Tajik):
+# the patterns of the start and of the end date, by the greatest difference (year, month, day).
+_INTERVALS = {"tg": {"d": ("d", "–d MMMM y"), "M": ("d MMMM – ", "d MMMM y"), "y": ("d MMMM y – ", "d MMMM y")}}
+
+
+def _lower_months(text: str, language: str | None = None) -> str:
+    return text.lower() if (language or _current) in _LOWER_CASE_MONTHS else text
+
+
+def format_date_range(start: date | str, end: date | str | None) -> str:
+    """Two dates as one interval in the language's CLDR form, months written out, each part said once:
+    «20—22 февраля 2024 г.», "20 February – 2 March 2024"; one date when they are the same."""
+    start = date.fromisoformat(start) if isinstance(start, str) else start
+    end = date.fromisoformat(end) if isinstance(end, str) else (end or start)
+    if end == start:
+        return format_date(start)
+    locale = babel_locale()
+    greatest = "y" if start.year != end.year else "M" if start.month != end.month else "d"
+    patterns = _INTERVALS.get(_current, {}).get(greatest) or locale.interval_formats.get("yMMMd", {}).get(greatest)
+    if not patterns:
+        return f"{format_date(start)} – {format_date(end)}"
+    wide = [re.sub(r"(?<![ML])([ML])\1\1(?![ML])", r"\1\1\1\1", pattern) for pattern in patterns]  # MMM → MMMM
+    return _lower_months("".join(_babel_format_date(day, format=pattern, locale=locale)
+                                 for day, pattern in zip((start, end), wide)))
 
 
 _NUMERIC_FIELDS = {"d": "{0.day}", "dd": "{0.day:02d}", "M": "{0.month}", "MM": "{0.month:02d}", "y": "{0.year}"}

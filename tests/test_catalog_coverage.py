@@ -3,7 +3,7 @@
 The other catalog tests compare the catalogs with ``platform_desk.pot``; a message missing from both
 (Babel's Python extractor does not look inside f-strings on Python 3.11) would pass them. Here the
 messages come from the source itself: Babel's extraction, plus every ``_()``, ``N_()`` and
-``ngettext()`` call with literal arguments that Python's own parser finds, wherever it sits.
+``ngettext()`` and ``pgettext()`` call with literal arguments that Python's own parser finds, wherever it sits.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from desktop_app import i18n
 from desktop_app.tools import catalogs
 
 ROOT = Path(__file__).resolve().parents[1]
-KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
 
 
 def babel_messages() -> set:
@@ -42,6 +42,8 @@ def parsed_messages() -> dict:
                 found.setdefault(literals[0], f"{path.relative_to(ROOT)}:{node.lineno}")
             elif node.func.id == "ngettext" and len(literals) == 2:
                 found.setdefault(tuple(literals), f"{path.relative_to(ROOT)}:{node.lineno}")
+            elif node.func.id == "pgettext" and len(literals) == 2:
+                found.setdefault(literals[1], f"{path.relative_to(ROOT)}:{node.lineno}")
     return found
 
 

@@ -11,7 +11,7 @@ from desktop_app import i18n
 
 
 @pytest.mark.parametrize(("language", "shown", "qt"), [
-    ("en", "3/1/2024", "M/d/yyyy"), ("ru", "01.03.2024", "dd.MM.yyyy"), ("kk", "01.03.2024", "dd.MM.yyyy"),
+    ("en", "01/03/2024", "dd/MM/yyyy"), ("ru", "01.03.2024", "dd.MM.yyyy"), ("kk", "01.03.2024", "dd.MM.yyyy"),
     ("ky", "01.03.2024", "dd.MM.yyyy"), ("uz", "01/03/2024", "dd/MM/yyyy"), ("tg", "01/03/2024", "dd/MM/yyyy"),
     ("tk", "01.03.2024", "dd.MM.yyyy"),
 ])

@@ -150,7 +150,7 @@ def test_no_line_ends_inside_a_word(documents, language, name):
     pieces = []
     for _width, _height, text, _boxes in pages_of(path):
         for word in words_of(text):
-            if word in known or not re.search(r"\w", word) or word.endswith("…"):
+            if word in known or not re.search(r"[^\W\d_]", word) or word.endswith("…"):  # numbers: chart values
                 continue
             if any(whole != word and (whole.startswith(word) or whole.endswith(word)) for whole in known):
                 pieces.append(word)
@@ -161,7 +161,8 @@ def test_no_line_ends_inside_a_word(documents, language, name):
 def test_table_rows_stay_on_one_page(documents, demo, language):
     path, _wrapped, _data = documents[language]["report"]
     pages = [set(words_of(text)) for _w, _h, text, _b in pages_of(path)]
-    titles = [e["title"] for e in demo.list("event") if e["start_date"].startswith("2024") and e["status"] == "held"]
+    titles = [e.get(f"title@{language}") or e["title"] for e in demo.list("event")
+              if e["start_date"].startswith("2024") and e["status"] == "held"]
     split = [t for t in titles if not any(set(words_of(t)) <= page for page in pages)]
     assert not split, split[:3]
 
@@ -214,7 +215,7 @@ def test_certificates_carry_number_role_and_signature_fields(documents, demo):
     first = " ".join(pages[0][2].split())
     assert "СЕРТИФИКАТ УЧАСТИЯ" in first and "Настоящим удостоверяется" in first
     assert re.search(r"Сертификат № 2024-[0-9A-F]{8}", first)
-    assert "Подпись" in first and "UNODC" in first
+    assert "Подпись" in first and "УНП ООН" in first, "the organizer in Russian (organizer@ru)"
     numbers = {re.search(r"№ (\S+)", " ".join(page[2].split())).group(1) for page in pages}
     assert len(numbers) == len(pages), "each certificate has its own number"
 

@@ -104,7 +104,7 @@ def test_no_user_visible_literal_bypasses_translation():
 
 
 @pytest.mark.parametrize("language, expected", [
-    ("ru", "30 октября 2024 г."), ("kk", "2024 ж. 30 қазан"), ("en", "October 30, 2024")])
+    ("ru", "30 октября 2024 г."), ("kk", "2024 ж. 30 қазан"), ("en", "30 October 2024")])
 def test_dates_follow_the_language(language, expected):
     i18n.set_language(language)
     assert re.sub(r"[\u00a0\u202f]", " ", i18n.format_date("2024-10-30")) == expected  # CLDR's no-break spaces

@@ -35,6 +35,8 @@ def register(subparsers) -> list:
     report.add_argument("--country", metavar="CC", help=_("only events held in or with this country"))
     report.add_argument("--from", dest="start", metavar="DATE", help=_("first day (default: 1 January)"))
     report.add_argument("--to", dest="end", metavar="DATE", help=_("last day (default: 31 December)"))
+    report.add_argument("--include-people", action="store_true",
+                        help=_("also write the participants' names, gender and e-mail (XLSX)"))
     report.add_argument("--csv-delimiter", choices=("semicolon", "comma", "tab"), default="semicolon",
                         help=_("the separator of a CSV file (default: semicolon, as Excel expects in most regions)"))
     report.set_defaults(handler=run_report)
@@ -76,7 +78,7 @@ def run_report(args) -> int:
     with opened(args) as desk:
         report = compute(desk, period)
     with writing_to(args.out):
-        write_report(report, args.format, args.out, CSV_DELIMITERS[args.csv_delimiter])
+        write_report(report, args.format, args.out, CSV_DELIMITERS[args.csv_delimiter], args.include_people)
     print(_("Wrote {path}").format(path=args.out))
     return 0
 

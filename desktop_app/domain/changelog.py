@@ -16,7 +16,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from desktop_app.domain import author_log
 from desktop_app.domain.authority import Author
 from desktop_app.domain.hlc import Clock
-from desktop_app.domain.schema import OWNER
+from desktop_app.domain.schema import OWNER, is_variant
+from desktop_app.domain.variants import apply_variants, split
 from desktop_app.storage.models import RECORD_MODELS, Change, Coverage, Installation, Knowledge, Link
 
 CHANGES = Change.__table__
@@ -47,6 +48,7 @@ def apply_fields(connection: Connection, kind: str, updates: dict[str, dict[str,
     """
     table = record_table(kind)
     groups: dict[tuple[str, ...], list[tuple]] = {}
+    updates = _apart_from_variants(connection, updates)
     for record_id, fields in updates.items():
         names = tuple(sorted(fields))
         groups.setdefault(names, []).append((record_id, *(_stored(table, n, fields[n]) for n in names)))
@@ -56,6 +58,21 @@ def apply_fields(connection: Connection, kind: str, updates: dict[str, dict[str,
         action = ("DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in names)) if names else "DO NOTHING"
         connection.exec_driver_sql(
             f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT (id) {action}", rows)
+
+
+def _apart_from_variants(connection: Connection, updates: dict[str, dict[str, object]]) -> dict[str, dict]:
+    """Writes the ``FIELD@LANG`` variants among ``updates`` (``variants.apply_variants``); returns the rest."""
+    if not any(is_variant(name) for fields in updates.values() for name in fields):
+        return updates
+    own, given = {}, {}
+    for record_id, fields in updates.items():
+        fields, variants = split(fields)
+        if fields:
+            own[record_id] = fields
+        if variants:
+            given[record_id] = variants
+    apply_variants(connection, given)
+    return own
 
 
 def _stored(table: Table, name: str, value):

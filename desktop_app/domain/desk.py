@@ -18,8 +18,9 @@ from sqlalchemy import JSON, Boolean, Connection, case, func, insert, literal, n
 from desktop_app.domain import author_log, identity, progress
 from desktop_app.domain.authority import SECRETARIAT, Standing, may_change
 from desktop_app.domain.changelog import ChangeWriter, canonical, record_table, version_vector
-from desktop_app.domain.schema import DELEGATION, DELETED, INSTALLATION_ROLES, KINDS, Kind
+from desktop_app.domain.schema import DELEGATION, DELETED, INSTALLATION_ROLES, KINDS, TRANSLATABLE, Kind, is_variant
 from desktop_app.domain.validation import check_record, coerce_fields, kind_of
+from desktop_app.domain.variants import VARIANTS, split, variants_of
 from desktop_app.errors import InputError, NotFoundError, ValidationError
 from desktop_app.i18n import _
 from desktop_app.storage import database, encryption
@@ -157,16 +158,18 @@ class Desk:
         """The record as a dict with ``kind``, ``id`` and every field; NotFoundError if absent or deleted."""
         with self.engine.connect() as connection:
             found = _find(connection, record_id)
+            given = variants_of(connection, [record_id])
         if found is None or found[1].get(DELETED):
             raise NotFoundError(_("No record has the id “{id}”").format(id=record_id))
-        return _public(*found)
+        return _public(*found) | given.get(record_id, {})
 
     def list(self, kind_name: str) -> list[dict]:
         """Every visible record of a kind, in a stable order."""
         kind = kind_of(kind_name)
         with self.engine.connect() as connection:
             rows = connection.execute(visible_query(kind)).mappings().all()
-        return [_public(kind.name, dict(row)) for row in rows]
+            given = variants_of(connection, [row["id"] for row in rows]) if kind.name in TRANSLATABLE else {}
+        return [_public(kind.name, dict(row)) | given.get(row["id"], {}) for row in rows]
 
     def dump(self) -> Iterator[str]:
         """Every visible record as one canonical JSON line, sorted by kind and id."""
@@ -216,7 +219,7 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
         raise ValidationError("kind", _("“{stated}” does not match the kind “{kind}”").format(
             stated=stated_kind, kind=kind.name))
     record_id = values.pop("id", None)
-    fields = coerce_fields(kind, values)
+    fields, variants = split(coerce_fields(kind, values))
     if record_id is not None:
         current = _current(writer, kind, record_id)
         if current is None:
@@ -226,10 +229,12 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
                 and current.get("end_date") == current.get("start_date")):
             merged["end_date"] = merged["start_date"]
         changed = {name for name in merged if canonical(merged[name]) != canonical(current.get(name))}
-        _check_authority(writer, kind, record_id, current, [name for name in fields if name in changed])
+        current_variants = _current_variants(writer, record_id)
+        _check_authority(writer, kind, record_id, current, [name for name in fields if name in changed] + [
+            name for name in variants if variants[name] != current_variants.get(name)])
     else:
         record_id = writer.create(kind.name)
-        current = {}
+        current, current_variants = {}, {}
         merged = {f.name: f.default for f in kind.fields}
         merged.update(fields)
         if kind.name == "event" and not merged.get("end_date"):
@@ -241,6 +246,48 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
         value = merged.get(field.name)
         if canonical(value) != canonical(current.get(field.name)) and (current or value is not None):
             writer.set(kind.name, record_id, field.name, value)
+    for name, value in sorted(variants.items()):
+        if value != current_variants.get(name):
+            writer.set(kind.name, record_id, name, value)
+    return record_id
+
+
+def _current_variants(writer: ChangeWriter, record_id: str) -> dict[str, str]:
+    """A record's ``FIELD@LANG`` texts, including what this transaction has written."""
+    given = {} if record_id in writer.created else variants_of(writer.connection, [record_id]).get(record_id, {})
+    pending = writer.pending.get(record_id)
+    if pending is not None:
+        given.update({name: value for name, value in pending[1].items() if is_variant(name)})
+    return given
+
+
+def create_attendees(writer: ChangeWriter, event_id: str, people: Iterable[tuple[dict, str]]) -> list[str]:
+    """Create new people, each with a participation (attended, in the role given) in an existing event: the
+    rules of ``put_record`` for records that cannot clash with anything recorded, the event checked once
+    rather than once a row (an attendance list of 50,000). Returns the new people's ids."""
+    if _current(writer, KINDS["event"], event_id) is None:
+        raise ValidationError("event_id", _("{kind} “{id}” does not exist").format(kind=_(KINDS["event"].label),
+                                                                                   id=event_id))
+    ids = []
+    for person, role in people:
+        person_id = _create_checked(writer, KINDS["person"], person)
+        _create_checked(writer, KINDS["participation"], {"event_id": event_id, "person_id": person_id,
+                                                         "role": role, "attended": True})
+        ids.append(person_id)
+        if writer.change_count >= FLUSH_EVERY:
+            writer.flush()
+    return ids
+
+
+def _create_checked(writer: ChangeWriter, kind: Kind, values: dict) -> str:
+    """A new record whose references are known to hold, validated and written field by field."""
+    fields, variants = split(coerce_fields(kind, values))
+    record = {f.name: f.default for f in kind.fields} | fields
+    check_record(kind, record)
+    record_id = writer.create(kind.name)
+    for name, value in [*record.items(), *sorted(variants.items())]:
+        if value is not None:
+            writer.set(kind.name, record_id, name, value)
     return record_id
 
 
@@ -413,7 +460,14 @@ def _dump_line(kind: Kind, columns):
         else:
             values[field.name] = column
     pairs = [part for key in sorted(values) for part in (literal(key), values[key])]
-    return func.json_object(*pairs), (or_(*escaped) if escaped else literal(False))
+    line = func.json_object(*pairs)
+    if kind.name in TRANSLATABLE:  # variants join the line, which Python then sorts (``canonical``)
+        given = select(func.json_group_object(VARIANTS.c.field, VARIANTS.c.value)).where(
+            VARIANTS.c.record_id == columns.id).scalar_subquery()
+        has_variants = select(VARIANTS.c.record_id).where(VARIANTS.c.record_id == columns.id).exists()
+        line = case((has_variants, func.json_patch(line, given)), else_=line)
+        escaped.append(has_variants)
+    return line, (or_(*escaped) if escaped else literal(False))
 
 
 def _public(kind_name: str, row: dict) -> dict:

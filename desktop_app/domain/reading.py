@@ -22,8 +22,9 @@ from sqlalchemy import event as sa_event
 from desktop_app import i18n
 from desktop_app.country_names import MEMBER_STATES
 from desktop_app.domain.desk import Desk, visible_query
-from desktop_app.domain.schema import KINDS
+from desktop_app.domain.schema import KINDS, TRANSLATABLE
 from desktop_app.domain.search import SearchIndex
+from desktop_app.domain.variants import localized, variants_of
 from desktop_app.storage import database
 from desktop_app.storage.models import Action, Attachment, Change, Event, Participation, Person
 
@@ -40,6 +41,27 @@ def overdue(action: dict, today: date | None = None) -> bool:
     due = action.get("due_date")
     today = today or date.today()
     return action.get("status") in OPEN_ACTION_STATUSES and bool(due) and str(due) < today.isoformat()
+
+
+def in_language(connection, records: Iterable[dict], fields: dict[str, str], id_key: str = "id",
+                language: str | None = None) -> None:
+    """Show ``records`` in ``language`` (the current one by default), in place: each key of ``fields`` takes the
+    text of the named field in that language (``variants.localized``: ``FIELD@L`` where given, else ``FIELD``),
+    of the record whose id is under ``id_key``. ``fields`` maps a row's key to its field: ``{"title": "title"}``,
+    or ``{"event_title": "title"}`` with ``id_key="event_id"``."""
+    records = [record for record in records if record.get(id_key)]
+    language = language or i18n.current_language()
+    given = variants_of(connection, {record[id_key] for record in records})
+    for record in records:
+        variants = given.get(record[id_key])
+        if variants:
+            for key, name in fields.items():
+                record[key] = localized({name: record.get(key), **variants}, name, language)
+
+
+def translatable(kind_name: str) -> dict[str, str]:
+    """The ``fields`` argument of ``in_language`` for every text field of a kind given in several languages."""
+    return {name: name for name in TRANSLATABLE.get(kind_name, ())}
 
 
 def visible(kind_name: str, *columns):
@@ -220,12 +242,22 @@ class Reader:
         with self.engine.connect() as connection:
             return list(connection.execute(query).scalars())
 
-    def _rows_by_id(self, query, id_column, ids: Iterable[str]) -> dict[str, dict]:
+    def _rows_by_id(self, query, id_column, ids: Iterable[str], kind_name: str,
+                    related: tuple[dict[str, str], str] | None = None) -> dict[str, dict]:
+        """Rows in the current language (``in_language``), and their ``related`` fields (``fields``, id key)."""
         rows = {}
         with self.engine.connect() as connection:
             for chunk in _in_chunks(ids):
                 for row in connection.execute(query.where(id_column.in_(chunk))).mappings():
                     rows[row["id"]] = dict(row)
+            in_language(connection, rows.values(), translatable(kind_name))
+            if related:
+                in_language(connection, rows.values(), *related)
+        return rows
+
+    def _in_language(self, rows: list[dict], fields: dict[str, str], id_key: str = "id") -> list[dict]:
+        with self.engine.connect() as connection:
+            in_language(connection, rows, fields, id_key)
         return rows
 
     # ----- search ----------------------------------------------------------------------------
@@ -250,11 +282,14 @@ class Reader:
             depends = (ACTIONS.c.id, ACTIONS.c.event_id)
         with self.engine.connect() as connection:
             if ids is None:
-                return {row[0]: text(row) for row in connection.execute(query)}
-            found: dict[str, str] = {}
-            for chunk in _in_chunks(ids):
-                narrowed = query.where(or_(*(column.in_(chunk) for column in depends)))
-                found.update((row[0], text(row)) for row in connection.execute(narrowed))
+                found = {row[0]: text(row) for row in connection.execute(query)}
+            else:
+                found = {}
+                for chunk in _in_chunks(ids):
+                    narrowed = query.where(or_(*(column.in_(chunk) for column in depends)))
+                    found.update((row[0], text(row)) for row in connection.execute(narrowed))
+            for record_id, variants in variants_of(connection, found).items():  # found in any of its languages
+                found[record_id] = _joined(found[record_id], *variants.values())
             return found
 
     def search_index(self, list_name: str) -> SearchIndex:
@@ -291,7 +326,7 @@ class Reader:
                                 matching)
 
     def event_rows(self, ids: Iterable[str]) -> dict[str, dict]:
-        return self._rows_by_id(select(EVENTS), EVENTS.c.id, ids)
+        return self._rows_by_id(select(EVENTS), EVENTS.c.id, ids, "event")
 
     def event_years(self) -> list[int]:
         query = visible("event", func.distinct(func.substr(EVENTS.c.start_date, 1, 4))).where(
@@ -304,10 +339,15 @@ class Reader:
             visible("event", EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.end_date)
             .where(EVENTS.c.type == event_type).order_by(EVENTS.c.start_date.desc(), EVENTS.c.title))]
 
+    def event_titles(self, ids: Iterable[str]) -> dict[str, str]:
+        rows = self._in_language([dict(row) for row in self._all(
+            select(EVENTS.c.id, EVENTS.c.title).where(EVENTS.c.id.in_(list(ids))))], {"title": "title"})
+        return {row["id"]: row["title"] for row in rows}
+
     def nested_events(self, event_id: str) -> list[dict]:
-        return [dict(row) for row in self._all(
+        return self._in_language([dict(row) for row in self._all(
             visible("event", *EVENTS.c).where(EVENTS.c.parent_id == event_id)
-            .order_by(EVENTS.c.start_date, EVENTS.c.title))]
+            .order_by(EVENTS.c.start_date, EVENTS.c.title))], translatable("event"))
 
     def participants(self, event_id: str) -> list[dict]:
         """The event's visible participations (one per person) with each person's name and country."""
@@ -316,12 +356,13 @@ class Reader:
                  .join(PEOPLE, PEOPLE.c.id == PARTICIPATIONS.c.person_id)
                  .where(PARTICIPATIONS.c.event_id == event_id)
                  .order_by(func.pd_sort_key(PEOPLE.c.full_name), PARTICIPATIONS.c.id))
-        return [dict(row) for row in self._all(query)]
+        return self._in_language([dict(row) for row in self._all(query)],
+                                 {"full_name": "full_name", "organization": "organization"}, "person_id")
 
     def event_actions(self, event_id: str) -> list[dict]:
-        return [dict(row) for row in self._all(
+        return self._in_language([dict(row) for row in self._all(
             visible("action", *ACTIONS.c).where(ACTIONS.c.event_id == event_id)
-            .order_by(ACTIONS.c.due_date, ACTIONS.c.id))]
+            .order_by(ACTIONS.c.due_date, ACTIONS.c.id))], translatable("action"))
 
     def attachments(self, event_id: str) -> list[dict]:
         return [dict(row) for row in self._all(
@@ -337,7 +378,7 @@ class Reader:
                                 self._narrowed(None, text, "person"))
 
     def person_rows(self, ids: Iterable[str]) -> dict[str, dict]:
-        return self._rows_by_id(select(PEOPLE), PEOPLE.c.id, ids)
+        return self._rows_by_id(select(PEOPLE), PEOPLE.c.id, ids, "person")
 
     def events_of_person(self, person_id: str) -> list[dict]:
         query = (visible("participation", EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.type,
@@ -345,7 +386,7 @@ class Reader:
                  .join(EVENTS, PARTICIPATIONS.c.event_id == EVENTS.c.id)
                  .where(PARTICIPATIONS.c.person_id == person_id)
                  .order_by(EVENTS.c.start_date.desc(), EVENTS.c.id))
-        return [dict(row) for row in self._all(query)]
+        return self._in_language([dict(row) for row in self._all(query)], {"title": "title"})
 
     # ----- follow-up actions -----------------------------------------------------------------
 
@@ -366,4 +407,10 @@ class Reader:
 
     def action_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         query = self._action_query([*ACTIONS.c, EVENTS.c.title.label("event_title")])
-        return self._rows_by_id(query, ACTIONS.c.id, ids)
+        return self._rows_by_id(query, ACTIONS.c.id, ids, "action", ({"event_title": "title"}, "event_id"))
+
+    def overdue_action_ids(self, today: date | None = None) -> list[str]:
+        """Visible actions that are overdue, by due date."""
+        rows = self._all(self._action_query([ACTIONS.c.id, ACTIONS.c.due_date, ACTIONS.c.status])
+                         .order_by(ACTIONS.c.due_date, ACTIONS.c.id))
+        return [row["id"] for row in rows if overdue(row, today)]

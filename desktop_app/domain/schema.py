@@ -12,7 +12,7 @@ from dataclasses import field as _field
 from functools import lru_cache
 
 from desktop_app import paths
-from desktop_app.i18n import N_
+from desktop_app.i18n import LANGUAGES, N_
 
 EVENT_TYPES = {
     "conference": N_("Conference"),
@@ -70,6 +70,25 @@ DELETED = "deleted"
 OWNER = "owner"
 
 
+# The languages a text may be given in, and the text fields that may be (SPEC §2 "Text in several languages").
+TEXT_LANGUAGES = LANGUAGES
+TRANSLATABLE = {
+    "event": ("title", "city", "venue", "organizer", "funding_source", "description", "outcomes",
+              "signatory", "signatory_position", "second_signatory", "second_signatory_position"),
+    "person": ("full_name", "position", "organization"),
+    "action": ("description", "responsible"),
+}
+
+
+def variant_name(field: str, language: str) -> str:
+    """The name of a field's text in one language: ``title@ru``."""
+    return f"{field}@{language}"
+
+
+def is_variant(name: str) -> bool:
+    return "@" in name
+
+
 @dataclass(frozen=True)
 class Field:
     """One field of a record kind. ``type`` is one of the names handled by ``validation``."""
@@ -99,7 +118,17 @@ class Kind:
     names: dict = _field(default_factory=dict)
 
     def field(self, name: str) -> Field:
-        return self.names[name]
+        return self.names.get(name) or self.variant(name) or self.names[name]
+
+    def variant(self, name: str) -> Field | None:
+        """The field ``BASE@LANG`` of a text field that may be given in several languages (SPEC §2), or None.
+
+        A variant has its base field's type and length and is never required."""
+        base, at, language = name.partition("@")
+        if not at or base not in TRANSLATABLE.get(self.name, ()) or language not in TEXT_LANGUAGES:
+            return None
+        field = self.names[base]
+        return Field(name, field.type, field.label, max_length=field.max_length)
 
 
 def _kind(name, label, fields, parent_ref=None) -> Kind:
@@ -127,6 +156,11 @@ EVENT = _kind("event", N_("Event"), [
     Field("outcomes", "text", N_("Outcomes")),
     Field("parent_id", "ref", N_("Held within"), ref="event"),
     Field("sharing", "code", N_("Sharing"), default="platform", codes=SHARING),
+    # Who signs the event's certificates, under the organizer and beside it.
+    Field("signatory", "text", N_("Signatory")),
+    Field("signatory_position", "text", N_("Signatory's position")),
+    Field("second_signatory", "text", N_("Second signatory")),
+    Field("second_signatory_position", "text", N_("Second signatory's position")),
 ])
 PERSON = _kind("person", N_("Person"), [
     Field("full_name", "text", N_("Full name"), required=True, max_length=300),

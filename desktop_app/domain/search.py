@@ -1,10 +1,8 @@
 """Search that ignores case and script: «астана» finds "Astana", "Almaty" finds «Алматы».
 
-``fold`` reduces text to a Latin skeleton: case folded, Cyrillic letters of Russian, Kazakh, Kyrgyz
-and Tajik and the special Latin letters of Uzbek and Turkmen mapped to plain Latin, then the
-spellings that Latin transliterations disagree on made equal (``kh``/``x``/``h``, ``zh``/``dzh``/``j``,
-``ts``/``c``, ``y``/``i``, ``q``/``k``, ``w``/``v``; the Uzbek ʻ and other apostrophes dropped). A query
-matches a text when every folded word of the query is inside the folded text.
+``fold`` (``domain.folding``, shared with the attendance importer's matching of names) reduces text to a
+Latin skeleton, whatever the script and transliteration. A query matches a text when every folded word
+of the query is inside the folded text.
 
 ``SearchIndex`` keeps the folded text of every visible record of one list in memory (derived data,
 never stored): built on first use, then brought up to date from the change log, so one keystroke is
@@ -15,37 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-# One letter to its Latin skeleton (after casefold); letters not listed stay as they are.
-TRANSLITERATION = {
-    # Russian (and every Cyrillic alphabet of the region)
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "io", "ж": "j", "з": "z", "и": "i",
-    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "h", "ц": "c", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "i", "ь": "",
-    "э": "e", "ю": "iu", "я": "ia",
-    # Kazakh and Kyrgyz
-    "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",
-    # Tajik
-    "ӣ": "i", "ӯ": "u", "ҳ": "h", "ҷ": "j",
-    # Turkmen Latin
-    "ç": "ch", "ä": "a", "ž": "j", "ň": "n", "ö": "o", "ş": "sh", "ü": "u", "ý": "i",
-    # Uzbek Latin: oʻ and gʻ are o and g; the apostrophes (ʻ ʼ ’ ' `) are dropped
-    "\u02bb": "", "\u02bc": "", "\u2019": "", "'": "", "`": "",
-}
-_TABLE = str.maketrans(TRANSLITERATION)
-# Latin spellings of one sound, made one (in this order: ``dzh`` before ``zh``).
-SAME_SOUND = (("dzh", "j"), ("zh", "j"), ("dj", "j"), ("kh", "h"), ("ts", "c"), ("x", "h"), ("q", "k"),
-              ("w", "v"), ("y", "i"))
-
-
-def fold(text: str | None) -> str:
-    """``text`` as search compares it (see the module's description)."""
-    if not text:
-        return ""
-    folded = text.casefold().translate(_TABLE)
-    for spelling, same in SAME_SOUND:
-        if spelling in folded:
-            folded = folded.replace(spelling, same)
-    return folded
+from desktop_app.domain.folding import fold  # the one folding, shared with the matching of names
 
 
 def fold_many(texts: list[str]) -> list[str]:

@@ -131,9 +131,9 @@ def coerce_fields(kind: Kind, values: dict) -> dict:
     """Normalise the given fields (``None`` clears one); unknown fields are refused."""
     result = {}
     for name, value in values.items():
-        if name not in kind.names:
+        field = kind.names.get(name) or kind.variant(name)
+        if field is None:
             raise ValidationError(name, _("no such field in this kind of record: {kind}").format(kind=_(kind.label)))
-        field = kind.names[name]
         result[name] = None if value is None else _COERCE[field.type](field, value)
         if result[name] is None and field.default is not None:
             result[name] = field.default

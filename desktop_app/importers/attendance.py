@@ -20,17 +20,19 @@ import codecs
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from desktop_app.country_names import MEMBER_STATE_NAMES
-from desktop_app.domain.desk import put_record, visible_query
-from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes
+from desktop_app.domain.desk import create_attendees, put_record, visible_query
+from desktop_app.domain.folding import name_key
+from desktop_app.domain.progress import checkpoint
+from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes, is_variant, variant_name
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.errors import InputError, ValidationError
 from desktop_app.i18n import LANGUAGES, N_, _, babel_locale
@@ -53,12 +55,42 @@ HEADER_ALIASES = {
     "gender": ("gender", "sex", "пол", "жынысы", "jinsi", "ҷинс", "jynsy"),
     "phone": ("phone", "telephone", "mobile", "телефон"),
     "role": ("role", "роль"),
+    # Zoom and registration forms give a name in two columns.
+    "first_name": ("first name", "given name", "forename", "имя"),
+    "last_name": ("last name", "surname", "family name", "фамилия"),
+}
+NAME_PARTS = ("first_name", "last_name")
+# Roles as Microsoft Teams and Zoom write them.
+ROLE_WORDS = {
+    "participant": ("attendee", "participant", "guest", "panelist", "участник", "слушатель"),
+    "speaker": ("presenter", "speaker", "докладчик", "выступающий"),
+    "organizer": ("organizer", "organiser", "co-organizer", "co organizer", "host", "co-host", "co host",
+                  "организатор"),
+}
+# A device name Zoom puts before the person's: "iPhone (Азамат Исаков)", "Galaxy S21 (Aigerim)".
+DEVICE_PREFIX = re.compile(r"^\s*(?:iphone|ipad|android|galaxy|samsung|redmi|xiaomi|huawei|honor|pixel|oppo|vivo|"
+                           r"macbook|mac|windows|zoom rooms?|zoomroom)\b[^()]*\((?P<name>[^()]+)\)\s*$",
+                           re.IGNORECASE)
+# A section heading of a Teams attendance report ("2. Participants"): the table above it ends there.
+SECTION_HEADING = re.compile(r"^\d+\.\s+\S")
+# Long and short names of the member states that lists use besides the UN's and CLDR's.
+COUNTRY_ALIASES = {
+    "KZ": ("Republic of Kazakhstan", "Республика Казахстан", "РК", "Қазақстан Республикасы", "Qazaqstan",
+           "Qazaqstan Respublikasy", "Казахстан", "Қазақстан"),
+    "KG": ("Kyrgyz Republic", "Kyrgyzstan", "Кыргызская Республика", "Киргизия", "Кыргызстан", "КР",
+           "Кыргыз Республикасы", "Qirgʻiziston"),
+    "TJ": ("Republic of Tajikistan", "Республика Таджикистан", "РТ", "Ҷумҳурии Тоҷикистон", "Тоҷикистон",
+           "Tojikiston"),
+    "TM": ("Туркмения", "Türkmenistan", "Туркменистан", "Turkmaniston"),
+    "UZ": ("Republic of Uzbekistan", "Республика Узбекистан", "РУз", "Ўзбекистон", "Oʻzbekiston",
+           "Ўзбекистон Республикаси", "Oʻzbekiston Respublikasi", "Узбекистан"),
 }
 GENDER_WORDS = {
     "female": ("female", "f", "woman", "w", "женский", "жен", "ж", "женщина", "әйел", "аял", "ayol", "зан", "aýal"),
     "male": ("male", "m", "man", "мужской", "муж", "м", "мужчина", "ер", "эркек", "erkak", "мард", "erkek"),
     "unspecified": ("unspecified", "other", "не указан", "-"),
 }
+PROGRESS_EVERY = 500  # rows between two progress reports
 HEADER_SEARCH_ROWS = 15  # exports often start with a few lines about the meeting before the header
 CSV_ENCODINGS = ("utf-8", "cp1251")  # tried in turn when the file has no byte-order mark
 BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -70,23 +102,6 @@ MATCH_REASONS = {
     "spelling": N_("same name in the other script or spelling"),
     "partial_name": N_("same name without a patronymic or middle name"),
 }
-
-# Cyrillic letters of Russian, Kazakh, Kyrgyz, Tajik and Uzbek to a plain Latin spelling.
-CYRILLIC_TO_LATIN = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
-    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "",
-    "э": "e", "ю": "yu", "я": "ya",
-    "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",  # Kazakh, Kyrgyz
-    "ӣ": "i", "ӯ": "u", "ҳ": "h", "ҷ": "j",  # Tajik
-    "ў": "o",  # Uzbek Cyrillic
-}
-# Latin letters of Turkmen and Uzbek that plain spellings write with two letters.
-LATIN_DIGRAPHS = {"ç": "ch", "ş": "sh", "ž": "zh", "ň": "n", "ý": "y", "ä": "a"}
-# Spellings that differ between transliteration systems, reduced to one form (applied in order).
-SPELLING_VARIANTS = (("shch", "sh"), ("kh", "h"), ("x", "h"), ("dzh", "j"), ("zh", "j"), ("ts", "c"),
-                     ("y", "i"), ("ie", "e"), ("w", "v"))
-
 
 class AttendanceImportError(InputError):
     """Rows that cannot be imported; ``errors`` holds (row number, message) for each."""
@@ -134,16 +149,7 @@ class Preview:
 
 # ----- names ----------------------------------------------------------------------------------
 
-def latin_key(text: str) -> str:
-    """A spelling-independent form of a name or word: Cyrillic and Latin spellings of one name agree."""
-    text = unicodedata.normalize("NFC", text.lower())
-    text = "".join(CYRILLIC_TO_LATIN.get(ch, LATIN_DIGRAPHS.get(ch, ch)) for ch in text)
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    text = re.sub(r"[ʻʼ’‘'`]", "", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    for variant, plain in SPELLING_VARIANTS:
-        text = text.replace(variant, plain)
-    return re.sub(r"(.)\1+", r"\1", text).strip()
+latin_key = name_key  # a spelling-independent form of a name: the folding search uses too
 
 
 def name_tokens(full_name: str) -> frozenset[str]:
@@ -213,11 +219,18 @@ def _read_rows(path: Path) -> list[list[str]]:
         finally:
             book.close()
     text = decode_text(path.read_bytes(), path)
+    rows = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text), strict=True)
+    line = 1
     try:
-        return [[cell.strip() for cell in row]
-                for row in csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))]
-    except csv.Error as error:
-        raise InputError(_("{path} is not a readable CSV file").format(path=path)) from error
+        for row in reader:
+            if any("\n" in cell or "\r" in cell for cell in row):  # a quote left open runs on over the lines
+                raise AttendanceImportError([(line, _("a quotation mark opened in this row is not closed"))])
+            rows.append([cell.strip() for cell in row])
+            line = reader.line_num + 1
+    except csv.Error:
+        raise AttendanceImportError([(line, _("a quotation mark opened in this row is not closed"))]) from None
+    return rows
 
 
 def read_table(path: Path) -> SourceTable:
@@ -230,13 +243,23 @@ def read_table(path: Path) -> SourceTable:
     # The header is the row among the first few that names the most known columns, one of them the names
     # (a preamble line such as "Meeting name: …" names fewer).
     candidates = [(len(mapping), -index) for index, row in enumerate(rows[:HEADER_SEARCH_ROWS])
-                  if "full_name" in (mapping := detect_mapping(row))]
+                  if names_people(mapping := detect_mapping(row))]
     if not candidates:
         raise InputError(_("{path}: no column of names found (a header such as “Name” or “ФИО”)").format(
             path=path))
     index = -max(candidates)[1]
-    body = [(number, cells) for number, cells in enumerate(rows[index + 1:], start=index + 2) if any(cells)]
+    body = []
+    for number, cells in enumerate(rows[index + 1:], start=index + 2):
+        if cells and SECTION_HEADING.match(cells[0]) and not any(cells[1:]):
+            break  # the next section of a Teams report (its activities list the same people again)
+        if any(cells):
+            body.append((number, cells))
     return SourceTable(rows[index], body)
+
+
+def names_people(mapping: dict[str, int]) -> bool:
+    """Whether the columns give a name: a full name, or first and last names."""
+    return "full_name" in mapping or all(part in mapping for part in NAME_PARTS)
 
 
 def detect_mapping(headers: list[str]) -> dict[str, int]:
@@ -253,44 +276,88 @@ def detect_mapping(headers: list[str]) -> dict[str, int]:
                     found.append((position, -len(alias), field_name))
         if found:
             field_name = min(found)[2]
+            if field_name == "full_name" and "full_name" in mapping:
+                mapping.setdefault(SECOND_NAME, column)  # the name in another script
             mapping.setdefault(field_name, column)
     return mapping
+
+
+SECOND_NAME = "full_name_other"  # a second column of names, in another script: becomes ``full_name@LANG``
+# Words in a header that say which language a second column of names is in.
+LANGUAGE_HINTS = {"ru": ("рус", "russian", "кирил", "cyrillic"), "en": ("lat", "english", "англ", "латин"),
+                  "kk": ("қаз", "kazakh", "каз"), "ky": ("кыргыз", "kyrgyz"), "uz": ("uzbek", "oʻzbek", "узбек"),
+                  "tg": ("тоҷик", "tajik", "тадж"), "tk": ("türkmen", "turkmen", "туркм")}
+
+
+def second_name_language(header: str, name: str) -> str:
+    """The language of a name from a second column of names: named by its header, else by its script."""
+    folded = header.casefold()
+    for language, hints in LANGUAGE_HINTS.items():
+        if any(hint in folded for hint in hints):
+            return language
+    return "en" if all(ch.isascii() or not ch.isalpha() for ch in name) else "ru"
 
 
 # ----- values -------------------------------------------------------------------------------------
 
 def _code_from_words(value: str, words: dict[str, tuple]) -> str | None:
-    wanted = _normal_header(value)
-    for code, spellings in words.items():
-        if wanted in (_normal_header(s) for s in spellings):
-            return code
-    return None
+    return _spellings(tuple((code, tuple(spelled)) for code, spelled in words.items())).get(_normal_header(value))
+
+
+@lru_cache(maxsize=64)
+def _spellings(words: tuple) -> dict[str, str]:
+    """Each normalised spelling to its code (the first code that lists it)."""
+    found: dict[str, str] = {}
+    for code, spellings in words:
+        for spelled in spellings:
+            found.setdefault(_normal_header(spelled), code)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Every name of a country this program knows (UN, CLDR in the seven languages, long and short forms),
+    folded (``name_key``) to its code; the member states' names win over any other country's."""
+    names: dict[str, str] = {}
+    for language in LANGUAGES:
+        for code, name in babel_locale(language).territories.items():
+            if code in country_codes():
+                names.setdefault(name_key(name), code)
+    for spelled in MEMBER_STATE_NAMES.values():
+        for code, name in spelled.items():
+            names[name_key(name)] = code
+    for code, aliases in COUNTRY_ALIASES.items():
+        for alias in aliases:
+            names[name_key(alias)] = code
+    return names
 
 
 def _country_code(value: str) -> str:
     code = value.strip().upper()
     if code in country_codes():
         return code
-    wanted = _normal_header(value)
-    for names in MEMBER_STATE_NAMES.values():
-        for candidate, name in names.items():
-            if _normal_header(name) == wanted:
-                return candidate
-    for language in LANGUAGES:
-        for candidate, name in babel_locale(language).territories.items():
-            if _normal_header(name) == wanted and candidate in country_codes():
-                return candidate
-    raise ValidationError("country", _("“{value}” is not a country").format(value=value))
+    found = _country_names().get(name_key(value))
+    if found is None:
+        raise ValidationError("country", _("“{value}” is not a country").format(value=value))
+    return found
 
 
 def _labels(codes: dict) -> dict[str, tuple]:
     return {code: (code, label, _(label)) for code, label in codes.items()}
 
 
-def row_values(cells: list[str], mapping: dict[str, int]) -> dict:
+def row_values(cells: list[str], mapping: dict[str, int], headers: list[str] | None = None) -> dict:
     """The row's person fields and role, as the domain expects them; ValidationError if one is not understood."""
     raw = {name: cells[column] if column < len(cells) else "" for name, column in mapping.items()}
+    if not raw.get("full_name") and any(raw.get(part) for part in NAME_PARTS):
+        raw["full_name"] = " ".join(raw[part] for part in NAME_PARTS if raw.get(part))
+    device = DEVICE_PREFIX.match(raw.get("full_name") or "")
+    if device:
+        raw["full_name"] = device.group("name").strip()
     values = {name: raw[name] for name in PERSON_FIELDS if raw.get(name)}
+    if raw.get(SECOND_NAME) and raw[SECOND_NAME] != raw.get("full_name"):
+        language = second_name_language(headers[mapping[SECOND_NAME]] if headers else "", raw[SECOND_NAME])
+        values[variant_name("full_name", language)] = raw[SECOND_NAME]
     if raw.get("gender"):
         values["gender"] = _code_from_words(raw["gender"], GENDER_WORDS) or _code_from_words(
             raw["gender"], _labels(GENDERS))
@@ -303,7 +370,7 @@ def row_values(cells: list[str], mapping: dict[str, int]) -> dict:
         values["email"] = raw["email"].lower()
     role = "participant"
     if raw.get("role"):
-        role = _code_from_words(raw["role"], _labels(ROLES))
+        role = _code_from_words(raw["role"], ROLE_WORDS) or _code_from_words(raw["role"], _labels(ROLES))
         if role is None:
             raise ValidationError("role", _("“{value}” is not one of: {roles}").format(
                 value=raw["role"], roles=", ".join(_(label) for label in ROLES.values())))
@@ -320,6 +387,8 @@ class PeopleIndex:
     def __init__(self, people: list[dict]):
         self.by_email: dict[str, str] = {}
         self.by_name: dict[frozenset, list[str]] = {}
+        self.without_email: dict[frozenset, list[str]] = {}  # by name, those with no e-mail recorded
+        self.by_shorter: dict[frozenset, set[frozenset]] = {}  # a name less one word → the names it came from
         self.emails: dict[str, str | None] = {}
         self.names: dict[str, str] = {}
         for person in people:
@@ -328,7 +397,13 @@ class PeopleIndex:
     def add(self, person_id: str, full_name: str, email: str | None) -> None:
         if email:
             self.by_email.setdefault(email.lower(), person_id)
-        self.by_name.setdefault(name_tokens(full_name), []).append(person_id)
+        tokens = name_tokens(full_name)
+        self.by_name.setdefault(tokens, []).append(person_id)
+        if not email:
+            self.without_email.setdefault(tokens, []).append(person_id)
+        if len(tokens) >= 3:
+            for word in tokens:
+                self.by_shorter.setdefault(tokens - {word}, set()).add(tokens)
         self.emails[person_id] = email.lower() if email else None
         self.names[person_id] = full_name
 
@@ -340,12 +415,14 @@ class PeopleIndex:
         if email and email in self.by_email:
             return self.by_email[email], "email"
         tokens = name_tokens(full_name)
-        candidates = list(self.by_name.get(tokens, []))
-        partial = not candidates and len(tokens) >= 2
-        if partial:  # one spelling has a patronymic or a middle name
-            candidates = [i for known, ids in self.by_name.items() if len(known) >= 2
-                          and (known <= tokens or tokens <= known) for i in ids]
-        candidates = [i for i in candidates if not email or not self.emails[i] or self.emails[i] == email]
+        partial = tokens not in self.by_name and len(tokens) >= 2
+        if partial:  # one spelling has a patronymic or a middle name more than the other
+            longer = self.by_shorter.get(tokens, set())
+            shorter = {tokens - {word} for word in tokens} if len(tokens) >= 3 else set()
+            candidates = [i for known in longer | shorter for i in self.by_name.get(known, ())
+                          if not email or not self.emails[i]]
+        else:  # a person with another e-mail is another person (one with this e-mail was found above)
+            candidates = (self.without_email if email else self.by_name).get(tokens, [])
         if len(set(candidates)) != 1:
             return None, None
         found = candidates[0]
@@ -377,15 +454,17 @@ def _recorded(connection, event_id: str) -> tuple[list[dict], dict[str, dict]]:
 
 def plan(connection, table: SourceTable, mapping: dict[str, int], event_id: str) -> Preview:
     """What importing ``table`` into the event would do, row by row, without writing anything."""
-    if "full_name" not in mapping:
+    if not names_people(mapping):
         raise InputError(_("Choose the column that holds the names"))
     people, participations = _recorded(connection, event_id)
     index = PeopleIndex(people)
     preview = Preview(mapping)
     seen: dict[str, int] = {}
-    for number, cells in table.rows:
+    for done, (number, cells) in enumerate(table.rows):
+        if done % PROGRESS_EVERY == 0:
+            checkpoint(_("Reading the list…"), done, len(table.rows))
         try:
-            values = row_values(cells, mapping)
+            values = row_values(cells, mapping, table.headers)
         except ValidationError as error:
             raw = {name: cells[column] for name, column in mapping.items()
                    if name in ("full_name", "email") and column < len(cells)}
@@ -393,7 +472,8 @@ def plan(connection, table: SourceTable, mapping: dict[str, int], event_id: str)
             continue
         person_id, match = index.match(values["full_name"], values.get("email"))
         matched_name = index.names.get(person_id) if person_id else None
-        key = person_id or f"new:{latin_key(values['full_name'])}"
+        # Two people of one name are two people when their e-mails differ; one listed twice is one.
+        key = person_id or f"new:{latin_key(values['full_name'])}:{values.get('email') or ''}"
         if key in seen:
             status = "rejoin"
         elif person_id is None:
@@ -460,23 +540,20 @@ def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] |
         if planned.errors:
             raise AttendanceImportError(planned.errors)
         _people, participations = _recorded(writer.connection, event_id)
-        ids: dict[str, str] = {}
+        checkpoint(_("Recording the attendance…"))
+        create_attendees(writer, event_id, ((_person_fields(row), row.values["role"]) for row in planned.rows
+                                            if row.status == "new"))
         errors = []
         for row in planned.rows:
-            if row.status not in ("new", "matched"):
+            if row.status != "matched":
                 continue
-            person = {k: v for k, v in row.values.items() if k != "role"}
             try:
-                if row.status == "new":
-                    ids[row.person_id] = put_record(writer, "person", person)
-                else:
-                    ids[row.person_id] = row.person_id
-                    _fill_blanks(writer, row.person_id, person)
-                existing = participations.get(ids[row.person_id])
+                _fill_blanks(writer, row.person_id, _person_fields(row))
+                existing = participations.get(row.person_id)
                 if existing:
                     put_record(writer, "participation", {"id": existing["id"], "attended": True})
                 else:
-                    put_record(writer, "participation", {"event_id": event_id, "person_id": ids[row.person_id],
+                    put_record(writer, "participation", {"event_id": event_id, "person_id": row.person_id,
                                                          "role": row.values["role"], "attended": True})
             except ValidationError as error:
                 errors.append((row.row, explain(error)))
@@ -486,10 +563,14 @@ def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] |
     return ImportResult(new, matched, new + matched, planned.count("already"), planned.count("rejoin"))
 
 
+def _person_fields(row: PlannedRow) -> dict:
+    return {name: value for name, value in row.values.items() if name != "role"}
+
+
 def _fill_blanks(writer, person_id: str, values: dict) -> None:
     """Add what the list knows and the record lacks (an e-mail, an organization); never overwrite."""
     current = writer.connection.execute(select(Person.__table__).where(Person.id == person_id)).mappings().one()
-    missing = {k: v for k, v in values.items() if v and not current[k] and k != "gender"}
+    missing = {k: v for k, v in values.items() if v and not is_variant(k) and not current[k] and k != "gender"}
     if values.get("gender") not in (None, "unspecified") and current["gender"] in (None, "unspecified"):
         missing["gender"] = values["gender"]
     if missing:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from desktop_app import __version__
 from desktop_app.domain.hlc import decode
+from desktop_app.domain.reading import in_language, translatable
 from desktop_app.domain.schema import EVENT_TYPES
 from desktop_app.i18n import _, country_name
 from desktop_app.storage.models import Change, Event
@@ -63,9 +64,10 @@ def build_calendar(desk) -> Calendar:
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
     with desk.engine.connect() as connection:
         changed = revisions(connection)
-        rows = connection.execute(select(Event.__table__).where(
-            Event.deleted.is_(False)).order_by(Event.start_date, Event.id))
-        for event in rows.mappings():
+        events = [dict(row) for row in connection.execute(select(Event.__table__).where(
+            Event.deleted.is_(False)).order_by(Event.start_date, Event.id)).mappings()]
+        in_language(connection, events, translatable("event"))
+        for event in events:
             item = CalendarEvent()
             item.add("uid", event["id"])
             item.add("dtstamp", stamp)

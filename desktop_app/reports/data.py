@@ -10,7 +10,7 @@ country (webinars) count everywhere else but not there.
 
 JSON keys: ``year``, ``from``, ``to``, ``country``, ``events_total``, ``events_by_type``,
 ``participants_total``, ``participants_women``, ``participants_men``, ``international_experts``,
-``by_type`` (for every event type: ``events``, ``participants_total``, ``participants_women``,
+``events_held``, ``events_planned_past``, ``events_within_others``, ``by_type`` (for every event type: ``events``, ``participants_total``, ``participants_women``,
 ``participants_men``, ``international_experts``), ``unique_people``, ``attendances``,
 ``attendances_by_role``, ``bilateral_meetings``, ``by_country`` (code → ``events``, ``participants``),
 ``by_thematic_area``, ``actions`` (counts by status and ``overdue``) and ``summary``, whose every
@@ -28,9 +28,9 @@ from sqlalchemy import func, select
 
 from desktop_app.domain.changelog import record_table
 from desktop_app.domain.desk import visible_query
-from desktop_app.domain.reading import overdue
-from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, KINDS, ROLES, THEMATIC_AREAS
-from desktop_app.i18n import _, country_name, format_date, format_number, ngettext
+from desktop_app.domain.reading import in_language, overdue, translatable
+from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, KINDS, ROLES, THEMATIC_AREAS, member_states
+from desktop_app.i18n import _, country_name, format_date, format_number, ngettext, sort_key
 from desktop_app.storage.models import Action, Event, Participation, Person
 
 PARTICIPANT_FIGURES = ("participants_total", "participants_women", "participants_men", "international_experts")
@@ -67,6 +67,7 @@ class Report:
     participations: list[dict] = field(default_factory=list)
     people: list[dict] = field(default_factory=list)
     actions: list[dict] = field(default_factory=list)
+    issuer: dict = field(default_factory=dict)  # the installation that made it: ``role`` and ``country``
 
     def events_behind(self, figure: str, code: str | None = None) -> list[dict]:
         """The counted events behind one figure (``events_by_type`` with a type code, ``by_country``
@@ -76,10 +77,12 @@ class Report:
         with_actions = {a["event_id"] for a in self.actions
                         if a["status"] == code or (code == "overdue" and overdue(a, self.today))}
         attended = {p["event_id"] for p in self.participations if p["attended"] and (code is None or p["role"] == code)}
+        delegates = {p["id"] for p in self.people if p["country"] == code}
+        with_delegation = {p["event_id"] for p in self.participations if p["attended"] and p["person_id"] in delegates}
         tests = {
             "events_by_type": lambda e: e["type"] == code,
             "bilateral_meetings": lambda e: e["type"] == "bilateral_meeting",
-            "by_country": lambda e: e["country"] == code,
+            "by_country": lambda e: code in (e["parties"] or []) or e["id"] in with_delegation,
             "by_thematic_area": lambda e: code in (e["thematic_areas"] or []),
             "participants_total": lambda e: bool(e["participants_total"]),
             "participants_women": lambda e: bool(e["participants_women"]),
@@ -129,10 +132,13 @@ def compute(desk, period: Period, today: date | None = None) -> Report:
             if p["id"] in person_ids]
         actions = [a for a in _rows(connection, visible_records("action", Action.due_date).where(
             Action.event_id.in_(period_events))) if a["event_id"] in event_ids]
+        for kind_name, records in (("event", events), ("person", people), ("action", actions)):
+            in_language(connection, records, translatable(kind_name))
     event_order = {e["id"]: index for index, e in enumerate(events)}
     person_order = {p["id"]: index for index, p in enumerate(people)}
     participations.sort(key=lambda p: (event_order[p["event_id"]], person_order[p["person_id"]]))
-    report = Report(period, today, {}, events, participations, people, actions)
+    issuer = {"role": desk.identity["role"], "country": desk.identity["country"]}
+    report = Report(period, today, {}, events, participations, people, actions, issuer)
     report.figures = _figures(report)
     return report
 
@@ -140,16 +146,15 @@ def compute(desk, period: Period, today: date | None = None) -> Report:
 def _figures(report: Report) -> dict:
     events, period, today = report.events, report.period, report.today
 
-    def total(name, among=events):
+    counted = {e["id"] for e in events}
+    # An event held within a counted one is part of it: its participants are among its parent's (SPEC §2).
+    outermost = [e for e in events if e["parent_id"] not in counted]
+
+    def total(name, among=outermost):
         return sum(e[name] or 0 for e in among)
 
     attended = [p for p in report.participations if p["attended"]]
-    by_country: dict[str, dict] = {}
-    for event in events:
-        if event["country"]:
-            entry = by_country.setdefault(event["country"], {"events": 0, "participants": 0})
-            entry["events"] += 1
-            entry["participants"] += event["participants_total"] or 0
+    by_country = _by_delegation(report, attended)
     areas = Counter(area for e in events for area in (e["thematic_areas"] or []))
     types = Counter(e["type"] for e in events)
     of_type = {code: [e for e in events if e["type"] == code] for code in EVENT_TYPES}
@@ -161,6 +166,9 @@ def _figures(report: Report) -> dict:
         "to": period.end.isoformat(),
         "country": period.country,
         "events_total": len(events),
+        "events_held": sum(1 for e in events if e["status"] == "held"),
+        "events_planned_past": sum(1 for e in events if e["status"] == "planned"),
+        "events_within_others": len(events) - len(outermost),
         "events_by_type": {code: types[code] for code in EVENT_TYPES if types[code]},
         "by_type": {code: {"events": len(among), **{name: total(name, among) for name in PARTICIPANT_FIGURES}}
                     for code, among in of_type.items()},
@@ -172,7 +180,7 @@ def _figures(report: Report) -> dict:
         "attendances": len(attended),
         "attendances_by_role": {code: roles[code] for code in ROLES if roles[code]},
         "bilateral_meetings": sum(1 for e in events if e["type"] == "bilateral_meeting"),
-        "by_country": dict(sorted(by_country.items())),
+        "by_country": by_country,
         "by_thematic_area": {code: areas[code] for code in THEMATIC_AREAS if areas[code]},
         "actions": {
             **{code: action_statuses[code] for code in ACTION_STATUSES},
@@ -181,6 +189,26 @@ def _figures(report: Report) -> dict:
     }
     figures["summary"] = summary(figures)
     return figures
+
+
+def _by_delegation(report: Report, attended: list[dict]) -> dict[str, dict]:
+    """Per delegation (the participants' country): the counted events it took part in (among the parties or
+    with someone attending) and its attendances; member states first, then the others, each in the
+    alphabetical order of the current language."""
+    country_of = {p["id"]: p["country"] for p in report.people}
+    events: dict[str, set] = {}
+    attendances: Counter = Counter()
+    for event in report.events:
+        for code in event["parties"] or []:
+            events.setdefault(code, set()).add(event["id"])
+    for participation in attended:
+        code = country_of.get(participation["person_id"])
+        if code:
+            events.setdefault(code, set()).add(participation["event_id"])
+            attendances[code] += 1
+    states = member_states()
+    order = sorted(events, key=lambda code: (code not in states, sort_key(country_name(code))))
+    return {code: {"events": len(events[code]), "participants": attendances[code]} for code in order}
 
 
 def summary(figures: dict) -> str:
@@ -203,6 +231,19 @@ def summary(figures: dict) -> str:
         "({women} women and {men} men).", events).format(
         year=figures["year"], count=n(events), participants=n(figures["participants_total"]),
         women=n(figures["participants_women"]), men=n(figures["participants_men"])))
+    if figures["events_within_others"]:
+        sentences.append(ngettext(
+            "{count} of these events was held within another, and its participants are counted only once, "
+            "with that event's.",
+            "{count} of these events were held within others, and their participants are counted only once, "
+            "with those events'.", figures["events_within_others"]).format(count=n(figures["events_within_others"])))
+    if figures["events_planned_past"]:
+        sentences.append(ngettext(
+            "{count} event is still recorded as planned although its dates have passed: it is counted, "
+            "but not yet confirmed as held.",
+            "{count} events are still recorded as planned although their dates have passed: they are counted, "
+            "but not yet confirmed as held.", figures["events_planned_past"]).format(
+            count=n(figures["events_planned_past"])))
     training = figures["by_type"]["regional_training"]
     trainings, training_participants = training["events"], training["participants_total"]
     training_experts = training["international_experts"]

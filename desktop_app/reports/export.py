@@ -6,7 +6,8 @@
   Cyrillic correctly; the separator is ``;`` in every language (Excel opens it as columns under Russian
   and most other regional settings), or the one given. Dates are ISO ``YYYY-MM-DD``.
 - XLSX: a summary sheet (title, summary, key figures, figures by country), then one sheet per table
-  (events, participations, people, actions) with real date and number cells, a frozen header row,
+  (events and actions; participations and people, which name people, only with ``--include-people``)
+  with real date and number cells, a frozen header row,
   an auto-filter and column widths fitted to the content. Every sheet prints on A4 landscape, fitted
   to the page width, with its print area set and its header row repeated on each page.
 """
@@ -87,7 +88,20 @@ def _sheet_name(title: str) -> str:
     return "".join(" " if ch in "[]:*?/\\" else ch for ch in title)[:SHEET_NAME_LIMIT]
 
 
-def write_xlsx(report: Report, path: Path) -> None:
+PERSONAL_TABLES = ("participations", "people")  # names, gender, e-mail: only when asked for
+
+
+def summary_row_height(text: str, width_characters: float) -> float:
+    """Points for a wrapped cell of ``text`` in merged columns ``width_characters`` wide (11-point Calibri
+    fits about one character per unit of width, and a line takes 15 points)."""
+    per_line = max(1, int(width_characters * 0.95))
+    lines = sum(max(1, -(-len(paragraph) // per_line)) for paragraph in text.split("\n"))
+    return 15 * lines + 6
+
+
+def write_xlsx(report: Report, path: Path, include_people: bool = False) -> None:
+    """The summary, events and actions; the participations and people sheets (personal data) only with
+    ``include_people``."""
     book = Workbook()
     summary = book.active
     summary.title = _sheet_name(_("Summary"))
@@ -96,7 +110,6 @@ def write_xlsx(report: Report, path: Path) -> None:
     summary["A2"] = report.figures["summary"]
     summary["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     summary.merge_cells("A2:C2")
-    summary.row_dimensions[2].height = 15 * (1 + len(report.figures["summary"]) // 90)
     _header(summary, 4, [_("Figure"), _("Number")])
     for row, line in enumerate(key_figures(report.figures), start=5):
         summary.cell(row=row, column=1, value=line.label)
@@ -109,9 +122,13 @@ def write_xlsx(report: Report, path: Path) -> None:
         summary.cell(row=row, column=3, value=entry["participants"])
     _fit_columns(summary, header_row=4)
     summary.column_dimensions["A"].width = max(summary.column_dimensions["A"].width, 40)
+    summary.row_dimensions[2].height = summary_row_height(report.figures["summary"], sum(
+        summary.column_dimensions[letter].width for letter in "ABC"))
     summary.freeze_panes = "A5"
     _print_setup(summary, header_row=4)
     for name in COLUMNS:
+        if name in PERSONAL_TABLES and not include_people:
+            continue
         data = table(report, name)
         sheet = book.create_sheet(_sheet_name(data.title))
         _header(sheet, 1, data.headers)
@@ -128,13 +145,17 @@ def write_xlsx(report: Report, path: Path) -> None:
     book.save(path)
 
 
-def write_report(report: Report, file_format: str, path: Path, csv_delimiter: str = DEFAULT_CSV_DELIMITER) -> None:
-    """Write the report in one of ``FORMATS`` (PDF needs Qt, imported only then)."""
+def write_report(report: Report, file_format: str, path: Path, csv_delimiter: str = DEFAULT_CSV_DELIMITER,
+                 include_people: bool = False) -> None:
+    """Write the report in one of ``FORMATS`` (PDF needs Qt, imported only then); personal data (the XLSX
+    participations and people) only with ``include_people``."""
     if file_format == "pdf":
         from desktop_app.reports.pdf import write_pdf
 
         write_pdf(report, path)
     elif file_format == "csv":
         write_csv(report, path, csv_delimiter)
+    elif file_format == "xlsx":
+        write_xlsx(report, path, include_people)
     else:
-        {"json": write_json, "csv": write_csv, "xlsx": write_xlsx}[file_format](report, path)
+        write_json(report, path)

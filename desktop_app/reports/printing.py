@@ -8,14 +8,16 @@ Bar charts are drawn with ``QPainter`` (QtCharts is not in PySide6-Essentials).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 
 from babel.dates import format_skeleton
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QGuiApplication, QPainter
 
 from desktop_app import paths
 from desktop_app.i18n import babel_locale, format_number
+from desktop_app.reports.layout import wrap
 from desktop_app.reports.tables import Chart
 
 FALLBACK_FAMILY = "DejaVu Sans"
@@ -63,41 +65,78 @@ def display(value) -> str:
     return "" if value is None else str(value)
 
 
-def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: float = 9) -> None:
-    """A horizontal bar chart of ``chart`` in ``rect``: its title, one labelled bar per item, the values."""
-    painter.save()
+@dataclass
+class ChartLayout:
+    """A bar chart's text wrapped to a width: the title's lines and each bar's label lines, never elided."""
+
+    title_font: QFont
+    font: QFont
+    title_metrics: QFontMetricsF  # on the device painted on
+    metrics: QFontMetricsF
+    title: list[str]
+    labels: list[list[str]]
+    label_width: float
+    value_width: float
+
+    def row_height(self, index: int) -> float:
+        metrics = self.metrics
+        return max(metrics.height() * 2.2, metrics.lineSpacing() * len(self.labels[index]) + metrics.height() * 0.8)
+
+    def title_height(self) -> float:
+        return self.title_metrics.lineSpacing() * len(self.title) + self.title_metrics.height() * 0.4
+
+    def height(self) -> float:
+        return self.title_height() + sum(self.row_height(i) for i in range(len(self.labels)))
+
+
+def chart_layout(chart: Chart, width: float, device, point_size: float = 9) -> ChartLayout:
+    """Wrap ``chart``'s title to ``width`` and its labels to at most 45 % of it, between words (``layout.wrap``)."""
     family = font_family()
     title_font = QFont(family)
     title_font.setPointSizeF(point_size * 1.2)
     title_font.setBold(True)
     font = QFont(family)
     font.setPointSizeF(point_size)
-    painter.setFont(title_font)
-    title_metrics = QFontMetricsF(title_font, painter.device())
-    wrap = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap)
-    wrapped = title_metrics.boundingRect(QRectF(0, 0, rect.width(), rect.height()), wrap, chart.title)
-    title_height = max(wrapped.height(), title_metrics.height()) + title_metrics.height() * 0.4  # long titles wrap
-    painter.setPen(QColor("#222222"))
-    painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), title_height), wrap, chart.title)
-    painter.setFont(font)
-    metrics = QFontMetricsF(font, painter.device())
+    metrics = QFontMetricsF(font, device)
     bars = chart.bars or []
-    area = QRectF(rect.left(), rect.top() + title_height, rect.width(), rect.height() - title_height)
+    widest = max((metrics.horizontalAdvance(label) for label, _v in bars), default=0)
+    label_width = min(width * 0.45, widest + 8)
+    value_width = max((metrics.horizontalAdvance(format_number(v)) for _l, v in bars), default=0) + 8
+    return ChartLayout(title_font, font, QFontMetricsF(title_font, device), metrics, wrap(chart.title, title_font, width, device),
+                       [wrap(label, font, label_width - 8, device) for label, _v in bars], label_width, value_width)
+
+
+def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: float = 9) -> None:
+    """A horizontal bar chart of ``chart`` in ``rect``: its title, one labelled bar per item, the values; long
+    titles and labels wrap between words."""
+    painter.save()
+    laid = chart_layout(chart, rect.width(), painter.device(), point_size)
+    painter.setPen(QColor("#222222"))
+    painter.setFont(laid.title_font)
+    title_metrics = laid.title_metrics
+    for number, line in enumerate(laid.title):
+        painter.drawText(QPointF(rect.left(), rect.top() + title_metrics.ascent() + number * title_metrics.lineSpacing()),
+                         line)
+    painter.setFont(laid.font)
+    metrics = laid.metrics
+    bars = chart.bars or []
+    top = rect.top() + laid.title_height()
     if bars:
-        label_width = min(area.width() * 0.45, max(metrics.horizontalAdvance(label) for label, _v in bars) + 8)
-        value_width = max(metrics.horizontalAdvance(format_number(v)) for _l, v in bars) + 8
-        row_height = min(area.height() / len(bars), metrics.height() * 2.2)
         largest = max(v for _l, v in bars) or 1
-        bar_space = area.width() - label_width - value_width
-        for index, (label, value) in enumerate(bars):
-            top = area.top() + index * row_height
-            text_rect = QRectF(area.left(), top, label_width - 8, row_height)
+        bar_space = rect.width() - laid.label_width - laid.value_width
+        for index, (_label, value) in enumerate(bars):
+            row_height = laid.row_height(index)
+            lines = laid.labels[index]
             painter.setPen(QColor("#222222"))
-            painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                             metrics.elidedText(label, Qt.TextElideMode.ElideRight, text_rect.width()))
+            first = top + (row_height - metrics.lineSpacing() * len(lines)) / 2
+            for number, line in enumerate(lines):
+                x = rect.left() + laid.label_width - 8 - metrics.horizontalAdvance(line)
+                painter.drawText(QPointF(x, first + metrics.ascent() + number * metrics.lineSpacing()), line)
+            bar_height = min(row_height * 0.7, metrics.height() * 1.5)
             length = bar_space * value / largest
-            bar = QRectF(area.left() + label_width, top + row_height * 0.15, length, row_height * 0.7)
+            bar = QRectF(rect.left() + laid.label_width, top + (row_height - bar_height) / 2, length, bar_height)
             painter.fillRect(bar, QColor(BAR_COLOURS[index % len(BAR_COLOURS)]))
-            painter.drawText(QRectF(bar.right() + 4, top, value_width, row_height),
+            painter.drawText(QRectF(bar.right() + 4, top, laid.value_width, row_height),
                              int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), format_number(value))
+            top += row_height
     painter.restore()

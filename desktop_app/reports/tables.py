@@ -131,7 +131,7 @@ def key_figures(figures: dict) -> list[KeyFigure]:
 def charts(figures: dict) -> list[Chart]:
     """The report's charts: participants by country, events by thematic area, women and men."""
     return [
-        Chart(_("Participants by country"),
+        Chart(_("Participants by their delegation's country (attendances recorded by name)"),
               [(country_name(code), entry["participants"]) for code, entry in figures["by_country"].items()]),
         Chart(_("Events by thematic area"),
               [(_(THEMATIC_AREAS[code]), n) for code, n in figures["by_thematic_area"].items()]),

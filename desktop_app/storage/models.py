@@ -61,6 +61,10 @@ class Event(RecordMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
     outcomes: Mapped[str | None] = mapped_column(Text)
     parent_id: Mapped[str | None] = mapped_column(_fk("events.id"), index=True)
+    signatory: Mapped[str | None] = mapped_column(Text)
+    signatory_position: Mapped[str | None] = mapped_column(Text)
+    second_signatory: Mapped[str | None] = mapped_column(Text)
+    second_signatory_position: Mapped[str | None] = mapped_column(Text)
 
 
 class Person(RecordMixin, Base):
@@ -100,6 +104,17 @@ class Attachment(OwnedMixin, Base):
     media_type: Mapped[str | None] = mapped_column(Text)
     size: Mapped[int | None] = mapped_column(Integer)
     sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class TextVariant(Base):
+    """A text field of a record in one more language (``title@ru``, SPEC §2): one row per variant given.
+
+    Written only by ``domain.variants.apply_variants``; a cleared variant has no row."""
+
+    __tablename__ = "text_variants"
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    field: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class Blob(Base):

@@ -812,7 +812,7 @@ def check_change(change) -> dict:
         if not isinstance(field, str):
             raise ValidationError("field", _("must be text"))
         stored = coerce_fields(kind, {field: value})[field]
-        if stored is None and kind.names[field].required:  # never written: no local edit can clear it
+        if stored is None and field in kind.names and kind.names[field].required:  # no local edit clears one
             raise ValidationError(field, _("is required"))
         if stored != value or type(stored) is not type(value):
             raise ValidationError(field, _("is not in its stored form (FORMAT.md §5)"))

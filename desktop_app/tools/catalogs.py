@@ -22,7 +22,7 @@ from desktop_app.i18n import DOMAIN, LANGUAGES
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "translations"
 TEMPLATE = TRANSLATIONS / f"{DOMAIN}.pot"
-KEYWORDS = ["-k", "_", "-k", "N_", "-k", "ngettext:1,2"]
+KEYWORDS = ["-k", "_", "-k", "N_", "-k", "ngettext:1,2", "-k", "pgettext:1c,2"]
 # Babel's default plural rule for Tajik is wrong at n = 0; CLDR counts 0 with 1.
 PLURAL_FORMS = {"tg": "nplurals=2; plural=(n > 1);"}
 

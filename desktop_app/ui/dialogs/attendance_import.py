@@ -132,7 +132,10 @@ class AttendanceImportDialog(QDialog):
             box.blockSignals(False)
 
     def current_mapping(self) -> dict[str, int]:
-        return {name: box.currentData() for name, box in self.mapping_boxes.items() if box.currentData() is not None}
+        """The columns chosen, and those found that have no chooser (first and last names, a second script)."""
+        found = {name: column for name, column in detect_mapping(self.headers).items() if name not in FIELDS}
+        return found | {name: box.currentData() for name, box in self.mapping_boxes.items()
+                        if box.currentData() is not None}
 
     def _replan(self) -> None:
         self.planned = None

@@ -36,6 +36,7 @@ from desktop_app.i18n import N_, _, ngettext
 from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, show_error
 from desktop_app.ui.widgets.forms import FieldForm
 from desktop_app.ui.widgets.table_model import ID_ROLE, LazyTableModel
+from desktop_app.ui.widgets.translations import add_translations_tab
 
 SEARCH_DELAY_MS = 150
 
@@ -187,6 +188,7 @@ class RecordEditor(QWidget):
         scroll.setWidget(self.form)
         self.tabs = QTabWidget()
         self.tabs.addTab(scroll, "")
+        self.translations = None  # the last tab, added by the first ``load`` once subclasses have added theirs
         self.save_button = QPushButton()
         self.save_button.clicked.connect(self.save)
         self.cancel_button = QPushButton()
@@ -208,6 +210,10 @@ class RecordEditor(QWidget):
     def retranslate(self) -> None:
         self.form.retranslate()
         self.tabs.setTabText(0, _("Details"))
+        if self.translations is not None:
+            self.translations.retranslate()
+            self.tabs.setTabText(self.tabs.indexOf(self.translations.page),
+                                 _("Translations"))
         self.save_button.setText(_("Save"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.cancel_button.setText(_("Cancel"))
@@ -240,6 +246,10 @@ class RecordEditor(QWidget):
         self.record_id = record_id
         self.record = self.desk.get(record_id) if record_id else {}
         self.form.set_values(self.record if record_id else self.defaults())
+        if self.translations is None:
+            self.translations = add_translations_tab(self.tabs, self.kind, self._mark_dirty)
+        if self.translations is not None:
+            self.translations.set_values(self.record)
         self.dirty = False
         self.load_related()
         self._update_state()
@@ -251,6 +261,8 @@ class RecordEditor(QWidget):
     def save(self) -> bool:
         """Write what is typed through the domain; on a refusal keep it and show why beside the field."""
         values = self.form.changed_values(self.record) if self.record_id else self.form.values()
+        if self.translations is not None:
+            values |= self.translations.changed_values(self.record) if self.record_id else self.translations.values()
         try:
             if self.record_id is None:
                 record_id = self.desk.put(self.kind.name, values)
@@ -259,7 +271,7 @@ class RecordEditor(QWidget):
                 if values:
                     self.desk.put(self.kind.name, {"id": record_id, **values})
         except ValidationError as error:
-            if not self.form.show_error(error):
+            if not self.form.show_error(error) and not self._show_translation_error(error):
                 show_error(self, str(error))
             return False
         except DeskError as error:
@@ -267,6 +279,12 @@ class RecordEditor(QWidget):
             return False
         self.load(record_id)
         self.saved.emit(record_id)
+        return True
+
+    def _show_translation_error(self, error: ValidationError) -> bool:
+        if self.translations is None or not self.translations.show_error(error):
+            return False
+        self.tabs.setCurrentIndex(self.tabs.indexOf(self.translations.page))
         return True
 
     def revert(self) -> None:

@@ -132,6 +132,8 @@ class ReportsPage(QWidget, Page):
         exports = QHBoxLayout()
         for name, button in self.export_buttons.items():
             (events_row if name in EVENT_SHEETS else exports).addWidget(button)
+        self.include_people = QCheckBox()  # personal data leaves the computer only when asked for
+        exports.addWidget(self.include_people)
         exports.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
@@ -177,6 +179,7 @@ class ReportsPage(QWidget, Page):
             button.setText(labels[name])
         for name in EVENT_SHEETS:
             self.export_buttons[name].setToolTip(_("For the event selected in the list"))
+        self.include_people.setText(_("Include participants' names, gender and e-mail (Excel)"))
         self._fill_countries()
         if self.isVisible():
             self.refresh()
@@ -316,7 +319,7 @@ class ReportsPage(QWidget, Page):
         """Write the shown report, the calendar (``ics``) or a sheet for the selected event (``attendance``,
         ``certificates``) to ``path``; the outcome is shown below the buttons. In the background, the page
         stays responsive and ``exported`` tells when it is done; returns whether it was written (or started)."""
-        job = WriteJob(self.desk, self.report, name, path, self.selected_event())
+        job = WriteJob(self.desk, self.report, name, path, self.selected_event(), self.include_people.isChecked())
         if not in_background:
             return self._exported(job.write())
         for button in self.export_buttons.values():
@@ -342,8 +345,9 @@ class WriteJob:
     """Writes one export, touching no widget (so that it may run off the GUI thread). The file appears whole
     or not at all: it is written beside its place and moved there once complete, unless cancelled."""
 
-    def __init__(self, desk, report: Report, name: str, path: Path, event_id: str | None):
+    def __init__(self, desk, report: Report, name: str, path: Path, event_id: str | None, include_people: bool = False):
         self.desk, self.report, self.name, self.path, self.event_id = desk, report, name, path, event_id
+        self.include_people = include_people
 
     def write(self, _progress=None) -> tuple[bool, str]:
         # The writers pull in openpyxl and icalendar: loaded on first export, not at start-up.
@@ -359,7 +363,7 @@ class WriteJob:
                 writer = write_attendance_sheet if self.name == "attendance" else write_certificates
                 writer(self.desk, self.event_id, partial)
             else:
-                write_report(self.report, self.name, partial)
+                write_report(self.report, self.name, partial, include_people=self.include_people)
             checkpoint()  # cancelled while writing: the partial file goes, nothing is left behind
             partial.replace(self.path)
         except OSError as error:

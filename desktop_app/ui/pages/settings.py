@@ -20,17 +20,12 @@ from PySide6.QtWidgets import (
 from desktop_app import __version__, i18n
 from desktop_app.domain.backups import restore_backup
 from desktop_app.domain.schema import INSTALLATION_ROLES
-from desktop_app.i18n import _
+from desktop_app.i18n import _, language_names
 from desktop_app.storage.database import list_backups
 from desktop_app.ui import qt_i18n
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import Page
 from desktop_app.ui.widgets.common import confirm, follow_language, show_error
-
-
-def language_names() -> dict[str, str]:
-    """Each language by its own name (``Қазақ тілі``), so anyone can find theirs."""
-    return {code: i18n.babel_locale(code).get_display_name(code).capitalize() for code in i18n.LANGUAGES}
 
 
 class LanguageCombo(QComboBox):

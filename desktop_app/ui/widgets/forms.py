@@ -48,7 +48,7 @@ def editor_for(field, choices: dict | None = None):
         combo = CodeCombo(choices or {}, blank=True)
         combo.retranslate = lambda: None  # labels are record titles, not messages
         return combo
-    if field.name in LONG_TEXT:
+    if field.name.partition("@")[0] in LONG_TEXT:  # and its text in other languages
         return LongTextField()
     return TextField()
 
