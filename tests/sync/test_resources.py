@@ -224,9 +224,10 @@ def test_the_largest_attachment_imports_within_the_memory_bound(setting, tmp_pat
     lines, head = forge.own_lines(kz, [{"kind": kind, "record_id": rid, "field": field, "value": value}
                                        for kind, rid, field, value in fields])
     path = tmp_path / "largest.pdsync"
-    forge.signed_bundle(kz, path, lines, {me: head}, passphrase, lambda: iter([(digest, content)]),
-                        vector={me: first + len(lines) - 1})
+    blobs = [(digest, content)]
     del content
+    forge.signed_bundle(kz, path, lines, {me: head}, passphrase, lambda: iter(blobs), vector={me: first + len(lines) - 1})
+    blobs.clear()
     result, peak, _seconds = import_measured(folder, target, path, "--dry-run")
     PEAKS[f"largest-attachment-{'encrypted' if passphrase else 'plain'}"] = peak
     assert result.returncode == 0, result.stderr
