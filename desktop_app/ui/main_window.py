@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu, QSplitter,
-                               QStackedWidget)
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+                               QMenu, QScrollArea, QSplitter, QStackedWidget, QWidget)
 
 from desktop_app import i18n, paths, user_settings
 from desktop_app.domain.reading import EVERYTHING, Changes, Reader
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
 from desktop_app.ui import operations
-from desktop_app.ui.widgets.common import follow_language, show_error
+from desktop_app.ui.widgets.common import focus_first, follow_language, show_error
 from desktop_app.ui.widgets.icons import icon
 
 # (key, label, page, quick filter of the events page)
@@ -38,6 +38,7 @@ NAVIGATION = [
 ]
 INDENTED = {"trainings", "meetings", "conferences"}
 WARM_UP_DELAY_MS = 500
+DEFAULT_SIZE = (1280, 800)  # or what the screen has room for, when it is smaller
 STANDARD_FALLBACK = {QKeySequence.StandardKey.Open: "Ctrl+O", QKeySequence.StandardKey.Quit: "Ctrl+Q",
                      QKeySequence.StandardKey.New: "Ctrl+N", QKeySequence.StandardKey.Find: "Ctrl+F",
                      QKeySequence.StandardKey.Refresh: "F5", QKeySequence.StandardKey.HelpContents: "F1"}
@@ -123,11 +124,26 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.exchange_label)
         self._make_menus()
         self.setAcceptDrops(True)
-        self.stack.setCurrentWidget(self.page("events"))
+        self.stack.setCurrentWidget(self._show_page("events"))
         follow_language(self)
-        self.resize(1280, 800)
+        self._restore_geometry()
         # After the first paint, build the events' search index so that the first keystroke is quick too.
-        QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
+        self._warm_up_timer = QTimer(self, singleShot=True, interval=WARM_UP_DELAY_MS)
+        self._warm_up_timer.timeout.connect(self._warm_up)
+        self._warm_up_timer.start()
+
+    def _restore_geometry(self) -> None:
+        """The size and place the window had when it was last closed, else 1280×800 or what the screen allows."""
+        saved = user_settings.load().get("window_geometry")
+        if isinstance(saved, str) and self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii"))):
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        width, height = DEFAULT_SIZE
+        if room is not None:
+            frame = 40  # the title bar and borders the system adds
+            width, height = min(width, room.width()), min(height, room.height() - frame)
+        self.resize(width, height)
 
     def _warm_up(self) -> None:
         operations.run_operation(self, "", lambda _progress: self.reader.search_index("event"), quiet=True)
@@ -177,6 +193,10 @@ class MainWindow(QMainWindow):
         self.reload_action = self._action(self.view_menu, lambda: self.written_elsewhere(EVERYTHING),
                                           QKeySequence.StandardKey.Refresh)
 
+        self.view_menu.addSeparator()
+        self.next_pane_action = self._action(self.view_menu, lambda: self.focus_pane(+1), "F6")
+        self.previous_pane_action = self._action(self.view_menu, lambda: self.focus_pane(-1), "Shift+F6")
+
         self.help_menu = bar.addMenu("")
         self.shortcuts_action = self._action(self.help_menu, self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self.log_action = self._action(self.help_menu, self.open_log_folder)
@@ -199,6 +219,8 @@ class MainWindow(QMainWindow):
         for action, (_key, label, _page, _quick) in zip(self.go_actions, NAVIGATION):
             action.setText(_(label))
         self.reload_action.setText(_("&Reload"))
+        self.next_pane_action.setText(_("Next &pane"))
+        self.previous_pane_action.setText(_("Previous pa&ne"))
         self.help_menu.setTitle(_("&Help"))
         self.shortcuts_action.setText(_("&Keyboard shortcuts"))
         self.log_action.setText(_("Open the &log folder"))
@@ -296,11 +318,35 @@ class MainWindow(QMainWindow):
         page = self.pages.get(key)
         if page is None:
             page = self.pages[key] = _build_page(self, key)
-            self.stack.addWidget(page)
+            # Each page scrolls when the window is smaller than it (1366×768 at 125 %, 200 %): nothing is cut
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(page)
+            self.stack.addWidget(scroll)
         return page
 
+    def _show_page(self, key: str) -> QWidget:
+        """The scroll area holding the page ``key``, to make it the current one."""
+        page = self.page(key)
+        return next(self.stack.widget(n) for n in range(self.stack.count()) if self.stack.widget(n).widget() is page)
+
     def current_page(self):
-        return self.stack.currentWidget()
+        return self.stack.currentWidget().widget()
+
+    def panes(self) -> list[QWidget]:
+        """What F6 goes through: the navigation, then the parts of the current page (its ``panes()``)."""
+        page = self.current_page()
+        return [self.navigation, *getattr(page, "panes", lambda: [page])()]
+
+    def focus_pane(self, step: int) -> None:
+        """F6 / Shift+F6: the focus goes to the next (previous) pane, on its first control."""
+        panes = [pane for pane in self.panes() if pane.isVisible()]
+        focused = QApplication.focusWidget()
+        current = next((n for n, pane in enumerate(panes)
+                        if focused is not None and (focused is pane or pane.isAncestorOf(focused))), -1)
+        target = panes[(current + step) % len(panes)]
+        focus_first(target)
 
     def _navigate(self, row: int) -> None:
         if row < 0 or row == self._current_row:
@@ -318,7 +364,7 @@ class MainWindow(QMainWindow):
             target.set_quick_filter(quick)
         else:
             target.shown()
-        self.stack.setCurrentWidget(target)
+        self.stack.setCurrentWidget(self._show_page(page_key))
         self._update_actions()
 
     def go_to(self, key: str) -> None:
@@ -376,8 +422,10 @@ class MainWindow(QMainWindow):
             show_error(self, _("An operation is still running; close the window when it has finished."))
             event.ignore()
         elif self.may_leave():
+            self._warm_up_timer.stop()
             operations.stop_reading()  # a report being computed, a cache being warmed: dropped
             self.reader.close()
+            user_settings.save(window_geometry=bytes(self.saveGeometry().toBase64()).decode("ascii"))
             event.accept()
         else:
             event.ignore()

@@ -84,3 +84,14 @@ def type_text(widget, text: str) -> None:
     for char in text:
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char))
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_running(qapp):
+    """A test fails when background work it started is still running once it is over (after a short grace):
+    each operation must end and leave the list of running ones by itself."""
+    yield
+    from desktop_app.ui import operations
+
+    if not operations.wait_for_all(timeout_ms=5_000):
+        pytest.fail(f"{operations.running_count()} background operation(s) still running after the test")

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
 from desktop_app import __version__, i18n, paths
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
+from desktop_app.ui.widgets.common import keyboard_table
 from desktop_app.ui.widgets.icons import COLOR
 
 # What ships inside the installer: (component, licence, file in resources/licenses/).
@@ -60,7 +61,7 @@ def _keys(text: str) -> str:
 
 
 def _table(headers: list[str], rows: list[tuple[str, ...]]) -> QTableWidget:
-    table = QTableWidget(len(rows), len(headers))
+    table = keyboard_table(QTableWidget(len(rows), len(headers)))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().hide()
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

@@ -15,7 +15,7 @@ from desktop_app.i18n import N_, _, ngettext
 from desktop_app.importers.attendance import (FIELDS, Preview, detect_mapping, field_label, import_attendance,
                                               plan, read_table)
 from desktop_app.ui.operations import run_operation
-from desktop_app.ui.widgets.common import follow_language
+from desktop_app.ui.widgets.common import follow_language, keyboard_table
 
 STATUS_TEXTS = {
     "new": N_("New person"),
@@ -44,7 +44,7 @@ class AttendanceImportDialog(QDialog):
         self.choose = QPushButton()
         self.mapping_boxes = {name: QComboBox() for name in FIELDS}
         self.mapping_labels = {name: QLabel() for name in FIELDS}
-        self.table = QTableWidget(0, 4)
+        self.table = keyboard_table(QTableWidget(0, 4))
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)

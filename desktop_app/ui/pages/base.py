@@ -21,7 +21,7 @@ from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.reading import Changes
 from desktop_app.domain.schema import Kind
 from desktop_app.i18n import N_, _, ngettext
-from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, show_error
+from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, keyboard_table, show_error
 from desktop_app.ui.widgets.forms import FieldForm
 from desktop_app.ui.widgets.table_model import ID_ROLE, LazyTableModel
 
@@ -92,6 +92,7 @@ class TablePage(QWidget, Page):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
+        keyboard_table(self.table)
         model.modelReset.connect(self._show_count)
 
     def focus_search(self) -> None:
@@ -191,7 +192,7 @@ class RecordEditor(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
         add_shortcut(self, "Ctrl+S", self.save)
-        add_shortcut(self, "Escape", self.revert)
+        add_shortcut(self, "Escape", self.ask_and_revert)
 
     def retranslate(self) -> None:
         self.form.retranslate()
@@ -261,6 +262,11 @@ class RecordEditor(QWidget):
         """Forget the unsaved changes."""
         self.load(self.record_id)
 
+    def ask_and_revert(self) -> None:
+        """Escape: forget the unsaved changes once the user confirms (Escape again keeps them)."""
+        if self.dirty and confirm(self, _("Discard the changes not saved yet?"), _("Discard")):
+            self.revert()
+
     def delete(self) -> None:
         if self.record_id is None:
             return
@@ -307,6 +313,7 @@ class RecordPage(TablePage):
         self.list_layout = left_layout  # a page may add a second row of filters below the first
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
+        self.list_pane = left
         splitter.addWidget(left)
         splitter.addWidget(editor)
         splitter.setStretchFactor(0, 3)
@@ -376,6 +383,10 @@ class RecordPage(TablePage):
 
     def may_leave(self) -> bool:
         return self.editor.may_leave()
+
+    def panes(self) -> list[QWidget]:
+        """The list (search, filters, table) and the editor: F6 goes from one to the other."""
+        return [self.list_pane, self.editor]
 
     def shown(self) -> None:
         self.refresh_keeping(self.editor.record_id)

@@ -15,7 +15,8 @@ from desktop_app.domain.attachments import add_attachment, attachment_content
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.schema import (ACTION, EVENT, EVENT_STATUSES, EVENT_TYPES, PERSON, ROLES, THEMATIC_AREAS)
 from desktop_app.i18n import N_, _
-from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso
+from desktop_app.ui.widgets.common import (CodeCombo, CountryCombo, confirm, follow_language, keyboard_table,
+                                           show_error, today_iso)
 from desktop_app.ui.lock import scratch_folder
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import RecordEditor, RecordPage
@@ -75,7 +76,7 @@ class ChildList(QWidget):
 
 
 def _table(columns: int) -> QTableWidget:
-    table = QTableWidget(0, columns)
+    table = keyboard_table(QTableWidget(0, columns))
     table.verticalHeader().hide()
     table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

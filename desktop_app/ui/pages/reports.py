@@ -22,7 +22,7 @@ from desktop_app.reports.printing import font_family, paint_bar_chart
 from desktop_app.reports.tables import Chart, charts, key_figures
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import Page
-from desktop_app.ui.widgets.common import follow_language
+from desktop_app.ui.widgets.common import follow_language, keyboard_table
 
 FIGURE_COLUMNS = 2  # long labels (Russian, Kazakh, Kyrgyz) must still fit 1280 pixels
 EXPORT_FILTERS = {
