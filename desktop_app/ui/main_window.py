@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QFrame, QLabel, QListWidget, QListWidgetItem, QMainWindow,
                                QMenu, QScrollArea, QSplitter, QStackedWidget, QWidget)
 
@@ -20,7 +20,7 @@ from desktop_app.domain.reading import EVERYTHING, Changes, Reader
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
 from desktop_app.ui import operations
-from desktop_app.ui.widgets.common import focus_first, follow_language, show_error
+from desktop_app.ui.widgets.common import fit_to_screen, focus_first, follow_language, show_error
 from desktop_app.ui.widgets.icons import icon
 
 # (key, label, page, quick filter of the events page)
@@ -137,16 +137,11 @@ class MainWindow(QMainWindow):
         saved = user_settings.load().get("window_geometry")
         if isinstance(saved, str) and self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii"))):
             return
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        room = screen.availableGeometry() if screen is not None else None
-        width, height = DEFAULT_SIZE
-        if room is not None:
-            frame = 40  # the title bar and borders the system adds
-            width, height = min(width, room.width()), min(height, room.height() - frame)
-        self.resize(width, height)
+        fit_to_screen(self, *DEFAULT_SIZE)
 
     def _warm_up(self) -> None:
-        operations.run_operation(self, "", lambda _progress: self.reader.search_index("event"), quiet=True)
+        operations.run_operation(self, "warming the search index", lambda _progress: self.reader.search_index("event"),
+                                 quiet=True)
 
     # ----- menus -----------------------------------------------------------------------------
 

@@ -198,6 +198,8 @@ class Operation(QObject):
                     self.on_cancelled()
             elif outcome == "refused" and self.on_refused is not None:
                 self.on_refused(value)
+            elif self.quiet:  # work the user did not ask for: the log has it, no dialog interrupts
+                log.warning("“%s” ended: %s", self.label, value)
             elif outcome == "refused":
                 show_error(self.parent_widget, str(value))
             else:

@@ -36,17 +36,20 @@ def window(qtbot, demo_db):
     """The main window on a fresh copy of the demo database, shown at 1280×800."""
     from desktop_app.ui.main_window import MainWindow
 
+    def forget_typing(main) -> None:  # a failed test leaves no question open that would block closing
+        for page in main.pages.values():  # the pages built during the test
+            if hasattr(page, "editor"):
+                page.editor.dirty = False
+
     desk = Desk.open(demo_db)
     main = MainWindow(desk)
-    qtbot.addWidget(main)
+    qtbot.addWidget(main, before_close_func=forget_typing)
     main.resize(1280, 800)
     main.show()
     main.activateWindow()
     qtbot.waitActive(main)
     yield main
-    for page in main.pages.values():  # the pages built during the test
-        if hasattr(page, "editor"):
-            page.editor.dirty = False
+    forget_typing(main)
     main.close()
     desk.close()
 

@@ -50,6 +50,9 @@ class FirstContactDialog(QDialog):
         self.trust_button.setAutoDefault(False)
         self.safe_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.safe_button.setDefault(True)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
         self.safe_button.setFocus()
 
     @staticmethod

@@ -42,6 +42,16 @@ def add_shortcut(widget: QWidget, keys, slot) -> QAction:
     return action
 
 
+def tab_keys(widget: QWidget, tabs: QTabWidget) -> None:
+    """Ctrl+Tab and Ctrl+Shift+Tab (or Ctrl+Page Down / Up) go to the next and previous tab of ``tabs`` from
+    anywhere inside ``widget``, whichever control has the focus."""
+    def step(by: int) -> None:
+        tabs.setCurrentIndex((tabs.currentIndex() + by) % tabs.count())
+
+    for keys, by in (("Ctrl+Tab", 1), ("Ctrl+PgDown", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+PgUp", -1)):
+        add_shortcut(widget, keys, lambda _checked=False, by=by: step(by))
+
+
 class Page:
     """The interface of a page, mixed into its QWidget class (see the module's description)."""
 
@@ -191,6 +201,7 @@ class RecordEditor(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
+        tab_keys(self, self.tabs)
         add_shortcut(self, "Ctrl+S", self.save)
         add_shortcut(self, "Escape", self.ask_and_revert)
 

@@ -17,6 +17,7 @@ from desktop_app.domain.schema import member_states
 from desktop_app.i18n import _
 
 EMPTY_DATE = QDate(1900, 1, 1)
+TITLE_BAR = 40  # pixels the system adds above a window, kept free when sizing it to the screen
 NO_COUNT = -1
 
 
@@ -104,6 +105,15 @@ def _sort_by_current_column(view: QTableView) -> None:
     view.sortByColumn(column, Qt.SortOrder.AscendingOrder if ascending else Qt.SortOrder.DescendingOrder)
 
 
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Give ``window`` the size ``width``×``height``, or less where its screen has less room."""
+    screen = window.screen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width, height = min(width, room.width()), min(height, room.height() - TITLE_BAR)
+    window.resize(width, height)
+
+
 def focus_first(widget: QWidget) -> None:
     """Put the focus on ``widget`` or, for a container, on the first control inside it that takes the focus."""
     if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isEnabled():
@@ -111,7 +121,7 @@ def focus_first(widget: QWidget) -> None:
         return
     candidate = widget.nextInFocusChain()
     while candidate is not widget:
-        if (widget.isAncestorOf(candidate) and candidate.isVisible() and candidate.isEnabled()
+        if (widget.isAncestorOf(candidate) and candidate.isVisibleTo(widget.window()) and candidate.isEnabled()
                 and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus):
             candidate.setFocus(Qt.FocusReason.TabFocusReason)
             return
@@ -271,8 +281,14 @@ class DateField(QDateEdit):
             self.setDate(QDate.fromString(value, Qt.DateFormat.ISODate))
         elif self.optional:
             self.setDate(EMPTY_DATE)
+            if self.hasFocus():
+                self._offer_today()
         else:
             self.setDate(QDate.currentDate())
+
+    def _offer_today(self) -> None:
+        self._set_quietly(QDate.currentDate())
+        self._offered = True
 
     def _chosen(self, _date) -> None:
         self._offered = False
@@ -284,8 +300,7 @@ class DateField(QDateEdit):
 
     def focusInEvent(self, event) -> None:  # noqa: N802 - Qt override
         if self.optional and self.date() == EMPTY_DATE:
-            self._set_quietly(QDate.currentDate())
-            self._offered = True
+            self._offer_today()
         super().focusInEvent(event)
         if event.reason() != Qt.FocusReason.PopupFocusReason:
             self.setSelectedSection(self.sectionAt(0))
@@ -300,8 +315,7 @@ class DateField(QDateEdit):
         if self.optional and whole and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             if not self._offered:
                 self.setDate(EMPTY_DATE)  # a change the form sees
-                self._set_quietly(QDate.currentDate())
-                self._offered = True
+                self._offer_today()
             self.selectAll()
             return
         typed = event.text()
