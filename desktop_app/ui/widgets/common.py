@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 
 import shiboken6
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialogButtonBox, QLabel,
                                QLineEdit, QMessageBox, QPlainTextEdit, QSpinBox, QTableView, QVBoxLayout, QWidget)
@@ -100,9 +100,14 @@ def keyboard_table(view: QAbstractItemView) -> QAbstractItemView:
 
 def _sort_by_current_column(view: QTableView) -> None:
     header = view.horizontalHeader()
-    column = max(view.currentIndex().column(), 0)
+    current = view.currentIndex()
+    column = current.column() if current.isValid() else max(header.sortIndicatorSection(), 0)
     ascending = header.sortIndicatorSection() != column or header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     view.sortByColumn(column, Qt.SortOrder.AscendingOrder if ascending else Qt.SortOrder.DescendingOrder)
+    current = view.currentIndex()  # the same row, found again after sorting: the focus stays in the column
+    if current.isValid():
+        view.selectionModel().setCurrentIndex(current.siblingAtColumn(column),
+                                              QItemSelectionModel.SelectionFlag.NoUpdate)
 
 
 def fit_to_screen(window: QWidget, width: int, height: int) -> None:
