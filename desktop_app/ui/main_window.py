@@ -44,6 +44,13 @@ STANDARD_FALLBACK = {QKeySequence.StandardKey.Open: "Ctrl+O", QKeySequence.Stand
                      QKeySequence.StandardKey.Refresh: "F5", QKeySequence.StandardKey.HelpContents: "F1"}
 
 
+def _merged(earlier: Changes | None, later: Changes) -> Changes:
+    """Both sets of changes as one."""
+    if earlier is None:
+        return later
+    return Changes(earlier.kinds | later.kinds, earlier.ids | later.ids, earlier.everything or later.everything)
+
+
 def _dropped_bundles(event) -> list[Path]:
     from desktop_app.ui.pages.sync import bundle_paths
 
@@ -103,6 +110,7 @@ class MainWindow(QMainWindow):
         self.reader = Reader(desk)
         self._seen_version = self.reader.version()
         self.pages: dict[str, object] = {}  # the pages built so far
+        self._pending: dict[object, Changes] = {}  # changes the hidden pages have not re-read yet
         self.stack = QStackedWidget()
         self.navigation = QListWidget()
         for key, _label, _page, _quick in NAVIGATION:
@@ -355,6 +363,8 @@ class MainWindow(QMainWindow):
             return
         self._current_row = row
         target = self.page(page_key)
+        if target in self._pending:
+            target.reload(self._pending.pop(target))
         if page_key == "events":
             target.set_quick_filter(quick)
         else:
@@ -390,8 +400,12 @@ class MainWindow(QMainWindow):
         self._seen_version = version
         if changes.everything:
             self.reader.forget_orders()
+        current = self.current_page()
         for page in list(self.pages.values()):
-            page.reload(changes)
+            if page is current:
+                page.reload(changes)
+            else:  # re-read when shown next: a hidden page costs the window nothing now
+                self._pending[page] = _merged(self._pending.get(page), changes)
         self.retranslate()
 
     # ----- drops and closing -----------------------------------------------------------------
