@@ -199,7 +199,7 @@ class Operation(QObject):
             elif outcome == "refused" and self.on_refused is not None:
                 self.on_refused(value)
             elif self.quiet:  # work the user did not ask for: the log has it, no dialog interrupts
-                log.warning("“%s” ended: %s", self.label, value)
+                log.error("background work %r ended: %s", self.label, value)
             elif outcome == "refused":
                 show_error(self.parent_widget, str(value))
             else:
