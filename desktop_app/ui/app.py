@@ -16,7 +16,7 @@ from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.ui import qt_i18n
-from desktop_app.ui.widgets.common import show_error
+from desktop_app.ui.widgets.common import show_error, unexpected_error_texts
 
 log = logging.getLogger("platform_desk")
 LOCK_WAIT_MS = 200
@@ -43,13 +43,12 @@ class ErrorReporter:
     def __call__(self, kind, value, tb) -> None:
         self.failed = True
         log.error("unexpected error\n%s", "".join(traceback.format_exception(kind, value, tb)))
-        message = _("Something went wrong: {error}\n\nDetails were written to {log}").format(
-            error=value, log=log_file())
+        message, details = unexpected_error_texts(value, log_file())
         if self.smoke:
-            print(message, file=sys.stderr)
+            print(f"{message}\n{details}", file=sys.stderr)
             QApplication.exit(1)
             return
-        show_error(None, message)
+        show_error(None, message, details)
 
 
 def _tell(message: str, smoke: bool, parent=None) -> None:

@@ -25,7 +25,7 @@ from desktop_app import paths
 from desktop_app.domain.errors import DeskError
 from desktop_app.domain.progress import Cancelled, Progress, running
 from desktop_app.i18n import _
-from desktop_app.ui.widgets.common import show_error
+from desktop_app.ui.widgets.common import show_error, unexpected_error_texts
 
 log = logging.getLogger("platform_desk")
 PROGRESS_DELAY_MS = 400  # shorter work finishes without a dialog flashing up
@@ -73,8 +73,8 @@ def wait_for_all(timeout_ms: int = 30_000) -> bool:
 
 
 def unexpected_error_message(error: BaseException) -> str:
-    return _("Something went wrong: {error}\n\nDetails were written to {log}").format(
-        error=error, log=paths.log_file())
+    """The message and the details of an unexpected error, as two lines."""
+    return "\n".join(unexpected_error_texts(error, paths.log_file()))
 
 
 class _Runner(QRunnable):
@@ -203,7 +203,7 @@ class Operation(QObject):
             elif outcome == "refused":
                 show_error(self.parent_widget, str(value))
             else:
-                show_error(self.parent_widget, unexpected_error_message(value))
+                show_error(self.parent_widget, *unexpected_error_texts(value, paths.log_file()))
         finally:
             if self.on_finished is not None:
                 self.on_finished()

@@ -35,12 +35,22 @@ def follow_language(widget) -> None:
     widget.retranslate()
 
 
-def show_error(parent, message: str) -> None:
-    """An error as a dialog in the user's language, as one line: names from files cannot fake a message."""
+def show_error(parent, message: str, details: str = "") -> None:
+    """An error as a dialog in the user's language, as one line (names from files cannot fake a message),
+    with ``details`` (where the log is…) as a second paragraph."""
     box = QMessageBox(QMessageBox.Icon.Warning, _("Platform Desk"), one_line(message),
                       QMessageBox.StandardButton.NoButton, parent)
+    if details:
+        box.setInformativeText(one_line(details))
     box.addButton(_("OK"), QMessageBox.ButtonRole.AcceptRole)
     box.exec()
+
+
+def unexpected_error_texts(error: BaseException, log_file) -> tuple[str, str]:
+    """The message and the details of an unexpected error: the translated template is split into its two
+    paragraphs before the error's own text goes in, so that the dialog shows no literal “\\n”."""
+    message, _sep, details = _("Something went wrong: {error}\n\nDetails were written to {log}").partition("\n\n")
+    return message.format(error=error, log=log_file), details.format(error=error, log=log_file)
 
 
 def confirm(parent, message: str, yes: str) -> bool:
