@@ -19,6 +19,7 @@ from desktop_app.i18n import babel_locale, format_number
 from desktop_app.reports.tables import Chart
 
 FALLBACK_FAMILY = "DejaVu Sans"
+PAPER_TEXT = "#222222"
 BAR_COLOURS = ("#1f5f99", "#d9822b", "#4d8f3a", "#8e4585", "#b23a3a", "#3a8fb2", "#7a7a2e")
 _created_application = None
 
@@ -63,8 +64,11 @@ def display(value) -> str:
     return "" if value is None else str(value)
 
 
-def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: float = 9) -> None:
-    """A horizontal bar chart of ``chart`` in ``rect``: its title, one labelled bar per item, the values."""
+def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: float = 9,
+                    text_color: QColor | None = None) -> None:
+    """A horizontal bar chart of ``chart`` in ``rect``: its title, one labelled bar per item, the values
+    (texts in ``text_color``: on screen the palette's, on paper near-black)."""
+    text_color = text_color or QColor(PAPER_TEXT)
     painter.save()
     family = font_family()
     title_font = QFont(family)
@@ -77,7 +81,7 @@ def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: f
     wrap = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap)
     wrapped = title_metrics.boundingRect(QRectF(0, 0, rect.width(), rect.height()), wrap, chart.title)
     title_height = max(wrapped.height(), title_metrics.height()) + title_metrics.height() * 0.4  # long titles wrap
-    painter.setPen(QColor("#222222"))
+    painter.setPen(text_color)
     painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), title_height), wrap, chart.title)
     painter.setFont(font)
     metrics = QFontMetricsF(font, painter.device())
@@ -92,7 +96,7 @@ def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: f
         for index, (label, value) in enumerate(bars):
             top = area.top() + index * row_height
             text_rect = QRectF(area.left(), top, label_width - 8, row_height)
-            painter.setPen(QColor("#222222"))
+            painter.setPen(text_color)
             painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
                              metrics.elidedText(label, Qt.TextElideMode.ElideRight, text_rect.width()))
             length = bar_space * value / largest

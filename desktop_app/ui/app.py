@@ -16,6 +16,7 @@ from desktop_app.domain.desk import Desk
 from desktop_app.domain.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.ui import qt_i18n
+from desktop_app.ui.widgets import palette
 from desktop_app.ui.widgets.common import show_error, unexpected_error_texts
 
 log = logging.getLogger("platform_desk")
@@ -67,6 +68,7 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False, passphr
         i18n.set_language(language)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Platform Desk")
+    app.setPalette(palette.accessible(app.palette()))
     qt_i18n.install(i18n.current_language())
     reporter = ErrorReporter(smoke)
     sys.excepthook = reporter

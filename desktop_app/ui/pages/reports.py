@@ -102,7 +102,7 @@ class ChartView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
         paint_bar_chart(painter, QRectF(self.rect()).adjusted(6, 4, -6, -4), self.chart,
-                        point_size=self.font().pointSizeF())
+                        point_size=self.font().pointSizeF(), text_color=self.palette().text().color())
         painter.end()
 
 

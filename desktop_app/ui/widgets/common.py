@@ -15,6 +15,7 @@ from desktop_app import i18n
 from desktop_app.domain.errors import one_line
 from desktop_app.domain.schema import member_states
 from desktop_app.i18n import _
+from desktop_app.ui.widgets.palette import error_color
 
 EMPTY_DATE = QDate(1900, 1, 1)
 TITLE_BAR = 40  # pixels the system adds above a window, kept free when sizing it to the screen
@@ -147,7 +148,7 @@ def error_label() -> QLabel:
     """The place next to a field where the domain's message about it appears."""
     label = QLabel()
     label.setWordWrap(True)
-    label.setStyleSheet("color: #b00020;")
+    label.setStyleSheet(f"color: {error_color(label.palette()).name()};")  # readable on light and dark
     label.setAccessibleName(_("Error"))
     label.hide()
     return label
