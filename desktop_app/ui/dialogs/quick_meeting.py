@@ -9,8 +9,8 @@ from desktop_app.domain.desk import put_record
 from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.schema import EVENT
 from desktop_app.i18n import _
-from desktop_app.ui.widgets.common import (LongTextField, error_label, fit_to_screen, focus_first, show_error, today_iso,
-                                           translated_buttons)
+from desktop_app.ui.widgets.common import (LongTextField, error_label, fit_to_screen, focus_first, show_error,
+                                           today_iso, translated_buttons)
 from desktop_app.ui.widgets.forms import FieldForm
 
 FIELDS = ["parent_id", "start_date", "parties", "thematic_areas", "title", "outcomes"]
