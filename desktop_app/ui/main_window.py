@@ -325,6 +325,7 @@ class MainWindow(QMainWindow):
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no extra Tab stop: the focus goes to what is inside
             scroll.setWidget(page)
             self.stack.addWidget(scroll)
         return page

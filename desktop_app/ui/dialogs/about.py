@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, Q
 from desktop_app import __version__, i18n, paths
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
-from desktop_app.ui.widgets.common import keyboard_table
+from desktop_app.ui.widgets.common import keyboard_table, name_tabs
 from desktop_app.ui.widgets.icons import COLOR
 
 # What ships inside the installer: (component, licence, file in resources/licenses/).
@@ -142,6 +142,8 @@ class AboutDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(installation, _("This installation"))
         self.tabs.addTab(licences_tab, _("Licences"))
+        name_tabs(self.tabs)
+        installation.setAccessibleName(_("This installation"))
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(about)

@@ -21,7 +21,7 @@ from desktop_app.domain.errors import DeskError, ValidationError
 from desktop_app.domain.reading import Changes
 from desktop_app.domain.schema import Kind
 from desktop_app.i18n import N_, _, ngettext
-from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, keyboard_table, show_error
+from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, keyboard_table, name_tabs, show_error
 from desktop_app.ui.widgets.forms import FieldForm
 from desktop_app.ui.widgets.table_model import ID_ROLE, LazyTableModel
 
@@ -183,6 +183,7 @@ class RecordEditor(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: the fields inside have them
         scroll.setWidget(self.form)
         self.tabs = QTabWidget()
         self.tabs.addTab(scroll, "")
@@ -208,6 +209,7 @@ class RecordEditor(QWidget):
     def retranslate(self) -> None:
         self.form.retranslate()
         self.tabs.setTabText(0, _("Details"))
+        name_tabs(self.tabs)
         self.save_button.setText(_("Save"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.cancel_button.setText(_("Cancel"))

@@ -204,6 +204,13 @@ class ReportsPage(QWidget, Page):
         """Re-set every text in the current language and recompute the report (its summary is translated)."""
         self.year_label.setText(_("Year:"))
         self.country_label.setText(_("Country:"))
+        self.year_label.setBuddy(self.year)
+        self.country_label.setBuddy(self.country)
+        self.year.setAccessibleName(_("Year:").rstrip(":"))
+        self.country.setAccessibleName(_("Country:").rstrip(":"))
+        self.start.setAccessibleName(_("Start date"))
+        self.end.setAccessibleName(_("End date"))
+        self.events_table.setAccessibleName(_("Events"))
         for editor in (self.start, self.end):
             editor.setDisplayFormat(qt_date_format())
         self.limit_dates.setText(_("Only between these dates:"))

@@ -227,6 +227,8 @@ class SyncPage(QWidget, Page):
         self.import_passphrase.setAccessibleName(_("Passphrase (if the sender set one)"))
         self.import_button.setText(_("Import…"))
         self.history_box.setTitle(_("Exchanges"))
+        self.history.setAccessibleName(_("Exchanges"))
+        self.devices.setAccessibleName(_("Known installations"))
         self.history.setHorizontalHeaderLabels([_("When"), _("Direction"), _("Other installation"), _("Changes"), _("File")])
         self.devices_box.setTitle(_("Known installations"))
         self.devices.setHorizontalHeaderLabels([_("Installation"), _("Key fingerprint"), _("Believed because"),

@@ -130,6 +130,12 @@ def fit_to_screen(window: QWidget, width: int, height: int) -> None:
     window.resize(width, height)
 
 
+def name_tabs(tabs) -> None:
+    """Screen readers announce a tab widget and its bar as “Tabs”; each tab by its own title."""
+    tabs.setAccessibleName(_("Tabs"))
+    tabs.tabBar().setAccessibleName(_("Tabs"))
+
+
 def focus_first(widget: QWidget) -> None:
     """Put the focus on ``widget`` or, for a container, on the first control inside it that takes the focus."""
     if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isEnabled():
