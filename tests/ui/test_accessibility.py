@@ -46,3 +46,39 @@ def test_every_control_on_every_screen_has_a_name(window, language):
     finally:
         switch_language("en")
     assert problems == {}
+
+
+def _access_key(text: str) -> str | None:
+    """The Alt-letter of a menu text (“&File” → “f”), None without one."""
+    position = text.replace("&&", "").find("&")
+    return text.replace("&&", "")[position + 1].casefold() if position >= 0 else None
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_menu_letters_do_not_clash(qtbot, tmp_path, language):
+    """Each menu's Alt-letters, and the menu bar's, are different (File → Lock of an encrypted database too)."""
+    from desktop_app.domain.desk import Desk
+    from desktop_app.ui.lock import Locker
+    from desktop_app.ui.main_window import MainWindow
+
+    desk = Desk.create(tmp_path / "e.db", "kg-laptop", "delegation", "KG", passphrase="Делегация KG 2025")
+    window = MainWindow(desk)
+    window.locker = Locker(window, desk, minutes=0)
+    qtbot.addWidget(window)
+    i18n.set_language(language)
+    try:
+        clashes = []
+        groups = [window.menuBar().actions()] + [action.menu().actions() for action in window.menuBar().actions()]
+        for actions in groups:
+            seen: dict[str, str] = {}
+            for action in actions:
+                key = None if action.isSeparator() else _access_key(action.text())
+                if key in seen:
+                    clashes.append((seen[key], action.text()))
+                if key:
+                    seen[key] = action.text()
+        assert clashes == []
+    finally:
+        i18n.set_language("en")
+        window.close()
+        desk.close()
