@@ -208,7 +208,7 @@ class Reader:
             version = self.version(connection)
             cached = self._orders.get(key)
             if cached is None or cached[0] != version:
-                cached = (version, list(connection.execute(ordered).scalars()))
+                cached = (version, connection.execute(ordered).scalars().all())  # one fetch, not one per row
                 self._orders[key] = cached
         if matching is None:
             return list(cached[1])
@@ -240,7 +240,7 @@ class Reader:
 
     def _ids(self, query) -> list[str]:
         with self.engine.connect() as connection:
-            return list(connection.execute(query).scalars())
+            return connection.execute(query).scalars().all()
 
     def _rows_by_id(self, query, id_column, ids: Iterable[str], kind_name: str,
                     related: tuple[dict[str, str], str] | None = None) -> dict[str, dict]:

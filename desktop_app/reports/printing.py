@@ -21,6 +21,7 @@ from desktop_app.reports.layout import wrap
 from desktop_app.reports.tables import Chart
 
 FALLBACK_FAMILY = "DejaVu Sans"
+PAPER_TEXT = "#222222"
 BAR_COLOURS = ("#1f5f99", "#d9822b", "#4d8f3a", "#8e4585", "#b23a3a", "#3a8fb2", "#7a7a2e")
 _created_application = None
 
@@ -106,12 +107,14 @@ def chart_layout(chart: Chart, width: float, device, point_size: float = 9) -> C
                        [wrap(label, font, label_width - 8, device) for label, _v in bars], label_width, value_width)
 
 
-def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: float = 9) -> None:
-    """A horizontal bar chart of ``chart`` in ``rect``: its title, one labelled bar per item, the values; long
-    titles and labels wrap between words."""
+def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: float = 9,
+                    text_color: QColor | None = None) -> None:
+    """A horizontal bar chart of ``chart`` in ``rect``: its title, one labelled bar per item, the values (texts in
+    ``text_color``: on screen the palette's, on paper near-black); long titles and labels wrap between words."""
+    text_color = text_color or QColor(PAPER_TEXT)
     painter.save()
     laid = chart_layout(chart, rect.width(), painter.device(), point_size)
-    painter.setPen(QColor("#222222"))
+    painter.setPen(text_color)
     painter.setFont(laid.title_font)
     title_metrics = laid.title_metrics
     for number, line in enumerate(laid.title):
@@ -127,7 +130,7 @@ def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: f
         for index, (_label, value) in enumerate(bars):
             row_height = laid.row_height(index)
             lines = laid.labels[index]
-            painter.setPen(QColor("#222222"))
+            painter.setPen(text_color)
             first = top + (row_height - metrics.lineSpacing() * len(lines)) / 2
             for number, line in enumerate(lines):
                 x = rect.left() + laid.label_width - 8 - metrics.horizontalAdvance(line)

@@ -14,7 +14,8 @@ from desktop_app.domain.desk import Desk
 from desktop_app.errors import DeskError
 from desktop_app.i18n import _
 from desktop_app.ui import qt_i18n
-from desktop_app.ui.widgets.common import show_error
+from desktop_app.ui.widgets import palette
+from desktop_app.ui.widgets.common import show_error, unexpected_error_texts
 
 LOCK_WAIT_MS = 200
 
@@ -36,13 +37,12 @@ class ErrorReporter:
     def __call__(self, kind, value, tb) -> None:
         self.failed = True
         logbook.unexpected("the window", value)
-        message = _("Something went wrong: {error}\n\nDetails were written to {log}").format(
-            error=value, log=paths.log_file())
+        message, details = unexpected_error_texts(value, paths.log_file())
         if self.smoke:
-            print(message, file=sys.stderr)
+            print(f"{message}\n{details}", file=sys.stderr)
             QApplication.exit(1)
             return
-        show_error(None, message)
+        show_error(None, message, details)
 
 
 def _tell(message: str, smoke: bool, parent=None) -> None:
@@ -61,6 +61,7 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False, passphr
         i18n.set_language(language)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Platform Desk")
+    app.setPalette(palette.accessible(app.palette()))
     qt_i18n.install(i18n.current_language())
     reporter = ErrorReporter(smoke)
     sys.excepthook = reporter

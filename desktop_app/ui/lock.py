@@ -18,12 +18,13 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractProxyModel, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -196,11 +197,17 @@ class LockScreen(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.box = PassphraseBox()
+        # Centred by stretches rather than by an alignment, so that the wrapped texts get the height they need
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.box, 4)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        layout.addWidget(self.box, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(row)
         layout.addStretch(1)
         self.box.setMinimumWidth(360)
+        self.box.setMaximumWidth(self.fontMetrics().averageCharWidth() * 70)
         follow_language(self)
 
     def retranslate(self) -> None:
@@ -222,9 +229,15 @@ class Locker(QObject):
         self.screen: LockScreen | None = None
         self._saved: QWidget | None = None
         self._hidden: list[QWidget] = []
-        self.shortcut = QShortcut(QKeySequence("Ctrl+L"), window)
-        self.shortcut.setContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.shortcut.activated.connect(self.lock)
+        self._disabled: list[QAction | QShortcut] = []  # the window's menus and keys, dead while locked
+        self.shortcut = QAction(window)  # File → Lock, Ctrl+L
+        self.shortcut.setShortcut(QKeySequence("Ctrl+L"))
+        self.shortcut.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.shortcut.triggered.connect(lambda _checked=False: self.lock())
+        window.addAction(self.shortcut)
+        if self.enabled and hasattr(window, "lock_anchor"):
+            window.file_menu.insertAction(window.quit_action, self.shortcut)
+        follow_language(self)
         minutes = lock_after_minutes() if minutes is None else minutes
         self.idle = QTimer(self, singleShot=True)
         self.idle.setInterval(minutes * 60_000)
@@ -232,6 +245,9 @@ class Locker(QObject):
         if self.key is not None and minutes > 0:
             QApplication.instance().installEventFilter(self)
             self.idle.start()
+
+    def retranslate(self) -> None:
+        self.shortcut.setText(_("&Lock"))
 
     @property
     def enabled(self) -> bool:
@@ -275,12 +291,21 @@ class Locker(QObject):
         self.desk.engine.dispose()
         self.key.wipe()
         remove_scratch()
+        self._disable_commands()
         self._saved = self.window.takeCentralWidget()
         self.screen = LockScreen()
         self.screen.box.submitted.connect(self.unlock)
         self.window.setCentralWidget(self.screen)
         self.screen.box.field.setFocus()
         self.locked_changed.emit(True)
+
+    def _disable_commands(self) -> None:
+        """Menus and shortcuts do nothing behind the lock screen (only the passphrase can be typed)."""
+        self.window.menuBar().setEnabled(False)
+        commands = self.window.findChildren(QAction) + self.window.findChildren(QShortcut)
+        self._disabled = [command for command in commands if command.isEnabled() and command is not self.shortcut]
+        for command in self._disabled:
+            command.setEnabled(False)
 
     def unlock(self, passphrase: str) -> bool:
         """Unlock with ``passphrase``; False (and a message on the lock screen) when it is wrong."""
@@ -302,6 +327,10 @@ class Locker(QObject):
         self.window.takeCentralWidget().deleteLater()
         self.window.setCentralWidget(self._saved)
         self._saved, self.screen = None, None
+        for command in self._disabled:
+            command.setEnabled(True)
+        self._disabled = []
+        self.window.menuBar().setEnabled(True)
         for model in table_models(self.window):
             model.refresh()
         if hasattr(self.window, "reload"):

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
+    QFrame,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMenu,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
+    QWidget,
 )
 
 from desktop_app import i18n, paths, user_settings
@@ -28,7 +32,7 @@ from desktop_app.domain.reading import EVERYTHING, Changes, Reader
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
 from desktop_app.ui import operations
-from desktop_app.ui.widgets.common import follow_language, show_error
+from desktop_app.ui.widgets.common import fit_to_screen, focus_first, follow_language, show_error
 from desktop_app.ui.widgets.icons import icon
 
 # (key, label, page, quick filter of the events page)
@@ -46,9 +50,17 @@ NAVIGATION = [
 ]
 INDENTED = {"trainings", "meetings", "conferences"}
 WARM_UP_DELAY_MS = 500
+DEFAULT_SIZE = (1280, 800)  # or what the screen has room for, when it is smaller
 STANDARD_FALLBACK = {QKeySequence.StandardKey.Open: "Ctrl+O", QKeySequence.StandardKey.Quit: "Ctrl+Q",
                      QKeySequence.StandardKey.New: "Ctrl+N", QKeySequence.StandardKey.Find: "Ctrl+F",
                      QKeySequence.StandardKey.Refresh: "F5", QKeySequence.StandardKey.HelpContents: "F1"}
+
+
+def _merged(earlier: Changes | None, later: Changes) -> Changes:
+    """Both sets of changes as one."""
+    if earlier is None:
+        return later
+    return Changes(earlier.kinds | later.kinds, earlier.ids | later.ids, earlier.everything or later.everything)
 
 
 def _dropped_bundles(event) -> list[Path]:
@@ -110,6 +122,7 @@ class MainWindow(QMainWindow):
         self.reader = Reader(desk)
         self._seen_version = self.reader.version()
         self.pages: dict[str, object] = {}  # the pages built so far
+        self._pending: dict[object, Changes] = {}  # changes the hidden pages have not re-read yet
         self.stack = QStackedWidget()
         self.navigation = QListWidget()
         for key, _label, _page, _quick in NAVIGATION:
@@ -131,16 +144,26 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.exchange_label)
         self._make_menus()
         self.setAcceptDrops(True)
-        self.stack.setCurrentWidget(self.page("events"))
+        self.stack.setCurrentWidget(self._show_page("events"))
         follow_language(self)
-        self.resize(1280, 800)
+        self._restore_geometry()
         # After the first paint, build the events' search index so that the first keystroke is quick too.
-        QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
+        self._warm_up_timer = QTimer(self, singleShot=True, interval=WARM_UP_DELAY_MS)
+        self._warm_up_timer.timeout.connect(self._warm_up)
+        self._warm_up_timer.start()
+
+    def _restore_geometry(self) -> None:
+        """The size and place the window had when it was last closed, else 1280×800 or what the screen allows."""
+        saved = user_settings.load().get("window_geometry")
+        if isinstance(saved, str) and self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii"))):
+            return
+        fit_to_screen(self, *DEFAULT_SIZE)
 
     def _warm_up(self) -> None:
         if not self.isVisible():  # closed before the timer fired: its reader is closed, nothing to warm
             return
-        operations.run_operation(self, "", lambda _progress: self.reader.search_index("event"), quiet=True)
+        operations.run_operation(self, "warming the search index", lambda _progress: self.reader.search_index("event"),
+                                 quiet=True)
 
     # ----- menus -----------------------------------------------------------------------------
 
@@ -187,6 +210,10 @@ class MainWindow(QMainWindow):
         self.reload_action = self._action(self.view_menu, lambda: self.written_elsewhere(EVERYTHING),
                                           QKeySequence.StandardKey.Refresh)
 
+        self.view_menu.addSeparator()
+        self.next_pane_action = self._action(self.view_menu, lambda: self.focus_pane(+1), "F6")
+        self.previous_pane_action = self._action(self.view_menu, lambda: self.focus_pane(-1), "Shift+F6")
+
         self.help_menu = bar.addMenu("")
         self.shortcuts_action = self._action(self.help_menu, self.show_shortcuts, QKeySequence.StandardKey.HelpContents)
         self.log_action = self._action(self.help_menu, self.open_log_folder)
@@ -209,6 +236,8 @@ class MainWindow(QMainWindow):
         for action, (_key, label, _page, _quick) in zip(self.go_actions, NAVIGATION):
             action.setText(_(label))
         self.reload_action.setText(_("&Reload"))
+        self.next_pane_action.setText(_("Next &pane"))
+        self.previous_pane_action.setText(_("Previous pa&ne"))
         self.help_menu.setTitle(_("&Help"))
         self.shortcuts_action.setText(_("&Keyboard shortcuts"))
         self.log_action.setText(_("Open the &log folder"))
@@ -306,11 +335,36 @@ class MainWindow(QMainWindow):
         page = self.pages.get(key)
         if page is None:
             page = self.pages[key] = _build_page(self, key)
-            self.stack.addWidget(page)
+            # Each page scrolls when the window is smaller than it (1366×768 at 125 %, 200 %): nothing is cut
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no extra Tab stop: the focus goes to what is inside
+            scroll.setWidget(page)
+            self.stack.addWidget(scroll)
         return page
 
+    def _show_page(self, key: str) -> QWidget:
+        """The scroll area holding the page ``key``, to make it the current one."""
+        page = self.page(key)
+        return next(self.stack.widget(n) for n in range(self.stack.count()) if self.stack.widget(n).widget() is page)
+
     def current_page(self):
-        return self.stack.currentWidget()
+        return self.stack.currentWidget().widget()
+
+    def panes(self) -> list[QWidget]:
+        """What F6 goes through: the navigation, then the parts of the current page (its ``panes()``)."""
+        page = self.current_page()
+        return [self.navigation, *getattr(page, "panes", lambda: [page])()]
+
+    def focus_pane(self, step: int) -> None:
+        """F6 / Shift+F6: the focus goes to the next (previous) pane, on its first control."""
+        panes = [pane for pane in self.panes() if pane.isVisible()]
+        focused = QApplication.focusWidget()
+        current = next((n for n, pane in enumerate(panes)
+                        if focused is not None and (focused is pane or pane.isAncestorOf(focused))), -1)
+        target = panes[(current + step) % len(panes)]
+        focus_first(target)
 
     def _navigate(self, row: int) -> None:
         if row < 0 or row == self._current_row:
@@ -324,11 +378,13 @@ class MainWindow(QMainWindow):
             return
         self._current_row = row
         target = self.page(page_key)
+        if target in self._pending:
+            target.reload(self._pending.pop(target))
         if page_key == "events":
             target.set_quick_filter(quick)
         else:
             target.shown()
-        self.stack.setCurrentWidget(target)
+        self.stack.setCurrentWidget(self._show_page(page_key))
         self._update_actions()
 
     def go_to(self, key: str) -> None:
@@ -359,8 +415,12 @@ class MainWindow(QMainWindow):
         self._seen_version = version
         if changes.everything:
             self.reader.forget_orders()
+        current = self.current_page()
         for page in list(self.pages.values()):
-            page.reload(changes)
+            if page is current:
+                page.reload(changes)
+            else:  # re-read when shown next: a hidden page costs the window nothing now
+                self._pending[page] = _merged(self._pending.get(page), changes)
         self.retranslate()
 
     # ----- drops and closing -----------------------------------------------------------------
@@ -386,8 +446,10 @@ class MainWindow(QMainWindow):
             show_error(self, _("An operation is still running; close the window when it has finished."))
             event.ignore()
         elif self.may_leave():
+            self._warm_up_timer.stop()
             operations.stop_reading()  # a report being computed, a cache being warmed: dropped
             self.reader.close()
+            user_settings.save(window_geometry=bytes(self.saveGeometry().toBase64()).decode("ascii"))
             event.accept()
         else:
             event.ignore()

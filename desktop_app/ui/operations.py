@@ -12,49 +12,67 @@ log file, where the traceback was written.
 
 from __future__ import annotations
 
+import threading
 import traceback
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, Qt, QThread, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog
 
 from desktop_app import logbook, paths
 from desktop_app.domain.progress import Cancelled, Progress, running
 from desktop_app.errors import DeskError
 from desktop_app.i18n import _
-from desktop_app.ui.widgets.common import show_error
+from desktop_app.ui.widgets.common import show_error, unexpected_error_texts
 
 PROGRESS_DELAY_MS = 400  # shorter work finishes without a dialog flashing up
-_running: set["Operation"] = set()
+_running: set["Operation"] = set()  # added on start, removed by the worker itself when the work ends
+_running_lock = threading.Lock()
+
+
+def running_count() -> int:
+    """How many operations are still working (tests check that none is left behind)."""
+    with _running_lock:
+        return len(_running)
 
 
 def busy() -> bool:
     """Whether an operation that writes (an import, a restore…) is still running: the window stays open."""
-    return any(not operation.read_only for operation in _running)
+    with _running_lock:
+        return any(not operation.read_only for operation in _running)
 
 
 def stop_reading() -> None:
     """Cancel the operations that only read (a report being computed, a cache being warmed) and let them end."""
-    for operation in list(_running):
+    with _running_lock:
+        operations = list(_running)
+    for operation in operations:
         if operation.read_only:
             operation.progress.cancel()
     wait_for_all()
 
 
 def wait_for_all(timeout_ms: int = 30_000) -> bool:
-    """Let running operations finish (tests, closing); True when none is left."""
+    """Let running operations finish and their results reach the page (tests, closing); True when none is left."""
     from PySide6.QtCore import QDeadlineTimer, QEventLoop
     from PySide6.QtWidgets import QApplication
 
     deadline = QDeadlineTimer(timeout_ms)
-    while _running and not deadline.hasExpired():
-        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-    return not _running
+    while True:
+        idle = not running_count()
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)  # results reach their pages
+        if idle and not running_count():
+            return True
+        if deadline.hasExpired():
+            return False
+        if not idle:
+            QThread.msleep(5)
 
 
 def unexpected_error_message(error: BaseException) -> str:
-    return _("Something went wrong: {error}\n\nDetails were written to {log}").format(
-        error=error, log=paths.log_file())
+    """The message and the details of an unexpected error, as two lines."""
+    return "\n".join(unexpected_error_texts(error, paths.log_file()))
 
 
 class _Runner(QRunnable):
@@ -68,15 +86,24 @@ class _Runner(QRunnable):
             with running(operation.progress):
                 result = operation.work(operation.progress)
         except Cancelled:
-            operation.ended.emit("cancelled", None, "")
+            self._end("cancelled", None, "")
         except DeskError as error:
             logbook.error(f"{operation.label} {error}")
-            operation.ended.emit("refused", error, "")
+            self._end("refused", error, "")
         except Exception as error:  # noqa: BLE001 - logged here with its traceback, shown on the GUI thread
             logbook.unexpected(f"“{operation.label}”", error)
-            operation.ended.emit("failed", error, traceback.format_exc())
+            self._end("failed", error, traceback.format_exc())
         else:
-            operation.ended.emit("done", result, "")
+            self._end("done", result, "")
+
+    def _end(self, outcome: str, value, details: str) -> None:
+        """Tell the GUI thread, unless the page that asked (and its operation) is gone; the operation stops
+        counting as running here, whatever becomes of the page."""
+        operation = self.operation
+        with _running_lock:
+            if shiboken6.isValid(operation):
+                operation.ended.emit(outcome, value, details)
+            _running.discard(operation)
 
 
 class Operation(QObject):
@@ -108,7 +135,8 @@ class Operation(QObject):
         self.ended.connect(self._end, Qt.ConnectionType.QueuedConnection)
 
     def start(self) -> "Operation":
-        _running.add(self)
+        with _running_lock:
+            _running.add(self)
         if not self.quiet:
             self._timer.start()
         QThreadPool.globalInstance().start(_Runner(self))
@@ -159,7 +187,6 @@ class Operation(QObject):
             self.dialog.close()
             self.dialog.deleteLater()
             self.dialog = None
-        _running.discard(self)
         try:
             if outcome == "done":
                 if self.on_done is not None:
@@ -169,10 +196,12 @@ class Operation(QObject):
                     self.on_cancelled()
             elif outcome == "refused" and self.on_refused is not None:
                 self.on_refused(value)
+            elif self.quiet:  # work the user did not ask for: the log has it, no dialog interrupts
+                logbook.error(f"background work {self.label!r} ended: {value}")
             elif outcome == "refused":
                 show_error(self.parent_widget, str(value))
             else:
-                show_error(self.parent_widget, unexpected_error_message(value))
+                show_error(self.parent_widget, *unexpected_error_texts(value, paths.log_file()))
         finally:
             if self.on_finished is not None:
                 self.on_finished()

@@ -36,17 +36,20 @@ def window(qtbot, demo_db):
     """The main window on a fresh copy of the demo database, shown at 1280×800."""
     from desktop_app.ui.main_window import MainWindow
 
+    def forget_typing(main) -> None:  # a failed test leaves no question open that would block closing
+        for page in main.pages.values():  # the pages built during the test
+            if hasattr(page, "editor"):
+                page.editor.dirty = False
+
     desk = Desk.open(demo_db)
     main = MainWindow(desk)
-    qtbot.addWidget(main)
+    qtbot.addWidget(main, before_close_func=forget_typing)
     main.resize(1280, 800)
     main.show()
     main.activateWindow()
     qtbot.waitActive(main)
     yield main
-    for page in main.pages.values():  # the pages built during the test
-        if hasattr(page, "editor"):
-            page.editor.dirty = False
+    forget_typing(main)
     main.close()
     desk.close()
 
@@ -62,7 +65,8 @@ def answer_next_dialog(qtbot, button_text: str, fill=None) -> list:
             return
         if fill is not None:
             fill(dialog)
-        answered.append(dialog.text() if isinstance(dialog, QMessageBox) else dialog)
+        answered.append("\n".join(filter(None, (dialog.text(), dialog.informativeText())))
+                        if isinstance(dialog, QMessageBox) else dialog)
         next(b for b in dialog.findChildren(QPushButton) if b.text() == button_text).click()
 
     QTimer.singleShot(0, answer)
@@ -84,3 +88,14 @@ def type_text(widget, text: str) -> None:
     for char in text:
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char))
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_running(qapp):
+    """A test fails when background work it started is still running once it is over (after a short grace):
+    each operation must end and leave the list of running ones by itself."""
+    yield
+    from desktop_app.ui import operations
+
+    if not operations.wait_for_all(timeout_ms=5_000):
+        pytest.fail(f"{operations.running_count()} background operation(s) still running after the test")

@@ -97,7 +97,8 @@ def test_open_database_asks_for_a_file_and_remembers_recent_ones(window, monkeyp
 
 def test_an_unexpected_error_in_an_operation_is_logged_and_shown(qtbot, monkeypatch, caplog):
     shown = []
-    monkeypatch.setattr(operations, "show_error", lambda parent, message: shown.append(message))
+    monkeypatch.setattr(operations, "show_error",
+                        lambda parent, message, details="": shown.append(f"{message}\n{details}"))
 
     def fail(_progress):
         raise RuntimeError("disk on fire")

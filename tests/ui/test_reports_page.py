@@ -34,7 +34,8 @@ def button_for(page, label):
 
 
 def listed_titles(page):
-    return [page.events_table.item(row, 2).text() for row in range(page.events_table.rowCount())]
+    model = page.events_table.model()
+    return [model.index(row, 2).data() for row in range(model.rowCount())]
 
 
 def test_figures_follow_the_chosen_year_and_country(page):

@@ -155,4 +155,5 @@ def test_an_unexpected_error_is_a_dialog_naming_the_log_file(qtbot):
         reporter(type(error), error, error.__traceback__)
     assert reporter.failed
     assert "Something went wrong: disk on fire" in shown[0] and "platform-desk.log" in shown[0]
+    assert "\\n" not in shown[0]  # two paragraphs, not a literal “\n\n”
     assert "Traceback" not in shown[0]

@@ -57,10 +57,11 @@ def test_a_dropped_bundle_is_previewed_applied_and_its_conflict_resolved(window,
     sync = window.page("sync")
     qtbot.waitUntil(lambda: not sync.busy() and "new record" in sync.import_result.text(), timeout=10_000)
     assert mine.get(conference)["venue"] == "Hilton Astana"
+    assert sync.history.rowCount() == 2  # the export made above, and this import
+    window.go_to("events")  # a hidden page re-reads what changed when it is shown
     events = window.page("events")
     assert any(events.model.row(r)["title"] == "Webinar from the secretariat" for r in range(events.model.rowCount()))
     assert "Last received: never" not in window.exchange_label.text()
-    assert sync.history.rowCount() == 2  # the export made above, and this import
     conflicts_row = window.navigation.findItems("Conflicts (1)", Qt.MatchFlag.MatchExactly)
     assert conflicts_row
 

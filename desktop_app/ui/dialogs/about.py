@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop_app import __version__, i18n, paths
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
+from desktop_app.ui.widgets.common import keyboard_table, name_tabs
 from desktop_app.ui.widgets.icons import COLOR
 
 # What ships inside the installer: (component, licence, file in resources/licenses/).
@@ -58,6 +59,10 @@ SHORTCUTS = [
     ("Ctrl+E", N_("Export a sync file")),
     ("Ctrl+O", N_("Open another database")),
     ("Ctrl+1 … Ctrl+9", N_("Go to a page of the navigation")),
+    ("F6", N_("Go to the next pane (Shift+F6: the previous one)")),
+    ("Ctrl+Tab", N_("Go to the next tab (Ctrl+Shift+Tab: the previous one)")),
+    ("Ctrl+Shift+S", N_("Sort the table by the column of the current cell")),
+    ("Ctrl+L", N_("Lock the window of an encrypted database")),
     ("F5", N_("Read everything again")),
     ("F1", N_("Keyboard shortcuts")),
     ("Ctrl+Q", N_("Quit")),
@@ -70,7 +75,7 @@ def _keys(text: str) -> str:
 
 
 def _table(headers: list[str], rows: list[tuple[str, ...]]) -> QTableWidget:
-    table = QTableWidget(len(rows), len(headers))
+    table = keyboard_table(QTableWidget(len(rows), len(headers)))
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().hide()
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -147,6 +152,8 @@ class AboutDialog(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(installation, _("This installation"))
         self.tabs.addTab(licences_tab, _("Licences"))
+        name_tabs(self.tabs)
+        installation.setAccessibleName(_("This installation"))
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(about)

@@ -34,7 +34,7 @@ from desktop_app.importers.attendance import (
     read_table,
 )
 from desktop_app.ui.operations import run_operation
-from desktop_app.ui.widgets.common import follow_language
+from desktop_app.ui.widgets.common import follow_language, keyboard_table
 
 STATUS_TEXTS = {
     "new": N_("New person"),
@@ -63,7 +63,7 @@ class AttendanceImportDialog(QDialog):
         self.choose = QPushButton()
         self.mapping_boxes = {name: QComboBox() for name in FIELDS}
         self.mapping_labels = {name: QLabel() for name in FIELDS}
-        self.table = QTableWidget(0, 4)
+        self.table = keyboard_table(QTableWidget(0, 4))
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QDialog, QFormLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout
 
 from desktop_app import i18n
 from desktop_app.domain.schema import INSTALLATION_ROLES
@@ -37,12 +37,23 @@ class FirstContactDialog(QDialog):
         font.setWeight(QFont.Weight.Bold)
         fingerprint.setFont(font)
         fingerprint.setAccessibleName(_("Key fingerprint"))
-        fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                            | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        fingerprint.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # copied with the keyboard too
         layout.addWidget(fingerprint)
         buttons = translated_buttons(_("The fingerprints match: trust it"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        # Enter must not trust an unchecked key: the safe answer is the default and has the focus
+        self.trust_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.trust_button.setAutoDefault(False)
+        self.safe_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.safe_button.setDefault(True)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        self.safe_button.setFocus()
 
     @staticmethod
     def grouped(fingerprint: str) -> str:

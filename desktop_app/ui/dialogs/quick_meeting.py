@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from desktop_app import i18n
 from desktop_app.domain.desk import put_record
 from desktop_app.domain.schema import EVENT
 from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import _
-from desktop_app.ui.widgets.common import LongTextField, error_label, show_error, today_iso, translated_buttons
+from desktop_app.ui.widgets.common import (
+    LongTextField,
+    error_label,
+    fit_to_screen,
+    focus_first,
+    show_error,
+    today_iso,
+    translated_buttons,
+)
 from desktop_app.ui.widgets.forms import FieldForm
 
 FIELDS = ["parent_id", "start_date", "parties", "thematic_areas", "title", "outcomes"]
@@ -47,16 +56,26 @@ class QuickMeetingDialog(QDialog):
         buttons = translated_buttons(_("Save"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        fields = QWidget()
+        fields_layout = QVBoxLayout(fields)
+        fields_layout.addWidget(self.form)
+        fields_layout.addWidget(self.actions_label)
+        fields_layout.addWidget(self.actions)
+        fields_layout.addWidget(self.actions_error)
+        # the fields scroll, Save and Cancel stay in sight on a small or scaled screen
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll.setWidget(fields)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.form)
-        layout.addWidget(self.actions_label)
-        layout.addWidget(self.actions)
-        layout.addWidget(self.actions_error)
+        layout.addWidget(scroll, 1)
         layout.addWidget(buttons)
+        self.actions_label.setBuddy(self.actions)
         self.retranslate()
         self._suggest_title()
-        self.resize(640, 720)
-        self.form.editors["parties"].setFocus()
+        fit_to_screen(self, 640, 720)
+        focus_first(self.form.editors["parties"])
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Quick meeting"))

@@ -33,7 +33,7 @@ from desktop_app.domain.reading import Changes
 from desktop_app.domain.schema import Kind
 from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import N_, _, ngettext
-from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, show_error
+from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, keyboard_table, name_tabs, show_error
 from desktop_app.ui.widgets.forms import FieldForm
 from desktop_app.ui.widgets.table_model import ID_ROLE, LazyTableModel
 from desktop_app.ui.widgets.translations import add_translations_tab
@@ -53,6 +53,16 @@ def add_shortcut(widget: QWidget, keys, slot) -> QAction:
     action.triggered.connect(slot)
     widget.addAction(action)
     return action
+
+
+def tab_keys(widget: QWidget, tabs: QTabWidget) -> None:
+    """Ctrl+Tab and Ctrl+Shift+Tab (or Ctrl+Page Down / Up) go to the next and previous tab of ``tabs`` from
+    anywhere inside ``widget``, whichever control has the focus."""
+    def step(by: int) -> None:
+        tabs.setCurrentIndex((tabs.currentIndex() + by) % tabs.count())
+
+    for keys, by in (("Ctrl+Tab", 1), ("Ctrl+PgDown", 1), ("Ctrl+Shift+Tab", -1), ("Ctrl+PgUp", -1)):
+        add_shortcut(widget, keys, lambda _checked=False, by=by: step(by))
 
 
 class Page:
@@ -105,6 +115,7 @@ class TablePage(QWidget, Page):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(False)
+        keyboard_table(self.table)
         model.modelReset.connect(self._show_count)
 
     def focus_search(self) -> None:
@@ -185,6 +196,7 @@ class RecordEditor(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # no Tab stop of its own: the fields inside have them
         scroll.setWidget(self.form)
         self.tabs = QTabWidget()
         self.tabs.addTab(scroll, "")
@@ -204,8 +216,9 @@ class RecordEditor(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
+        tab_keys(self, self.tabs)
         add_shortcut(self, "Ctrl+S", self.save)
-        add_shortcut(self, "Escape", self.revert)
+        add_shortcut(self, "Escape", self.ask_and_revert)
 
     def retranslate(self) -> None:
         self.form.retranslate()
@@ -214,6 +227,7 @@ class RecordEditor(QWidget):
             self.translations.retranslate()
             self.tabs.setTabText(self.tabs.indexOf(self.translations.page),
                                  _("Translations"))
+        name_tabs(self.tabs)
         self.save_button.setText(_("Save"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))
         self.cancel_button.setText(_("Cancel"))
@@ -291,6 +305,11 @@ class RecordEditor(QWidget):
         """Forget the unsaved changes."""
         self.load(self.record_id)
 
+    def ask_and_revert(self) -> None:
+        """Escape: forget the unsaved changes once the user confirms (Escape again keeps them)."""
+        if self.dirty and confirm(self, _("Discard the changes not saved yet?"), _("Discard")):
+            self.revert()
+
     def delete(self) -> None:
         if self.record_id is None:
             return
@@ -337,6 +356,7 @@ class RecordPage(TablePage):
         self.list_layout = left_layout  # a page may add a second row of filters below the first
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.count_label)
+        self.list_pane = left
         splitter.addWidget(left)
         splitter.addWidget(editor)
         splitter.setStretchFactor(0, 3)
@@ -406,6 +426,10 @@ class RecordPage(TablePage):
 
     def may_leave(self) -> bool:
         return self.editor.may_leave()
+
+    def panes(self) -> list[QWidget]:
+        """The list (search, filters, table) and the editor: F6 goes from one to the other."""
+        return [self.list_pane, self.editor]
 
     def shown(self) -> None:
         self.refresh_keeping(self.editor.record_id)

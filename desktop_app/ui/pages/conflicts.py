@@ -26,7 +26,7 @@ from desktop_app.errors import DeskError, one_line
 from desktop_app.i18n import _
 from desktop_app.sync import api
 from desktop_app.ui.pages.base import Page
-from desktop_app.ui.widgets.common import follow_language, show_error
+from desktop_app.ui.widgets.common import follow_language, keyboard_table, show_error
 
 
 def field_label(kind: str, field: str) -> str:
@@ -78,7 +78,7 @@ class ConflictsPage(QWidget, Page):
         self.conflicts: list[dict] = []
         self.intro = QLabel()
         self.intro.setWordWrap(True)
-        self.table = QTableWidget(0, 4)
+        self.table = keyboard_table(QTableWidget(0, 4))
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)

@@ -33,7 +33,15 @@ from desktop_app.ui.lock import scratch_folder
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import RecordEditor, RecordPage
 from desktop_app.ui.pages.people import PersonPicker
-from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, confirm, follow_language, show_error, today_iso
+from desktop_app.ui.widgets.common import (
+    CodeCombo,
+    CountryCombo,
+    confirm,
+    follow_language,
+    keyboard_table,
+    show_error,
+    today_iso,
+)
 from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 QUICK_FILTERS = {
@@ -87,7 +95,7 @@ class ChildList(QWidget):
 
 
 def _table(columns: int) -> QTableWidget:
-    table = QTableWidget(0, columns)
+    table = keyboard_table(QTableWidget(0, columns))
     table.verticalHeader().hide()
     table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)

@@ -92,9 +92,9 @@ class PersonPicker(QDialog):
         self.results.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.results.setAccessibleName(_("People"))
         self.results.itemActivated.connect(lambda _item: self.accept())
-        timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        timer.timeout.connect(self._fill)
-        self.search.textEdited.connect(lambda _text: timer.start())
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._fill)
+        self.search.textEdited.connect(lambda _text: self._search_timer.start())
         buttons = translated_buttons(_("Add"))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -115,6 +115,15 @@ class PersonPicker(QDialog):
             item = QListWidgetItem(f"{row['full_name']} — {details}" if details else row["full_name"])
             item.setData(Qt.ItemDataRole.UserRole, person_id)
             self.results.addItem(item)
+
+    def accept(self) -> None:
+        """Add the people selected; with none selected (a name typed, then Enter), the first match."""
+        if self._search_timer.isActive():  # what was just typed is searched before choosing
+            self._search_timer.stop()
+            self._fill()
+        if not self.results.selectedItems() and self.results.count():
+            self.results.setCurrentRow(0)
+        super().accept()
 
     def chosen(self) -> list[str]:
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.results.selectedItems()]

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QRectF, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -20,8 +21,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +37,7 @@ from desktop_app.reports.printing import font_family, paint_bar_chart
 from desktop_app.reports.tables import Chart, charts, key_figures
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import Page
-from desktop_app.ui.widgets.common import follow_language
+from desktop_app.ui.widgets.common import follow_language, keyboard_table
 
 FIGURE_COLUMNS = 2  # long labels (Russian, Kazakh, Kyrgyz) must still fit 1280 pixels
 EXPORT_FILTERS = {
@@ -45,6 +45,58 @@ EXPORT_FILTERS = {
     "ics": "iCalendar (*.ics)", "attendance": "PDF (*.pdf)", "certificates": "PDF (*.pdf)",
 }
 EVENT_SHEETS = ("attendance", "certificates")  # printed for the event selected in the list
+SIZED_ROWS = 50  # the rows measured to size the columns of the events list
+
+
+class EventsBehindModel(QAbstractTableModel):
+    """The events behind a figure, formatted only when a row comes into sight; the id under ``UserRole``."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.events: list[dict] = []
+        self.headers: list[str] = []
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.headers = [_("Start date"), _("Type"), _("Title"), _("Country"), _("Participants")]
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.headers) - 1)
+
+    def set_events(self, events: list[dict]) -> None:
+        self.beginResetModel()
+        self.events = list(events)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else len(self.events)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt override
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802 - Qt override
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        event = self.events[index.row()]
+        if role == Qt.ItemDataRole.UserRole:
+            return event["id"]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 4:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        column = index.column()
+        if column == 0:
+            return format_date(event["start_date"], "medium")
+        if column == 1:
+            return _(EVENT_TYPES.get(event["type"], ""))
+        if column == 2:
+            return event["title"]
+        if column == 3:
+            return country_name(event["country"])
+        return format_number(event["participants_total"])
 
 
 class ChartView(QWidget):
@@ -65,7 +117,7 @@ class ChartView(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
         paint_bar_chart(painter, QRectF(self.rect()).adjusted(6, 4, -6, -4), self.chart,
-                        point_size=self.font().pointSizeF())
+                        point_size=self.font().pointSizeF(), text_color=self.palette().text().color())
         painter.end()
 
 
@@ -106,15 +158,17 @@ class ReportsPage(QWidget, Page):
         self.figure_buttons: list[QPushButton] = []
         self.chart_views = [ChartView(self) for _chart in range(3)]
         self.events_title = QLabel()
-        self.events_table = QTableWidget(0, 5)
-        self.events_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.events_model = EventsBehindModel(self)
+        self.events_table = keyboard_table(QTableView())
+        self.events_table.setModel(self.events_model)
         header = self.events_table.horizontalHeader()
-        for column in range(self.events_table.columnCount()):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        for column in range(self.events_model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.events_table.verticalHeader().setVisible(False)
-        self.events_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.events_table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.events_table.setWordWrap(False)
+        self.events_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.events_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.export_buttons = {name: QPushButton() for name in EXPORT_FILTERS}
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -152,7 +206,7 @@ class ReportsPage(QWidget, Page):
         self.end.dateChanged.connect(self.refresh)
         for name, button in self.export_buttons.items():
             button.clicked.connect(lambda _checked=False, n=name: self._ask_and_export(n))
-        self.events_table.itemSelectionChanged.connect(self._selection_changed)
+        self.events_table.selectionModel().selectionChanged.connect(lambda *_args: self._selection_changed())
         follow_language(self)
 
     def reload(self, changes) -> None:
@@ -167,11 +221,17 @@ class ReportsPage(QWidget, Page):
         """Re-set every text in the current language and recompute the report (its summary is translated)."""
         self.year_label.setText(_("Year:"))
         self.country_label.setText(_("Country:"))
+        self.year_label.setBuddy(self.year)
+        self.country_label.setBuddy(self.country)
+        self.year.setAccessibleName(_("Year:").rstrip(":"))
+        self.country.setAccessibleName(_("Country:").rstrip(":"))
+        self.start.setAccessibleName(_("Start date"))
+        self.end.setAccessibleName(_("End date"))
+        self.events_table.setAccessibleName(_("Events"))
         for editor in (self.start, self.end):
             editor.setDisplayFormat(qt_date_format())
         self.limit_dates.setText(_("Only between these dates:"))
-        self.events_table.setHorizontalHeaderLabels(
-            [_("Start date"), _("Type"), _("Title"), _("Country"), _("Participants")])
+        self.events_model.retranslate()
         labels = {"json": _("Export JSON…"), "csv": _("Export CSV…"), "xlsx": _("Export Excel…"),
                   "pdf": _("Export PDF…"), "ics": _("Export calendar…"),
                   "attendance": _("Attendance sheet…"), "certificates": _("Certificates…")}
@@ -285,21 +345,23 @@ class ReportsPage(QWidget, Page):
         self.events_title.setText(_("Events behind “{figure}”: {count}").format(
             figure=label, count=format_number(len(events))))
         self.events_table.clearSelection()
-        self.events_table.setRowCount(len(events))
-        for row, event in enumerate(events):
-            cells = [format_date(event["start_date"], "medium"), _(EVENT_TYPES.get(event["type"], "")),
-                     event["title"], country_name(event["country"]), format_number(event["participants_total"])]
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, event["id"])
-                if column == 4:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.events_table.setItem(row, column, item)
+        self.events_model.set_events(events)  # cells are formatted when shown: 6,000 rows cost no more than 30
+        self._size_columns()
         self._selection_changed()
 
+    def _size_columns(self) -> None:
+        """Columns as wide as the rows in sight need (the title takes the rest): measuring every row of a
+        large report would hold up the window."""
+        metrics = self.events_table.fontMetrics()
+        shown = range(min(self.events_model.rowCount(), SIZED_ROWS))
+        for column in (0, 1, 3, 4):
+            texts = [self.events_model.headerData(column, Qt.Orientation.Horizontal)]
+            texts += [self.events_model.data(self.events_model.index(row, column)) for row in shown]
+            self.events_table.setColumnWidth(column, max(metrics.horizontalAdvance(t or "") for t in texts) + 24)
+
     def selected_event(self) -> str | None:
-        items = self.events_table.selectedItems()
-        return items[0].data(Qt.ItemDataRole.UserRole) if items else None
+        rows = self.events_table.selectionModel().selectedRows()
+        return rows[0].data(Qt.ItemDataRole.UserRole) if rows else None
 
     def _selection_changed(self) -> None:
         for name in EVENT_SHEETS:

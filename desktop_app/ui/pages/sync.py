@@ -37,7 +37,7 @@ from desktop_app.i18n import _, ngettext
 from desktop_app.sync import api
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import Page
-from desktop_app.ui.widgets.common import confirm, follow_language, show_error, translated_buttons
+from desktop_app.ui.widgets.common import confirm, follow_language, keyboard_table, show_error, translated_buttons
 from desktop_app.ui.widgets.waiting import WaitingBox
 
 BUNDLE_SUFFIX = ".pdsync"
@@ -84,7 +84,7 @@ class ImportPreview(QDialog):
         heading.setWordWrap(True)
         layout.addWidget(heading)
         per_kind = summary.get("per_kind", {})
-        table = QTableWidget(len(per_kind), 5)
+        table = keyboard_table(QTableWidget(len(per_kind), 5))
         table.setHorizontalHeaderLabels([_("Records"), _("New"), _("Updated"), _("Conflicts"), _("Skipped")])
         table.verticalHeader().hide()
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -191,12 +191,12 @@ class SyncPage(QWidget, Page):
         import_layout.addWidget(self.import_result)
         # history and devices
         self.history_box = QGroupBox()
-        self.history = QTableWidget(0, 5)
+        self.history = keyboard_table(QTableWidget(0, 5))
         self.history.verticalHeader().hide()
         self.history.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.history.horizontalHeader().setStretchLastSection(True)
         self.devices_box = QGroupBox()
-        self.devices = QTableWidget(0, 4)
+        self.devices = keyboard_table(QTableWidget(0, 4))
         self.devices.verticalHeader().hide()
         self.devices.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.devices.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -244,6 +244,8 @@ class SyncPage(QWidget, Page):
         self.import_passphrase.setAccessibleName(_("Passphrase (if the sender set one)"))
         self.import_button.setText(_("Import…"))
         self.history_box.setTitle(_("Exchanges"))
+        self.history.setAccessibleName(_("Exchanges"))
+        self.devices.setAccessibleName(_("Known installations"))
         self.history.setHorizontalHeaderLabels([_("When"), _("Direction"), _("Other installation"), _("Changes"), _("File")])
         self.devices_box.setTitle(_("Known installations"))
         self.devices.setHorizontalHeaderLabels([_("Installation"), _("Key fingerprint"), _("Believed because"),

@@ -6,8 +6,10 @@ from datetime import date
 from functools import lru_cache
 
 import shiboken6
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QSpinBox,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,8 +28,10 @@ from desktop_app import i18n
 from desktop_app.country_names import MEMBER_STATES
 from desktop_app.errors import one_line
 from desktop_app.i18n import _
+from desktop_app.ui.widgets.palette import error_color
 
 EMPTY_DATE = QDate(1900, 1, 1)
+TITLE_BAR = 40  # pixels the system adds above a window, kept free when sizing it to the screen
 NO_COUNT = -1
 
 
@@ -44,12 +49,22 @@ def follow_language(widget) -> None:
     widget.retranslate()
 
 
-def show_error(parent, message: str) -> None:
-    """An error as a dialog in the user's language, as one line: names from files cannot fake a message."""
+def show_error(parent, message: str, details: str = "") -> None:
+    """An error as a dialog in the user's language, as one line (names from files cannot fake a message),
+    with ``details`` (where the log is…) as a second paragraph."""
     box = QMessageBox(QMessageBox.Icon.Warning, _("Platform Desk"), one_line(message),
                       QMessageBox.StandardButton.NoButton, parent)
+    if details:
+        box.setInformativeText(one_line(details))
     box.addButton(_("OK"), QMessageBox.ButtonRole.AcceptRole)
     box.exec()
+
+
+def unexpected_error_texts(error: BaseException, log_file) -> tuple[str, str]:
+    """The message and the details of an unexpected error: the translated template is split into its two
+    paragraphs before the error's own text goes in, so that the dialog shows no literal “\\n”."""
+    message, _sep, details = _("Something went wrong: {error}\n\nDetails were written to {log}").partition("\n\n")
+    return message.format(error=error, log=log_file), details.format(error=error, log=log_file)
 
 
 def confirm(parent, message: str, yes: str) -> bool:
@@ -90,11 +105,69 @@ def label_buttons(buttons: QDialogButtonBox, accept_text: str) -> None:
     buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(_("Cancel"))
 
 
+SORT_KEYS = "Ctrl+Shift+S"
+
+
+def keyboard_table(view: QAbstractItemView) -> QAbstractItemView:
+    """A table the keyboard can leave and sort: Tab and Shift+Tab go to the next and previous control (arrows
+    move between cells) and, where the table sorts, Ctrl+Shift+S sorts by the column of the current cell
+    (again: the other way round)."""
+    view.setTabKeyNavigation(False)
+    if isinstance(view, QTableView) and view.isSortingEnabled():
+        action = QAction(view)
+        action.setShortcut(QKeySequence(SORT_KEYS))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(lambda _checked=False: _sort_by_current_column(view))
+        view.addAction(action)
+    return view
+
+
+def _sort_by_current_column(view: QTableView) -> None:
+    header = view.horizontalHeader()
+    current = view.currentIndex()
+    column = current.column() if current.isValid() else max(header.sortIndicatorSection(), 0)
+    ascending = header.sortIndicatorSection() != column or header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    view.sortByColumn(column, Qt.SortOrder.AscendingOrder if ascending else Qt.SortOrder.DescendingOrder)
+    current = view.currentIndex()  # the same row, found again after sorting: the focus stays in the column
+    if current.isValid():
+        view.selectionModel().setCurrentIndex(current.siblingAtColumn(column),
+                                              QItemSelectionModel.SelectionFlag.NoUpdate)
+
+
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Give ``window`` the size ``width``×``height``, or less where its screen has less room."""
+    screen = window.screen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        width, height = min(width, room.width()), min(height, room.height() - TITLE_BAR)
+    window.resize(width, height)
+
+
+def name_tabs(tabs) -> None:
+    """Screen readers announce a tab widget and its bar as “Tabs”; each tab by its own title."""
+    tabs.setAccessibleName(_("Tabs"))
+    tabs.tabBar().setAccessibleName(_("Tabs"))
+
+
+def focus_first(widget: QWidget) -> None:
+    """Put the focus on ``widget`` or, for a container, on the first control inside it that takes the focus."""
+    if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isEnabled():
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
+        return
+    candidate = widget.nextInFocusChain()
+    while candidate is not widget:
+        if (widget.isAncestorOf(candidate) and candidate.isVisibleTo(widget.window()) and candidate.isEnabled()
+                and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus):
+            candidate.setFocus(Qt.FocusReason.TabFocusReason)
+            return
+        candidate = candidate.nextInFocusChain()
+
+
 def error_label() -> QLabel:
     """The place next to a field where the domain's message about it appears."""
     label = QLabel()
     label.setWordWrap(True)
-    label.setStyleSheet("color: #b00020;")
+    label.setStyleSheet(f"color: {error_color(label.palette()).name()};")  # readable on light and dark
     label.setAccessibleName(_("Error"))
     label.hide()
     return label
@@ -208,33 +281,94 @@ def country_checklist() -> CheckList:
 
 
 class DateField(QDateEdit):
-    """A date with a calendar; the earliest date stands for “none” where a date is optional."""
+    """A date with a calendar; the earliest date stands for “none” where a date is optional.
+
+    An empty optional date offers today's date while it has the focus, so that it can be typed over, stepped
+    with the arrows or picked in a calendar that opens on this month; leaving it untouched leaves it empty,
+    and Delete or Backspace on the whole date empties it again. Tab and Shift+Tab leave the field (Left and
+    Right move between day, month and year)."""
 
     def __init__(self, optional: bool, parent=None):
         super().__init__(parent)
         self.setCalendarPopup(True)
         self.setDisplayFormat(i18n.qt_date_format())
         self.optional = optional
+        self._offered = False  # today's date shown in an empty field, not chosen yet
+        self._moved_on = False  # the last digit completed a part of the date: the cursor is on the next
         if optional:
             self.setMinimumDate(EMPTY_DATE)
             self.setSpecialValueText(" ")
+            self.dateChanged.connect(self._chosen)
         self.set_value(None)
 
     def retranslate(self) -> None:
         self.setDisplayFormat(i18n.qt_date_format())
 
     def get_value(self) -> str | None:
-        if self.optional and self.date() == EMPTY_DATE:
+        if self.optional and (self._offered or self.date() == EMPTY_DATE):
             return None
         return self.date().toString(Qt.DateFormat.ISODate)
 
     def set_value(self, value: str | None) -> None:
+        self._offered = False
         if value:
             self.setDate(QDate.fromString(value, Qt.DateFormat.ISODate))
         elif self.optional:
             self.setDate(EMPTY_DATE)
+            if self.hasFocus():
+                self._offer_today()
         else:
             self.setDate(QDate.currentDate())
+
+    def _offer_today(self) -> None:
+        self._set_quietly(QDate.currentDate())
+        self._offered = True
+
+    def _chosen(self, _date) -> None:
+        self._offered = False
+
+    def _set_quietly(self, value: QDate) -> None:
+        self.blockSignals(True)
+        self.setDate(value)
+        self.blockSignals(False)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self.optional and self.date() == EMPTY_DATE:
+            self._offer_today()
+        super().focusInEvent(event)
+        if event.reason() != Qt.FocusReason.PopupFocusReason:
+            self.setSelectedSection(self.sectionAt(0))
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if self._offered and not (self.calendarWidget() and self.calendarWidget().isVisible()):
+            self._set_quietly(EMPTY_DATE)
+        super().focusOutEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        whole = self.lineEdit().selectedText() == self.lineEdit().text()
+        if self.optional and whole and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            if not self._offered:
+                self.setDate(EMPTY_DATE)  # a change the form sees
+                self._offer_today()
+            self.selectAll()
+            return
+        typed = event.text()
+        if typed and not typed.isdigit() and typed.isprintable() and not typed.isspace():
+            # a separator (“/”, “.”, “-”) goes on to the next part of the date, ready to be typed over, unless
+            # the part just typed was complete and the cursor went on by itself
+            if not self._moved_on:
+                self.setSelectedSection(self.sectionAt(min(self.currentSectionIndex() + 1,
+                                                           self.sectionCount() - 1)))
+            self._moved_on = False
+            return
+        section = self.currentSectionIndex()
+        super().keyPressEvent(event)
+        self._moved_on = bool(typed) and typed.isdigit() and self.currentSectionIndex() != section
+        if self._moved_on:
+            self.setSelectedSection(self.currentSection())
+
+    def focusNextPrevChild(self, next_child: bool) -> bool:  # noqa: N802 - Qt override
+        return QWidget.focusNextPrevChild(self, next_child)
 
 
 class CountField(QSpinBox):

@@ -8,7 +8,10 @@ from __future__ import annotations
 from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.ui.widgets.palette import icon_color
 
 COLOR = "#1f5f8b"  # the blue of the program's icon
 ACCENT = "#b00020"
@@ -95,7 +98,7 @@ def draw(name: str, size: int, color: str = COLOR) -> QPixmap:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.scale(size / 24, size / 24)
-    pen = QPen(QColor(ACCENT if name == "conflicts" else color), 1.8)
+    pen = QPen(QColor(color), 1.8)
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
     pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
     painter.setPen(pen)
@@ -107,7 +110,11 @@ def draw(name: str, size: int, color: str = COLOR) -> QPixmap:
 @lru_cache(maxsize=None)
 def icon(name: str) -> QIcon:
     """The icon of a navigation entry (``DRAWINGS``' keys) at 16, 24, 32 and 48 pixels."""
+    palette = QApplication.palette()
+    normal = icon_color(palette, ACCENT if name == "conflicts" else COLOR)
+    selected = palette.color(QPalette.ColorRole.HighlightedText).name()  # as readable as the text beside it
     result = QIcon()
     for size in (16, 24, 32, 48):
-        result.addPixmap(draw(name, size))
+        result.addPixmap(draw(name, size, normal))
+        result.addPixmap(draw(name, size, selected), QIcon.Mode.Selected)
     return result
