@@ -58,8 +58,19 @@ def folder_size(folder: Path) -> int:
 
 
 def run_pyinstaller() -> None:
-    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-               "--distpath", str(DIST), "--workpath", str(WORK), str(SPEC)]
+    command = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(DIST),
+        "--workpath",
+        str(WORK),
+        str(SPEC),
+    ]
     result = subprocess.run(command, cwd=PROJECT)
     if result.returncode != 0:
         raise SystemExit(f"build: PyInstaller failed (exit status {result.returncode})")
@@ -77,8 +88,11 @@ def archive(portable: bool) -> Path:
     """Pack the folder as ``PlatformDesk/…`` inside a .tar.gz (a .zip on Windows)."""
     system = {"win32": "windows", "darwin": "macos"}.get(sys.platform, sys.platform)
     name = f"PlatformDesk-{__version__}-{system}-{platform.machine().lower()}" + ("-portable" if portable else "")
-    return Path(shutil.make_archive(str(DIST / name), "zip" if sys.platform == "win32" else "gztar",
-                                    root_dir=DIST, base_dir=BUNDLE.name))
+    return Path(
+        shutil.make_archive(
+            str(DIST / name), "zip" if sys.platform == "win32" else "gztar", root_dir=DIST, base_dir=BUNDLE.name
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,8 +103,11 @@ def main(argv: list[str] | None = None) -> int:
 
     mismatches = constraint_mismatches()
     if mismatches:
-        print("build: the installed packages differ from build/constraints.txt; run\n"
-              "  pip install -c build/constraints.txt -e \".[build]\"\n" + "\n".join(mismatches), file=sys.stderr)
+        print(
+            "build: the installed packages differ from build/constraints.txt; run\n"
+            '  pip install -c build/constraints.txt -e ".[build]"\n' + "\n".join(mismatches),
+            file=sys.stderr,
+        )
         return 1
     started = time.monotonic()
     compile_all()
@@ -100,9 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.portable:
         (BUNDLE / "portable.txt").write_text(
             "Platform Desk keeps its data in the data folder beside this file. Delete this file to use "
-            "the user's data folder instead.\n", encoding="utf-8")
-    print(f"build: {BUNDLE.relative_to(PROJECT)} is {folder_size(BUNDLE) / 2**20:.1f} MiB "
-          f"({time.monotonic() - started:.0f} s)")
+            "the user's data folder instead.\n",
+            encoding="utf-8",
+        )
+    print(
+        f"build: {BUNDLE.relative_to(PROJECT)} is {folder_size(BUNDLE) / 2**20:.1f} MiB "
+        f"({time.monotonic() - started:.0f} s)"
+    )
     if args.smoke:
         from smoke import SmokeFailure, run_smoke
 
@@ -112,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"smoke test FAILED: {failure}", file=sys.stderr)
             return 1
     packed = archive(args.portable)
-    print(f"build: {packed.relative_to(PROJECT)} is {packed.stat().st_size / 2**20:.1f} MiB "
-          f"(total {time.monotonic() - started:.0f} s)")
+    print(
+        f"build: {packed.relative_to(PROJECT)} is {packed.stat().st_size / 2**20:.1f} MiB "
+        f"(total {time.monotonic() - started:.0f} s)"
+    )
     return 0
 
 

@@ -41,8 +41,9 @@ def draw(size: int) -> QImage:
     tick.lineTo(QPointF(154, 196))
     tick.lineTo(QPointF(200, 140))
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.setPen(QPen(QColor("#2e9e48"), 22, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                        Qt.PenJoinStyle.RoundJoin))
+    painter.setPen(
+        QPen(QColor("#2e9e48"), 22, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+    )
     painter.drawPath(tick)
     painter.end()
     return image

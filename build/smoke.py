@@ -34,8 +34,14 @@ class SmokeFailure(Exception):
 
 def clean_environment(home: Path) -> dict[str, str]:
     """Only what a freshly logged-in user has: a home folder, the system's PATH, offscreen Qt."""
-    env = {"HOME": str(home), "PATH": os.defpath, "LANG": "C.UTF-8", "LANGUAGE": "en",
-           "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(home)}
+    env = {
+        "HOME": str(home),
+        "PATH": os.defpath,
+        "LANG": "C.UTF-8",
+        "LANGUAGE": "en",
+        "QT_QPA_PLATFORM": "offscreen",
+        "TMPDIR": str(home),
+    }
     if sys.platform == "win32":
         env.update({name: os.environ[name] for name in WINDOWS_VARIABLES if name in os.environ})
         env.update({name: str(home) for name in ("USERPROFILE", "APPDATA", "LOCALAPPDATA", "TEMP", "TMP")})
@@ -55,9 +61,17 @@ class FrozenProgram:
     def run(self, step: str, *args, expect_ok: bool = True) -> subprocess.CompletedProcess:
         started = time.monotonic()
         try:
-            result = subprocess.run([str(self.executable), *map(str, args)], cwd=self.scratch, env=self.env,
-                                    capture_output=True, text=True, encoding="utf-8", errors="replace",
-                                    timeout=COMMAND_TIMEOUT_S, stdin=subprocess.DEVNULL)
+            result = subprocess.run(
+                [str(self.executable), *map(str, args)],
+                cwd=self.scratch,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                timeout=COMMAND_TIMEOUT_S,
+                stdin=subprocess.DEVNULL,
+            )
         except subprocess.TimeoutExpired:
             raise SmokeFailure(f"{step}: no answer within {COMMAND_TIMEOUT_S} s") from None
         except OSError as error:
@@ -83,8 +97,11 @@ def lists_command(help_text: str, command: str) -> bool:
 def check_bundle_files(bundle: Path) -> None:
     """The data the program reads at run time sits where ``paths.install_root()`` expects it."""
     root = bundle / "_internal" if (bundle / "_internal").is_dir() else bundle
-    for needed in ("resources/demo/platform_record.json", "resources/reference/reference.json",
-                   "desktop_app/storage/migrations/env.py"):
+    for needed in (
+        "resources/demo/platform_record.json",
+        "resources/reference/reference.json",
+        "desktop_app/storage/migrations/env.py",
+    ):
         check((root / needed).is_file(), "bundle", f"{needed} is missing")
     cldr = {path.stem.split("_")[0] for path in (root / "babel" / "locale-data").glob("*.dat")}
     check(cldr == set(LANGUAGES) | {"root"}, "bundle", f"CLDR data for {sorted(cldr)}, expected the seven languages")
@@ -95,16 +112,25 @@ def check_bundle_files(bundle: Path) -> None:
 
 def translated_languages() -> list[str]:
     """The languages whose message catalog the project has."""
-    return [language for language in LANGUAGES if (PROJECT / "translations" / language / "LC_MESSAGES" /
-                                                    "platform_desk.po").exists()]
+    return [
+        language
+        for language in LANGUAGES
+        if (PROJECT / "translations" / language / "LC_MESSAGES" / "platform_desk.po").exists()
+    ]
 
 
 def check_translations(program: FrozenProgram) -> None:
     """Each translated language's ``--help`` reads as it does when run from the sources."""
     for language in translated_languages():
-        source = subprocess.run([sys.executable, "-m", "desktop_app", "--lang", language, "--help"], cwd=PROJECT,
-                                env=dict(program.env, PYTHONPATH=str(PROJECT), PATH=os.environ["PATH"]),
-                                capture_output=True, text=True, encoding="utf-8", check=True).stdout
+        source = subprocess.run(
+            [sys.executable, "-m", "desktop_app", "--lang", language, "--help"],
+            cwd=PROJECT,
+            env=dict(program.env, PYTHONPATH=str(PROJECT), PATH=os.environ["PATH"]),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            check=True,
+        ).stdout
         frozen = program.run(f"--lang {language} --help", "--lang", language, "--help").stdout
         check(frozen == source, f"--lang {language}", "the help differs from the sources': is the catalog bundled?")
 
@@ -115,15 +141,29 @@ def check_records(program: FrozenProgram, db: Path) -> str:
     events = program.run("list event", "--db", db, "list", "event").stdout.splitlines()
     check(len(events) > 10, "list event", f"{len(events)} events after init --demo")
     title = "Смоук-тест: семинар по возврату активов"
-    record_id = program.run("put", "--db", db, "put", "event", "--json", json.dumps(
-        {"type": "webinar", "title": title, "start_date": "2025-03-01"})).stdout.strip().splitlines()[-1]
+    record_id = (
+        program.run(
+            "put",
+            "--db",
+            db,
+            "put",
+            "event",
+            "--json",
+            json.dumps({"type": "webinar", "title": title, "start_date": "2025-03-01"}),
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     got = json.loads(program.run("get", "--db", db, "get", record_id).stdout)
     check(got.get("title") == title, "get", f"title {got.get('title')!r}, expected {title!r}")
     dump = program.run("dump", "--db", db, "dump").stdout
     check(record_id in dump and len(dump.splitlines()) > len(events), "dump", "the new record is missing")
     refused = program.run("put (bad input)", "--db", db, "put", "event", "--json", "{}", expect_ok=False)
-    check(refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr,
-          "put (bad input)", f"expected one line and exit status 2, got {refused.returncode}: {refused.stderr!r}")
+    check(
+        refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr,
+        "put (bad input)",
+        f"expected one line and exit status 2, got {refused.returncode}: {refused.stderr!r}",
+    )
     return record_id
 
 
@@ -139,12 +179,20 @@ def check_sync(program: FrozenProgram, source: Path) -> None:
     peers = json.loads(program.run("peers", "--db", source, "peers", "--json").stdout)
     trust = ["--trust", peers[0]["fingerprint"]]  # the first contact, confirmed as a person would
     untrusted = program.run("import (first contact)", "--db", target, "import", plain, expect_ok=False)
-    check(untrusted.returncode == 2 and peers[0]["fingerprint"] in untrusted.stderr, "import (first contact)",
-          f"expected exit status 2 naming the fingerprint, got {untrusted.returncode}: {untrusted.stderr!r}")
+    check(
+        untrusted.returncode == 2 and peers[0]["fingerprint"] in untrusted.stderr,
+        "import (first contact)",
+        f"expected exit status 2 naming the fingerprint, got {untrusted.returncode}: {untrusted.stderr!r}",
+    )
     program.run("import", "--db", target, "import", plain, *trust)
-    same = program.run("dump (second)", "--db", target, "dump").stdout == program.run("dump", "--db", source, "dump").stdout
+    same = (
+        program.run("dump (second)", "--db", target, "dump").stdout
+        == program.run("dump", "--db", source, "dump").stdout
+    )
     check(same, "import", "the second database's dump differs from the first's")
-    program.run("export (encrypted)", "--db", source, "export", "--full", "--out", sealed, "--passphrase-file", passphrase)
+    program.run(
+        "export (encrypted)", "--db", source, "export", "--full", "--out", sealed, "--passphrase-file", passphrase
+    )
     refused = program.run("import (no passphrase)", "--db", target, "import", sealed, expect_ok=False)
     check(refused.returncode == 2, "import (no passphrase)", f"exit status {refused.returncode}, expected 2")
     program.run("import (encrypted)", "--db", target, "import", sealed, "--passphrase-file", passphrase)
@@ -164,8 +212,20 @@ def check_reports(program: FrozenProgram, db: Path, help_text: str) -> None:
     if lists_command(help_text, "report"):
         for form, start in REPORT_FORMATS.items():
             out = program.scratch / f"report-2024.{form}"
-            program.run(f"report --format {form}", "--db", db, "--lang", "ru", "report", "--year", "2024",
-                        "--format", form, "--out", out)
+            program.run(
+                f"report --format {form}",
+                "--db",
+                db,
+                "--lang",
+                "ru",
+                "report",
+                "--year",
+                "2024",
+                "--format",
+                form,
+                "--out",
+                out,
+            )
             check_file(f"report --format {form}", out, start)
     if lists_command(help_text, "calendar"):
         out = program.scratch / "events.ics"
@@ -185,19 +245,42 @@ def check_encryption(program: FrozenProgram, plain: Path, gui: bool) -> None:
     secret.write_text("Бишкек 2025 smoke\n", encoding="utf-8")
     wrong.write_text("guess\n", encoding="utf-8")
     sealed = program.scratch / "sealed.db"
-    program.run("init --encrypt --demo", "--db", sealed, "--db-passphrase-file", secret, "init", "--device-name",
-                "smoke-e", "--role", "delegation", "--country", "KZ", "--encrypt", "--demo")
-    check(b"Tashkent" not in sealed.read_bytes() and not sealed.read_bytes().startswith(b"SQLite format 3"),
-          "init --encrypt", "the database file is readable without its passphrase")
-    refused = program.run("dump (wrong passphrase)", "--db", sealed, "--db-passphrase-file", wrong, "dump",
-                          expect_ok=False)
-    check(refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, "dump (wrong passphrase)",
-          f"expected one line and exit status 2, got {refused.returncode}: {refused.stderr!r}")
+    program.run(
+        "init --encrypt --demo",
+        "--db",
+        sealed,
+        "--db-passphrase-file",
+        secret,
+        "init",
+        "--device-name",
+        "smoke-e",
+        "--role",
+        "delegation",
+        "--country",
+        "KZ",
+        "--encrypt",
+        "--demo",
+    )
+    check(
+        b"Tashkent" not in sealed.read_bytes() and not sealed.read_bytes().startswith(b"SQLite format 3"),
+        "init --encrypt",
+        "the database file is readable without its passphrase",
+    )
+    refused = program.run(
+        "dump (wrong passphrase)", "--db", sealed, "--db-passphrase-file", wrong, "dump", expect_ok=False
+    )
+    check(
+        refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1,
+        "dump (wrong passphrase)",
+        f"expected one line and exit status 2, got {refused.returncode}: {refused.stderr!r}",
+    )
     copy = program.scratch / "encrypted-copy.db"
     shutil.copy(plain, copy)
     program.run("encrypt", "--db", copy, "--db-passphrase-file", secret, "encrypt")
-    same = (program.run("dump (encrypted)", "--db", copy, "--db-passphrase-file", secret, "dump").stdout
-            == program.run("dump (plain)", "--db", plain, "dump").stdout)
+    same = (
+        program.run("dump (encrypted)", "--db", copy, "--db-passphrase-file", secret, "dump").stdout
+        == program.run("dump (plain)", "--db", plain, "dump").stdout
+    )
     check(same, "encrypt", "the dump changed")
     if gui:
         program.env["PLATFORM_DESK_SMOKE_LOCK"] = "1"  # --smoke then also locks and unlocks the window

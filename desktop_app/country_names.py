@@ -15,8 +15,7 @@ MEMBER_STATE_NAMES = {
     "ru": {"KZ": "Казахстан", "KG": "Кыргызстан", "TJ": "Таджикистан", "TM": "Туркменистан", "UZ": "Узбекистан"},
     "kk": {"KZ": "Қазақстан", "KG": "Қырғызстан", "TJ": "Тәжікстан", "TM": "Түрікменстан", "UZ": "Өзбекстан"},
     "ky": {"KZ": "Казакстан", "KG": "Кыргызстан", "TJ": "Тажикстан", "TM": "Түркмөнстан", "UZ": "Өзбекстан"},
-    "uz": {"KZ": "Qozogʻiston", "KG": "Qirgʻiziston", "TJ": "Tojikiston", "TM": "Turkmaniston",
-           "UZ": "Oʻzbekiston"},
+    "uz": {"KZ": "Qozogʻiston", "KG": "Qirgʻiziston", "TJ": "Tojikiston", "TM": "Turkmaniston", "UZ": "Oʻzbekiston"},
     "tg": {"KZ": "Қазоқистон", "KG": "Қирғизистон", "TJ": "Тоҷикистон", "TM": "Туркманистон", "UZ": "Ӯзбекистон"},
     "tk": {"KZ": "Gazagystan", "KG": "Gyrgyzystan", "TJ": "Täjigistan", "TM": "Türkmenistan", "UZ": "Özbegistan"},
 }

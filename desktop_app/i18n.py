@@ -54,7 +54,7 @@ def pgettext(context: str, message: str) -> str:
 
 def language_names() -> dict[str, str]:
     """Each language by its own name (``Қазақ тілі``), so anyone can find theirs."""
-    return {code: Locale.parse(code).get_display_name(code).capitalize() for code in LANGUAGES}
+    return {code: (Locale.parse(code).get_display_name(code) or code).capitalize() for code in LANGUAGES}
 
 
 def current_language() -> str:
@@ -209,8 +209,9 @@ def format_date_range(start: date | str, end: date | str | None) -> str:
     if not patterns:
         return f"{format_date(start)} – {format_date(end)}"
     wide = [re.sub(r"(?<![ML])([ML])\1\1(?![ML])", r"\1\1\1\1", pattern) for pattern in patterns]  # MMM → MMMM
-    return _lower_months("".join(_babel_format_date(day, format=pattern, locale=locale)
-                                 for day, pattern in zip((start, end), wide)))
+    return _lower_months(
+        "".join(_babel_format_date(day, format=pattern, locale=locale) for day, pattern in zip((start, end), wide))
+    )
 
 
 _NUMERIC_FIELDS = {"d": "{0.day}", "dd": "{0.day:02d}", "M": "{0.month}", "MM": "{0.month:02d}", "y": "{0.year}"}
@@ -283,5 +284,4 @@ def sort_key(text: str | None, language: str | None = None) -> str:
         for digraph, letter in _UZBEK_LETTERS:
             folded = folded.replace(digraph, letter)
     ranks = _letter_ranks(language)
-    return "".join(chr(0x1000 + ranks[c]) if c in ranks else chr(0x2000 + ord(c)) if c.isalpha() else c
-                   for c in folded)
+    return "".join(chr(0x1000 + ranks[c]) if c in ranks else chr(0x2000 + ord(c)) if c.isalpha() else c for c in folded)

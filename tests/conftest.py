@@ -20,10 +20,12 @@ MACHINE_MARKERS.mkdir(exist_ok=True)
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-settings.register_profile("ci", max_examples=25, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("dev", max_examples=60, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.register_profile(
+    "dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
@@ -49,8 +51,15 @@ class Cli:
 
     def __call__(self, *args, db=None, check=False, input=None):
         command = [sys.executable, "-m", "desktop_app", "--db", str(db or self.db), *map(str, args)]
-        result = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", input=input,
-                                timeout=300, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            input=input,
+            timeout=300,
+            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        )
         if check:
             assert result.returncode == 0, result.stderr
         return result

@@ -19,16 +19,46 @@ def build_small_record(desk) -> dict[str, str]:
     def event(name, **values):
         ids[name] = desk.put("event", {"title": name, "status": "held", **values})
 
-    event("Региональный тренинг в Алматы", type="regional_training", start_date="2024-03-01", end_date="2024-03-02",
-          country="KZ", parties=["KZ", "KG"], thematic_areas=["prevention"], city="Алматы",
-          participants_total=50, participants_women=20, participants_men=30, international_experts=2)
-    event("Bilateral UZ-TJ", type="bilateral_meeting", start_date="2024-05-05", country="UZ", parties=["TJ", "UZ"],
-          participants_total=6, participants_women=2, participants_men=4)
-    event("Past planned training", type="regional_training", start_date="2024-06-01", status="planned",
-          country="KG", parties=["KG"], thematic_areas=["asset_recovery", "prevention"],
-          participants_total=40, participants_women=25, participants_men=15, international_experts=1)
-    event("Cancelled", type="webinar", start_date="2024-07-01", status="cancelled", participants_total=100,
-          country="KZ")
+    event(
+        "Региональный тренинг в Алматы",
+        type="regional_training",
+        start_date="2024-03-01",
+        end_date="2024-03-02",
+        country="KZ",
+        parties=["KZ", "KG"],
+        thematic_areas=["prevention"],
+        city="Алматы",
+        participants_total=50,
+        participants_women=20,
+        participants_men=30,
+        international_experts=2,
+    )
+    event(
+        "Bilateral UZ-TJ",
+        type="bilateral_meeting",
+        start_date="2024-05-05",
+        country="UZ",
+        parties=["TJ", "UZ"],
+        participants_total=6,
+        participants_women=2,
+        participants_men=4,
+    )
+    event(
+        "Past planned training",
+        type="regional_training",
+        start_date="2024-06-01",
+        status="planned",
+        country="KG",
+        parties=["KG"],
+        thematic_areas=["asset_recovery", "prevention"],
+        participants_total=40,
+        participants_women=25,
+        participants_men=15,
+        international_experts=1,
+    )
+    event(
+        "Cancelled", type="webinar", start_date="2024-07-01", status="cancelled", participants_total=100, country="KZ"
+    )
     event("Deleted", type="webinar", start_date="2024-08-01", participants_total=70, country="KZ")
     event("Postponed", type="conference", start_date="2024-09-01", status="postponed", participants_total=30)
     event("Future planned", type="webinar", start_date="2024-12-10", status="planned", participants_total=20)
@@ -42,8 +72,7 @@ def build_small_record(desk) -> dict[str, str]:
     person("Removed Person", gender="male")
 
     def attend(who, where, role="participant", attended=True):
-        desk.put("participation", {"person_id": ids[who], "event_id": ids[where], "role": role,
-                                   "attended": attended})
+        desk.put("participation", {"person_id": ids[who], "event_id": ids[where], "role": role, "attended": attended})
 
     attend("Айгерим Сапарова", "Региональный тренинг в Алматы")
     attend("Айгерим Сапарова", "Bilateral UZ-TJ", role="speaker")

@@ -20,8 +20,9 @@ from desktop_app.importers.attendance import (
 
 @pytest.fixture
 def event(desk):
-    event_id = desk.put("event", {"type": "webinar", "title": "Вебинар по декларированию", "start_date": "2024-06-10",
-                                  "status": "held"})
+    event_id = desk.put(
+        "event", {"type": "webinar", "title": "Вебинар по декларированию", "start_date": "2024-06-10", "status": "held"}
+    )
     saparova = desk.put("person", {"full_name": "Айгерим Нурлановна Сапарова", "gender": "female", "country": "KZ"})
     smith = desk.put("person", {"full_name": "John Smith", "email": "john.smith@unodc.org"})
     desk.put("participation", {"event_id": event_id, "person_id": smith, "attended": False})
@@ -40,13 +41,16 @@ def people_named(desk):
     return sorted(p["full_name"] for p in desk.list("person"))
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Айгерим Сапарова", "Aigerim Saparova"),
-    ("Ержан Ахметов", "Yerzhan Akhmetov"),
-    ("Ғайрат Тошматов", "Gʻayrat Toshmatov"),
-    ("Дилноза Ўринбоева", "Dilnoza Oʻrinboyeva"),
-    ("Ҷамшед Ҳасанов", "Jamshed Khasanov"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Айгерим Сапарова", "Aigerim Saparova"),
+        ("Ержан Ахметов", "Yerzhan Akhmetov"),
+        ("Ғайрат Тошматов", "Gʻayrat Toshmatov"),
+        ("Дилноза Ўринбоева", "Dilnoza Oʻrinboyeva"),
+        ("Ҷамшед Ҳасанов", "Jamshed Khasanov"),
+    ],
+)
 def test_cyrillic_and_latin_spellings_share_a_key(a, b):
     assert latin_key(a) == latin_key(b)
     assert latin_key("Айгерим Сапарова") != latin_key("Айжан Сапарова")
@@ -54,23 +58,33 @@ def test_cyrillic_and_latin_spellings_share_a_key(a, b):
 
 def test_headers_in_english_and_russian_are_recognised():
     assert detect_mapping(["№", "ФИО", "Организация", "Должность", "Эл. почта", "Пол"]) == {
-        "full_name": 1, "organization": 2, "position": 3, "email": 4, "gender": 5}
+        "full_name": 1,
+        "organization": 2,
+        "position": 3,
+        "email": 4,
+        "gender": 5,
+    }
     assert detect_mapping(["Name (original name)", "User Email", "Join time", "Duration (minutes)"]) == {
-        "full_name": 0, "email": 1}
+        "full_name": 0,
+        "email": 1,
+    }
     assert detect_mapping(["Organization name", "Full name"]) == {"organization": 0, "full_name": 1}
 
 
 def test_xlsx_import_matches_people_counts_rejoins_once_and_is_idempotent(desk, event, tmp_path):
     event_id, saparova, smith = event
-    path = write_xlsx(tmp_path / "list.xlsx", [
-        ["Список участников вебинара"],
-        [],
-        ["ФИО", "Организация", "Эл. почта", "Пол", "Страна"],
-        ["Aigerim Saparova", "Anti-Corruption Agency", "a.saparova@gov.kz", "Ж", "Казахстан"],
-        ["SMITH John", "UNODC", "John.Smith@UNODC.org", "M", ""],
-        ["Бекзод Каримов", "Генпрокуратура", "b.karimov@gov.uz", "М", "UZ"],
-        ["Karimov Bekzod", "", "B.Karimov@gov.uz", "", ""],
-    ])
+    path = write_xlsx(
+        tmp_path / "list.xlsx",
+        [
+            ["Список участников вебинара"],
+            [],
+            ["ФИО", "Организация", "Эл. почта", "Пол", "Страна"],
+            ["Aigerim Saparova", "Anti-Corruption Agency", "a.saparova@gov.kz", "Ж", "Казахстан"],
+            ["SMITH John", "UNODC", "John.Smith@UNODC.org", "M", ""],
+            ["Бекзод Каримов", "Генпрокуратура", "b.karimov@gov.uz", "М", "UZ"],
+            ["Karimov Bekzod", "", "B.Karimov@gov.uz", "", ""],
+        ],
+    )
     planned = preview(desk, path, event_id)
     assert [row.status for row in planned.rows] == ["matched", "matched", "new", "rejoin"]
     assert people_named(desk) == ["John Smith", "Айгерим Нурлановна Сапарова"], "a preview writes nothing"
@@ -92,9 +106,11 @@ def test_xlsx_import_matches_people_counts_rejoins_once_and_is_idempotent(desk, 
 def test_csv_webinar_export_in_windows_1251_with_semicolons(desk, event, tmp_path):
     event_id, _saparova, _smith = event
     path = tmp_path / "zoom.csv"
-    path.write_bytes("Name (original name);User Email;Duration (minutes)\n"
-                     "Ержан Ахметов;e.akhmetov@gov.kz;55\n"
-                     "Yerzhan Akhmetov;E.Akhmetov@gov.kz;12\n".encode("cp1251"))
+    path.write_bytes(
+        "Name (original name);User Email;Duration (minutes)\n"
+        "Ержан Ахметов;e.akhmetov@gov.kz;55\n"
+        "Yerzhan Akhmetov;E.Akhmetov@gov.kz;12\n".encode("cp1251")
+    )
     result = import_attendance(desk, path, event_id)
     assert (result.people_created, result.rejoins) == (1, 1)
     assert "Ержан Ахметов" in people_named(desk)
@@ -102,13 +118,16 @@ def test_csv_webinar_export_in_windows_1251_with_semicolons(desk, event, tmp_pat
 
 def test_bad_rows_are_all_reported_and_nothing_is_imported(desk, event, tmp_path):
     event_id, _saparova, _smith = event
-    path = write_xlsx(tmp_path / "bad.xlsx", [
-        ["Name", "Email", "Gender", "Country"],
-        ["Good Person", "good@example.org", "F", "KG"],
-        ["Bad Mail", "not-an-address", "", ""],
-        ["Odd Gender", "", "robot", ""],
-        ["", "", "", "Narnia"],
-    ])
+    path = write_xlsx(
+        tmp_path / "bad.xlsx",
+        [
+            ["Name", "Email", "Gender", "Country"],
+            ["Good Person", "good@example.org", "F", "KG"],
+            ["Bad Mail", "not-an-address", "", ""],
+            ["Odd Gender", "", "robot", ""],
+            ["", "", "", "Narnia"],
+        ],
+    )
     before = list(desk.dump())
     with pytest.raises(AttendanceImportError) as caught:
         import_attendance(desk, path, event_id)
@@ -135,8 +154,7 @@ def test_command_line_import_dry_run_then_import_then_a_bad_file(cli, tmp_path):
 
     event_id = cli.put("event", type="webinar", title="Webinar", start_date="2024-06-10", status="held")
     good = tmp_path / "list.csv"
-    good.write_text("ФИО,Email\nАйгерим Сапарова,a@gov.kz\nAigerim Saparova,A@gov.kz\nJohn Smith,\n",
-                    encoding="utf-8")
+    good.write_text("ФИО,Email\nАйгерим Сапарова,a@gov.kz\nAigerim Saparova,A@gov.kz\nJohn Smith,\n", encoding="utf-8")
     before = cli.dump()
     dry = json.loads(cli("import-attendance", event_id, good, "--dry-run", check=True).stdout)
     assert (dry["new"], dry["rejoins"]) == (2, 1) and cli.dump() == before
@@ -154,31 +172,46 @@ def test_command_line_import_dry_run_then_import_then_a_bad_file(cli, tmp_path):
 
 def test_a_webinar_export_with_a_preamble_finds_the_participants_header(desk, event, tmp_path):
     event_id, _saparova, _smith = event
-    path = write_xlsx(tmp_path / "zoom.xlsx", [
-        ["Meeting name", "Topic", "Host email", "Duration (minutes)"],
-        ["Webinar on asset declarations", "Declarations", "host@unodc.org", 90],
-        [],
-        ["Name (original name)", "User email", "Organization", "Duration (minutes)"],
-        ["Dilnoza Oʻrinboyeva", "d.orinboyeva@gov.uz", "Anti-Corruption Agency", 85],
-    ])
+    path = write_xlsx(
+        tmp_path / "zoom.xlsx",
+        [
+            ["Meeting name", "Topic", "Host email", "Duration (minutes)"],
+            ["Webinar on asset declarations", "Declarations", "host@unodc.org", 90],
+            [],
+            ["Name (original name)", "User email", "Organization", "Duration (minutes)"],
+            ["Dilnoza Oʻrinboyeva", "d.orinboyeva@gov.uz", "Anti-Corruption Agency", 85],
+        ],
+    )
     planned = preview(desk, path, event_id)
     assert [(row.row, row.values["full_name"], row.status) for row in planned.rows] == [
-        (5, "Dilnoza Oʻrinboyeva", "new")]
+        (5, "Dilnoza Oʻrinboyeva", "new")
+    ]
 
 
-LIST = [["ФИО", "Организация", "Эл. почта"],
-        ["Айгерим Сапарова", "Агентство, отдел «А»", "a.saparova@gov.kz"],
-        ["Ержан Ахметов", "Генпрокуратура", "e.akhmetov@gov.kz"]]
+LIST = [
+    ["ФИО", "Организация", "Эл. почта"],
+    ["Айгерим Сапарова", "Агентство, отдел «А»", "a.saparova@gov.kz"],
+    ["Ержан Ахметов", "Генпрокуратура", "e.akhmetov@gov.kz"],
+]
 
 
 def _csv(rows, delimiter):
     return "".join(delimiter.join(f'"{c}"' if delimiter in c else c for c in row) + "\n" for row in rows)
 
 
-@pytest.mark.parametrize("encoding, line_end, delimiter", [
-    ("utf-8", "\n", ","), ("utf-8-sig", "\r\n", ";"), ("utf-16", "\r\n", "\t"), ("utf-16-le", "\r", "\t"),
-    ("utf-16-be", "\n", ","), ("cp1251", "\r", ";"), ("utf-8", "\r", ","), ("utf-8-sig", "\r", "\t"),
-])
+@pytest.mark.parametrize(
+    "encoding, line_end, delimiter",
+    [
+        ("utf-8", "\n", ","),
+        ("utf-8-sig", "\r\n", ";"),
+        ("utf-16", "\r\n", "\t"),
+        ("utf-16-le", "\r", "\t"),
+        ("utf-16-be", "\n", ","),
+        ("cp1251", "\r", ";"),
+        ("utf-8", "\r", ","),
+        ("utf-8-sig", "\r", "\t"),
+    ],
+)
 def test_csv_in_any_encoding_line_end_and_delimiter(desk, event, tmp_path, encoding, line_end, delimiter):
     import codecs
 
@@ -203,12 +236,18 @@ def test_dry_run_lists_each_row_with_whom_it_matched_and_why(cli, tmp_path):
     smith = cli.put("person", full_name="John Smith", email="john.smith@unodc.org")
     akhmetov = cli.put("person", full_name="Ержан Ахметов")
     path = tmp_path / "list.csv"
-    path.write_text("Name;Email\nAigerim Saparova;\nJ. Smith;John.Smith@unodc.org\nЕржан Ахметов;\n"
-                    "Ержан Ахметов;\nNew Person;\n", encoding="utf-8")
+    path.write_text(
+        "Name;Email\nAigerim Saparova;\nJ. Smith;John.Smith@unodc.org\nЕржан Ахметов;\nЕржан Ахметов;\nNew Person;\n",
+        encoding="utf-8",
+    )
     rows = json.loads(cli("import-attendance", event_id, path, "--dry-run", "--lang", "ru", check=True).stdout)["rows"]
     assert [(r["row"], r["status"], r.get("person_id"), r.get("match")) for r in rows] == [
-        (2, "matched", saparova, "partial_name"), (3, "matched", smith, "email"), (4, "matched", akhmetov, "name"),
-        (5, "rejoin", akhmetov, "name"), (6, "new", None, None)]
+        (2, "matched", saparova, "partial_name"),
+        (3, "matched", smith, "email"),
+        (4, "matched", akhmetov, "name"),
+        (5, "rejoin", akhmetov, "name"),
+        (6, "new", None, None),
+    ]
     assert rows[0]["person"] == "Айгерим Нурлановна Сапарова"
     assert all(re.search("[а-я]", r["why"]) for r in rows), "the reasons are in the user's language"
 

@@ -51,17 +51,23 @@ def test_teams_report_in_utf16_with_sections_and_roles(desk, event, tmp_path):
     path.write_bytes(TEAMS.encode("utf-16"))
     result = import_attendance(desk, path, event)
     assert (result.people_created, result.people_matched) == (2, 1), "the activities section adds nobody"
-    assert roles(desk, event) == {"Aida Karimova": "organizer", "Азамат Исаков": "speaker",
-                                  "Dilnoza Oʻrinboyeva": "participant"}, "Уринбоева is Oʻrinboyeva"
+    assert roles(desk, event) == {
+        "Aida Karimova": "organizer",
+        "Азамат Исаков": "speaker",
+        "Dilnoza Oʻrinboyeva": "participant",
+    }, "Уринбоева is Oʻrinboyeva"
     assert "Name" not in people(desk)
 
 
 def test_zoom_first_and_last_names_and_device_prefixes(desk, event, tmp_path):
     path = tmp_path / "zoom.csv"
-    path.write_text("First Name,Last Name,Email,Organization\n"
-                    "Aigerim,Saparova,aigerim@anticorruption.kz,Anti-Corruption Agency\n"
-                    "iPhone (Азамат Исаков),,,\n"
-                    "Galaxy S21 (Sherzod Rakhimov),,sherzod@afc.tj,\n", encoding="utf-8")
+    path.write_text(
+        "First Name,Last Name,Email,Organization\n"
+        "Aigerim,Saparova,aigerim@anticorruption.kz,Anti-Corruption Agency\n"
+        "iPhone (Азамат Исаков),,,\n"
+        "Galaxy S21 (Sherzod Rakhimov),,sherzod@afc.tj,\n",
+        encoding="utf-8",
+    )
     import_attendance(desk, path, event)
     names = set(people(desk))
     assert {"Aigerim Saparova", "Азамат Исаков", "Sherzod Rakhimov"} <= names
@@ -71,8 +77,11 @@ def test_zoom_first_and_last_names_and_device_prefixes(desk, event, tmp_path):
 
 def test_people_of_one_name_with_different_emails_stay_apart(desk, event, tmp_path):
     path = tmp_path / "list.csv"
-    path.write_text("Name;E-mail\nАлия Садыкова;aliya.s@gov.kz\nАлия Садыкова;a.sadykova@prokuror.kg\n"
-                    "Алия Садыкова;aliya.s@gov.kz\n", encoding="utf-8")
+    path.write_text(
+        "Name;E-mail\nАлия Садыкова;aliya.s@gov.kz\nАлия Садыкова;a.sadykova@prokuror.kg\n"
+        "Алия Садыкова;aliya.s@gov.kz\n",
+        encoding="utf-8",
+    )
     result = import_attendance(desk, path, event)
     assert (result.people_created, result.rejoins) == (2, 1)
     emails = sorted(p["email"] for p in desk.list("person") if p["full_name"] == "Алия Садыкова")
@@ -82,18 +91,31 @@ def test_people_of_one_name_with_different_emails_stay_apart(desk, event, tmp_pa
 def test_an_unclosed_quote_refuses_the_file_naming_its_row(cli, tmp_path):
     event = cli.put("event", type="webinar", title="Webinar", start_date="2024-02-20")
     path = tmp_path / "broken.csv"
-    path.write_text('Name,E-mail\nAigerim Saparova,a@x.kz\n"Azamat Isakov,az@x.kg\nSherzod Rakhimov,s@x.tj\n'
-                    'Dilnoza Urinboeva,d@x.uz\n', encoding="utf-8")
+    path.write_text(
+        'Name,E-mail\nAigerim Saparova,a@x.kz\n"Azamat Isakov,az@x.kg\nSherzod Rakhimov,s@x.tj\n'
+        "Dilnoza Urinboeva,d@x.uz\n",
+        encoding="utf-8",
+    )
     result = cli("import-attendance", event, path)
     assert result.returncode == 2 and "row 3" in result.stderr and "quotation mark" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert json.loads(cli("list", "person", "--json", check=True).stdout) == [], "nothing imported"
 
 
-@pytest.mark.parametrize("written, code", [
-    ("Kyrgyz Republic", "KG"), ("Республика Казахстан", "KZ"), ("РК", "KZ"), ("Ўзбекистон", "UZ"),
-    ("Oʻzbekiston", "UZ"), ("Тоҷикистон", "TJ"), ("Türkmenistan", "TM"), ("Кыргызстан", "KG"), ("kz", "KZ"),
-])
+@pytest.mark.parametrize(
+    "written, code",
+    [
+        ("Kyrgyz Republic", "KG"),
+        ("Республика Казахстан", "KZ"),
+        ("РК", "KZ"),
+        ("Ўзбекистон", "UZ"),
+        ("Oʻzbekiston", "UZ"),
+        ("Тоҷикистон", "TJ"),
+        ("Türkmenistan", "TM"),
+        ("Кыргызстан", "KG"),
+        ("kz", "KZ"),
+    ],
+)
 def test_member_states_by_any_of_their_names(desk, event, tmp_path, written, code):
     path = tmp_path / "list.csv"
     path.write_text(f"ФИО;Страна\nНургуль Токтогулова;{written}\n", encoding="utf-8")
@@ -103,8 +125,9 @@ def test_member_states_by_any_of_their_names(desk, event, tmp_path, written, cod
 
 def test_a_second_script_column_fills_the_name_in_that_language(desk, event, tmp_path):
     path = tmp_path / "list.csv"
-    path.write_text("Full name;ФИО (на русском);E-mail\nYerzhan Akhmetov;Ержан Ахметов;yerzhan@gov.kz\n",
-                    encoding="utf-8")
+    path.write_text(
+        "Full name;ФИО (на русском);E-mail\nYerzhan Akhmetov;Ержан Ахметов;yerzhan@gov.kz\n", encoding="utf-8"
+    )
     import_attendance(desk, path, event)
     person = people(desk)["Yerzhan Akhmetov"]
     assert person["full_name@ru"] == "Ержан Ахметов"
@@ -112,8 +135,9 @@ def test_a_second_script_column_fills_the_name_in_that_language(desk, event, tmp
 
 def test_long_lists_report_progress(desk, event, tmp_path):
     path = tmp_path / "long.csv"
-    path.write_text("Name;E-mail\n" + "".join(f"Participant {n:05d};p{n}@example.org\n" for n in range(1200)),
-                    encoding="utf-8")
+    path.write_text(
+        "Name;E-mail\n" + "".join(f"Participant {n:05d};p{n}@example.org\n" for n in range(1200)), encoding="utf-8"
+    )
     reports = []
     with progress.running(progress.Progress(lambda label, done, total: reports.append((label, done, total)))):
         import_attendance(desk, path, event)

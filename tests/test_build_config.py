@@ -34,8 +34,18 @@ CLDR = Path(babel.__file__).parent / "locale-data"
 def test_the_bundle_keeps_the_cldr_data_of_exactly_the_seven_languages():
     kept = [path.name for path in CLDR.glob("*.dat") if bundle_rules.keeps(f"babel/locale-data/{path.name}")]
     assert {name.split("_")[0].removesuffix(".dat") for name in kept} == set(i18n.LANGUAGES) | {"root"}
-    assert {"root.dat", "en.dat", "en_001.dat", "ru.dat", "kk.dat", "ky.dat", "uz.dat", "uz_Latn.dat", "tg.dat",
-            "tk.dat"} <= set(kept)
+    assert {
+        "root.dat",
+        "en.dat",
+        "en_001.dat",
+        "ru.dat",
+        "kk.dat",
+        "ky.dat",
+        "uz.dat",
+        "uz_Latn.dat",
+        "tg.dat",
+        "tk.dat",
+    } <= set(kept)
     assert not bundle_rules.keeps("babel/locale-data/kea.dat")  # Kabuverdianu starts like Kazakh
     assert not bundle_rules.keeps("babel\\locale-data\\de.dat")
     assert sum((CLDR / name).stat().st_size for name in kept) < 4 * 2**20
@@ -53,8 +63,11 @@ def test_babel_formats_all_seven_languages_from_the_kept_files_alone(tmp_path):
         shown = {}
         for language in i18n.LANGUAGES:
             i18n.set_language(language)
-            shown[language] = (i18n.format_date(date(2024, 10, 30)), i18n.format_number(1234.5),
-                               i18n.country_name("KZ"))
+            shown[language] = (
+                i18n.format_date(date(2024, 10, 30)),
+                i18n.format_number(1234.5),
+                i18n.country_name("KZ"),
+            )
     finally:
         localedata._dirname = original
         localedata.clear_caches()
@@ -64,32 +77,35 @@ def test_babel_formats_all_seven_languages_from_the_kept_files_alone(tmp_path):
     assert len({names[2] for names in shown.values()}) >= 5  # the country's name in the languages' own words
 
 
-@pytest.mark.parametrize("path, kept", [
-    ("PySide6/Qt/translations/qtbase_ru.qm", True),
-    ("PySide6/Qt/translations/qt_kk.qm", True),
-    ("PySide6/Qt/translations/qtbase_en.qm", True),
-    ("PySide6/Qt/translations/qtbase_de.qm", False),
-    ("PySide6/Qt/translations/qt_help_ru.qm", False),
-    ("PySide6/Qt/translations/designer_ru.qm", False),
-    ("PySide6\\translations\\qtbase_de.qm", False),
-    ("PySide6\\translations\\qtbase_kk.qm", True),
-    ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
-    ("PySide6/Qt/plugins/platforms/libqoffscreen.so", True),
-    ("PySide6/Qt/plugins/platforms/libqvnc.so", False),
-    ("PySide6/Qt/plugins/imageformats/libqsvg.so", True),
-    ("PySide6/Qt/plugins/imageformats/libqpdf.so", False),
-    ("PySide6\\plugins\\imageformats\\qpdf.dll", False),
-    ("PySide6\\plugins\\platforms\\qwindows.dll", True),
-    ("PySide6/Qt/lib/libQt6Network.so.6", False),
-    ("libQt6Network.so.6", False),
-    ("PySide6/Qt/lib/libQt6Widgets.so.6", True),
-    ("resources/demo/platform_record.json", True),
-    ("resources/logos/README.md", True),
-    ("resources/docs/report-ru.png", False),
-    ("resources/licenses/LGPL-3.0.txt", True),
-    ("resources/licenses/DejaVu-fonts.txt", True),
-    ("translations/kk/LC_MESSAGES/platform_desk.mo", True),
-])
+@pytest.mark.parametrize(
+    "path, kept",
+    [
+        ("PySide6/Qt/translations/qtbase_ru.qm", True),
+        ("PySide6/Qt/translations/qt_kk.qm", True),
+        ("PySide6/Qt/translations/qtbase_en.qm", True),
+        ("PySide6/Qt/translations/qtbase_de.qm", False),
+        ("PySide6/Qt/translations/qt_help_ru.qm", False),
+        ("PySide6/Qt/translations/designer_ru.qm", False),
+        ("PySide6\\translations\\qtbase_de.qm", False),
+        ("PySide6\\translations\\qtbase_kk.qm", True),
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
+        ("PySide6/Qt/plugins/platforms/libqoffscreen.so", True),
+        ("PySide6/Qt/plugins/platforms/libqvnc.so", False),
+        ("PySide6/Qt/plugins/imageformats/libqsvg.so", True),
+        ("PySide6/Qt/plugins/imageformats/libqpdf.so", False),
+        ("PySide6\\plugins\\imageformats\\qpdf.dll", False),
+        ("PySide6\\plugins\\platforms\\qwindows.dll", True),
+        ("PySide6/Qt/lib/libQt6Network.so.6", False),
+        ("libQt6Network.so.6", False),
+        ("PySide6/Qt/lib/libQt6Widgets.so.6", True),
+        ("resources/demo/platform_record.json", True),
+        ("resources/logos/README.md", True),
+        ("resources/docs/report-ru.png", False),
+        ("resources/licenses/LGPL-3.0.txt", True),
+        ("resources/licenses/DejaVu-fonts.txt", True),
+        ("translations/kk/LC_MESSAGES/platform_desk.mo", True),
+    ],
+)
 def test_the_bundle_drops_qt_files_a_widgets_program_never_loads(path, kept):
     assert bundle_rules.keeps(path) is kept
 
@@ -97,8 +113,11 @@ def test_the_bundle_drops_qt_files_a_widgets_program_never_loads(path, kept):
 def test_filtering_a_toc_drops_caches_and_reports_what_it_dropped(tmp_path, capsys):
     source = tmp_path / "de.dat"
     source.write_bytes(b"x" * 2048)
-    toc = [("babel/locale-data/ru.dat", str(source), "DATA"), ("babel/locale-data/de.dat", str(source), "DATA"),
-           ("desktop_app/storage/migrations/__pycache__/env.cpython-311.pyc", str(source), "DATA")]
+    toc = [
+        ("babel/locale-data/ru.dat", str(source), "DATA"),
+        ("babel/locale-data/de.dat", str(source), "DATA"),
+        ("desktop_app/storage/migrations/__pycache__/env.cpython-311.pyc", str(source), "DATA"),
+    ]
     assert bundle_rules.filter_toc(toc) == toc[:1]
     assert "dropped 2 of 3 files" in capsys.readouterr().out
 
@@ -130,11 +149,13 @@ def test_a_figure_compares_with_its_baseline_and_goals():
 
 
 def test_the_table_shows_one_row_per_figure_with_ratio_and_verdict():
-    table = format_table([
-        Figure("dump", 0.66, "s", baseline=0.05, baseline_name="sqlite3 SELECT"),
-        Figure("sync export", 9.0, "s", baseline=2.0, baseline_name="executemany", max_ratio=4),
-        Figure("peak memory", 120.0, "MiB", max_value=300),
-    ]).splitlines()
+    table = format_table(
+        [
+            Figure("dump", 0.66, "s", baseline=0.05, baseline_name="sqlite3 SELECT"),
+            Figure("sync export", 9.0, "s", baseline=2.0, baseline_name="executemany", max_ratio=4),
+            Figure("peak memory", 120.0, "MiB", max_value=300),
+        ]
+    ).splitlines()
     assert table[0] == "| figure | value | baseline | ratio | goal | met? |"
     assert table[2] == "| dump | 0.66 s | 0.05 s (sqlite3 SELECT) | 13.20× | — | — |"
     assert table[3] == "| sync export | 9 s | 2 s (executemany) | 4.50× | ≤ 4× | **no** |"
@@ -172,7 +193,11 @@ def test_the_installer_is_built_from_the_pinned_versions(tmp_path):
     """build.py refuses an environment that differs from build/constraints.txt; CI installs with it."""
     build = _load("build")
     assert build.constraint_mismatches() == []
-    pins = {line.split("==")[0].lower().replace("_", "-") for line in build.CONSTRAINTS.read_text().splitlines() if "==" in line}
+    pins = {
+        line.split("==")[0].lower().replace("_", "-")
+        for line in build.CONSTRAINTS.read_text().splitlines()
+        if "==" in line
+    }
     assert {"pyside6-essentials", "sqlalchemy", "sqlcipher3", "pyinstaller", "babel"} <= pins
     wrong = tmp_path / "constraints.txt"
     wrong.write_text("# a pin the environment does not have\nSQLAlchemy==0.0.1\nno-such-distribution==1.0\n")

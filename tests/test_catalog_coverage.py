@@ -25,7 +25,8 @@ KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)
 def babel_messages() -> set:
     found = set()
     for _filename, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT / "desktop_app"), method_map=[("**.py", "python")], keywords=KEYWORDS):
+        str(ROOT / "desktop_app"), method_map=[("**.py", "python")], keywords=KEYWORDS
+    ):
         found.add(message if isinstance(message, str) else tuple(message))
     return found
 
@@ -68,8 +69,11 @@ def test_every_message_in_the_source_is_translated(source_messages, language):
         if message.id and not message.fuzzy:
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             translated[message.id if isinstance(message.id, str) else tuple(message.id)] = all(strings)
-    untranslated = [f"{where}: {message!r}" for message, where in sorted(source_messages.items(), key=str)
-                    if not translated.get(message)]
+    untranslated = [
+        f"{where}: {message!r}"
+        for message, where in sorted(source_messages.items(), key=str)
+        if not translated.get(message)
+    ]
     assert not untranslated, f"{len(untranslated)} not translated in {language}:\n" + "\n".join(untranslated[:30])
 
 

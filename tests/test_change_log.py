@@ -39,17 +39,23 @@ def tables(desk) -> dict:
 
 
 def assert_log_explains_tables(desk):
-    replayed = {key: {k: v for k, v in fields.items() if v is not None and not (k == "deleted" and v is False)}
-                for key, fields in replay(desk).items()}
+    replayed = {
+        key: {k: v for k, v in fields.items() if v is not None and not (k == "deleted" and v is False)}
+        for key, fields in replay(desk).items()
+    }
     assert tables(desk) == replayed
 
 
-operations = st.lists(st.tuples(
-    st.sampled_from(["event", "person", "participation", "action", "edit", "delete"]),
-    st.integers(0, 50),
-    st.text(alphabet="абвгҚқӘәOʻxyz ", min_size=0, max_size=8),
-    st.sampled_from(["2024-01-05", "2024-10-30", "2025-02-01"]),
-), min_size=1, max_size=25)
+operations = st.lists(
+    st.tuples(
+        st.sampled_from(["event", "person", "participation", "action", "edit", "delete"]),
+        st.integers(0, 50),
+        st.text(alphabet="абвгҚқӘәOʻxyz ", min_size=0, max_size=8),
+        st.sampled_from(["2024-01-05", "2024-10-30", "2025-02-01"]),
+    ),
+    min_size=1,
+    max_size=25,
+)
 
 
 @given(operations)
@@ -66,12 +72,26 @@ def test_every_write_is_explained_by_the_log(tmp_path_factory, ops):
                 elif op == "person":
                     ids["person"].append(desk.put("person", {"full_name": text or "p"}))
                 elif op == "participation" and ids["event"] and ids["person"]:
-                    ids["participation"].append(desk.put("participation", {
-                        "event_id": ids["event"][pick % len(ids["event"])],
-                        "person_id": ids["person"][pick % len(ids["person"])]}))
+                    ids["participation"].append(
+                        desk.put(
+                            "participation",
+                            {
+                                "event_id": ids["event"][pick % len(ids["event"])],
+                                "person_id": ids["person"][pick % len(ids["person"])],
+                            },
+                        )
+                    )
                 elif op == "action" and ids["event"]:
-                    ids["action"].append(desk.put("action", {"event_id": ids["event"][pick % len(ids["event"])],
-                                                             "description": text or "a", "due_date": day}))
+                    ids["action"].append(
+                        desk.put(
+                            "action",
+                            {
+                                "event_id": ids["event"][pick % len(ids["event"])],
+                                "description": text or "a",
+                                "due_date": day,
+                            },
+                        )
+                    )
                 elif op == "edit" and ids["event"]:
                     desk.put("event", {"id": ids["event"][pick % len(ids["event"])], "city": text, "end_date": day})
                 elif op == "delete":

@@ -17,8 +17,14 @@ def test_version(cli):
 
 
 def test_put_get_list_dump_delete(cli):
-    event = cli.put("event", type="regional_training", title="Тренинг по возврату активов", start_date="2024-02-20",
-                    parties=["KZ", "UZ"], thematic_areas=["asset_recovery"])
+    event = cli.put(
+        "event",
+        type="regional_training",
+        title="Тренинг по возврату активов",
+        start_date="2024-02-20",
+        parties=["KZ", "UZ"],
+        thematic_areas=["asset_recovery"],
+    )
     record = json.loads(cli("get", event, check=True).stdout)
     assert record["id"] == event and record["kind"] == "event" and record["title"] == "Тренинг по возврату активов"
     assert record["parties"] == ["KZ", "UZ"]
@@ -32,20 +38,31 @@ def test_put_get_list_dump_delete(cli):
     assert cli("get", event).returncode == 2
 
 
-@pytest.mark.parametrize("kind, payload, word", [
-    ("event", "{not json", "JSON"),
-    ("meeting", '{"title": "x"}', "KIND"),
-    ("event", '{"type": "webinar", "start_date": "2025-03-01"}', "title"),
-    ("event", '{"type": "webinar", "title": "x", "start_date": "2025-03-01", "size": 3}', "size"),
-    ("event", '{"type": "webinar", "title": "x", "start_date": 20250301}', "start_date"),
-    ("event", '{"type": "seminar", "title": "x", "start_date": "2025-03-01"}', "type"),
-    ("event", '{"type": "webinar", "title": "x", "start_date": "2025-03-02", "end_date": "2025-03-01"}', "end_date"),
-    ("event", '{"type": "webinar", "title": "x", "start_date": "2025-03-01", "participants_total": 3,'
-              ' "participants_women": 2, "participants_men": 2}', "participants_total"),
-    ("participation", '{"event_id": "nope", "person_id": "nope"}', "event_id"),
-    ("event", '{"id": "nope", "title": "x"}', "nope"),
-    ("event", '[1, 2]', "object"),
-])
+@pytest.mark.parametrize(
+    "kind, payload, word",
+    [
+        ("event", "{not json", "JSON"),
+        ("meeting", '{"title": "x"}', "KIND"),
+        ("event", '{"type": "webinar", "start_date": "2025-03-01"}', "title"),
+        ("event", '{"type": "webinar", "title": "x", "start_date": "2025-03-01", "size": 3}', "size"),
+        ("event", '{"type": "webinar", "title": "x", "start_date": 20250301}', "start_date"),
+        ("event", '{"type": "seminar", "title": "x", "start_date": "2025-03-01"}', "type"),
+        (
+            "event",
+            '{"type": "webinar", "title": "x", "start_date": "2025-03-02", "end_date": "2025-03-01"}',
+            "end_date",
+        ),
+        (
+            "event",
+            '{"type": "webinar", "title": "x", "start_date": "2025-03-01", "participants_total": 3,'
+            ' "participants_women": 2, "participants_men": 2}',
+            "participants_total",
+        ),
+        ("participation", '{"event_id": "nope", "person_id": "nope"}', "event_id"),
+        ("event", '{"id": "nope", "title": "x"}', "nope"),
+        ("event", "[1, 2]", "object"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2_and_changes_nothing(cli, kind, payload, word):
     before = cli.dump()
     result = cli("put", kind, "--json", payload)
@@ -67,8 +84,11 @@ def test_database_in_missing_or_read_only_folder(tmp_path, cli):
     assert cli("list", "event", db=missing).returncode == 2
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into a read-only folder (the read-only medium test of "
-                    "test_exit_codes covers root with a mount)")
+@pytest.mark.skipif(
+    os.geteuid() == 0,
+    reason="root writes into a read-only folder (the read-only medium test of "
+    "test_exit_codes covers root with a mount)",
+)
 def test_database_in_a_read_only_folder_is_refused(tmp_path, cli):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
@@ -88,8 +108,9 @@ def test_runs_as_a_module_and_without_db_uses_the_data_folder(tmp_path):
     env = dict(os.environ, PLATFORM_DESK_DATA=str(tmp_path / "data"))
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "desktop_app", *args], capture_output=True, text=True, env=env,
-                              timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "desktop_app", *args], capture_output=True, text=True, env=env, timeout=120
+        )
 
     assert run("init", "--device-name", "unodc", "--role", "secretariat").returncode == 0
     assert (tmp_path / "data" / "platform-desk.db").exists()

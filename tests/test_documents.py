@@ -23,14 +23,72 @@ A4 = (210, 297)
 LANGUAGES = ("ru", "kk", "tg")
 # The English words of the documents' own text (a word that also occurs in the demo's data is skipped).
 TEMPLATE_WORDS = {
-    "report": ["Platform", "report", "Key", "figures", "Figure", "Number", "Events", "Start", "date", "Type",
-               "Title", "Country", "Participants", "Women", "Men", "Experts", "Page", "of", "Follow-up",
-               "actions", "International", "experts", "Bilateral", "meetings", "held", "events", "with"],
-    "sheet": ["Attendance", "sheet", "Full", "name", "Organization", "Position", "Gender", "Signature", "Page",
-              "Male", "Female"],
-    "certificates": ["Certificate", "participation", "This", "is", "to", "certify", "that", "took", "part", "in",
-                     "Role", "Signature", "Full", "name", "Position", "Secretariat", "Regional", "Anti-Corruption",
-                     "Platform", "Central", "Asia", "No"],
+    "report": [
+        "Platform",
+        "report",
+        "Key",
+        "figures",
+        "Figure",
+        "Number",
+        "Events",
+        "Start",
+        "date",
+        "Type",
+        "Title",
+        "Country",
+        "Participants",
+        "Women",
+        "Men",
+        "Experts",
+        "Page",
+        "of",
+        "Follow-up",
+        "actions",
+        "International",
+        "experts",
+        "Bilateral",
+        "meetings",
+        "held",
+        "events",
+        "with",
+    ],
+    "sheet": [
+        "Attendance",
+        "sheet",
+        "Full",
+        "name",
+        "Organization",
+        "Position",
+        "Gender",
+        "Signature",
+        "Page",
+        "Male",
+        "Female",
+    ],
+    "certificates": [
+        "Certificate",
+        "participation",
+        "This",
+        "is",
+        "to",
+        "certify",
+        "that",
+        "took",
+        "part",
+        "in",
+        "Role",
+        "Signature",
+        "Full",
+        "name",
+        "Position",
+        "Secretariat",
+        "Regional",
+        "Anti-Corruption",
+        "Platform",
+        "Central",
+        "Asia",
+        "No",
+    ],
 }
 TWO_DIGIT_YEAR = re.compile(r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2}\b(?![./-]?\d)")
 
@@ -57,8 +115,9 @@ def documents(demo, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("pdf")
     with demo.engine.connect() as connection:
-        training = connection.execute(text("SELECT id FROM events WHERE type = 'regional_training' AND deleted = 0 "
-                                           "ORDER BY start_date LIMIT 1")).scalar()
+        training = connection.execute(
+            text("SELECT id FROM events WHERE type = 'regional_training' AND deleted = 0 ORDER BY start_date LIMIT 1")
+        ).scalar()
     data_words = set()
     for kind in ("event", "person"):
         for record in demo.list(kind):
@@ -80,9 +139,10 @@ def documents(demo, tmp_path_factory):
             i18n.set_language(language)
             made[language] = {}
             for name, write in (
-                    ("report", lambda path: write_pdf(compute(demo, Period.of(2024)), path)),
-                    ("sheet", lambda path: sheets.write_attendance_sheet(demo, training, path)),
-                    ("certificates", lambda path: sheets.write_certificates(demo, training, path))):
+                ("report", lambda path: write_pdf(compute(demo, Period.of(2024)), path)),
+                ("sheet", lambda path: sheets.write_attendance_sheet(demo, training, path)),
+                ("certificates", lambda path: sheets.write_certificates(demo, training, path)),
+            ):
                 wrapped.clear()
                 path = folder / f"{name}-{language}.pdf"
                 write(path)
@@ -102,13 +162,19 @@ def pages_of(path):
             text = textpage.get_text_range()
             boxes = []
             for index in range(textpage.count_chars()):
-                if text[index:index + 1].isspace():
+                if text[index : index + 1].isspace():
                     continue
                 left, bottom, right, top = textpage.get_charbox(index)
                 if right - left <= 0:
                     continue
-                boxes.append((left / POINTS_PER_MM, (height - top) / POINTS_PER_MM,
-                              right / POINTS_PER_MM, (height - bottom) / POINTS_PER_MM))
+                boxes.append(
+                    (
+                        left / POINTS_PER_MM,
+                        (height - top) / POINTS_PER_MM,
+                        right / POINTS_PER_MM,
+                        (height - bottom) / POINTS_PER_MM,
+                    )
+                )
             result.append((width / POINTS_PER_MM, height / POINTS_PER_MM, text, boxes))
         return result
     finally:
@@ -161,8 +227,11 @@ def test_no_line_ends_inside_a_word(documents, language, name):
 def test_table_rows_stay_on_one_page(documents, demo, language):
     path, _wrapped, _data = documents[language]["report"]
     pages = [set(words_of(text)) for _w, _h, text, _b in pages_of(path)]
-    titles = [e.get(f"title@{language}") or e["title"] for e in demo.list("event")
-              if e["start_date"].startswith("2024") and e["status"] == "held"]
+    titles = [
+        e.get(f"title@{language}") or e["title"]
+        for e in demo.list("event")
+        if e["start_date"].startswith("2024") and e["status"] == "held"
+    ]
     split = [t for t in titles if not any(set(words_of(t)) <= page for page in pages)]
     assert not split, split[:3]
 
@@ -176,13 +245,15 @@ def test_fonts_embedded_language_set_spaces_real(documents, language, name):
     reader = PdfReader(path)
     assert reader.trailer["/Root"]["/Lang"] == language
     assert reader.pdf_header == "%PDF-1.4" and "/OutputIntents" in reader.trailer["/Root"]
-    assert re.search(r"pdfaid:part[>=\"']+1", reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()), \
+    assert re.search(r"pdfaid:part[>=\"']+1", reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()), (
         "declared PDF/A-1b as Qt writes it"
+    )
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
             descriptor = (font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font)[
-                "/FontDescriptor"]
+                "/FontDescriptor"
+            ]
             assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), font["/BaseFont"]
         text = page.extract_text()
         assert "\t" not in text and " " in text
@@ -229,8 +300,9 @@ def test_logos_in_resources_are_drawn_in_the_certificate_corners(demo, documents
         image.fill(QColor("#009edb"))
         return image
 
-    training = next(e["id"] for e in sorted(demo.list("event"), key=lambda e: e["start_date"])
-                    if e["type"] == "regional_training")
+    training = next(
+        e["id"] for e in sorted(demo.list("event"), key=lambda e: e["start_date"]) if e["type"] == "regional_training"
+    )
     monkeypatch.setattr(sheets, "logo", coloured)
     sheets.write_certificates(demo, training, tmp_path / "c.pdf")
     page = PdfReader(tmp_path / "c.pdf").pages[0]

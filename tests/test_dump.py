@@ -21,9 +21,16 @@ def _reference(desk: Desk) -> list[str]:
 def test_dump_in_sql_equals_the_rows_as_python_spells_them(tmp_path):
     desk = Desk.create(tmp_path / "dump.db", "dump", "delegation", "KZ")
     try:
-        event = desk.put("event", {"type": "webinar", "title": 'Тренинг "A"\n\ttab \\ é',
-                                   "start_date": "2025-03-01", "parties": ["KZ", "UZ"],
-                                   "thematic_areas": ["prevention"]})
+        event = desk.put(
+            "event",
+            {
+                "type": "webinar",
+                "title": 'Тренинг "A"\n\ttab \\ é',
+                "start_date": "2025-03-01",
+                "parties": ["KZ", "UZ"],
+                "thematic_areas": ["prevention"],
+            },
+        )
         gone = desk.put("event", {"type": "webinar", "title": "Gone", "start_date": "2025-03-02"})
         person = desk.put("person", {"full_name": "Айгерим"})
         other = desk.put("person", {"full_name": "Dilnoza"})
@@ -33,11 +40,16 @@ def test_dump_in_sql_equals_the_rows_as_python_spells_them(tmp_path):
         desk.delete(gone)
         with desk.engine.begin() as connection:  # twins, as two installations may make them
             for twin in ("00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"):
-                connection.execute(text("INSERT INTO participations (id, deleted, owner, event_id, person_id, role) "
-                                        "VALUES (:id, 0, 'KZ', :event, :person, 'speaker')"),
-                                   {"id": twin, "event": event, "person": person})
-            connection.execute(text("UPDATE events SET thematic_areas = :value WHERE id = :id"),
-                               {"value": '["\\u0411"]', "id": event})
+                connection.execute(
+                    text(
+                        "INSERT INTO participations (id, deleted, owner, event_id, person_id, role) "
+                        "VALUES (:id, 0, 'KZ', :event, :person, 'speaker')"
+                    ),
+                    {"id": twin, "event": event, "person": person},
+                )
+            connection.execute(
+                text("UPDATE events SET thematic_areas = :value WHERE id = :id"), {"value": '["\\u0411"]', "id": event}
+            )
         dumped = list(desk.dump())
         assert dumped == _reference(desk)
         assert sum('"kind":"participation"' in line for line in dumped) == 2

@@ -61,8 +61,20 @@ def encrypted_cli(cli, tmp_path, secret_files):
     """``init --encrypt --demo`` through the real command line, with the passphrase from a file."""
     cli.db = tmp_path / "vault" / "desk.db"
     cli.db.parent.mkdir()
-    cli("--db-passphrase-file", secret_files[0], "init", "--device-name", "Astana laptop", "--role", "delegation",
-        "--country", "KZ", "--encrypt", "--demo", check=True)
+    cli(
+        "--db-passphrase-file",
+        secret_files[0],
+        "init",
+        "--device-name",
+        "Astana laptop",
+        "--role",
+        "delegation",
+        "--country",
+        "KZ",
+        "--encrypt",
+        "--demo",
+        check=True,
+    )
     return cli
 
 
@@ -103,8 +115,12 @@ def test_a_wrong_or_missing_passphrase_is_one_line_and_changes_nothing(encrypted
     wrong = tmp_path / "wrong.txt"
     wrong.write_text("guess\n", encoding="utf-8")
     before = sha(db)
-    for args in (["put", "event", "--json", '{"type": "webinar", "title": "x", "start_date": "2025-01-01"}'],
-                 ["decrypt"], ["change-passphrase", "--new-passphrase-file", secret_files[1]], ["dump"]):
+    for args in (
+        ["put", "event", "--json", '{"type": "webinar", "title": "x", "start_date": "2025-01-01"}'],
+        ["decrypt"],
+        ["change-passphrase", "--new-passphrase-file", secret_files[1]],
+        ["dump"],
+    ):
         result = encrypted_cli("--db-passphrase-file", wrong, *args)
         assert result.returncode == 2 and "passphrase does not open" in result.stderr, args
         assert result.stderr.count("\n") == 1, result.stderr
@@ -134,8 +150,14 @@ def test_encrypt_then_decrypt_keeps_the_dump_and_converts_the_backups(cli, secre
     assert not list(cli.db.parent.glob("*.converting*"))
     assert cli("dump").returncode == 2
     assert cli("--db-passphrase-file", secret_files[0], "dump", check=True).stdout == before
-    cli("--db-passphrase-file", secret_files[0], "change-passphrase", "--new-passphrase-file", secret_files[1],
-        check=True)
+    cli(
+        "--db-passphrase-file",
+        secret_files[0],
+        "change-passphrase",
+        "--new-passphrase-file",
+        secret_files[1],
+        check=True,
+    )
     assert cli("--db-passphrase-file", secret_files[0], "dump").returncode == 2
     cli("--db-passphrase-file", secret_files[1], "decrypt", check=True)
     assert not any(encryption.is_encrypted(p) for p in [cli.db, *database.list_backups(cli.db)])
@@ -172,9 +194,23 @@ def test_a_kill_during_change_passphrase_leaves_one_whole_database(tmp_path, sec
     expected = list(desk.dump())
     desk.close()
     passphrases = [p.read_bytes().strip() for p in secret_files]
-    result = subprocess.run([sys.executable, "-m", "desktop_app", "--db", str(db), "--db-passphrase-file",
-                             str(secret_files[0]), "change-passphrase", "--new-passphrase-file", str(secret_files[1])],
-                            capture_output=True, cwd=ROOT, env={**os.environ, kill_points.ENVIRONMENT: point})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "desktop_app",
+            "--db",
+            str(db),
+            "--db-passphrase-file",
+            str(secret_files[0]),
+            "change-passphrase",
+            "--new-passphrase-file",
+            str(secret_files[1]),
+        ],
+        capture_output=True,
+        cwd=ROOT,
+        env={**os.environ, kill_points.ENVIRONMENT: point},
+    )
     assert result.returncode == -signal.SIGKILL, f"{point} was not reached: {result.stderr!r}"
     readable = [p for p in passphrases if _opens(db, p)]
     renamed = point in ("convert:replaced", "rekey:database-done")  # the rename is the commit point

@@ -28,8 +28,17 @@ from desktop_app.sync import api
 def _can_mount() -> bool:
     if not shutil.which("unshare"):
         return False
-    probe = subprocess.run(["unshare", "-r", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt 2>/dev/null "
-                            "|| mount -t tmpfs -o size=64k tmpfs /tmp"], capture_output=True)
+    probe = subprocess.run(
+        [
+            "unshare",
+            "-r",
+            "-m",
+            "sh",
+            "-c",
+            "mount -t tmpfs -o size=64k tmpfs /mnt 2>/dev/null || mount -t tmpfs -o size=64k tmpfs /tmp",
+        ],
+        capture_output=True,
+    )
     return probe.returncode == 0
 
 
@@ -44,8 +53,11 @@ def one_line_refusal(result, *words):
         assert word in lines[0], lines[0]
 
 
-@pytest.mark.parametrize("content", [b"", b"Hello, this is a letter, not a database.\n" * 50,
-                                     "sqlite-other"], ids=["empty", "text", "other-sqlite"])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"Hello, this is a letter, not a database.\n" * 50, "sqlite-other"],
+    ids=["empty", "text", "other-sqlite"],
+)
 def test_a_file_that_is_not_a_platform_desk_database_is_exit_2_and_untouched(cli, tmp_path, content):
     db = tmp_path / "not-a-desk.db"
     if content == "sqlite-other":
@@ -54,36 +66,51 @@ def test_a_file_that_is_not_a_platform_desk_database_is_exit_2_and_untouched(cli
         content = db.read_bytes()
     else:
         db.write_bytes(content)
-    for command in (["list", "event"], ["put", "event", "--json", '{"type": "webinar", "title": "x", '
-                                                                  '"start_date": "2025-01-01"}']):
+    for command in (
+        ["list", "event"],
+        ["put", "event", "--json", '{"type": "webinar", "title": "x", "start_date": "2025-01-01"}'],
+    ):
         one_line_refusal(cli(*command, db=db), "not a Platform Desk database")
         assert db.read_bytes() == content
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("not-a-desk.db") and p != db]
 
 
-def _in_namespace(tmp_path: Path, size: str, setup: str, command: list[str]) -> tuple[subprocess.CompletedProcess, Path]:
+def _in_namespace(
+    tmp_path: Path, size: str, setup: str, command: list[str]
+) -> tuple[subprocess.CompletedProcess, Path]:
     """Run ``setup`` then the program on a tmpfs of ``size`` mounted at ``tmp_path/medium`` in a private
     namespace; returns the last command's result (stderr, exit status in files outside the medium)."""
     medium = tmp_path / "medium"
     medium.mkdir(exist_ok=True)
     program = f"{shlex.quote(sys.executable)} -m desktop_app"
-    script = "\n".join([
-        "set -e",
-        f"mount -t tmpfs -o size={size} tmpfs {medium}",
-        f"cd {medium}",
-        setup.replace("PD", program),
-        "set +e",
-        f"{program} {' '.join(map(shlex.quote, command))} > {tmp_path}/out.txt 2> {tmp_path}/err.txt",
-        f"echo $? > {tmp_path}/status.txt",
-        f"sha256sum desk.db > {tmp_path}/after.txt",
-        f"ls -la {medium} {medium}/backups > {tmp_path}/listing.txt 2>&1",
-        f"find {medium} -path '*backups*' -name '*.db' -size 0 > {tmp_path}/empty-backups.txt 2>&1 || true",
-    ])
-    run = subprocess.run(["unshare", "-r", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=300,
-                         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    script = "\n".join(
+        [
+            "set -e",
+            f"mount -t tmpfs -o size={size} tmpfs {medium}",
+            f"cd {medium}",
+            setup.replace("PD", program),
+            "set +e",
+            f"{program} {' '.join(map(shlex.quote, command))} > {tmp_path}/out.txt 2> {tmp_path}/err.txt",
+            f"echo $? > {tmp_path}/status.txt",
+            f"sha256sum desk.db > {tmp_path}/after.txt",
+            f"ls -la {medium} {medium}/backups > {tmp_path}/listing.txt 2>&1",
+            f"find {medium} -path '*backups*' -name '*.db' -size 0 > {tmp_path}/empty-backups.txt 2>&1 || true",
+        ]
+    )
+    run = subprocess.run(
+        ["unshare", "-r", "-m", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
     assert run.returncode == 0, run.stderr
-    result = subprocess.CompletedProcess(command, int((tmp_path / "status.txt").read_text()),
-                                         (tmp_path / "out.txt").read_text(), (tmp_path / "err.txt").read_text())
+    result = subprocess.CompletedProcess(
+        command,
+        int((tmp_path / "status.txt").read_text()),
+        (tmp_path / "out.txt").read_text(),
+        (tmp_path / "err.txt").read_text(),
+    )
     return result, medium
 
 
@@ -91,11 +118,13 @@ def _in_namespace(tmp_path: Path, size: str, setup: str, command: list[str]) -> 
 def test_a_database_on_a_read_only_medium_can_be_read_and_says_why_it_cannot_be_written(cli, tmp_path):
     put = ["--db", "desk.db", "put", "event", "--json", '{"type": "webinar", "title": "y", "start_date": "2025-01-02"}']
     if CAN_MOUNT:  # a real read-only mount
-        setup = ("PD --db desk.db init --device-name ro --role secretariat >/dev/null\n"
-                 "PD --db desk.db put event --json '{\"type\": \"webinar\", \"title\": \"Seen\", "
-                 "\"start_date\": \"2025-01-01\"}' >/dev/null\n"
-                 f"sha256sum desk.db > {tmp_path}/before.txt\n"
-                 f"mount -o remount,ro {tmp_path}/medium")
+        setup = (
+            "PD --db desk.db init --device-name ro --role secretariat >/dev/null\n"
+            'PD --db desk.db put event --json \'{"type": "webinar", "title": "Seen", '
+            '"start_date": "2025-01-01"}\' >/dev/null\n'
+            f"sha256sum desk.db > {tmp_path}/before.txt\n"
+            f"mount -o remount,ro {tmp_path}/medium"
+        )
         listing, _medium = _in_namespace(tmp_path, "8m", setup, ["--db", "desk.db", "list", "event"])
         assert listing.returncode == 0 and "Seen" in listing.stdout, listing.stderr
         written, _medium = _in_namespace(tmp_path, "8m", setup, put)
@@ -106,8 +135,14 @@ def test_a_database_on_a_read_only_medium_can_be_read_and_says_why_it_cannot_be_
         folder.mkdir()
         db = folder / "desk.db"
         cli("init", "--device-name", "ro", "--role", "secretariat", db=db, check=True)
-        cli("put", "event", "--json", '{"type": "webinar", "title": "Seen", "start_date": "2025-01-01"}', db=db,
-            check=True)
+        cli(
+            "put",
+            "event",
+            "--json",
+            '{"type": "webinar", "title": "Seen", "start_date": "2025-01-01"}',
+            db=db,
+            check=True,
+        )
         db.chmod(0o444)
         folder.chmod(0o555)
         try:
@@ -132,8 +167,11 @@ def incoming(tmp_path):
         digest = hashlib.sha256(content).hexdigest()
         with kz.writing() as writer:
             writer.connection.execute(sqlite_insert(Blob).values(sha256=digest, content=content))
-            put_record(writer, "attachment", {"event_id": event, "filename": "scan.pdf", "size": len(content),
-                                              "sha256": digest})
+            put_record(
+                writer,
+                "attachment",
+                {"event_id": event, "filename": "scan.pdf", "size": len(content), "sha256": digest},
+            )
         small = api.export_bundle(kz, tmp_path / "small.pdsync", to=None).paths[0]
         (tmp_path / "kz.fingerprint").write_text(kz.fingerprint)  # confirmed by the recipient's user
         return small
@@ -145,13 +183,22 @@ def incoming(tmp_path):
 @pytest.mark.parametrize("free", ["none", "some"])
 def test_a_full_disk_is_exit_2_nothing_half_written_no_empty_backup(tmp_path, incoming, free):
     """A real size-limited tmpfs: the import fails writing the attachment (``none``) or the backup (``some``)."""
-    fill = ("dd if=/dev/zero of=filler bs=4k 2>/dev/null || true\n" if free == "none" else
-            "dd if=/dev/zero of=filler bs=4k 2>/dev/null || true\nrm filler\n"
-            "dd if=/dev/zero of=filler bs=4k count=$(( $(stat -f -c '%a' .) - 1100 )) 2>/dev/null || true\n")
-    setup = ("PD --db desk.db init --device-name full --role secretariat --demo-scale 300 >/dev/null\n"
-             f"sha256sum desk.db > {tmp_path}/before.txt\n" + fill)
-    result, _medium = _in_namespace(tmp_path, "24m", setup, ["--db", "desk.db", "import", str(incoming), "--trust",
-                                                            (tmp_path / "kz.fingerprint").read_text()])
+    fill = (
+        "dd if=/dev/zero of=filler bs=4k 2>/dev/null || true\n"
+        if free == "none"
+        else "dd if=/dev/zero of=filler bs=4k 2>/dev/null || true\nrm filler\n"
+        "dd if=/dev/zero of=filler bs=4k count=$(( $(stat -f -c '%a' .) - 1100 )) 2>/dev/null || true\n"
+    )
+    setup = (
+        "PD --db desk.db init --device-name full --role secretariat --demo-scale 300 >/dev/null\n"
+        f"sha256sum desk.db > {tmp_path}/before.txt\n" + fill
+    )
+    result, _medium = _in_namespace(
+        tmp_path,
+        "24m",
+        setup,
+        ["--db", "desk.db", "import", str(incoming), "--trust", (tmp_path / "kz.fingerprint").read_text()],
+    )
     one_line_refusal(result, "disk is full")
     assert (tmp_path / "before.txt").read_text() == (tmp_path / "after.txt").read_text()
     assert (tmp_path / "empty-backups.txt").read_text().strip() == ""

@@ -17,26 +17,43 @@ from tests.conftest import Cli
 TODAY = date(2024, 6, 1)
 
 
-@pytest.mark.parametrize(("text", "folded"), [
-    ("Astana", "astana"), ("Астана", "astana"),                 # Russian / Latin
-    ("Алматы", "almati"), ("Almaty", "almati"),
-    ("Қазақстан", "kazakstan"), ("Kazakhstan", "kazahstan"),     # Kazakh қ, and kh → h
-    ("Әділет Ғұмар Ңө Үі Һ", "adilet gumar no ui h"),            # Kazakh letters
-    ("Кыргызстан", "kirgizstan"), ("Kyrgyzstan", "kirgizstan"),  # Kyrgyz ы and y → i
-    ("Ҳуҷанд Ӣӯ", "hujand iu"), ("Khujand", "hujand"),          # Tajik ҳ ҷ ӣ ӯ
-    ("Oʻzbekiston Gʻ", "uzbekiston g"), ("Ўзбекистон", "uzbekiston"),  # Uzbek Latin ʻ dropped
-    ("Türkmenistan Aşgabat Çäýžň", "turkmenistan ashgabat chaijn"),  # Turkmen Latin letters
-    ("Жанна Джамбул Zhanna Dzhambul", "janna jambul janna jambul"),
-    ("Цех Щит Юрий Яна Ёлка", "ceh shit iurii iana iolka"),
-])
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Astana", "astana"),
+        ("Астана", "astana"),  # Russian / Latin
+        ("Алматы", "almati"),
+        ("Almaty", "almati"),
+        ("Қазақстан", "kazakstan"),
+        ("Kazakhstan", "kazahstan"),  # Kazakh қ, and kh → h
+        ("Әділет Ғұмар Ңө Үі Һ", "adilet gumar no ui h"),  # Kazakh letters
+        ("Кыргызстан", "kirgizstan"),
+        ("Kyrgyzstan", "kirgizstan"),  # Kyrgyz ы and y → i
+        ("Ҳуҷанд Ӣӯ", "hujand iu"),
+        ("Khujand", "hujand"),  # Tajik ҳ ҷ ӣ ӯ
+        ("Oʻzbekiston Gʻ", "uzbekiston g"),
+        ("Ўзбекистон", "uzbekiston"),  # Uzbek Latin ʻ dropped
+        ("Türkmenistan Aşgabat Çäýžň", "turkmenistan ashgabat chaijn"),  # Turkmen Latin letters
+        ("Жанна Джамбул Zhanna Dzhambul", "janna jambul janna jambul"),
+        ("Цех Щит Юрий Яна Ёлка", "ceh shit iurii iana iolka"),
+    ],
+)
 def test_fold_is_the_stated_transliteration(text, folded):
     assert fold(text) == folded
 
 
-@pytest.mark.parametrize(("text", "query"), [
-    ("Astana", "астана"), ("Алматы", "Almaty"), ("Бишкек", "bish"), ("Dushanbe", "Душ"),
-    ("Ташкент", "Tashkent"), ("Кыргыз Республикасы", "kyrgyz"), ("ASTANA hub", "hub астана"),
-])
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("Astana", "астана"),
+        ("Алматы", "Almaty"),
+        ("Бишкек", "bish"),
+        ("Dushanbe", "Душ"),
+        ("Ташкент", "Tashkent"),
+        ("Кыргыз Республикасы", "kyrgyz"),
+        ("ASTANA hub", "hub астана"),
+    ],
+)
 def test_a_query_in_one_script_finds_text_in_the_other(text, query):
     index = SearchIndex(lambda ids: {"hit": text, "other": "Geneva"})
     index.update(1, lambda since: set())
@@ -61,8 +78,17 @@ def test_search_index_follows_the_change_log():
 
 
 def _event(desk, title, **values):
-    return desk.put("event", {"title": title, "type": "conference", "start_date": "2024-03-01",
-                              "status": "held", "parties": ["KZ"], **values})
+    return desk.put(
+        "event",
+        {
+            "title": title,
+            "type": "conference",
+            "start_date": "2024-03-01",
+            "status": "held",
+            "parties": ["KZ"],
+            **values,
+        },
+    )
 
 
 def _concurrent_twin(desk, event_id, person_id) -> str:
@@ -70,8 +96,13 @@ def _concurrent_twin(desk, event_id, person_id) -> str:
     leaves it (written as changes, bypassing the local rule that refuses it)."""
     twin = str(uuid.uuid4())
     with desk.writing() as writer:
-        for name, value in (("event_id", event_id), ("person_id", person_id), ("role", "participant"),
-                            ("attended", True), ("deleted", False)):
+        for name, value in (
+            ("event_id", event_id),
+            ("person_id", person_id),
+            ("role", "participant"),
+            ("attended", True),
+            ("deleted", False),
+        ):
             writer.set("participation", twin, name, value)
     return twin
 
@@ -82,8 +113,9 @@ def twins(desk):
     person_id = desk.put("person", {"full_name": "Айгерим Сейткали", "country": "KZ"})
     desk.put("participation", {"event_id": event_id, "person_id": person_id, "attended": True})
     _concurrent_twin(desk, event_id, person_id)
-    desk.put("action", {"event_id": event_id, "description": "Send the report", "due_date": "2024-04-01",
-                        "status": "open"})
+    desk.put(
+        "action", {"event_id": event_id, "description": "Send the report", "due_date": "2024-04-01", "status": "open"}
+    )
     blank = desk.put("action", {"event_id": event_id, "description": "No status", "due_date": "2024-04-01"})
     with desk.writing() as writer:  # as an older or foreign installation may leave it
         writer.set("action", blank, "status", None)

@@ -23,8 +23,17 @@ def test_create_fills_defaults_and_logs_every_field(desk):
     assert event["end_date"] == "2025-03-01" and event["status"] == "planned" and event["sharing"] == "platform"
     with desk.engine.connect() as connection:
         fields = set(connection.execute(select(Change.field).where(Change.record_id == event_id)).scalars())
-    assert fields == {"owner", "type", "title", "start_date", "end_date", "status", "sharing", "parties",
-                      "thematic_areas"}
+    assert fields == {
+        "owner",
+        "type",
+        "title",
+        "start_date",
+        "end_date",
+        "status",
+        "sharing",
+        "parties",
+        "thematic_areas",
+    }
 
 
 def test_update_logs_only_what_changed(desk):
@@ -50,23 +59,26 @@ def test_text_is_kept_as_typed_and_trimmed(desk):
     assert record["gender"] == "unspecified"
 
 
-@pytest.mark.parametrize("values, field", [
-    ({"title": "x", "start_date": "2025-01-01"}, "type"),
-    ({**WEBINAR, "type": "party"}, "type"),
-    ({**WEBINAR, "title": "   "}, "title"),
-    ({**WEBINAR, "title": "x" * 301}, "title"),
-    ({**WEBINAR, "start_date": "01.03.2025"}, "start_date"),
-    ({**WEBINAR, "end_date": "2025-02-28"}, "end_date"),
-    ({**WEBINAR, "participants_total": 10, "participants_women": 6, "participants_men": 5}, "participants_total"),
-    ({**WEBINAR, "participants_total": -1}, "participants_total"),
-    ({**WEBINAR, "participants_total": "12"}, "participants_total"),
-    ({**WEBINAR, "country": "XX"}, "country"),
-    ({**WEBINAR, "parties": "KZ"}, "parties"),
-    ({**WEBINAR, "thematic_areas": ["tax"]}, "thematic_areas"),
-    ({**WEBINAR, "parent_id": "no-such-event"}, "parent_id"),
-    ({**WEBINAR, "colour": "red"}, "colour"),
-    ({**WEBINAR, "type": "bilateral_meeting", "parties": ["KZ"]}, "parties"),
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({"title": "x", "start_date": "2025-01-01"}, "type"),
+        ({**WEBINAR, "type": "party"}, "type"),
+        ({**WEBINAR, "title": "   "}, "title"),
+        ({**WEBINAR, "title": "x" * 301}, "title"),
+        ({**WEBINAR, "start_date": "01.03.2025"}, "start_date"),
+        ({**WEBINAR, "end_date": "2025-02-28"}, "end_date"),
+        ({**WEBINAR, "participants_total": 10, "participants_women": 6, "participants_men": 5}, "participants_total"),
+        ({**WEBINAR, "participants_total": -1}, "participants_total"),
+        ({**WEBINAR, "participants_total": "12"}, "participants_total"),
+        ({**WEBINAR, "country": "XX"}, "country"),
+        ({**WEBINAR, "parties": "KZ"}, "parties"),
+        ({**WEBINAR, "thematic_areas": ["tax"]}, "thematic_areas"),
+        ({**WEBINAR, "parent_id": "no-such-event"}, "parent_id"),
+        ({**WEBINAR, "colour": "red"}, "colour"),
+        ({**WEBINAR, "type": "bilateral_meeting", "parties": ["KZ"]}, "parties"),
+    ],
+)
 def test_invalid_event_is_refused_naming_the_field(desk, values, field):
     with pytest.raises(ValidationError) as raised:
         desk.put("event", values)
@@ -94,8 +106,9 @@ def test_event_cannot_be_held_within_itself(desk):
 
 def test_delete_takes_dependants_and_is_logged(desk):
     conference = desk.put("event", {**WEBINAR, "type": "conference"})
-    meeting = desk.put("event", {**WEBINAR, "type": "bilateral_meeting", "parties": ["KZ", "UZ"],
-                                 "parent_id": conference})
+    meeting = desk.put(
+        "event", {**WEBINAR, "type": "bilateral_meeting", "parties": ["KZ", "UZ"], "parent_id": conference}
+    )
     person = desk.put("person", {"full_name": "Ержан Ахметов"})
     desk.put("participation", {"event_id": conference, "person_id": person})
     desk.put("action", {"event_id": conference, "description": "Send the minutes"})

@@ -45,8 +45,11 @@ def test_russian_says_kyrgyzstan_everywhere(small, tmp_path):
     write_calendar(desk, tmp_path / "r.ics")
     book = load_workbook(tmp_path / "r.xlsx")
     cells = " ".join(str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value)
-    for text in (report.figures["summary"] + cells, (tmp_path / "r.csv").read_text(encoding="utf-8-sig"),
-                 (tmp_path / "r.ics").read_text(encoding="utf-8")):
+    for text in (
+        report.figures["summary"] + cells,
+        (tmp_path / "r.csv").read_text(encoding="utf-8-sig"),
+        (tmp_path / "r.ics").read_text(encoding="utf-8"),
+    ):
         assert "Кыргызстан" in text and "Киргизия" not in text
 
 
@@ -64,12 +67,25 @@ def test_json_has_per_type_figures_that_add_up_and_back_the_summary(demo_report)
     assert (training["events"], training["international_experts"]) == (10, 30)
     assert training["participants_total"] > 900
     numbers = {int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", figures["summary"])}
-    known = {figures[k] for k in ("year", "events_total", "participants_total", "participants_women",
-                                  "participants_men", "bilateral_meetings", "unique_people", "attendances")}
+    known = {
+        figures[k]
+        for k in (
+            "year",
+            "events_total",
+            "participants_total",
+            "participants_women",
+            "participants_men",
+            "bilateral_meetings",
+            "unique_people",
+            "attendances",
+        )
+    }
     known |= {v for entry in figures["by_type"].values() for v in entry.values()} | set(figures["actions"].values())
     known |= {figures["events_within_others"], figures["events_planned_past"]}
-    known |= {training["participants_total"] // 100 * 100, sum(v for k, v in figures["actions"].items()
-                                                               if k != "overdue")}
+    known |= {
+        training["participants_total"] // 100 * 100,
+        sum(v for k, v in figures["actions"].items() if k != "overdue"),
+    }
     assert numbers <= known, numbers - known
     assert "30 international experts" in figures["summary"] and "42" not in figures["summary"]
 
@@ -97,12 +113,24 @@ def test_a_country_report_says_what_its_participant_figure_counts(small):
 
 
 def test_cli_csv_is_one_table_with_the_chosen_delimiter(cli, tmp_path):
-    cli.put("event", type="webinar", title="Вебинар; часть 1", start_date="2024-06-10", status="held",
-            participants_total=12)
+    cli.put(
+        "event", type="webinar", title="Вебинар; часть 1", start_date="2024-06-10", status="held", participants_total=12
+    )
     for option, delimiter in ((None, ";"), ("comma", ","), ("tab", "\t")):
         out = tmp_path / f"r-{option}.csv"
-        cli("report", "--year", "2024", "--format", "csv", "--out", out, "--lang", "en",
-            *(["--csv-delimiter", option] if option else []), check=True)
+        cli(
+            "report",
+            "--year",
+            "2024",
+            "--format",
+            "csv",
+            "--out",
+            out,
+            "--lang",
+            "en",
+            *(["--csv-delimiter", option] if option else []),
+            check=True,
+        )
         raw = out.read_bytes()
         assert raw.startswith(b"\xef\xbb\xbf")
         rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=delimiter))
@@ -152,17 +180,24 @@ def test_json_is_valid_and_keeps_its_keys(small, tmp_path):
     desk, _ids = small
     write_json(compute(desk, Period.of(2024), today=TODAY), tmp_path / "r.json")
     figures = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    assert figures["by_type"]["regional_training"] == {"events": 2, "participants_total": 90,
-                                                       "participants_women": 45, "participants_men": 45,
-                                                       "international_experts": 3}
+    assert figures["by_type"]["regional_training"] == {
+        "events": 2,
+        "participants_total": 90,
+        "participants_women": 45,
+        "participants_men": 45,
+        "international_experts": 3,
+    }
     assert figures["by_type"]["webinar"]["events"] == 0
 
 
-@pytest.mark.parametrize("language, names", [
-    ("ru", ["Азамат Исаков", "Ержан Ахметов", "Dilnoza Oʻrinboyeva", "James Whitfield"]),
-    ("kk", ["Айгерим Сапарова", "Әлия Нұрова", "Maria Keller"]),
-    ("uz", ["Dilnoza Oʻrinboyeva", "Gʻayrat Toshmatov", "Азамат Исаков"]),
-])
+@pytest.mark.parametrize(
+    "language, names",
+    [
+        ("ru", ["Азамат Исаков", "Ержан Ахметов", "Dilnoza Oʻrinboyeva", "James Whitfield"]),
+        ("kk", ["Айгерим Сапарова", "Әлия Нұрова", "Maria Keller"]),
+        ("uz", ["Dilnoza Oʻrinboyeva", "Gʻayrat Toshmatov", "Азамат Исаков"]),
+    ],
+)
 def test_attendance_sheets_list_the_languages_own_script_first(language, names):
     from desktop_app.reports.sheets import name_order
 

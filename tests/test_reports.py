@@ -42,9 +42,12 @@ def test_figures_of_a_small_record(small):
     assert figures["bilateral_meetings"] == 1
     # Per delegation (the participants' country): member states first, alphabetically, then the others.
     assert list(figures["by_country"].items()) == [
-        ("KZ", {"events": 2, "participants": 2}), ("KG", {"events": 2, "participants": 0}),
-        ("TJ", {"events": 1, "participants": 0}), ("UZ", {"events": 1, "participants": 0}),
-        ("GB", {"events": 1, "participants": 1})]
+        ("KZ", {"events": 2, "participants": 2}),
+        ("KG", {"events": 2, "participants": 0}),
+        ("TJ", {"events": 1, "participants": 0}),
+        ("UZ", {"events": 1, "participants": 0}),
+        ("GB", {"events": 1, "participants": 1}),
+    ]
     assert figures["by_thematic_area"] == {"prevention": 2, "asset_recovery": 1}
     assert figures["actions"] == {"open": 1, "in_progress": 1, "done": 1, "dropped": 0, "overdue": 1}
     assert "3 events with 96 participants (47 women and 49 men)" in figures["summary"]
@@ -84,8 +87,10 @@ def test_demo_figures_match_the_public_record(demo_db):
     assert sum(e["participants_total"] for e in trainings) >= 900
     assert sum(e["international_experts"] for e in trainings) == 30
     assert figures["bilateral_meetings"] == 12
-    assert "10 regional technical training sessions with over 900 participants and 30 international experts" \
+    assert (
+        "10 regional technical training sessions with over 900 participants and 30 international experts"
         in figures["summary"]
+    )
     assert "12 bilateral meetings" in figures["summary"]
 
 
@@ -111,8 +116,7 @@ def test_xlsx_has_typed_cells_translated_headers_and_right_sums(small, tmp_path)
     assert sum(row[total] for row in rows) == 96
     assert "Казахстан" in [row[headers.index(i18n._("Country"))] for row in rows]
     people = book.worksheets[3]
-    assert sorted(row[0] for row in people.iter_rows(min_row=2, values_only=True)) == ["John Smith",
-                                                                                      "Айгерим Сапарова"]
+    assert sorted(row[0] for row in people.iter_rows(min_row=2, values_only=True)) == ["John Smith", "Айгерим Сапарова"]
     summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(min_row=5, values_only=True) if row[0]}
     assert summary[i18n._("Participants")] == 96 and summary[i18n._("Bilateral meetings")] == 1
 
@@ -145,9 +149,17 @@ def test_calendar_holds_every_event_as_all_day(small, tmp_path):
     count = write_calendar(desk, path)
     calendar = Calendar.from_ical(path.read_bytes())
     items = {str(item["uid"]): item for item in calendar.walk("VEVENT")}
-    assert count == len(items) and {ids[n] for n in ("Региональный тренинг в Алматы", "Bilateral UZ-TJ",
-                                                     "Past planned training", "Future planned", "Last year",
-                                                     "Cancelled")} <= set(items)
+    assert count == len(items) and {
+        ids[n]
+        for n in (
+            "Региональный тренинг в Алматы",
+            "Bilateral UZ-TJ",
+            "Past planned training",
+            "Future planned",
+            "Last year",
+            "Cancelled",
+        )
+    } <= set(items)
     assert str(items[ids["Cancelled"]]["status"]) == "CANCELLED"
     training = items[ids["Региональный тренинг в Алматы"]]
     assert str(training["summary"]) == "Региональный тренинг в Алматы"
@@ -156,14 +168,25 @@ def test_calendar_holds_every_event_as_all_day(small, tmp_path):
 
 
 def test_cli_report_and_calendar(cli, tmp_path):
-    event = cli.put("event", type="bilateral_meeting", title="Встреча KZ-KG", start_date="2024-10-30", status="held",
-                    country="KZ", parties=["KZ", "KG"], participants_total=6, participants_women=2,
-                    participants_men=4)
+    event = cli.put(
+        "event",
+        type="bilateral_meeting",
+        title="Встреча KZ-KG",
+        start_date="2024-10-30",
+        status="held",
+        country="KZ",
+        parties=["KZ", "KG"],
+        participants_total=6,
+        participants_women=2,
+        participants_men=4,
+    )
     out = tmp_path / "report.json"
     cli("report", "--year", "2024", "--format", "json", "--out", out, "--country", "kg", check=True)
     figures = json.loads(out.read_text(encoding="utf-8"))
-    assert figures["bilateral_meetings"] == 1 and figures["by_country"] == {"KZ": {"events": 1, "participants": 0},
-                                                                  "KG": {"events": 1, "participants": 0}}
+    assert figures["bilateral_meetings"] == 1 and figures["by_country"] == {
+        "KZ": {"events": 1, "participants": 0},
+        "KG": {"events": 1, "participants": 0},
+    }
     cli("report", "--year", "2024", "--format", "xlsx", "--out", tmp_path / "r.xlsx", "--lang", "ru", check=True)
     assert (tmp_path / "r.xlsx").stat().st_size > 0
     cli("calendar", "--out", tmp_path / "events.ics", check=True)
@@ -174,12 +197,15 @@ def test_cli_report_and_calendar(cli, tmp_path):
     assert "Ержан Ахметов" in pdf_text(tmp_path / "c.pdf")
 
 
-@pytest.mark.parametrize("args, word", [
-    (("--year", "2024", "--format", "doc"), "--format"),
-    (("--year", "2024", "--format", "json", "--from", "2024-02-30"), "2024-02-30"),
-    (("--year", "2024", "--format", "json", "--country", "XX"), "XX"),
-    (("--year", "2024", "--format", "json", "--from", "2024-06-01", "--to", "2024-05-01"), "--to"),
-])
+@pytest.mark.parametrize(
+    "args, word",
+    [
+        (("--year", "2024", "--format", "doc"), "--format"),
+        (("--year", "2024", "--format", "json", "--from", "2024-02-30"), "2024-02-30"),
+        (("--year", "2024", "--format", "json", "--country", "XX"), "XX"),
+        (("--year", "2024", "--format", "json", "--from", "2024-06-01", "--to", "2024-05-01"), "--to"),
+    ],
+)
 def test_cli_report_bad_arguments_are_one_line_exit_2(cli, tmp_path, args, word):
     result = cli("report", "--out", tmp_path / "r.json", *args)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -228,7 +254,9 @@ def test_attendance_sheet_and_certificates(small, tmp_path):
     assert write_certificates(desk, training, certificates) == 2
     pages = PdfReader(certificates).pages
     assert len(pages) == 2 and float(pages[0].mediabox.width) > float(pages[0].mediabox.height)
-    assert ["John Smith" in " ".join(page.extract_text().split()) for page in pages] == [False, True], "Cyrillic names first on a Russian sheet"
+    assert ["John Smith" in " ".join(page.extract_text().split()) for page in pages] == [False, True], (
+        "Cyrillic names first on a Russian sheet"
+    )
     assert "Айгерим Сапарова" in pdf_text(certificates)
     with pytest.raises(InputError):
         write_certificates(desk, ids["Future planned"], tmp_path / "none.pdf")
@@ -242,15 +270,18 @@ def test_a_participation_recorded_on_two_computers_counts_once(tmp_path):
     secretariat = Desk.create(tmp_path / "unodc.db", "unodc", "secretariat")
     delegation = Desk.create(tmp_path / "kz.db", "kz", "delegation", "KZ")
     try:
-        event = secretariat.put("event", {"type": "webinar", "title": "Webinar", "start_date": "2024-06-10",
-                                          "status": "held"})
+        event = secretariat.put(
+            "event", {"type": "webinar", "title": "Webinar", "start_date": "2024-06-10", "status": "held"}
+        )
         person = secretariat.put("person", {"full_name": "Айгерим Сапарова"})
-        api.import_files(delegation, api.export_bundle(secretariat, tmp_path / "1.pdsync").paths,
-                         trust=[secretariat.fingerprint])
+        api.import_files(
+            delegation, api.export_bundle(secretariat, tmp_path / "1.pdsync").paths, trust=[secretariat.fingerprint]
+        )
         for desk in (secretariat, delegation):  # both record her attendance before they next exchange files
             desk.put("participation", {"event_id": event, "person_id": person})
-        api.import_files(secretariat, api.export_bundle(delegation, tmp_path / "2.pdsync").paths,
-                         trust=[delegation.fingerprint])
+        api.import_files(
+            secretariat, api.export_bundle(delegation, tmp_path / "2.pdsync").paths, trust=[delegation.fingerprint]
+        )
         figures = compute(secretariat, Period.of(2024), today=TODAY).figures
         assert (figures["attendances"], figures["unique_people"]) == (1, 1)
         assert len(event_people(secretariat, event)[1]) == 1

@@ -13,10 +13,12 @@ from desktop_app.reports.data import Period, compute
 from tests.report_fixture import TODAY, build_small_record
 from tests.test_reports import pdf_text
 
-LONG_TITLE = ("Региональный тренинг по вопросам международного сотрудничества в сфере возвращения активов, "
-              "полученных преступным путём, и взаимной правовой помощи по уголовным делам о коррупции для "
-              "сотрудников антикоррупционных органов, прокуратуры и подразделений финансовой разведки "
-              "государств Центральной Азии")
+LONG_TITLE = (
+    "Региональный тренинг по вопросам международного сотрудничества в сфере возвращения активов, "
+    "полученных преступным путём, и взаимной правовой помощи по уголовным делам о коррупции для "
+    "сотрудников антикоррупционных органов, прокуратуры и подразделений финансовой разведки "
+    "государств Центральной Азии"
+)
 HYPHENATED = "Анна-Мария Салтанат-кызы Ахмедова-Кенжебаева"
 
 
@@ -24,6 +26,7 @@ HYPHENATED = "Анна-Мария Салтанат-кызы Ахмедова-К�
 def in_language():
     def switch(language):
         i18n.set_language(language)
+
     yield switch
     i18n.set_language("en")
 
@@ -40,12 +43,32 @@ def demo(tmp_path_factory):
 
 def test_nested_events_are_counted_once_and_planned_events_are_stated(small_desk):
     desk, ids = small_desk
-    conference = desk.put("event", {"type": "conference", "title": "Conference", "start_date": "2024-10-01",
-                                    "status": "held", "participants_total": 150, "participants_women": 70,
-                                    "participants_men": 80})
-    desk.put("event", {"type": "bilateral_meeting", "title": "Bilateral", "start_date": "2024-10-01",
-                       "status": "held", "parties": ["KZ", "KG"], "parent_id": conference,
-                       "participants_total": 6, "participants_women": 2, "participants_men": 4})
+    conference = desk.put(
+        "event",
+        {
+            "type": "conference",
+            "title": "Conference",
+            "start_date": "2024-10-01",
+            "status": "held",
+            "participants_total": 150,
+            "participants_women": 70,
+            "participants_men": 80,
+        },
+    )
+    desk.put(
+        "event",
+        {
+            "type": "bilateral_meeting",
+            "title": "Bilateral",
+            "start_date": "2024-10-01",
+            "status": "held",
+            "parties": ["KZ", "KG"],
+            "parent_id": conference,
+            "participants_total": 6,
+            "participants_women": 2,
+            "participants_men": 4,
+        },
+    )
     figures = compute(desk, Period.of(2024), today=TODAY).figures
     assert figures["participants_total"] == 96 + 150, "the bilateral's 6 are among the conference's 150"
     assert figures["by_type"]["bilateral_meeting"]["participants_total"] == 12, "its own type still shows them"
@@ -68,7 +91,7 @@ def test_russian_report_reads_russian_with_cover_outcomes_and_cldr_dates(demo, t
     report = compute(demo, Period.of(2024), today=date(2025, 1, 15))
     write_pdf(report, path)
     text = pdf_text(path)
-    cover = text[:text.index("Сводка")]
+    cover = text[: text.index("Сводка")]
     assert "Секретариат: Управление Организации Объединённых Наций" in cover
     assert "Период: 1 января — 31 декабря 2024 г." in cover and "Дата выдачи: 15 января 2025 г." in cover
     assert "благодаря поддержке доноров Региональной программы УНП ООН" in cover
@@ -95,11 +118,22 @@ def test_english_dates_are_written_as_the_un_writes_them(demo, tmp_path):
 def test_certificates_never_cut_and_speak_to_the_person(desk, tmp_path, in_language):
     from desktop_app.reports.sheets import write_certificates
 
-    event = desk.put("event", {"type": "regional_training", "title": LONG_TITLE[:280], "start_date": "2024-02-20",
-                               "end_date": "2024-02-22", "status": "held", "city": "Алматы", "country": "KZ",
-                               "organizer": "Управление Организации Объединённых Наций по наркотикам и "
-                                            "преступности (УНП ООН), Региональное представительство для Центральной Азии",
-                               "signatory": "Аида Каримова", "signatory_position": "Координатор программы"})
+    event = desk.put(
+        "event",
+        {
+            "type": "regional_training",
+            "title": LONG_TITLE[:280],
+            "start_date": "2024-02-20",
+            "end_date": "2024-02-22",
+            "status": "held",
+            "city": "Алматы",
+            "country": "KZ",
+            "organizer": "Управление Организации Объединённых Наций по наркотикам и "
+            "преступности (УНП ООН), Региональное представительство для Центральной Азии",
+            "signatory": "Аида Каримова",
+            "signatory_position": "Координатор программы",
+        },
+    )
     woman = desk.put("person", {"full_name": HYPHENATED, "gender": "female"})
     man = desk.put("person", {"full_name": "Ержан Болатович Ахметов", "gender": "male"})
     trainer = desk.put("person", {"full_name": "Maria Keller", "gender": "female"})
@@ -112,8 +146,9 @@ def test_certificates_never_cut_and_speak_to_the_person(desk, tmp_path, in_langu
 
     # One line of text per page; a name or a title wrapped after a hyphen joins up again.
     pages = [re.sub(r"-\s+", "-", " ".join(page.extract_text().split())) for page in PdfReader(path).pages]
-    by_name = {name: next(p for p in pages if name in p)
-               for name in (HYPHENATED, "Ержан Болатович Ахметов", "Maria Keller")}
+    by_name = {
+        name: next(p for p in pages if name in p) for name in (HYPHENATED, "Ержан Болатович Ахметов", "Maria Keller")
+    }
     for page in pages:
         assert " ".join(LONG_TITLE[:280].split()) in page, "the 280-character title whole"
         assert "Региональное представительство для Центральной Азии" in page, "the organizer whole"
@@ -130,13 +165,23 @@ def _cells(path) -> dict[str, list[str]]:
     from openpyxl import load_workbook
 
     book = load_workbook(path)
-    return {sheet.title: [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
-            for sheet in book.worksheets}
+    return {
+        sheet.title: [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+        for sheet in book.worksheets
+    }
 
 
 def test_xlsx_for_donors_carries_no_personal_data_unless_asked(cli, tmp_path):
-    event = cli.put("event", type="regional_training", title="Тренинг", start_date="2024-03-01", status="held",
-                    participants_total=20, participants_women=12, participants_men=8)
+    event = cli.put(
+        "event",
+        type="regional_training",
+        title="Тренинг",
+        start_date="2024-03-01",
+        status="held",
+        participants_total=20,
+        participants_women=12,
+        participants_men=8,
+    )
     person = cli.put("person", full_name="Айгерим Сапарова", gender="female", email="a.saparova@example.kz")
     cli.put("participation", event_id=event, person_id=person)
     plain, full = tmp_path / "donor.xlsx", tmp_path / "internal.xlsx"

@@ -81,10 +81,32 @@ def test_cyrillic_words_have_no_latin_look_alikes(language):
     assert not wrong, wrong[:10]
 
 
-UI_SETTERS = {"setText", "setWindowTitle", "setToolTip", "setPlaceholderText", "setTitle", "setStatusTip",
-              "setAccessibleName", "addItem", "addTab", "setHeaderLabels", "setLabelText", "showMessage",
-              "QLabel", "QPushButton", "QCheckBox", "QGroupBox", "QAction", "QRadioButton", "information",
-              "warning", "critical", "question", "setItemText", "setWhatsThis"}
+UI_SETTERS = {
+    "setText",
+    "setWindowTitle",
+    "setToolTip",
+    "setPlaceholderText",
+    "setTitle",
+    "setStatusTip",
+    "setAccessibleName",
+    "addItem",
+    "addTab",
+    "setHeaderLabels",
+    "setLabelText",
+    "showMessage",
+    "QLabel",
+    "QPushButton",
+    "QCheckBox",
+    "QGroupBox",
+    "QAction",
+    "QRadioButton",
+    "information",
+    "warning",
+    "critical",
+    "question",
+    "setItemText",
+    "setWhatsThis",
+}
 
 
 def test_no_user_visible_literal_bypasses_translation():
@@ -97,14 +119,18 @@ def test_no_user_visible_literal_bypasses_translation():
             if name not in UI_SETTERS:
                 continue
             for argument in node.args:
-                if (isinstance(argument, ast.Constant) and isinstance(argument.value, str)
-                        and re.search(r"[A-Za-z]{2}", argument.value)):
+                if (
+                    isinstance(argument, ast.Constant)
+                    and isinstance(argument.value, str)
+                    and re.search(r"[A-Za-z]{2}", argument.value)
+                ):
                     offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {argument.value!r}")
     assert not offenders, "\n".join(offenders)
 
 
-@pytest.mark.parametrize("language, expected", [
-    ("ru", "30 октября 2024 г."), ("kk", "2024 ж. 30 қазан"), ("en", "30 October 2024")])
+@pytest.mark.parametrize(
+    "language, expected", [("ru", "30 октября 2024 г."), ("kk", "2024 ж. 30 қазан"), ("en", "30 October 2024")]
+)
 def test_dates_follow_the_language(language, expected):
     i18n.set_language(language)
     assert re.sub(r"[\u00a0\u202f]", " ", i18n.format_date("2024-10-30")) == expected  # CLDR's no-break spaces
@@ -120,11 +146,14 @@ def test_messages_follow_the_language(desk):
     assert i18n.ngettext("{n} conflict", "{n} conflicts", 3) != i18n.ngettext("{n} conflict", "{n} conflicts", 5)
 
 
-@pytest.mark.parametrize("language, names", [
-    ("kk", ["Olga", "Айгерим", "Әлия", "Бауыржан", "Өмір", "Ярослав"]),
-    ("uz", ["Gulnora", "Olimov", "Zafar", "Oʻrinboyev", "Gʻayrat", "Shavkat"]),
-    ("tk", ["Ahmet", "Çary", "Sapar", "Şatlyk", "Ýazgül", "Zöhre"]),
-    ("ru", ["Анна", "Ёлкин", "Жанна", "Яна"]),
-])
+@pytest.mark.parametrize(
+    "language, names",
+    [
+        ("kk", ["Olga", "Айгерим", "Әлия", "Бауыржан", "Өмір", "Ярослав"]),
+        ("uz", ["Gulnora", "Olimov", "Zafar", "Oʻrinboyev", "Gʻayrat", "Shavkat"]),
+        ("tk", ["Ahmet", "Çary", "Sapar", "Şatlyk", "Ýazgül", "Zöhre"]),
+        ("ru", ["Анна", "Ёлкин", "Жанна", "Яна"]),
+    ],
+)
 def test_names_sort_by_the_languages_alphabet(language, names):
     assert sorted(reversed(names), key=lambda name: i18n.sort_key(name, language)) == names

@@ -17,8 +17,9 @@ _DIGITS = re.compile(r"[0-9]{1,18}", re.ASCII)
 def whole_number(text: str) -> int:
     """A whole number written with the digits 0–9."""
     if not _DIGITS.fullmatch(text):
-        raise argparse.ArgumentTypeError(_("“{text}” is not a whole number written with the digits 0–9").format(
-            text=text))
+        raise argparse.ArgumentTypeError(
+            _("“{text}” is not a whole number written with the digits 0–9").format(text=text)
+        )
     return int(text)
 
 

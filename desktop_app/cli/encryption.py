@@ -16,13 +16,15 @@ from desktop_app.storage import database, encryption
 
 
 def register(subparsers) -> list:
-    encrypt = subparsers.add_parser("encrypt", help=_(
-        "encrypt the database and its backups with a passphrase (from --db-passphrase-file or typed)"))
+    encrypt = subparsers.add_parser(
+        "encrypt", help=_("encrypt the database and its backups with a passphrase (from --db-passphrase-file or typed)")
+    )
     encrypt.set_defaults(handler=run_encrypt)
     decrypt = subparsers.add_parser("decrypt", help=_("store the database and its backups unencrypted again"))
     decrypt.set_defaults(handler=run_decrypt)
-    change = subparsers.add_parser("change-passphrase", help=_(
-        "encrypt the database and its backups with a new passphrase"))
+    change = subparsers.add_parser(
+        "change-passphrase", help=_("encrypt the database and its backups with a new passphrase")
+    )
     change.add_argument("--new-passphrase-file", type=Path, metavar="F", help=_("the new passphrase is in F"))
     change.set_defaults(handler=run_change_passphrase)
     return [encrypt, decrypt, change]
@@ -62,8 +64,9 @@ def run_decrypt(args) -> int:
     if not encryption.is_encrypted(path):
         raise InputError(_("{path} is not encrypted").format(path=path))
     key = encryption.key_to_open(path, current_passphrase(args, path))
-    _report(path, _("Decrypted {path} and its backups: anyone with the files can read them now"),
-            _rekey(path, key, None))
+    _report(
+        path, _("Decrypted {path} and its backups: anyone with the files can read them now"), _rekey(path, key, None)
+    )
     key.wipe()
     return 0
 
@@ -80,4 +83,3 @@ def run_change_passphrase(args) -> int:
     old.wipe()
     new.wipe()
     return 0
-

@@ -14,8 +14,14 @@ _EVERY_SENDER = True  # ``--purge`` without a device id (not text, so argparse d
 def register(subparsers) -> list:
     held = subparsers.add_parser("held", help=_("list the changes waiting for what allows them, or purge them"))
     held.add_argument("--json", action="store_true")
-    held.add_argument("--purge", nargs="?", const=_EVERY_SENDER, type=device_id, metavar="DEVICE_ID",
-                      help=_("remove every waiting change, or those one sender brought"))
+    held.add_argument(
+        "--purge",
+        nargs="?",
+        const=_EVERY_SENDER,
+        type=device_id,
+        metavar="DEVICE_ID",
+        help=_("remove every waiting change, or those one sender brought"),
+    )
     held.set_defaults(handler=run_held)
     return [held]
 
@@ -33,6 +39,18 @@ def run_held(args) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
     for row in rows:
-        print("  ".join((row["since"], row["sender"], row["author"], row["kind"], row["record"], row["field"],
-                         _(waiting.REASON_LABELS.get(row["reason"], row["reason"])), f"{row['bytes']} B")))
+        print(
+            "  ".join(
+                (
+                    row["since"],
+                    row["sender"],
+                    row["author"],
+                    row["kind"],
+                    row["record"],
+                    row["field"],
+                    _(waiting.REASON_LABELS.get(row["reason"], row["reason"])),
+                    f"{row['bytes']} B",
+                )
+            )
+        )
     return 0

@@ -18,8 +18,14 @@ from desktop_app.cli.common import database_path, read_passphrase_file
 from desktop_app.errors import DeskError, InputError, one_line, sqlite_code
 from desktop_app.i18n import _
 
-COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.held",
-                   "desktop_app.cli.reports", "desktop_app.cli.attendance", "desktop_app.cli.encryption")
+COMMAND_MODULES = (
+    "desktop_app.cli.records",
+    "desktop_app.cli.sync",
+    "desktop_app.cli.held",
+    "desktop_app.cli.reports",
+    "desktop_app.cli.attendance",
+    "desktop_app.cli.encryption",
+)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -31,22 +37,40 @@ class OneLineParser(argparse.ArgumentParser):
 
 def _add_common(parser: argparse.ArgumentParser, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
-    parser.add_argument("--db", type=Path, default=default, metavar="PATH",
-                        help=_("the database file (default: in your data folder)"))
-    parser.add_argument("--db-passphrase-file", type=Path, default=default, metavar="F",
-                        help=_("the database's passphrase is in F (an encrypted database; not a bundle's)"))
-    parser.add_argument("--lang", choices=i18n.LANGUAGES, default=default, metavar="CODE",
-                        help=_("language for this run: {codes}").format(codes=", ".join(i18n.LANGUAGES)))
+    parser.add_argument(
+        "--db", type=Path, default=default, metavar="PATH", help=_("the database file (default: in your data folder)")
+    )
+    parser.add_argument(
+        "--db-passphrase-file",
+        type=Path,
+        default=default,
+        metavar="F",
+        help=_("the database's passphrase is in F (an encrypted database; not a bundle's)"),
+    )
+    parser.add_argument(
+        "--lang",
+        choices=i18n.LANGUAGES,
+        default=default,
+        metavar="CODE",
+        help=_("language for this run: {codes}").format(codes=", ".join(i18n.LANGUAGES)),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(prog="platform-desk", description=_(
-        "Platform Desk: the offline record of the Regional Anti-Corruption Platform for Central Asia. "
-        "Without a command, it opens the window."))
+    parser = OneLineParser(
+        prog="platform-desk",
+        description=_(
+            "Platform Desk: the offline record of the Regional Anti-Corruption Platform for Central Asia. "
+            "Without a command, it opens the window."
+        ),
+    )
     parser.add_argument("--version", action="version", version=f"Platform Desk {__version__}")
     _add_common(parser, top=True)
-    parser.add_argument("--smoke", action="store_true", help=_(
-        "open the window with its first page, then exit as soon as it is idle (0 if all went well)"))
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help=_("open the window with its first page, then exit as soon as it is idle (0 if all went well)"),
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for module_name in COMMAND_MODULES:
         module = __import__(module_name, fromlist=["register"])
@@ -106,8 +130,12 @@ def run_command(args) -> int:
         known = explain(error, database_path(args))
         if known is None:  # a bug: the details go to the log
             logbook.unexpected(f"the command {args.command}", error)
-            print(_("platform-desk: unexpected error: {error} (details in {log})").format(
-                error=one_line(error), log=paths.log_file()), file=sys.stderr)
+            print(
+                _("platform-desk: unexpected error: {error} (details in {log})").format(
+                    error=one_line(error), log=paths.log_file()
+                ),
+                file=sys.stderr,
+            )
             return 1
         logbook.error(f"{args.command}: {known}")
         print(f"platform-desk: {one_line(known)}", file=sys.stderr)
@@ -138,8 +166,9 @@ def explain(error: BaseException, db: Path) -> DeskError | None:
     if code == sqlite3.SQLITE_READONLY:
         return InputError(_("Cannot write to {path}: the folder or file is read-only").format(path=db))
     if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_CANTOPEN):
-        return InputError(_("{path} is not a Platform Desk database (it is empty or another kind of file)").format(
-            path=db))
+        return InputError(
+            _("{path} is not a Platform Desk database (it is empty or another kind of file)").format(path=db)
+        )
     return None
 
 

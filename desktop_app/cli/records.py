@@ -19,16 +19,25 @@ def register(subparsers) -> list:
     init.add_argument("--country", metavar="CC", help=_("the delegation's country (ISO code)"))
     demo = init.add_mutually_exclusive_group()
     demo.add_argument("--demo", action="store_true", help=_("load the Platform's public record of 2023–2024"))
-    demo.add_argument("--demo-scale", type=whole_number, metavar="N",
-                      help=_("generate N synthetic events for benchmarks"))
-    init.add_argument("--encrypt", action="store_true", help=_(
-        "encrypt the database with a passphrase (typed, or from --db-passphrase-file)"))
+    demo.add_argument(
+        "--demo-scale", type=whole_number, metavar="N", help=_("generate N synthetic events for benchmarks")
+    )
+    init.add_argument(
+        "--encrypt",
+        action="store_true",
+        help=_("encrypt the database with a passphrase (typed, or from --db-passphrase-file)"),
+    )
     init.set_defaults(handler=run_init)
 
     put = subparsers.add_parser("put", help=_("create or update a record; prints its id"))
     put.add_argument("kind", choices=sorted(KINDS), metavar="KIND")
-    put.add_argument("--json", required=True, dest="json_object", metavar="OBJECT",
-                     help=_("the fields as a JSON object; with \"id\" it updates that record"))
+    put.add_argument(
+        "--json",
+        required=True,
+        dest="json_object",
+        metavar="OBJECT",
+        help=_('the fields as a JSON object; with "id" it updates that record'),
+    )
     put.set_defaults(handler=run_put)
 
     get = subparsers.add_parser("get", help=_("print a record as JSON"))
@@ -71,8 +80,11 @@ def run_init(args) -> int:
             generate_scale(desk, args.demo_scale)
         ident = desk.identity
         print(_("Created {path}").format(path=path))
-        print(_("Installation {device_id} ({name}), key fingerprint {fingerprint}").format(
-            device_id=ident["device_id"], name=ident["device_name"], fingerprint=desk.fingerprint))
+        print(
+            _("Installation {device_id} ({name}), key fingerprint {fingerprint}").format(
+                device_id=ident["device_id"], name=ident["device_name"], fingerprint=desk.fingerprint
+            )
+        )
     finally:
         desk.close()
     return 0

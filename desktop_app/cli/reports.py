@@ -28,20 +28,28 @@ def register(subparsers) -> list:
     from desktop_app.reports import FORMATS
 
     report = subparsers.add_parser("report", help=_("write the report for a year (or a period) and a country"))
-    report.add_argument("--year", type=whole_number, required=True, metavar="YYYY",
-                        help=_("the year the events started in"))
+    report.add_argument(
+        "--year", type=whole_number, required=True, metavar="YYYY", help=_("the year the events started in")
+    )
     report.add_argument("--format", required=True, choices=FORMATS, help=_("the kind of file to write"))
     report.add_argument("--out", type=Path, required=True, metavar="FILE", help=_("the file to write"))
     report.add_argument("--country", metavar="CC", help=_("only events held in or with this country"))
     report.add_argument("--from", dest="start", metavar="DATE", help=_("first day (default: 1 January)"))
     report.add_argument("--to", dest="end", metavar="DATE", help=_("last day (default: 31 December)"))
-    report.add_argument("--include-people", action="store_true",
-                        help=_("also write the participants' names, gender and e-mail (XLSX)"))
-    report.add_argument("--csv-delimiter", choices=("semicolon", "comma", "tab"), default="semicolon",
-                        help=_("the separator of a CSV file (default: semicolon, as Excel expects in most regions)"))
+    report.add_argument(
+        "--include-people", action="store_true", help=_("also write the participants' names, gender and e-mail (XLSX)")
+    )
+    report.add_argument(
+        "--csv-delimiter",
+        choices=("semicolon", "comma", "tab"),
+        default="semicolon",
+        help=_("the separator of a CSV file (default: semicolon, as Excel expects in most regions)"),
+    )
     report.set_defaults(handler=run_report)
 
-    calendar = subparsers.add_parser("calendar", help=_("write the events as an .ics calendar (cancelled ones marked so)"))
+    calendar = subparsers.add_parser(
+        "calendar", help=_("write the events as an .ics calendar (cancelled ones marked so)")
+    )
     calendar.add_argument("--out", type=Path, required=True, metavar="FILE.ics")
     calendar.set_defaults(handler=run_calendar)
 
@@ -97,8 +105,11 @@ def run_calendar(args) -> int:
 
     with opened(args) as desk, writing_to(args.out):
         count = write_calendar(desk, args.out)
-    print(ngettext("Wrote {count} event to {path}", "Wrote {count} events to {path}", count).format(
-        count=count, path=args.out))
+    print(
+        ngettext("Wrote {count} event to {path}", "Wrote {count} events to {path}", count).format(
+            count=count, path=args.out
+        )
+    )
     return 0
 
 
@@ -108,6 +119,9 @@ def run_sheet(args) -> int:
     writer = write_attendance_sheet if args.kind == "attendance" else write_certificates
     with opened(args) as desk, writing_to(args.out):
         count = writer(desk, args.event_id, args.out)
-    print(ngettext("Wrote {path} ({count} person)", "Wrote {path} ({count} people)", count).format(
-        count=count, path=args.out))
+    print(
+        ngettext("Wrote {path} ({count} person)", "Wrote {path} ({count} people)", count).format(
+            count=count, path=args.out
+        )
+    )
     return 0

@@ -20,17 +20,28 @@ def register(subparsers) -> list:
     export.add_argument("--to", type=device_id, metavar="DEVICE_ID", help=_("the installation it is for"))
     export.add_argument("--full", action="store_true", help=_("everything the recipient may receive"))
     export.add_argument("--passphrase-file", type=Path, metavar="F", help=_("encrypt with the passphrase in F"))
-    export.add_argument("--max-size", type=whole_number, metavar="BYTES", help=_(
-        "split into parts of at most BYTES (at least {minimum}; each part spends {overhead} bytes on its "
-        "own manifest and signature)").format(minimum=MIN_PART_BYTES, overhead=PART_OVERHEAD))
+    export.add_argument(
+        "--max-size",
+        type=whole_number,
+        metavar="BYTES",
+        help=_(
+            "split into parts of at most BYTES (at least {minimum}; each part spends {overhead} bytes on its "
+            "own manifest and signature)"
+        ).format(minimum=MIN_PART_BYTES, overhead=PART_OVERHEAD),
+    )
     export.set_defaults(handler=run_export)
 
     importer = subparsers.add_parser("import", help=_("import sync bundles or their parts"))
     importer.add_argument("files", nargs="+", type=Path, metavar="FILE")
     importer.add_argument("--dry-run", action="store_true", help=_("report what would happen; change nothing"))
     importer.add_argument("--passphrase-file", type=Path, metavar="F")
-    importer.add_argument("--trust", action="append", default=[], metavar="FINGERPRINT",
-                          help=_("believe a first contact whose key has this fingerprint (confirmed with its sender)"))
+    importer.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="FINGERPRINT",
+        help=_("believe a first contact whose key has this fingerprint (confirmed with its sender)"),
+    )
     importer.set_defaults(handler=run_import)
 
     peers = subparsers.add_parser("peers", help=_("this installation, then every known one, with fingerprints"))
@@ -60,16 +71,25 @@ def _passphrase(path: Path | None) -> str | None:
     try:
         return read_passphrase_file(path, "--passphrase-file").decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(_("{option}: cannot read {path} ({error})").format(
-            option="--passphrase-file", path=path, error=error.reason)) from None
+        raise InputError(
+            _("{option}: cannot read {path} ({error})").format(
+                option="--passphrase-file", path=path, error=error.reason
+            )
+        ) from None
 
 
 def run_export(args) -> int:
     from desktop_app.sync import api  # not at import: --help and --version stay quick
 
     with opened(args) as desk:
-        result = api.export_bundle(desk, args.out, to=args.to, full=args.full,
-                                   passphrase=_passphrase(args.passphrase_file), max_size=args.max_size)
+        result = api.export_bundle(
+            desk,
+            args.out,
+            to=args.to,
+            full=args.full,
+            passphrase=_passphrase(args.passphrase_file),
+            max_size=args.max_size,
+        )
     for path in result.paths:
         print(path)
     return 0
@@ -79,8 +99,9 @@ def run_import(args) -> int:
     from desktop_app.sync import api  # not at import: --help and --version stay quick
 
     with opened(args) as desk:
-        summary = api.import_files(desk, args.files, dry_run=args.dry_run,
-                                   passphrase=_passphrase(args.passphrase_file), trust=args.trust)
+        summary = api.import_files(
+            desk, args.files, dry_run=args.dry_run, passphrase=_passphrase(args.passphrase_file), trust=args.trust
+        )
     print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 0
 
@@ -90,8 +111,9 @@ def run_conflicts(args) -> int:
 
     with opened(args) as desk:
         if args.keep is not None or args.restore is not None:
-            api.resolve_conflict(desk, args.keep if args.keep is not None else args.restore,
-                                 restore=args.restore is not None)
+            api.resolve_conflict(
+                desk, args.keep if args.keep is not None else args.restore, restore=args.restore is not None
+            )
             return 0
         conflicts = api.list_conflicts(desk, include_settled=args.all)
     if args.json:
@@ -99,14 +121,33 @@ def run_conflicts(args) -> int:
         return 0
     for c in conflicts:
         if c["rule"]:  # a clash: fields of one record that break a rule together
-            print(_("#{id} {kind} {record}: {rule}: {field} {winner!r} ({wdev}), {other} {loser!r} ({ldev})").format(
-                id=c["id"], kind=c["kind"], record=c["record_id"], rule=_(RULE_LABELS[c["rule"]]), field=c["field"],
-                winner=c["winner_value"], wdev=c["winner_device"][:8], other=c["loser_field"], loser=c["loser_value"],
-                ldev=c["loser_device"][:8]))
+            print(
+                _("#{id} {kind} {record}: {rule}: {field} {winner!r} ({wdev}), {other} {loser!r} ({ldev})").format(
+                    id=c["id"],
+                    kind=c["kind"],
+                    record=c["record_id"],
+                    rule=_(RULE_LABELS[c["rule"]]),
+                    field=c["field"],
+                    winner=c["winner_value"],
+                    wdev=c["winner_device"][:8],
+                    other=c["loser_field"],
+                    loser=c["loser_value"],
+                    ldev=c["loser_device"][:8],
+                )
+            )
             continue
-        print(_("#{id} {kind} {record} {field}: kept {winner!r} ({wdev}), other {loser!r} ({ldev})").format(
-            id=c["id"], kind=c["kind"], record=c["record_id"], field=c["field"], winner=c["winner_value"],
-            wdev=c["winner_device"][:8], loser=c["loser_value"], ldev=c["loser_device"][:8]))
+        print(
+            _("#{id} {kind} {record} {field}: kept {winner!r} ({wdev}), other {loser!r} ({ldev})").format(
+                id=c["id"],
+                kind=c["kind"],
+                record=c["record_id"],
+                field=c["field"],
+                winner=c["winner_value"],
+                wdev=c["winner_device"][:8],
+                loser=c["loser_value"],
+                ldev=c["loser_device"][:8],
+            )
+        )
     return 0
 
 
@@ -126,8 +167,10 @@ def run_peers(args) -> int:
             notes.append(_("confirmed here"))
         if peer["revoked"]:
             notes.append(_("revoked"))
-        print(f"{peer['device_id']}  {peer['fingerprint']}  {peer['role']} {peer['country'] or '—'}  "
-              f"{peer['device_name']}  ({'; '.join(notes)})")
+        print(
+            f"{peer['device_id']}  {peer['fingerprint']}  {peer['role']} {peer['country'] or '—'}  "
+            f"{peer['device_name']}  ({'; '.join(notes)})"
+        )
     return 0
 
 

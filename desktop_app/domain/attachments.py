@@ -36,8 +36,9 @@ def add_attachment(desk: Desk, event_id: str, path: Path) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_ATTACHMENT_BYTES:
-            raise InputError(_("{name} is larger than {limit} MB").format(
-                name=path.name, limit=MAX_ATTACHMENT_BYTES // 1_000_000))
+            raise InputError(
+                _("{name} is larger than {limit} MB").format(name=path.name, limit=MAX_ATTACHMENT_BYTES // 1_000_000)
+            )
         content, digest = _read_and_hash(path, size)
     except OSError as error:
         raise InputError(_("Cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
@@ -45,9 +46,17 @@ def add_attachment(desk: Desk, event_id: str, path: Path) -> str:
     with desk.writing() as writer:
         statement = sqlite_insert(Blob.__table__).values(sha256=digest, content=content)
         writer.connection.execute(statement.on_conflict_do_nothing(index_elements=["sha256"]))
-        return put_record(writer, "attachment", {
-            "event_id": event_id, "filename": path.name, "media_type": media_type, "size": len(content),
-            "sha256": digest})
+        return put_record(
+            writer,
+            "attachment",
+            {
+                "event_id": event_id,
+                "filename": path.name,
+                "media_type": media_type,
+                "size": len(content),
+                "sha256": digest,
+            },
+        )
 
 
 def attachment_content(desk: Desk, sha256: str) -> bytes:

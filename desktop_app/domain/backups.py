@@ -47,8 +47,9 @@ def restore_backup(desk: Desk, backup_file: Path) -> Path:
     database.migrate(desk.engine, desk.path)
     with desk.engine.execution_options(write=True).begin() as connection:
         restored_clock, restored_seq = connection.execute(select(Installation.clock, Installation.next_seq)).one()
-        connection.execute(update(Installation).values(
-            clock=max(clock, restored_clock), next_seq=max(next_seq, restored_seq)))
+        connection.execute(
+            update(Installation).values(clock=max(clock, restored_clock), next_seq=max(next_seq, restored_seq))
+        )
     desk._identity = None
     logbook.restore(desk.path, backup_file, safety)
     return safety

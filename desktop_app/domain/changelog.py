@@ -57,7 +57,8 @@ def apply_fields(connection: Connection, kind: str, updates: dict[str, dict[str,
         marks = ", ".join("?" * (len(names) + 1))
         action = ("DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in names)) if names else "DO NOTHING"
         connection.exec_driver_sql(
-            f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT (id) {action}", rows)
+            f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT (id) {action}", rows
+        )
 
 
 def _apart_from_variants(connection: Connection, updates: dict[str, dict[str, object]]) -> dict[str, dict]:
@@ -111,9 +112,11 @@ def seen_fields(connection: Connection, record_id: str) -> dict[str, dict[str, i
     """For each field of a record, what a change written now replaces: the highest seq of each installation
     among the changes held and those they replace."""
     fields: dict[str, dict[str, int]] = {}
-    for name, device, seq, replaces in connection.execute(select(
-            CHANGES.c.field, CHANGES.c.device_id, CHANGES.c.seq, CHANGES.c.replaces).where(
-            CHANGES.c.record_id == record_id)):
+    for name, device, seq, replaces in connection.execute(
+        select(CHANGES.c.field, CHANGES.c.device_id, CHANGES.c.seq, CHANGES.c.replaces).where(
+            CHANGES.c.record_id == record_id
+        )
+    ):
         vector = fields.setdefault(name, {})
         for other, number in ((json.loads(replaces) if replaces else {}) | {device: seq}).items():
             if number > vector.get(other, 0):
@@ -142,8 +145,12 @@ class ChangeWriter:
         self._fields: dict[str, dict[str, dict]] = {}
         self._seen: dict[str, dict[str, dict[str, int]]] = {}  # record id -> field -> what its changes replace
         self._links: list[dict] = []
-        self._prev = connection.execute(select(Link.hash).where(
-            Link.device_id == self.device_id, Link.seq == self.next_seq - 1)).scalar() or author_log.GENESIS
+        self._prev = (
+            connection.execute(
+                select(Link.hash).where(Link.device_id == self.device_id, Link.seq == self.next_seq - 1)
+            ).scalar()
+            or author_log.GENESIS
+        )
 
     def create(self, kind: str) -> str:
         """Start a new record, owned by this installation's country or the secretariat (SPEC §3); its id
@@ -159,11 +166,20 @@ class ChangeWriter:
         everywhere whatever their clocks say (SPEC §4.3)."""
         fields = self._seen.get(record_id)
         if fields is None:
-            fields = self._seen[record_id] = {} if record_id in self.created else seen_fields(self.connection,
-                                                                                               record_id)
+            fields = self._seen[record_id] = (
+                {} if record_id in self.created else seen_fields(self.connection, record_id)
+            )
         replaces = fields.setdefault(field, {})
-        line = {"device_id": self.device_id, "seq": self.next_seq, "hlc": self.clock.tick(), "kind": kind,
-                "record_id": record_id, "field": field, "value": value, "salt": author_log.new_salt()}
+        line = {
+            "device_id": self.device_id,
+            "seq": self.next_seq,
+            "hlc": self.clock.tick(),
+            "kind": kind,
+            "record_id": record_id,
+            "field": field,
+            "value": value,
+            "salt": author_log.new_salt(),
+        }
         if context is not None:
             line["context"] = context
         if replaces:
@@ -171,12 +187,18 @@ class ChangeWriter:
         replaces[self.device_id] = self.next_seq
         digest = author_log.digest(line)  # salted, and linked to the line before
         link = author_log.link(self.device_id, self.next_seq, self._prev, digest)
-        self._links.append({"device_id": self.device_id, "seq": self.next_seq, "prev": self._prev,
-                            "digest": digest, "hash": link})
+        self._links.append(
+            {"device_id": self.device_id, "seq": self.next_seq, "prev": self._prev, "digest": digest, "hash": link}
+        )
         self._prev = link
-        self._changes.append({**line, "value": canonical(value),
-                              "context": canonical(context) if context is not None else None,
-                              "replaces": canonical(line["replaces"]) if "replaces" in line else None})
+        self._changes.append(
+            {
+                **line,
+                "value": canonical(value),
+                "context": canonical(context) if context is not None else None,
+                "replaces": canonical(line["replaces"]) if "replaces" in line else None,
+            }
+        )
         self.next_seq += 1
         self._fields.setdefault(kind, {}).setdefault(record_id, {})[field] = value
         self.pending.setdefault(record_id, (kind, {}))[1][field] = value

@@ -57,21 +57,33 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
 
     def records():
         for n in range(people_count):
-            yield "person", {"full_name": f"Participant {n + 1:06d}", "country": rng.choice(MEMBER_STATES),
-                             "gender": rng.choice(("female", "male")), "organization": "Synthetic data"}
+            yield (
+                "person",
+                {
+                    "full_name": f"Participant {n + 1:06d}",
+                    "country": rng.choice(MEMBER_STATES),
+                    "gender": rng.choice(("female", "male")),
+                    "organization": "Synthetic data",
+                },
+            )
         for n in range(events):
             start = first + timedelta(days=rng.randrange(0, 4000))
             kind = rng.choice(types)
             total = rng.randrange(5, 120)
             women = rng.randrange(0, total + 1)
             values = {
-                "type": kind, "title": f"Synthetic {kind.replace('_', ' ')} {n + 1:06d}",
-                "start_date": start.isoformat(), "end_date": (start + timedelta(days=rng.randrange(0, 3))).isoformat(),
+                "type": kind,
+                "title": f"Synthetic {kind.replace('_', ' ')} {n + 1:06d}",
+                "start_date": start.isoformat(),
+                "end_date": (start + timedelta(days=rng.randrange(0, 3))).isoformat(),
                 "city": rng.choice(("Astana", "Almaty", "Bishkek", "Dushanbe", "Ashgabat", "Tashkent")),
-                "country": rng.choice(MEMBER_STATES), "parties": rng.sample(MEMBER_STATES, 2),
+                "country": rng.choice(MEMBER_STATES),
+                "parties": rng.sample(MEMBER_STATES, 2),
                 "thematic_areas": rng.sample(areas, rng.randrange(1, 3)),
                 "status": rng.choice(("held", "held", "planned", "cancelled")),
-                "participants_total": total, "participants_women": women, "participants_men": total - women,
+                "participants_total": total,
+                "participants_women": women,
+                "participants_men": total - women,
                 "international_experts": rng.randrange(0, 4),
                 "description": "Synthetic event generated for benchmarks (--demo-scale).",
             }
@@ -89,14 +101,21 @@ def generate_scale(desk: Desk, events: int, seed: int = 2024) -> int:
                 writer.flush()
         for event_id in event_ids:
             for person_id in rng.sample(person_ids, min(5, len(person_ids))):
-                put_record(writer, "participation", {"event_id": event_id, "person_id": person_id,
-                                                     "role": "participant"})
+                put_record(
+                    writer, "participation", {"event_id": event_id, "person_id": person_id, "role": "participant"}
+                )
                 count += 1
             if rng.random() < 0.25:
-                put_record(writer, "action", {
-                    "event_id": event_id, "description": "Synthetic follow-up action",
-                    "status": rng.choice(list(ACTION_STATUSES)),
-                    "due_date": (first + timedelta(days=rng.randrange(0, 4200))).isoformat()})
+                put_record(
+                    writer,
+                    "action",
+                    {
+                        "event_id": event_id,
+                        "description": "Synthetic follow-up action",
+                        "status": rng.choice(list(ACTION_STATUSES)),
+                        "due_date": (first + timedelta(days=rng.randrange(0, 4200))).isoformat(),
+                    },
+                )
                 count += 1
             if writer.change_count >= FLUSH_EVERY:
                 writer.flush()

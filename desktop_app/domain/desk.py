@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import JSON, Boolean, Connection, case, func, insert, literal, null, or_, select, update
+from sqlalchemy import Boolean, ColumnElement, Connection, JSON, case, func, insert, literal, null, or_, select, update
 
 from desktop_app.domain import author_log, identity, progress
 from desktop_app.domain.authority import SECRETARIAT, Standing, may_change
@@ -41,8 +41,14 @@ class Desk:
     # ----- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path, device_name: str, role: str, country: str | None = None,
-               passphrase: str | bytes | bytearray | None = None) -> "Desk":
+    def create(
+        cls,
+        path: Path,
+        device_name: str,
+        role: str,
+        country: str | None = None,
+        passphrase: str | bytes | bytearray | None = None,
+    ) -> "Desk":
         """Create a database with a new installation identity (SPEC §3), encrypted with ``passphrase`` if given."""
         path = Path(path).absolute()
         database.check_location(path, must_exist=False)
@@ -64,10 +70,20 @@ class Desk:
             private, public = identity.new_key_pair()
             device_id = identity.new_device_id()
             with engine.begin() as connection:
-                connection.execute(Installation.__table__.insert().values(
-                    device_id=device_id, device_name=device_name, role=role, country=country,
-                    private_key=private, public_key=public, created_at=now_iso(),
-                    machine_id=identity.machine_id(), clock="0000000000000.0000", next_seq=1))
+                connection.execute(
+                    Installation.__table__.insert().values(
+                        device_id=device_id,
+                        device_name=device_name,
+                        role=role,
+                        country=country,
+                        private_key=private,
+                        public_key=public,
+                        created_at=now_iso(),
+                        machine_id=identity.machine_id(),
+                        clock="0000000000000.0000",
+                        next_seq=1,
+                    )
+                )
         identity.mark_this_computer(device_id)
         return cls(path, engine)
 
@@ -109,19 +125,25 @@ class Desk:
         old = self.identity["device_id"]
         new = identity.new_device_id()
         with self.transaction(write=True) as connection:
-            last = connection.execute(select(Link.seq, Link.hash).where(Link.device_id == old)
-                                      .order_by(Link.seq.desc()).limit(1)).first()
+            last = connection.execute(
+                select(Link.seq, Link.hash).where(Link.device_id == old).order_by(Link.seq.desc()).limit(1)
+            ).first()
             if last is not None:  # the original's lines held here stay provable by the copy: a last head, signed
                 head = author_log.sign_head(self.identity["private_key"], old, last.seq, last.hash)
                 connection.execute(insert(Head).values(device_id=old, **head))
-            connection.execute(update(Installation).values(
-                device_id=new, machine_id=here, copied_from=old, private_key=private, public_key=public,
-                next_seq=1))
+            connection.execute(
+                update(Installation).values(
+                    device_id=new, machine_id=here, copied_from=old, private_key=private, public_key=public, next_seq=1
+                )
+            )
         self._identity = None
         identity.mark_this_computer(new)
-        self.notices.append(_(
-            "This database was copied from another computer; it now works as a new installation "
-            "({new}) so that it is not confused with the original ({old}).").format(new=new, old=old))
+        self.notices.append(
+            _(
+                "This database was copied from another computer; it now works as a new installation "
+                "({new}) so that it is not confused with the original ({old})."
+            ).format(new=new, old=old)
+        )
 
     @contextmanager
     def transaction(self, write: bool = False) -> Iterator[Connection]:
@@ -208,6 +230,7 @@ class Desk:
 
 # ----- the write rules, usable inside any writer transaction ---------------------------------
 
+
 def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
     """Validate and write one record through ``writer``; returns its id."""
     if not isinstance(values, dict):
@@ -216,8 +239,9 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
     values = dict(values)
     stated_kind = values.pop("kind", kind.name)
     if stated_kind != kind.name:
-        raise ValidationError("kind", _("“{stated}” does not match the kind “{kind}”").format(
-            stated=stated_kind, kind=kind.name))
+        raise ValidationError(
+            "kind", _("“{stated}” does not match the kind “{kind}”").format(stated=stated_kind, kind=kind.name)
+        )
     record_id = values.pop("id", None)
     fields, variants = split(coerce_fields(kind, values))
     if record_id is not None:
@@ -225,13 +249,23 @@ def put_record(writer: ChangeWriter, kind_name: str, values: dict) -> str:
         if current is None:
             raise NotFoundError(_("{kind} “{id}” does not exist").format(kind=_(kind.label), id=record_id))
         merged = {**current, **fields}
-        if (kind.name == "event" and "start_date" in fields and "end_date" not in fields
-                and current.get("end_date") == current.get("start_date")):
+        if (
+            kind.name == "event"
+            and "start_date" in fields
+            and "end_date" not in fields
+            and current.get("end_date") == current.get("start_date")
+        ):
             merged["end_date"] = merged["start_date"]
         changed = {name for name in merged if canonical(merged[name]) != canonical(current.get(name))}
         current_variants = _current_variants(writer, record_id)
-        _check_authority(writer, kind, record_id, current, [name for name in fields if name in changed] + [
-            name for name in variants if variants[name] != current_variants.get(name)])
+        _check_authority(
+            writer,
+            kind,
+            record_id,
+            current,
+            [name for name in fields if name in changed]
+            + [name for name in variants if variants[name] != current_variants.get(name)],
+        )
     else:
         record_id = writer.create(kind.name)
         current, current_variants = {}, {}
@@ -266,13 +300,17 @@ def create_attendees(writer: ChangeWriter, event_id: str, people: Iterable[tuple
     rules of ``put_record`` for records that cannot clash with anything recorded, the event checked once
     rather than once a row (an attendance list of 50,000). Returns the new people's ids."""
     if _current(writer, KINDS["event"], event_id) is None:
-        raise ValidationError("event_id", _("{kind} “{id}” does not exist").format(kind=_(KINDS["event"].label),
-                                                                                   id=event_id))
+        raise ValidationError(
+            "event_id", _("{kind} “{id}” does not exist").format(kind=_(KINDS["event"].label), id=event_id)
+        )
     ids = []
     for person, role in people:
         person_id = _create_checked(writer, KINDS["person"], person)
-        _create_checked(writer, KINDS["participation"], {"event_id": event_id, "person_id": person_id,
-                                                         "role": role, "attended": True})
+        _create_checked(
+            writer,
+            KINDS["participation"],
+            {"event_id": event_id, "person_id": person_id, "role": role, "attended": True},
+        )
         ids.append(person_id)
         if writer.change_count >= FLUSH_EVERY:
             writer.flush()
@@ -316,13 +354,15 @@ def delete_record(writer: ChangeWriter, record_id: str) -> None:
             if column not in table.c:
                 continue
             for (child_id,) in connection.execute(
-                    select(table.c.id).where(table.c[column] == record_id, table.c.deleted.is_(False))):
+                select(table.c.id).where(table.c[column] == record_id, table.c.deleted.is_(False))
+            ):
                 if may(child_kind, child_id, DELETED):
                     writer.set(child_kind, child_id, DELETED, True, context=context)
     if kind_name == "event":
         events = record_table("event")
         for (child_id,) in connection.execute(
-                select(events.c.id).where(events.c.parent_id == record_id, events.c.deleted.is_(False))):
+            select(events.c.id).where(events.c.parent_id == record_id, events.c.deleted.is_(False))
+        ):
             if may("event", child_id, "parent_id"):
                 writer.set("event", child_id, "parent_id", None)
 
@@ -344,15 +384,18 @@ def standing(writer: ChangeWriter, kind: Kind, record_id: str, current: dict | N
     return Standing(owner_of(kind.name, record_id), tuple(current.get("parties") or ()), event_owner, event_parties)
 
 
-def _check_authority(writer: ChangeWriter, kind: Kind, record_id: str, current: dict | None,
-                     fields: list[str]) -> None:
+def _check_authority(writer: ChangeWriter, kind: Kind, record_id: str, current: dict | None, fields: list[str]) -> None:
     """Refuse a local change this installation may not make (SPEC §3), naming the field and the owner."""
     record_standing = standing(writer, kind, record_id, current)
     for name in fields:
         if not may_change(writer.author, name, record_standing):
             owner = record_standing.owner
-            raise ValidationError(name, _("this record belongs to {owner}; this installation may not change it")
-                                  .format(owner=_("the secretariat") if owner == SECRETARIAT else owner))
+            raise ValidationError(
+                name,
+                _("this record belongs to {owner}; this installation may not change it").format(
+                    owner=_("the secretariat") if owner == SECRETARIAT else owner
+                ),
+            )
 
 
 def _check_references(writer: ChangeWriter, kind: Kind, record_id: str, record: dict) -> None:
@@ -361,8 +404,9 @@ def _check_references(writer: ChangeWriter, kind: Kind, record_id: str, record: 
         if field.type != "ref" or target is None:
             continue
         if _current(writer, field.target(), target) is None:
-            raise ValidationError(field.name, _("{kind} “{id}” does not exist").format(
-                kind=_(field.target().label), id=target))
+            raise ValidationError(
+                field.name, _("{kind} “{id}” does not exist").format(kind=_(field.target().label), id=target)
+            )
     if kind.name == "event" and record.get("parent_id"):
         seen = {record_id}
         parent = record["parent_id"]
@@ -373,9 +417,17 @@ def _check_references(writer: ChangeWriter, kind: Kind, record_id: str, record: 
             parent = (_current(writer, KINDS["event"], parent) or {}).get("parent_id")
     if kind.name == "participation":
         table = record_table("participation")
-        clash = record["event_id"] not in writer.created and writer.connection.execute(select(table.c.id).where(
-            table.c.event_id == record["event_id"], table.c.person_id == record["person_id"],
-            table.c.deleted.is_(False), table.c.id != record_id)).first()
+        clash = (
+            record["event_id"] not in writer.created
+            and writer.connection.execute(
+                select(table.c.id).where(
+                    table.c.event_id == record["event_id"],
+                    table.c.person_id == record["person_id"],
+                    table.c.deleted.is_(False),
+                    table.c.id != record_id,
+                )
+            ).first()
+        )
         pair = (record["event_id"], record["person_id"])
         if clash or writer.participations.get(pair, record_id) != record_id:
             raise ValidationError("person_id", _("this person is already recorded at this event"))
@@ -416,14 +468,22 @@ def visible_query(kind: Kind):
     for column, target in (("event_id", "event"), ("person_id", "person")):
         if column in table.c:
             parent = record_table(target).alias(f"{target}_of")  # correlated: one index look-up per row
-            query = query.where(select(parent.c.id).where(
-                parent.c.id == table.c[column], parent.c.deleted.is_(False)).exists())
+            query = query.where(
+                select(parent.c.id).where(parent.c.id == table.c[column], parent.c.deleted.is_(False)).exists()
+            )
     if kind.name == "participation":
         # Two installations may add the same person to the same event: the smallest id stands for both.
         twin = table.alias("twin")
-        query = query.where(~select(twin.c.id).where(
-            twin.c.event_id == table.c.event_id, twin.c.person_id == table.c.person_id,
-            twin.c.deleted.is_(False), twin.c.id < table.c.id).exists())
+        query = query.where(
+            ~select(twin.c.id)
+            .where(
+                twin.c.event_id == table.c.event_id,
+                twin.c.person_id == table.c.person_id,
+                twin.c.deleted.is_(False),
+                twin.c.id < table.c.id,
+            )
+            .exists()
+        )
     order = [table.c.start_date, table.c.title] if kind.name == "event" else []
     return query.order_by(*order, table.c.id)
 
@@ -435,12 +495,25 @@ def _dump_query(kind: Kind):
         table = record_table(kind.name)
         return visible_query(kind).order_by(None).order_by(table.c.id).with_only_columns(*_dump_line(kind, table.c))
     table, events, people = record_table("participation"), record_table("event"), record_table("person")
-    ranked = select(table, func.row_number().over(partition_by=(table.c.event_id, table.c.person_id),
-                                                  order_by=table.c.id).label("twin_rank")
-                    ).where(table.c.deleted.is_(False)).subquery("visible")
-    return select(*_dump_line(kind, ranked.c)).where(
-        ranked.c.twin_rank == 1, ranked.c.event_id.in_(select(events.c.id).where(events.c.deleted.is_(False))),
-        ranked.c.person_id.in_(select(people.c.id).where(people.c.deleted.is_(False)))).order_by(ranked.c.id)
+    ranked = (
+        select(
+            table,
+            func.row_number()
+            .over(partition_by=(table.c.event_id, table.c.person_id), order_by=table.c.id)
+            .label("twin_rank"),
+        )
+        .where(table.c.deleted.is_(False))
+        .subquery("visible")
+    )
+    return (
+        select(*_dump_line(kind, ranked.c))
+        .where(
+            ranked.c.twin_rank == 1,
+            ranked.c.event_id.in_(select(events.c.id).where(events.c.deleted.is_(False))),
+            ranked.c.person_id.in_(select(people.c.id).where(people.c.deleted.is_(False))),
+        )
+        .order_by(ranked.c.id)
+    )
 
 
 def _dump_line(kind: Kind, columns):
@@ -460,10 +533,13 @@ def _dump_line(kind: Kind, columns):
         else:
             values[field.name] = column
     pairs = [part for key in sorted(values) for part in (literal(key), values[key])]
-    line = func.json_object(*pairs)
+    line: ColumnElement = func.json_object(*pairs)
     if kind.name in TRANSLATABLE:  # variants join the line, which Python then sorts (``canonical``)
-        given = select(func.json_group_object(VARIANTS.c.field, VARIANTS.c.value)).where(
-            VARIANTS.c.record_id == columns.id).scalar_subquery()
+        given = (
+            select(func.json_group_object(VARIANTS.c.field, VARIANTS.c.value))
+            .where(VARIANTS.c.record_id == columns.id)
+            .scalar_subquery()
+        )
         has_variants = select(VARIANTS.c.record_id).where(VARIANTS.c.record_id == columns.id).exists()
         line = case((has_variants, func.json_patch(line, given)), else_=line)
         escaped.append(has_variants)

@@ -16,26 +16,88 @@ from functools import lru_cache
 # One letter to its Latin skeleton (after casefold); letters not listed stay as they are.
 TRANSLITERATION = {
     # Russian (and every Cyrillic alphabet of the region)
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "io", "ж": "j", "з": "z", "и": "i",
-    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "h", "ц": "c", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "", "ы": "i", "ь": "",
-    "э": "e", "ю": "iu", "я": "ia",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "io",
+    "ж": "j",
+    "з": "z",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "h",
+    "ц": "c",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "sh",
+    "ъ": "",
+    "ы": "i",
+    "ь": "",
+    "э": "e",
+    "ю": "iu",
+    "я": "ia",
     # Kazakh and Kyrgyz
-    "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h", "і": "i",
+    "ә": "a",
+    "ғ": "g",
+    "қ": "k",
+    "ң": "n",
+    "ө": "o",
+    "ұ": "u",
+    "ү": "u",
+    "һ": "h",
+    "і": "i",
     # Tajik
-    "ӣ": "i", "ӯ": "u", "ҳ": "h", "ҷ": "j",
+    "ӣ": "i",
+    "ӯ": "u",
+    "ҳ": "h",
+    "ҷ": "j",
     # Uzbek Cyrillic: ў is Latin oʻ, said as Russian у
     "ў": "u",
     # Turkmen Latin
-    "ç": "ch", "ä": "a", "ž": "j", "ň": "n", "ö": "o", "ş": "sh", "ü": "u", "ý": "i",
+    "ç": "ch",
+    "ä": "a",
+    "ž": "j",
+    "ň": "n",
+    "ö": "o",
+    "ş": "sh",
+    "ü": "u",
+    "ý": "i",
     # Uzbek Latin: gʻ is g; the apostrophes (ʻ ʼ ’ ‘ ' `) are dropped once oʻ is read
-    "\u02bb": "", "\u02bc": "", "\u2019": "", "\u2018": "", "'": "", "`": "",
+    "\u02bb": "",
+    "\u02bc": "",
+    "\u2019": "",
+    "\u2018": "",
+    "'": "",
+    "`": "",
 }
 _TABLE = str.maketrans(TRANSLITERATION)
 _UZBEK_O = re.compile("o[\u02bb\u02bc\u2019\u2018'`]")
 # Latin spellings of one sound, made one (in this order: ``dzh`` before ``zh``; ``ie`` last, once y is i).
-SAME_SOUND = (("dzh", "j"), ("zh", "j"), ("dj", "j"), ("kh", "h"), ("ts", "c"), ("x", "h"), ("q", "k"),
-              ("w", "v"), ("y", "i"), ("ie", "e"))
+SAME_SOUND = (
+    ("dzh", "j"),
+    ("zh", "j"),
+    ("dj", "j"),
+    ("kh", "h"),
+    ("ts", "c"),
+    ("x", "h"),
+    ("q", "k"),
+    ("w", "v"),
+    ("y", "i"),
+    ("ie", "e"),
+)
 
 
 def fold(text: str | None) -> str:

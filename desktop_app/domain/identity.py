@@ -78,8 +78,9 @@ def new_device_id() -> str:
 def new_key_pair() -> tuple[bytes, bytes]:
     """A fresh Ed25519 key pair as (raw private bytes, raw public bytes)."""
     key = Ed25519PrivateKey.generate()
-    private = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                serialization.NoEncryption())
+    private = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return private, public
 
@@ -96,7 +97,7 @@ def fingerprint(public: bytes) -> str:
     """A readable fingerprint of a public key (SPEC §3): the first 16 bytes of its SHA-256 as 32
     upper-case hex digits in eight groups of four."""
     digest = hashlib.sha256(public).hexdigest()[:32].upper()
-    return " ".join(digest[i:i + 4] for i in range(0, 32, 4))
+    return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
 
 
 def normalise_fingerprint(text: str) -> str:
@@ -104,6 +105,7 @@ def normalise_fingerprint(text: str) -> str:
     refused unless it is 32 ASCII hexadecimal digits."""
     digits = "".join(text.split()).upper()
     if not _FINGERPRINT.fullmatch(digits):
-        raise InputError(_("“{text}” is not a key fingerprint: 32 hexadecimal digits, 0–9 and A–F").format(
-            text=one_line(text)))
-    return " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+        raise InputError(
+            _("“{text}” is not a key fingerprint: 32 hexadecimal digits, 0–9 and A–F").format(text=one_line(text))
+        )
+    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))

@@ -47,8 +47,7 @@ class Progress:
         if label is not None:
             self.label = label
         now = time.monotonic()
-        if self.on_report is not None and (label is not None or now - self._last >= self.REPORT_EVERY
-                                           or done == total):
+        if self.on_report is not None and (label is not None or now - self._last >= self.REPORT_EVERY or done == total):
             self._last = now
             self.on_report(self.label, done, total)
 

@@ -43,8 +43,9 @@ def overdue(action: dict, today: date | None = None) -> bool:
     return action.get("status") in OPEN_ACTION_STATUSES and bool(due) and str(due) < today.isoformat()
 
 
-def in_language(connection, records: Iterable[dict], fields: dict[str, str], id_key: str = "id",
-                language: str | None = None) -> None:
+def in_language(
+    connection, records: Iterable[dict], fields: dict[str, str], id_key: str = "id", language: str | None = None
+) -> None:
     """Show ``records`` in ``language`` (the current one by default), in place: each key of ``fields`` takes the
     text of the named field in that language (``variants.localized``: ``FIELD@L`` where given, else ``FIELD``),
     of the record whose id is under ``id_key``. ``fields`` maps a row's key to its field: ``{"title": "title"}``,
@@ -161,7 +162,7 @@ def _ordered(query, columns, descending: bool, tie):
 def _in_chunks(ids: Iterable[str], size: int = 500):
     ids = list(ids)
     for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+        yield ids[start : start + size]
 
 
 @dataclass
@@ -196,8 +197,9 @@ class Reader:
         with self.engine.connect() as connection:
             if (self.version(connection) or 0) < (version or 0):
                 return EVERYTHING  # a backup restored: the log itself was replaced
-            rows = connection.execute(select(Change.kind, Change.record_id).distinct()
-                                      .where(Change.rowid > (version or 0))).all()
+            rows = connection.execute(
+                select(Change.kind, Change.record_id).distinct().where(Change.rowid > (version or 0))
+            ).all()
         return Changes(frozenset(kind for kind, _id in rows), frozenset(record_id for _kind, record_id in rows))
 
     def _sorted_ids(self, key: tuple, ordered, matching: set[str] | None) -> list[str]:
@@ -208,11 +210,12 @@ class Reader:
             version = self.version(connection)
             cached = self._orders.get(key)
             if cached is None or cached[0] != version:
-                cached = (version, connection.execute(ordered).scalars().all())  # one fetch, not one per row
+                cached = (version, list(connection.execute(ordered).scalars()))  # one fetch, not one per row
                 self._orders[key] = cached
+        ids = cached[1]
         if matching is None:
-            return list(cached[1])
-        return [row_id for row_id in cached[1] if row_id in matching]
+            return list(ids)
+        return [row_id for row_id in ids if row_id in matching]
 
     def _narrowed(self, filtered, text: str, list_name: str) -> set[str] | None:
         """The ids of the unordered select ``filtered`` (None: no filter) that also match the search ``text``
@@ -240,10 +243,11 @@ class Reader:
 
     def _ids(self, query) -> list[str]:
         with self.engine.connect() as connection:
-            return connection.execute(query).scalars().all()
+            return list(connection.execute(query).scalars())
 
-    def _rows_by_id(self, query, id_column, ids: Iterable[str], kind_name: str,
-                    related: tuple[dict[str, str], str] | None = None) -> dict[str, dict]:
+    def _rows_by_id(
+        self, query, id_column, ids: Iterable[str], kind_name: str, related: tuple[dict[str, str], str] | None = None
+    ) -> dict[str, dict]:
         """Rows in the current language (``in_language``), and their ``related`` fields (``fields``, id key)."""
         rows = {}
         with self.engine.connect() as connection:
@@ -265,19 +269,27 @@ class Reader:
     def _search_texts(self, list_name: str, ids: Iterable[str] | None) -> dict[str, str]:
         """The searchable text of each row of a list (``ids``: only rows among or depending on these records)."""
         if list_name == "event":
-            query = visible("event", EVENTS.c.id, EVENTS.c.title, EVENTS.c.city, EVENTS.c.outcomes,
-                            _json_text(EVENTS.c.parties).label("parties"))
+            query = visible(
+                "event",
+                EVENTS.c.id,
+                EVENTS.c.title,
+                EVENTS.c.city,
+                EVENTS.c.outcomes,
+                _json_text(EVENTS.c.parties).label("parties"),
+            )
             language = i18n.current_language()
             text = lambda r: _joined(r[1], r[2], r[3], _country_words(r[4], language))  # noqa: E731
             depends: tuple = (EVENTS.c.id,)
         elif list_name == "person":
-            query = visible("person", PEOPLE.c.id, PEOPLE.c.full_name, PEOPLE.c.organization, PEOPLE.c.position,
-                            PEOPLE.c.email)
+            query = visible(
+                "person", PEOPLE.c.id, PEOPLE.c.full_name, PEOPLE.c.organization, PEOPLE.c.position, PEOPLE.c.email
+            )
             text = lambda r: _joined(r[1], r[2], r[3], r[4])  # noqa: E731
             depends = (PEOPLE.c.id,)
         else:
-            query = visible("action", ACTIONS.c.id, ACTIONS.c.description, ACTIONS.c.responsible,
-                            EVENTS.c.title).join(EVENTS, EVENTS.c.id == ACTIONS.c.event_id)
+            query = visible("action", ACTIONS.c.id, ACTIONS.c.description, ACTIONS.c.responsible, EVENTS.c.title).join(
+                EVENTS, EVENTS.c.id == ACTIONS.c.event_id
+            )
             text = lambda r: _joined(r[1], r[2], r[3])  # noqa: E731
             depends = (ACTIONS.c.id, ACTIONS.c.event_id)
         with self.engine.connect() as connection:
@@ -322,70 +334,124 @@ class Reader:
         if chosen.status:
             query = query.where(EVENTS.c.status == chosen.status)
         matching = self._narrowed(None if query is every else query, chosen.text, "event")
-        return self._sorted_ids(("event", sort, descending), _ordered(every, EVENT_SORT[sort], descending, EVENTS.c.id),
-                                matching)
+        return self._sorted_ids(
+            ("event", sort, descending), _ordered(every, EVENT_SORT[sort], descending, EVENTS.c.id), matching
+        )
 
     def event_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         return self._rows_by_id(select(EVENTS), EVENTS.c.id, ids, "event")
 
     def event_years(self) -> list[int]:
         query = visible("event", func.distinct(func.substr(EVENTS.c.start_date, 1, 4))).where(
-            EVENTS.c.start_date.is_not(None))
+            EVENTS.c.start_date.is_not(None)
+        )
         return sorted((int(year) for year in self._ids(query)), reverse=True)
 
     def events_of_type(self, event_type: str) -> list[dict]:
         """Events of one type, newest first: the conferences a meeting can be held within."""
-        return [dict(row) for row in self._all(
-            visible("event", EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.end_date)
-            .where(EVENTS.c.type == event_type).order_by(EVENTS.c.start_date.desc(), EVENTS.c.title))]
+        return [
+            dict(row)
+            for row in self._all(
+                visible("event", EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.end_date)
+                .where(EVENTS.c.type == event_type)
+                .order_by(EVENTS.c.start_date.desc(), EVENTS.c.title)
+            )
+        ]
 
     def event_titles(self, ids: Iterable[str]) -> dict[str, str]:
-        rows = self._in_language([dict(row) for row in self._all(
-            select(EVENTS.c.id, EVENTS.c.title).where(EVENTS.c.id.in_(list(ids))))], {"title": "title"})
+        rows = self._in_language(
+            [dict(row) for row in self._all(select(EVENTS.c.id, EVENTS.c.title).where(EVENTS.c.id.in_(list(ids))))],
+            {"title": "title"},
+        )
         return {row["id"]: row["title"] for row in rows}
 
     def nested_events(self, event_id: str) -> list[dict]:
-        return self._in_language([dict(row) for row in self._all(
-            visible("event", *EVENTS.c).where(EVENTS.c.parent_id == event_id)
-            .order_by(EVENTS.c.start_date, EVENTS.c.title))], translatable("event"))
+        return self._in_language(
+            [
+                dict(row)
+                for row in self._all(
+                    visible("event", *EVENTS.c)
+                    .where(EVENTS.c.parent_id == event_id)
+                    .order_by(EVENTS.c.start_date, EVENTS.c.title)
+                )
+            ],
+            translatable("event"),
+        )
 
     def participants(self, event_id: str) -> list[dict]:
         """The event's visible participations (one per person) with each person's name and country."""
-        query = (visible("participation", PARTICIPATIONS.c.id, PARTICIPATIONS.c.person_id, PARTICIPATIONS.c.role,
-                         PARTICIPATIONS.c.attended, PEOPLE.c.full_name, PEOPLE.c.country, PEOPLE.c.organization)
-                 .join(PEOPLE, PEOPLE.c.id == PARTICIPATIONS.c.person_id)
-                 .where(PARTICIPATIONS.c.event_id == event_id)
-                 .order_by(func.pd_sort_key(PEOPLE.c.full_name), PARTICIPATIONS.c.id))
-        return self._in_language([dict(row) for row in self._all(query)],
-                                 {"full_name": "full_name", "organization": "organization"}, "person_id")
+        query = (
+            visible(
+                "participation",
+                PARTICIPATIONS.c.id,
+                PARTICIPATIONS.c.person_id,
+                PARTICIPATIONS.c.role,
+                PARTICIPATIONS.c.attended,
+                PEOPLE.c.full_name,
+                PEOPLE.c.country,
+                PEOPLE.c.organization,
+            )
+            .join(PEOPLE, PEOPLE.c.id == PARTICIPATIONS.c.person_id)
+            .where(PARTICIPATIONS.c.event_id == event_id)
+            .order_by(func.pd_sort_key(PEOPLE.c.full_name), PARTICIPATIONS.c.id)
+        )
+        return self._in_language(
+            [dict(row) for row in self._all(query)],
+            {"full_name": "full_name", "organization": "organization"},
+            "person_id",
+        )
 
     def event_actions(self, event_id: str) -> list[dict]:
-        return self._in_language([dict(row) for row in self._all(
-            visible("action", *ACTIONS.c).where(ACTIONS.c.event_id == event_id)
-            .order_by(ACTIONS.c.due_date, ACTIONS.c.id))], translatable("action"))
+        return self._in_language(
+            [
+                dict(row)
+                for row in self._all(
+                    visible("action", *ACTIONS.c)
+                    .where(ACTIONS.c.event_id == event_id)
+                    .order_by(ACTIONS.c.due_date, ACTIONS.c.id)
+                )
+            ],
+            translatable("action"),
+        )
 
     def attachments(self, event_id: str) -> list[dict]:
-        return [dict(row) for row in self._all(
-            visible("attachment", *ATTACHMENTS.c).where(ATTACHMENTS.c.event_id == event_id)
-            .order_by(ATTACHMENTS.c.filename))]
+        return [
+            dict(row)
+            for row in self._all(
+                visible("attachment", *ATTACHMENTS.c)
+                .where(ATTACHMENTS.c.event_id == event_id)
+                .order_by(ATTACHMENTS.c.filename)
+            )
+        ]
 
     # ----- people ----------------------------------------------------------------------------
 
     def person_ids(self, text: str = "", sort: str = "full_name", descending: bool = False) -> list[str]:
         every = visible("person", PEOPLE.c.id)
-        return self._sorted_ids(("person", sort, descending),
-                                _ordered(every, PERSON_SORT[sort], descending, PEOPLE.c.id),
-                                self._narrowed(None, text, "person"))
+        return self._sorted_ids(
+            ("person", sort, descending),
+            _ordered(every, PERSON_SORT[sort], descending, PEOPLE.c.id),
+            self._narrowed(None, text, "person"),
+        )
 
     def person_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         return self._rows_by_id(select(PEOPLE), PEOPLE.c.id, ids, "person")
 
     def events_of_person(self, person_id: str) -> list[dict]:
-        query = (visible("participation", EVENTS.c.id, EVENTS.c.title, EVENTS.c.start_date, EVENTS.c.type,
-                         PARTICIPATIONS.c.role, PARTICIPATIONS.c.attended)
-                 .join(EVENTS, PARTICIPATIONS.c.event_id == EVENTS.c.id)
-                 .where(PARTICIPATIONS.c.person_id == person_id)
-                 .order_by(EVENTS.c.start_date.desc(), EVENTS.c.id))
+        query = (
+            visible(
+                "participation",
+                EVENTS.c.id,
+                EVENTS.c.title,
+                EVENTS.c.start_date,
+                EVENTS.c.type,
+                PARTICIPATIONS.c.role,
+                PARTICIPATIONS.c.attended,
+            )
+            .join(EVENTS, PARTICIPATIONS.c.event_id == EVENTS.c.id)
+            .where(PARTICIPATIONS.c.person_id == person_id)
+            .order_by(EVENTS.c.start_date.desc(), EVENTS.c.id)
+        )
         return self._in_language([dict(row) for row in self._all(query)], {"title": "title"})
 
     # ----- follow-up actions -----------------------------------------------------------------
@@ -401,9 +467,11 @@ class Reader:
         if chosen.responsible_country:
             query = query.where(ACTIONS.c.responsible_country == chosen.responsible_country)
         ordered = every.order_by(ACTIONS.c.due_date.is_(None)) if sort == "due_date" else every
-        return self._sorted_ids(("action", sort, descending),
-                                _ordered(ordered, ACTION_SORT[sort], descending, ACTIONS.c.id),
-                                self._narrowed(None if query is every else query, chosen.text, "action"))
+        return self._sorted_ids(
+            ("action", sort, descending),
+            _ordered(ordered, ACTION_SORT[sort], descending, ACTIONS.c.id),
+            self._narrowed(None if query is every else query, chosen.text, "action"),
+        )
 
     def action_rows(self, ids: Iterable[str]) -> dict[str, dict]:
         query = self._action_query([*ACTIONS.c, EVENTS.c.title.label("event_title")])
@@ -411,6 +479,9 @@ class Reader:
 
     def overdue_action_ids(self, today: date | None = None) -> list[str]:
         """Visible actions that are overdue, by due date."""
-        rows = self._all(self._action_query([ACTIONS.c.id, ACTIONS.c.due_date, ACTIONS.c.status])
-                         .order_by(ACTIONS.c.due_date, ACTIONS.c.id))
+        rows = self._all(
+            self._action_query([ACTIONS.c.id, ACTIONS.c.due_date, ACTIONS.c.status]).order_by(
+                ACTIONS.c.due_date, ACTIONS.c.id
+            )
+        )
         return [row["id"] for row in rows if overdue(row, today)]

@@ -73,8 +73,19 @@ OWNER = "owner"
 # The languages a text may be given in, and the text fields that may be (SPEC §2 "Text in several languages").
 TEXT_LANGUAGES = LANGUAGES
 TRANSLATABLE = {
-    "event": ("title", "city", "venue", "organizer", "funding_source", "description", "outcomes",
-              "signatory", "signatory_position", "second_signatory", "second_signatory_position"),
+    "event": (
+        "title",
+        "city",
+        "venue",
+        "organizer",
+        "funding_source",
+        "description",
+        "outcomes",
+        "signatory",
+        "signatory_position",
+        "second_signatory",
+        "second_signatory_position",
+    ),
     "person": ("full_name", "position", "organization"),
     "action": ("description", "responsible"),
 }
@@ -135,66 +146,89 @@ def _kind(name, label, fields, parent_ref=None) -> Kind:
     return Kind(name, label, tuple(fields), parent_ref, {f.name: f for f in fields})
 
 
-EVENT = _kind("event", N_("Event"), [
-    Field("type", "code", N_("Type"), required=True, codes=EVENT_TYPES),
-    Field("title", "text", N_("Title"), required=True, max_length=300),
-    Field("start_date", "date", N_("Start date"), required=True),
-    Field("end_date", "date", N_("End date")),
-    Field("city", "text", N_("City")),
-    Field("venue", "text", N_("Venue")),
-    Field("organizer", "text", N_("Organizer")),
-    Field("funding_source", "text", N_("Funding source")),
-    Field("country", "country", N_("Country")),
-    Field("parties", "country_list", N_("Parties"), default=[]),
-    Field("thematic_areas", "code_list", N_("Thematic areas"), default=[], codes=THEMATIC_AREAS),
-    Field("status", "code", N_("Status"), default="planned", codes=EVENT_STATUSES),
-    Field("participants_total", "count", N_("Participants")),
-    Field("participants_women", "count", N_("Women")),
-    Field("participants_men", "count", N_("Men")),
-    Field("international_experts", "count", N_("International experts")),
-    Field("description", "text", N_("Description")),
-    Field("outcomes", "text", N_("Outcomes")),
-    Field("parent_id", "ref", N_("Held within"), ref="event"),
-    Field("sharing", "code", N_("Sharing"), default="platform", codes=SHARING),
-    # Who signs the event's certificates, under the organizer and beside it.
-    Field("signatory", "text", N_("Signatory")),
-    Field("signatory_position", "text", N_("Signatory's position")),
-    Field("second_signatory", "text", N_("Second signatory")),
-    Field("second_signatory_position", "text", N_("Second signatory's position")),
-])
-PERSON = _kind("person", N_("Person"), [
-    Field("full_name", "text", N_("Full name"), required=True, max_length=300),
-    Field("position", "text", N_("Position")),
-    Field("organization", "text", N_("Organization")),
-    Field("country", "country", N_("Country")),
-    Field("gender", "code", N_("Gender"), default="unspecified", codes=GENDERS),
-    Field("email", "email", N_("E-mail")),
-    Field("phone", "text", N_("Phone")),
-    Field("notes", "text", N_("Notes")),
-    Field("sharing", "code", N_("Sharing"), default="platform", codes=SHARING),
-])
-PARTICIPATION = _kind("participation", N_("Participation"), [
-    Field("event_id", "ref", N_("Event"), required=True, ref="event"),
-    Field("person_id", "ref", N_("Person"), required=True, ref="person"),
-    Field("role", "code", N_("Role"), default="participant", codes=ROLES),
-    Field("attended", "bool", N_("Attended"), default=True),
-], parent_ref="event_id")
-ACTION = _kind("action", N_("Follow-up action"), [
-    Field("event_id", "ref", N_("Event"), required=True, ref="event"),
-    Field("description", "text", N_("Description"), required=True),
-    Field("responsible", "text", N_("Responsible")),
-    Field("responsible_country", "country", N_("Responsible country")),
-    Field("due_date", "date", N_("Due date")),
-    Field("status", "code", N_("Status"), default="open", codes=ACTION_STATUSES),
-    Field("sharing", "code", N_("Sharing"), default="platform", codes=SHARING),
-], parent_ref="event_id")
-ATTACHMENT = _kind("attachment", N_("Attachment"), [
-    Field("event_id", "ref", N_("Event"), required=True, ref="event"),
-    Field("filename", "text", N_("File name"), required=True, max_length=255),
-    Field("media_type", "text", N_("Media type"), default="application/octet-stream"),
-    Field("size", "count", N_("Size")),
-    Field("sha256", "sha256", N_("SHA-256"), required=True),
-], parent_ref="event_id")
+EVENT = _kind(
+    "event",
+    N_("Event"),
+    [
+        Field("type", "code", N_("Type"), required=True, codes=EVENT_TYPES),
+        Field("title", "text", N_("Title"), required=True, max_length=300),
+        Field("start_date", "date", N_("Start date"), required=True),
+        Field("end_date", "date", N_("End date")),
+        Field("city", "text", N_("City")),
+        Field("venue", "text", N_("Venue")),
+        Field("organizer", "text", N_("Organizer")),
+        Field("funding_source", "text", N_("Funding source")),
+        Field("country", "country", N_("Country")),
+        Field("parties", "country_list", N_("Parties"), default=[]),
+        Field("thematic_areas", "code_list", N_("Thematic areas"), default=[], codes=THEMATIC_AREAS),
+        Field("status", "code", N_("Status"), default="planned", codes=EVENT_STATUSES),
+        Field("participants_total", "count", N_("Participants")),
+        Field("participants_women", "count", N_("Women")),
+        Field("participants_men", "count", N_("Men")),
+        Field("international_experts", "count", N_("International experts")),
+        Field("description", "text", N_("Description")),
+        Field("outcomes", "text", N_("Outcomes")),
+        Field("parent_id", "ref", N_("Held within"), ref="event"),
+        Field("sharing", "code", N_("Sharing"), default="platform", codes=SHARING),
+        # Who signs the event's certificates, under the organizer and beside it.
+        Field("signatory", "text", N_("Signatory")),
+        Field("signatory_position", "text", N_("Signatory's position")),
+        Field("second_signatory", "text", N_("Second signatory")),
+        Field("second_signatory_position", "text", N_("Second signatory's position")),
+    ],
+)
+PERSON = _kind(
+    "person",
+    N_("Person"),
+    [
+        Field("full_name", "text", N_("Full name"), required=True, max_length=300),
+        Field("position", "text", N_("Position")),
+        Field("organization", "text", N_("Organization")),
+        Field("country", "country", N_("Country")),
+        Field("gender", "code", N_("Gender"), default="unspecified", codes=GENDERS),
+        Field("email", "email", N_("E-mail")),
+        Field("phone", "text", N_("Phone")),
+        Field("notes", "text", N_("Notes")),
+        Field("sharing", "code", N_("Sharing"), default="platform", codes=SHARING),
+    ],
+)
+PARTICIPATION = _kind(
+    "participation",
+    N_("Participation"),
+    [
+        Field("event_id", "ref", N_("Event"), required=True, ref="event"),
+        Field("person_id", "ref", N_("Person"), required=True, ref="person"),
+        Field("role", "code", N_("Role"), default="participant", codes=ROLES),
+        Field("attended", "bool", N_("Attended"), default=True),
+    ],
+    parent_ref="event_id",
+)
+ACTION = _kind(
+    "action",
+    N_("Follow-up action"),
+    [
+        Field("event_id", "ref", N_("Event"), required=True, ref="event"),
+        Field("description", "text", N_("Description"), required=True),
+        Field("responsible", "text", N_("Responsible")),
+        Field("responsible_country", "country", N_("Responsible country")),
+        Field("due_date", "date", N_("Due date")),
+        Field("status", "code", N_("Status"), default="open", codes=ACTION_STATUSES),
+        Field("sharing", "code", N_("Sharing"), default="platform", codes=SHARING),
+    ],
+    parent_ref="event_id",
+)
+ATTACHMENT = _kind(
+    "attachment",
+    N_("Attachment"),
+    [
+        Field("event_id", "ref", N_("Event"), required=True, ref="event"),
+        Field("filename", "text", N_("File name"), required=True, max_length=255),
+        Field("media_type", "text", N_("Media type"), default="application/octet-stream"),
+        Field("size", "count", N_("Size")),
+        Field("sha256", "sha256", N_("SHA-256"), required=True),
+    ],
+    parent_ref="event_id",
+)
 
 KINDS: dict[str, Kind] = {k.name: k for k in (EVENT, PERSON, PARTICIPATION, ACTION, ATTACHMENT)}
 

@@ -51,8 +51,9 @@ def _date(field: Field, value):
 def _code(field: Field, value):
     codes = field.codes or {}
     if not isinstance(value, str) or value not in codes:
-        raise ValidationError(field.name, _("“{value}” is not one of: {codes}").format(
-            value=value, codes=", ".join(codes)))
+        raise ValidationError(
+            field.name, _("“{value}” is not one of: {codes}").format(value=value, codes=", ".join(codes))
+        )
     return value
 
 
@@ -123,8 +124,9 @@ def kind_of(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        raise ValidationError(None, _("unknown record kind “{kind}”; known kinds: {kinds}").format(
-            kind=name, kinds=", ".join(KINDS))) from None
+        raise ValidationError(
+            None, _("unknown record kind “{kind}”; known kinds: {kinds}").format(kind=name, kinds=", ".join(KINDS))
+        ) from None
 
 
 def coerce_fields(kind: Kind, values: dict) -> dict:
@@ -169,9 +171,12 @@ def _rule_error(rule: str, record: dict) -> ValidationError | None:
     women = record.get("participants_women") or 0
     men = record.get("participants_men") or 0
     if total is not None and women + men > total:
-        return ValidationError("participants_total", _(
-            "women ({women}) and men ({men}) together exceed the total ({total})").format(
-                women=women, men=men, total=total))
+        return ValidationError(
+            "participants_total",
+            _("women ({women}) and men ({men}) together exceed the total ({total})").format(
+                women=women, men=men, total=total
+            ),
+        )
     return None
 
 

@@ -24,22 +24,27 @@ def apply_variants(connection: Connection, updates: dict[str, dict[str, object]]
     The equivalent SQL for a merge: ``INSERT INTO text_variants (record_id, field, value) VALUES (?, ?, ?)
     ON CONFLICT (record_id, field) DO UPDATE SET value = excluded.value`` for a text, and
     ``DELETE FROM text_variants WHERE record_id = ? AND field = ?`` for ``None``."""
-    setting, clearing = [], []
+    setting: list[tuple] = []
+    clearing: list[tuple] = []
     for record_id, fields in updates.items():
         for name, value in fields.items():
             (clearing if value is None else setting).append(
-                (record_id, name) if value is None else (record_id, name, value))
+                (record_id, name) if value is None else (record_id, name, value)
+            )
     if setting:
         connection.exec_driver_sql(
             "INSERT INTO text_variants (record_id, field, value) VALUES (?, ?, ?) "
-            "ON CONFLICT (record_id, field) DO UPDATE SET value = excluded.value", setting)
+            "ON CONFLICT (record_id, field) DO UPDATE SET value = excluded.value",
+            setting,
+        )
     if clearing:
         connection.exec_driver_sql("DELETE FROM text_variants WHERE record_id = ? AND field = ?", clearing)
 
 
 def split(fields: dict[str, object]) -> tuple[dict[str, object], dict[str, object]]:
     """A record's fields parted into its own columns and its variants."""
-    own, variants = {}, {}
+    own: dict[str, object] = {}
+    variants: dict[str, object] = {}
     for name, value in fields.items():
         (variants if is_variant(name) else own)[name] = value
     return own, variants
@@ -50,7 +55,7 @@ def variants_of(connection: Connection, record_ids: Iterable[str]) -> dict[str, 
     ids = list(record_ids)
     found: dict[str, dict[str, str]] = {}
     for start in range(0, len(ids), _CHUNK):
-        rows = connection.execute(select(VARIANTS).where(VARIANTS.c.record_id.in_(ids[start:start + _CHUNK])))
+        rows = connection.execute(select(VARIANTS).where(VARIANTS.c.record_id.in_(ids[start : start + _CHUNK])))
         for record_id, name, value in rows:
             found.setdefault(record_id, {})[name] = value
     return found
@@ -59,4 +64,3 @@ def variants_of(connection: Connection, record_ids: Iterable[str]) -> dict[str, 
 def localized(record: dict, field: str, language: str):
     """What a screen or document in ``language`` shows of ``field``: ``FIELD@LANG`` if given, else ``FIELD``."""
     return record.get(variant_name(field, language)) or record.get(field)
-

@@ -43,13 +43,48 @@ PERSON_FIELDS = ("full_name", "email", "organization", "position", "country", "g
 FIELDS = PERSON_FIELDS + ("role",)
 # Normalised header words (lower case, letters and digits) that name each field.
 HEADER_ALIASES = {
-    "full_name": ("full name", "name", "participant", "attendee", "фио", "ф и о", "имя", "участник",
-                  "фамилия имя отчество", "аты жөні", "аты жони", "аты-жөні", "fish", "f i sh", "ф и ш",
-                  "familiyasi ismi otasining ismi", "аты жөнү", "ному насаб", "ady familiýasy", "ady"),
+    "full_name": (
+        "full name",
+        "name",
+        "participant",
+        "attendee",
+        "фио",
+        "ф и о",
+        "имя",
+        "участник",
+        "фамилия имя отчество",
+        "аты жөні",
+        "аты жони",
+        "аты-жөні",
+        "fish",
+        "f i sh",
+        "ф и ш",
+        "familiyasi ismi otasining ismi",
+        "аты жөнү",
+        "ному насаб",
+        "ady familiýasy",
+        "ady",
+    ),
     "email": ("email", "e mail", "mail", "электронная почта", "эл почта", "почта", "email address"),
-    "organization": ("organization", "organisation", "agency", "institution", "affiliation", "company",
-                     "организация", "ведомство", "учреждение", "место работы", "орган", "ұйым", "уюм",
-                     "tashkilot", "ташкилот", "edara", "gurama"),
+    "organization": (
+        "organization",
+        "organisation",
+        "agency",
+        "institution",
+        "affiliation",
+        "company",
+        "организация",
+        "ведомство",
+        "учреждение",
+        "место работы",
+        "орган",
+        "ұйым",
+        "уюм",
+        "tashkilot",
+        "ташкилот",
+        "edara",
+        "gurama",
+    ),
     "position": ("position", "job title", "post", "должность"),
     "country": ("country", "страна", "государство"),
     "gender": ("gender", "sex", "пол", "жынысы", "jinsi", "ҷинс", "jynsy"),
@@ -64,26 +99,59 @@ NAME_PARTS = ("first_name", "last_name")
 ROLE_WORDS = {
     "participant": ("attendee", "participant", "guest", "panelist", "участник", "слушатель"),
     "speaker": ("presenter", "speaker", "докладчик", "выступающий"),
-    "organizer": ("organizer", "organiser", "co-organizer", "co organizer", "host", "co-host", "co host",
-                  "организатор"),
+    "organizer": (
+        "organizer",
+        "organiser",
+        "co-organizer",
+        "co organizer",
+        "host",
+        "co-host",
+        "co host",
+        "организатор",
+    ),
 }
 # A device name Zoom puts before the person's: "iPhone (Азамат Исаков)", "Galaxy S21 (Aigerim)".
-DEVICE_PREFIX = re.compile(r"^\s*(?:iphone|ipad|android|galaxy|samsung|redmi|xiaomi|huawei|honor|pixel|oppo|vivo|"
-                           r"macbook|mac|windows|zoom rooms?|zoomroom)\b[^()]*\((?P<name>[^()]+)\)\s*$",
-                           re.IGNORECASE)
+DEVICE_PREFIX = re.compile(
+    r"^\s*(?:iphone|ipad|android|galaxy|samsung|redmi|xiaomi|huawei|honor|pixel|oppo|vivo|"
+    r"macbook|mac|windows|zoom rooms?|zoomroom)\b[^()]*\((?P<name>[^()]+)\)\s*$",
+    re.IGNORECASE,
+)
 # A section heading of a Teams attendance report ("2. Participants"): the table above it ends there.
 SECTION_HEADING = re.compile(r"^\d+\.\s+\S")
 # Long and short names of the member states that lists use besides the UN's and CLDR's.
 COUNTRY_ALIASES = {
-    "KZ": ("Republic of Kazakhstan", "Республика Казахстан", "РК", "Қазақстан Республикасы", "Qazaqstan",
-           "Qazaqstan Respublikasy", "Казахстан", "Қазақстан"),
-    "KG": ("Kyrgyz Republic", "Kyrgyzstan", "Кыргызская Республика", "Киргизия", "Кыргызстан", "КР",
-           "Кыргыз Республикасы", "Qirgʻiziston"),
-    "TJ": ("Republic of Tajikistan", "Республика Таджикистан", "РТ", "Ҷумҳурии Тоҷикистон", "Тоҷикистон",
-           "Tojikiston"),
+    "KZ": (
+        "Republic of Kazakhstan",
+        "Республика Казахстан",
+        "РК",
+        "Қазақстан Республикасы",
+        "Qazaqstan",
+        "Qazaqstan Respublikasy",
+        "Казахстан",
+        "Қазақстан",
+    ),
+    "KG": (
+        "Kyrgyz Republic",
+        "Kyrgyzstan",
+        "Кыргызская Республика",
+        "Киргизия",
+        "Кыргызстан",
+        "КР",
+        "Кыргыз Республикасы",
+        "Qirgʻiziston",
+    ),
+    "TJ": ("Republic of Tajikistan", "Республика Таджикистан", "РТ", "Ҷумҳурии Тоҷикистон", "Тоҷикистон", "Tojikiston"),
     "TM": ("Туркмения", "Türkmenistan", "Туркменистан", "Turkmaniston"),
-    "UZ": ("Republic of Uzbekistan", "Республика Узбекистан", "РУз", "Ўзбекистон", "Oʻzbekiston",
-           "Ўзбекистон Республикаси", "Oʻzbekiston Respublikasi", "Узбекистан"),
+    "UZ": (
+        "Republic of Uzbekistan",
+        "Республика Узбекистан",
+        "РУз",
+        "Ўзбекистон",
+        "Oʻzbekiston",
+        "Ўзбекистон Республикаси",
+        "Oʻzbekiston Respublikasi",
+        "Узбекистан",
+    ),
 }
 GENDER_WORDS = {
     "female": ("female", "f", "woman", "w", "женский", "жен", "ж", "женщина", "әйел", "аял", "ayol", "зан", "aýal"),
@@ -102,6 +170,7 @@ MATCH_REASONS = {
     "spelling": N_("same name in the other script or spelling"),
     "partial_name": N_("same name without a patronymic or middle name"),
 }
+
 
 class AttendanceImportError(InputError):
     """Rows that cannot be imported; ``errors`` holds (row number, message) for each."""
@@ -162,6 +231,7 @@ def _normal_header(text: str) -> str:
 
 # ----- reading ----------------------------------------------------------------------------------
 
+
 def _cell_text(value) -> str:
     if value is None:
         return ""
@@ -199,6 +269,7 @@ def csv_delimiter(text: str) -> str:
     def score(delimiter):
         counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
         return max((counts.count(n) * (n - 1), n) for n in counts) if counts else (0, 0)
+
     return max(CSV_DELIMITERS, key=score)
 
 
@@ -209,11 +280,13 @@ def _read_rows(path: Path) -> list[list[str]]:
         except OSError:
             raise
         except zipfile.BadZipFile:
-            raise InputError(_("{path} is not a readable Excel file: it is damaged or not a workbook").format(
-                path=path)) from None
+            raise InputError(
+                _("{path} is not a readable Excel file: it is damaged or not a workbook").format(path=path)
+            ) from None
         except Exception:  # openpyxl raises many kinds for a damaged file, worded in English
-            raise InputError(_("{path} is not a readable Excel file: its content is damaged").format(
-                path=path)) from None
+            raise InputError(
+                _("{path} is not a readable Excel file: its content is damaged").format(path=path)
+            ) from None
         try:
             return [[_cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
         finally:
@@ -242,14 +315,16 @@ def read_table(path: Path) -> SourceTable:
         raise InputError(_("cannot read {path}: {error}").format(path=path, error=os_reason(error))) from None
     # The header is the row among the first few that names the most known columns, one of them the names
     # (a preamble line such as "Meeting name: …" names fewer).
-    candidates = [(len(mapping), -index) for index, row in enumerate(rows[:HEADER_SEARCH_ROWS])
-                  if names_people(mapping := detect_mapping(row))]
+    candidates = [
+        (len(mapping), -index)
+        for index, row in enumerate(rows[:HEADER_SEARCH_ROWS])
+        if names_people(mapping := detect_mapping(row))
+    ]
     if not candidates:
-        raise InputError(_("{path}: no column of names found (a header such as “Name” or “ФИО”)").format(
-            path=path))
+        raise InputError(_("{path}: no column of names found (a header such as “Name” or “ФИО”)").format(path=path))
     index = -max(candidates)[1]
     body = []
-    for number, cells in enumerate(rows[index + 1:], start=index + 2):
+    for number, cells in enumerate(rows[index + 1 :], start=index + 2):
         if cells and SECTION_HEADING.match(cells[0]) and not any(cells[1:]):
             break  # the next section of a Teams report (its activities list the same people again)
         if any(cells):
@@ -284,9 +359,15 @@ def detect_mapping(headers: list[str]) -> dict[str, int]:
 
 SECOND_NAME = "full_name_other"  # a second column of names, in another script: becomes ``full_name@LANG``
 # Words in a header that say which language a second column of names is in.
-LANGUAGE_HINTS = {"ru": ("рус", "russian", "кирил", "cyrillic"), "en": ("lat", "english", "англ", "латин"),
-                  "kk": ("қаз", "kazakh", "каз"), "ky": ("кыргыз", "kyrgyz"), "uz": ("uzbek", "oʻzbek", "узбек"),
-                  "tg": ("тоҷик", "tajik", "тадж"), "tk": ("türkmen", "turkmen", "туркм")}
+LANGUAGE_HINTS = {
+    "ru": ("рус", "russian", "кирил", "cyrillic"),
+    "en": ("lat", "english", "англ", "латин"),
+    "kk": ("қаз", "kazakh", "каз"),
+    "ky": ("кыргыз", "kyrgyz"),
+    "uz": ("uzbek", "oʻzbek", "узбек"),
+    "tg": ("тоҷик", "tajik", "тадж"),
+    "tk": ("türkmen", "turkmen", "туркм"),
+}
 
 
 def second_name_language(header: str, name: str) -> str:
@@ -299,6 +380,7 @@ def second_name_language(header: str, name: str) -> str:
 
 
 # ----- values -------------------------------------------------------------------------------------
+
 
 def _code_from_words(value: str, words: dict[str, tuple]) -> str | None:
     return _spellings(tuple((code, tuple(spelled)) for code, spelled in words.items())).get(_normal_header(value))
@@ -360,10 +442,12 @@ def row_values(cells: list[str], mapping: dict[str, int], headers: list[str] | N
         values[variant_name("full_name", language)] = raw[SECOND_NAME]
     if raw.get("gender"):
         values["gender"] = _code_from_words(raw["gender"], GENDER_WORDS) or _code_from_words(
-            raw["gender"], _labels(GENDERS))
+            raw["gender"], _labels(GENDERS)
+        )
         if values["gender"] is None:
-            raise ValidationError("gender", _("“{value}” is not female, male or unspecified").format(
-                value=raw["gender"]))
+            raise ValidationError(
+                "gender", _("“{value}” is not female, male or unspecified").format(value=raw["gender"])
+            )
     if raw.get("country"):
         values["country"] = _country_code(raw["country"])
     if raw.get("email"):
@@ -372,14 +456,19 @@ def row_values(cells: list[str], mapping: dict[str, int], headers: list[str] | N
     if raw.get("role"):
         role = _code_from_words(raw["role"], ROLE_WORDS) or _code_from_words(raw["role"], _labels(ROLES))
         if role is None:
-            raise ValidationError("role", _("“{value}” is not one of: {roles}").format(
-                value=raw["role"], roles=", ".join(_(label) for label in ROLES.values())))
+            raise ValidationError(
+                "role",
+                _("“{value}” is not one of: {roles}").format(
+                    value=raw["role"], roles=", ".join(_(label) for label in ROLES.values())
+                ),
+            )
     person = coerce_fields(KINDS["person"], values)
     check_record(KINDS["person"], {**{f.name: f.default for f in KINDS["person"].fields}, **person})
     return {**person, "role": role}
 
 
 # ----- matching -------------------------------------------------------------------------------------
+
 
 class PeopleIndex:
     """People known so far (recorded or earlier in the file), found by e-mail or by name."""
@@ -419,8 +508,9 @@ class PeopleIndex:
         if partial:  # one spelling has a patronymic or a middle name more than the other
             longer = self.by_shorter.get(tokens, set())
             shorter = {tokens - {word} for word in tokens} if len(tokens) >= 3 else set()
-            candidates = [i for known in longer | shorter for i in self.by_name.get(known, ())
-                          if not email or not self.emails[i]]
+            candidates = [
+                i for known in longer | shorter for i in self.by_name.get(known, ()) if not email or not self.emails[i]
+            ]
         else:  # a person with another e-mail is another person (one with this e-mail was found above)
             candidates = (self.without_email if email else self.by_name).get(tokens, [])
         if len(set(candidates)) != 1:
@@ -447,8 +537,12 @@ def explain(error: ValidationError) -> str:
 
 def _recorded(connection, event_id: str) -> tuple[list[dict], dict[str, dict]]:
     people = [dict(row) for row in connection.execute(visible_query(KINDS["person"])).mappings()]
-    participations = {row["person_id"]: dict(row) for row in connection.execute(
-        visible_query(KINDS["participation"]).where(Participation.event_id == event_id)).mappings()}
+    participations = {
+        row["person_id"]: dict(row)
+        for row in connection.execute(
+            visible_query(KINDS["participation"]).where(Participation.event_id == event_id)
+        ).mappings()
+    }
     return people, participations
 
 
@@ -466,8 +560,11 @@ def plan(connection, table: SourceTable, mapping: dict[str, int], event_id: str)
         try:
             values = row_values(cells, mapping, table.headers)
         except ValidationError as error:
-            raw = {name: cells[column] for name, column in mapping.items()
-                   if name in ("full_name", "email") and column < len(cells)}
+            raw = {
+                name: cells[column]
+                for name, column in mapping.items()
+                if name in ("full_name", "email") and column < len(cells)
+            }
             preview.rows.append(PlannedRow(number, raw, "error", error=explain(error)))
             continue
         person_id, match = index.match(values["full_name"], values.get("email"))
@@ -541,8 +638,9 @@ def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] |
             raise AttendanceImportError(planned.errors)
         _people, participations = _recorded(writer.connection, event_id)
         checkpoint(_("Recording the attendance…"))
-        create_attendees(writer, event_id, ((_person_fields(row), row.values["role"]) for row in planned.rows
-                                            if row.status == "new"))
+        create_attendees(
+            writer, event_id, ((_person_fields(row), row.values["role"]) for row in planned.rows if row.status == "new")
+        )
         errors = []
         for row in planned.rows:
             if row.status != "matched":
@@ -553,8 +651,16 @@ def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] |
                 if existing:
                     put_record(writer, "participation", {"id": existing["id"], "attended": True})
                 else:
-                    put_record(writer, "participation", {"event_id": event_id, "person_id": row.person_id,
-                                                         "role": row.values["role"], "attended": True})
+                    put_record(
+                        writer,
+                        "participation",
+                        {
+                            "event_id": event_id,
+                            "person_id": row.person_id,
+                            "role": row.values["role"],
+                            "attended": True,
+                        },
+                    )
             except ValidationError as error:
                 errors.append((row.row, explain(error)))
         if errors:

@@ -28,8 +28,7 @@ from desktop_app.domain.schema import EVENT_TYPES
 from desktop_app.i18n import _, country_name
 from desktop_app.storage.models import Change, Event
 
-CALENDAR_STATUSES = {"planned": "TENTATIVE", "postponed": "TENTATIVE", "held": "CONFIRMED",
-                     "cancelled": "CANCELLED"}
+CALENDAR_STATUSES = {"planned": "TENTATIVE", "postponed": "TENTATIVE", "held": "CONFIRMED", "cancelled": "CANCELLED"}
 
 
 def revisions(connection) -> dict[str, tuple[int, datetime]]:
@@ -37,8 +36,11 @@ def revisions(connection) -> dict[str, tuple[int, datetime]]:
 
     The sequence counts the field changes after the event's creation (the first put: the creating
     installation's run of consecutive change numbers), so every later edit raises it."""
-    rows = connection.execute(select(Change.record_id, Change.device_id, Change.seq, Change.hlc)
-                              .where(Change.kind == "event").order_by(Change.record_id, Change.hlc, Change.device_id))
+    rows = connection.execute(
+        select(Change.record_id, Change.device_id, Change.seq, Change.hlc)
+        .where(Change.kind == "event")
+        .order_by(Change.record_id, Change.hlc, Change.device_id)
+    )
     result = {}
     for record_id, changes in groupby(rows, key=lambda row: row[0]):
         changes = list(changes)
@@ -48,8 +50,10 @@ def revisions(connection) -> dict[str, tuple[int, datetime]]:
             if device == creator and seq == max(created) + 1:
                 created.add(seq)
         latest = max(change[3] for change in changes)
-        result[record_id] = (len(changes) - len(created),
-                             datetime.fromtimestamp(decode(latest)[0] // 1000, timezone.utc))
+        result[record_id] = (
+            len(changes) - len(created),
+            datetime.fromtimestamp(decode(latest)[0] // 1000, timezone.utc),
+        )
     return result
 
 
@@ -64,8 +68,12 @@ def build_calendar(desk) -> Calendar:
     stamp = datetime.now(timezone.utc).replace(microsecond=0)
     with desk.engine.connect() as connection:
         changed = revisions(connection)
-        events = [dict(row) for row in connection.execute(select(Event.__table__).where(
-            Event.deleted.is_(False)).order_by(Event.start_date, Event.id)).mappings()]
+        events = [
+            dict(row)
+            for row in connection.execute(
+                select(Event.__table__).where(Event.deleted.is_(False)).order_by(Event.start_date, Event.id)
+            ).mappings()
+        ]
         in_language(connection, events, translatable("event"))
         for event in events:
             item = CalendarEvent()

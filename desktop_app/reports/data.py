@@ -74,8 +74,9 @@ class Report:
         with a country, ``by_thematic_area`` with an area, ``actions`` with a status or ``overdue``,
         ``bilateral_meetings``, the participant sums, ``international_experts``, ``attendances`` with
         an optional role); every counted event for other figures."""
-        with_actions = {a["event_id"] for a in self.actions
-                        if a["status"] == code or (code == "overdue" and overdue(a, self.today))}
+        with_actions = {
+            a["event_id"] for a in self.actions if a["status"] == code or (code == "overdue" and overdue(a, self.today))
+        }
         attended = {p["event_id"] for p in self.participations if p["attended"] and (code is None or p["role"] == code)}
         delegates = {p["id"] for p in self.people if p["country"] == code}
         with_delegation = {p["event_id"] for p in self.participations if p["attended"] and p["person_id"] in delegates}
@@ -124,14 +125,31 @@ def compute(desk, period: Period, today: date | None = None) -> Report:
         events = _rows(connection, visible_records("event").where(*in_period))
         events = [e for e in events if period.covers(e) and counts(e, today)]
         event_ids = {e["id"] for e in events}
-        participations = [p for p in _rows(connection, visible_records("participation").where(
-            Participation.event_id.in_(period_events))) if p["event_id"] in event_ids]
+        participations = [
+            p
+            for p in _rows(
+                connection, visible_records("participation").where(Participation.event_id.in_(period_events))
+            )
+            if p["event_id"] in event_ids
+        ]
         person_ids = {p["person_id"] for p in participations}
-        people = [p for p in _rows(connection, visible_records("person", Person.full_name).where(
-            Person.id.in_(select(Participation.person_id).where(Participation.event_id.in_(period_events)))))
-            if p["id"] in person_ids]
-        actions = [a for a in _rows(connection, visible_records("action", Action.due_date).where(
-            Action.event_id.in_(period_events))) if a["event_id"] in event_ids]
+        people = [
+            p
+            for p in _rows(
+                connection,
+                visible_records("person", Person.full_name).where(
+                    Person.id.in_(select(Participation.person_id).where(Participation.event_id.in_(period_events)))
+                ),
+            )
+            if p["id"] in person_ids
+        ]
+        actions = [
+            a
+            for a in _rows(
+                connection, visible_records("action", Action.due_date).where(Action.event_id.in_(period_events))
+            )
+            if a["event_id"] in event_ids
+        ]
         for kind_name, records in (("event", events), ("person", people), ("action", actions)):
             in_language(connection, records, translatable(kind_name))
     event_order = {e["id"]: index for index, e in enumerate(events)}
@@ -170,8 +188,10 @@ def _figures(report: Report) -> dict:
         "events_planned_past": sum(1 for e in events if e["status"] == "planned"),
         "events_within_others": len(events) - len(outermost),
         "events_by_type": {code: types[code] for code in EVENT_TYPES if types[code]},
-        "by_type": {code: {"events": len(among), **{name: total(name, among) for name in PARTICIPANT_FIGURES}}
-                    for code, among in of_type.items()},
+        "by_type": {
+            code: {"events": len(among), **{name: total(name, among) for name in PARTICIPANT_FIGURES}}
+            for code, among in of_type.items()
+        },
         "participants_total": total("participants_total"),
         "participants_women": total("participants_women"),
         "participants_men": total("participants_men"),
@@ -216,34 +236,55 @@ def summary(figures: dict) -> str:
     n = format_number
     sentences = []
     if figures["country"]:
-        sentences.append(_(
-            "The figures cover events held in or with {country} from {start} to {end} inclusive.").format(
-            country=country_name(figures["country"]), start=format_date(figures["from"]),
-            end=format_date(figures["to"])))
-        sentences.append(_(
-            "Participant figures count everyone who attended these events, from every delegation, "
-            "not only from {country}.").format(country=country_name(figures["country"])))
+        sentences.append(
+            _("The figures cover events held in or with {country} from {start} to {end} inclusive.").format(
+                country=country_name(figures["country"]),
+                start=format_date(figures["from"]),
+                end=format_date(figures["to"]),
+            )
+        )
+        sentences.append(
+            _(
+                "Participant figures count everyone who attended these events, from every delegation, "
+                "not only from {country}."
+            ).format(country=country_name(figures["country"]))
+        )
     events = figures["events_total"]
-    sentences.append(ngettext(
-        "In {year}, the Platform held {count} event with {participants} participants "
-        "({women} women and {men} men).",
-        "In {year}, the Platform held {count} events with {participants} participants "
-        "({women} women and {men} men).", events).format(
-        year=figures["year"], count=n(events), participants=n(figures["participants_total"]),
-        women=n(figures["participants_women"]), men=n(figures["participants_men"])))
+    sentences.append(
+        ngettext(
+            "In {year}, the Platform held {count} event with {participants} participants "
+            "({women} women and {men} men).",
+            "In {year}, the Platform held {count} events with {participants} participants "
+            "({women} women and {men} men).",
+            events,
+        ).format(
+            year=figures["year"],
+            count=n(events),
+            participants=n(figures["participants_total"]),
+            women=n(figures["participants_women"]),
+            men=n(figures["participants_men"]),
+        )
+    )
     if figures["events_within_others"]:
-        sentences.append(ngettext(
-            "{count} of these events was held within another, and its participants are counted only once, "
-            "with that event's.",
-            "{count} of these events were held within others, and their participants are counted only once, "
-            "with those events'.", figures["events_within_others"]).format(count=n(figures["events_within_others"])))
+        sentences.append(
+            ngettext(
+                "{count} of these events was held within another, and its participants are counted only once, "
+                "with that event's.",
+                "{count} of these events were held within others, and their participants are counted only once, "
+                "with those events'.",
+                figures["events_within_others"],
+            ).format(count=n(figures["events_within_others"]))
+        )
     if figures["events_planned_past"]:
-        sentences.append(ngettext(
-            "{count} event is still recorded as planned although its dates have passed: it is counted, "
-            "but not yet confirmed as held.",
-            "{count} events are still recorded as planned although their dates have passed: they are counted, "
-            "but not yet confirmed as held.", figures["events_planned_past"]).format(
-            count=n(figures["events_planned_past"])))
+        sentences.append(
+            ngettext(
+                "{count} event is still recorded as planned although its dates have passed: it is counted, "
+                "but not yet confirmed as held.",
+                "{count} events are still recorded as planned although their dates have passed: they are counted, "
+                "but not yet confirmed as held.",
+                figures["events_planned_past"],
+            ).format(count=n(figures["events_planned_past"]))
+        )
     training = figures["by_type"]["regional_training"]
     trainings, training_participants = training["events"], training["participants_total"]
     training_experts = training["international_experts"]
@@ -254,30 +295,44 @@ def summary(figures: dict) -> str:
                 "This includes {count} regional technical training session with over {participants} "
                 "participants and {experts} international experts.",
                 "This includes {count} regional technical training sessions with over {participants} "
-                "participants and {experts} international experts.", trainings)
+                "participants and {experts} international experts.",
+                trainings,
+            )
         else:
             sentence = ngettext(
                 "This includes {count} regional technical training session with {participants} "
                 "participants and {experts} international experts.",
                 "This includes {count} regional technical training sessions with {participants} "
-                "participants and {experts} international experts.", trainings)
+                "participants and {experts} international experts.",
+                trainings,
+            )
         sentences.append(sentence.format(count=n(trainings), participants=n(rounded), experts=n(training_experts)))
     if figures["bilateral_meetings"]:
-        sentences.append(ngettext("{count} bilateral meeting was held.", "{count} bilateral meetings were held.",
-                                  figures["bilateral_meetings"]).format(count=n(figures["bilateral_meetings"])))
+        sentences.append(
+            ngettext(
+                "{count} bilateral meeting was held.",
+                "{count} bilateral meetings were held.",
+                figures["bilateral_meetings"],
+            ).format(count=n(figures["bilateral_meetings"]))
+        )
     if figures["attendances"]:
-        sentences.append(ngettext(
-            "{people} person took part by name, with {attendances} attendances in all.",
-            "{people} people took part by name, with {attendances} attendances in all.",
-            figures["unique_people"]).format(people=n(figures["unique_people"]),
-                                             attendances=n(figures["attendances"])))
+        sentences.append(
+            ngettext(
+                "{people} person took part by name, with {attendances} attendances in all.",
+                "{people} people took part by name, with {attendances} attendances in all.",
+                figures["unique_people"],
+            ).format(people=n(figures["unique_people"]), attendances=n(figures["attendances"]))
+        )
     done = figures["actions"]["done"]
     agreed = sum(v for k, v in figures["actions"].items() if k != "overdue")
     if agreed:
-        sentences.append(ngettext(
-            "{done} of {count} follow-up action agreed is done; {overdue} overdue.",
-            "{done} of {count} follow-up actions agreed are done; {overdue} overdue.", agreed).format(
-            done=n(done), count=n(agreed), overdue=n(figures["actions"]["overdue"])))
+        sentences.append(
+            ngettext(
+                "{done} of {count} follow-up action agreed is done; {overdue} overdue.",
+                "{done} of {count} follow-up actions agreed are done; {overdue} overdue.",
+                agreed,
+            ).format(done=n(done), count=n(agreed), overdue=n(figures["actions"]["overdue"]))
+        )
     return " ".join(sentences)
 
 
@@ -292,6 +347,9 @@ def latest_year_with_events(desk) -> int | None:
     """The latest year, up to this one, in which an event started: where a report is worth opening."""
     this_year = str(date.today().year)
     with desk.engine.connect() as connection:
-        year = connection.execute(select(func.max(func.substr(Event.start_date, 1, 4))).where(
-            Event.deleted.is_(False), func.substr(Event.start_date, 1, 4) <= this_year)).scalar()
+        year = connection.execute(
+            select(func.max(func.substr(Event.start_date, 1, 4))).where(
+                Event.deleted.is_(False), func.substr(Event.start_date, 1, 4) <= this_year
+            )
+        ).scalar()
     return int(year) if year else None

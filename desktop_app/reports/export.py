@@ -59,8 +59,9 @@ def write_csv(report: Report, path: Path, delimiter: str = DEFAULT_CSV_DELIMITER
 
 def _fit_columns(sheet, header_row: int = 1) -> None:
     for index, column in enumerate(sheet.iter_cols(min_row=header_row), start=1):
-        width = max(((10 if isinstance(c.value, date) else len(str(c.value))) for c in column if c.value is not None),
-                    default=8)
+        width = max(
+            ((10 if isinstance(c.value, date) else len(str(c.value))) for c in column if c.value is not None), default=8
+        )
         sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, width + 2)
 
 
@@ -122,8 +123,9 @@ def write_xlsx(report: Report, path: Path, include_people: bool = False) -> None
         summary.cell(row=row, column=3, value=entry["participants"])
     _fit_columns(summary, header_row=4)
     summary.column_dimensions["A"].width = max(summary.column_dimensions["A"].width, 40)
-    summary.row_dimensions[2].height = summary_row_height(report.figures["summary"], sum(
-        summary.column_dimensions[letter].width for letter in "ABC"))
+    summary.row_dimensions[2].height = summary_row_height(
+        report.figures["summary"], sum(summary.column_dimensions[letter].width for letter in "ABC")
+    )
     summary.freeze_panes = "A5"
     _print_setup(summary, header_row=4)
     for name in COLUMNS:
@@ -145,8 +147,13 @@ def write_xlsx(report: Report, path: Path, include_people: bool = False) -> None
     book.save(path)
 
 
-def write_report(report: Report, file_format: str, path: Path, csv_delimiter: str = DEFAULT_CSV_DELIMITER,
-                 include_people: bool = False) -> None:
+def write_report(
+    report: Report,
+    file_format: str,
+    path: Path,
+    csv_delimiter: str = DEFAULT_CSV_DELIMITER,
+    include_people: bool = False,
+) -> None:
     """Write the report in one of ``FORMATS`` (PDF needs Qt, imported only then); personal data (the XLSX
     participations and people) only with ``include_people``."""
     if file_format == "pdf":

@@ -59,8 +59,9 @@ def pdf_writer(path: Path, title: str, landscape: bool = False) -> QPdfWriter:
     writer.setResolution(RESOLUTION)
     writer.setPdfVersion(QPagedPaintDevice.PdfVersion.PdfVersion_A1b)
     orientation = QPageLayout.Orientation.Landscape if landscape else QPageLayout.Orientation.Portrait
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), orientation, QMarginsF(0, 0, 0, 0),
-                                     QPageLayout.Unit.Millimeter))
+    writer.setPageLayout(
+        QPageLayout(QPageSize(QPageSize.PageSizeId.A4), orientation, QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    )
     return writer
 
 
@@ -101,8 +102,7 @@ def finish_pdf(path: Path, language: str) -> None:
 def wrap(text: str, font: QFont, width: float, device, anywhere: bool = False) -> list[str]:
     """``text`` broken into lines no wider than ``width``, between words only (unless ``anywhere``)."""
     option = QTextOption()
-    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere if anywhere
-                       else QTextOption.WrapMode.WordWrap)
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere if anywhere else QTextOption.WrapMode.WordWrap)
     lines = []
     for paragraph in (text or "").split("\n"):
         layout = QTextLayout(paragraph, font, device)
@@ -113,7 +113,7 @@ def wrap(text: str, font: QFont, width: float, device, anywhere: bool = False) -
             if not line.isValid():
                 break
             line.setLineWidth(width)
-            lines.append(paragraph[line.textStart():line.textStart() + line.textLength()].rstrip())
+            lines.append(paragraph[line.textStart() : line.textStart() + line.textLength()].rstrip())
         layout.endLayout()
         if not paragraph:
             lines.append("")
@@ -140,8 +140,12 @@ class Pages:
         self.page_label = page_label  # (page, pages) -> "Page 1 of 3", or None for no footer
         size = writer.pageLayout().fullRectPixels(RESOLUTION)
         footer_space = mm(8) if page_label else 0
-        self.area = QRectF(mm(MARGIN_MM), mm(MARGIN_MM), size.width() - 2 * mm(MARGIN_MM),
-                           size.height() - 2 * mm(MARGIN_MM) - footer_space)
+        self.area = QRectF(
+            mm(MARGIN_MM),
+            mm(MARGIN_MM),
+            size.width() - 2 * mm(MARGIN_MM),
+            size.height() - 2 * mm(MARGIN_MM) - footer_space,
+        )
         self.pages: list[list] = [[]]
         self.y = self.area.top()
 
@@ -177,8 +181,16 @@ class Pages:
 
     # ----- blocks ---------------------------------------------------------------------------------------------
 
-    def text_line(self, text: str, font: QFont, x: float, y: float, colour: str = TEXT_COLOUR,
-                  width: float | None = None, align: str = "left") -> None:
+    def text_line(
+        self,
+        text: str,
+        font: QFont,
+        x: float,
+        y: float,
+        colour: str = TEXT_COLOUR,
+        width: float | None = None,
+        align: str = "left",
+    ) -> None:
         """One line of text with its top at ``y``, aligned in ``x``…``x + width``."""
         metrics = self.metrics(font)
         if align != "left":
@@ -190,10 +202,18 @@ class Pages:
             painter.setFont(font)
             painter.setPen(QColor(colour))
             painter.drawText(point, text)
+
         self.draw(operation)
 
-    def paragraph(self, text: str, points: float = 10, bold: bool = False, colour: str = TEXT_COLOUR,
-                  after_mm: float = 3, keep_lines: int = 1) -> None:
+    def paragraph(
+        self,
+        text: str,
+        points: float = 10,
+        bold: bool = False,
+        colour: str = TEXT_COLOUR,
+        after_mm: float = 3,
+        keep_lines: int = 1,
+    ) -> None:
         """Text wrapped to the full width; it continues on the next page when it must, keeping
         ``keep_lines`` lines together at the top."""
         font = self.font(points, bold)
@@ -212,8 +232,7 @@ class Pages:
             self.space(before_mm)
         follow = self.metrics(self.font(10)).lineSpacing() * 4
         font = self.font(points, bold=True)
-        self.ensure(self.metrics(font).lineSpacing() * len(wrap(text, font, self.area.width(), self.writer))
-                    + follow)
+        self.ensure(self.metrics(font).lineSpacing() * len(wrap(text, font, self.area.width(), self.writer)) + follow)
         self.paragraph(text, points, bold=True, colour=ACCENT, after_mm=2)
 
     def block(self, height: float, paint) -> None:
@@ -224,13 +243,21 @@ class Pages:
         self.y += height
 
     def image(self, image: QImage, width: float, height: float) -> None:
-        self.block(height, lambda painter, rect: painter.drawImage(
-            QRectF(rect.left(), rect.top(), width, height), image))
+        self.block(
+            height, lambda painter, rect: painter.drawImage(QRectF(rect.left(), rect.top(), width, height), image)
+        )
 
     # ----- tables --------------------------------------------------------------------------------------------
 
-    def table(self, headers: list[str], rows: list[list[str]], columns: list[Column], points: float = 8,
-              full_width: bool = True, min_row_mm: float = 0) -> None:
+    def table(
+        self,
+        headers: list[str],
+        rows: list[list[str]],
+        columns: list[Column],
+        points: float = 8,
+        full_width: bool = True,
+        min_row_mm: float = 0,
+    ) -> None:
         """A table with a shaded header row repeated on each page; no row is split across pages."""
         padding = mm(1.2)
         size = points
@@ -244,8 +271,10 @@ class Pages:
         left = self.area.left()
 
         def cells(values, cell_font):
-            return [wrap(value, cell_font, max(1.0, width - 2 * padding), self.writer, anywhere=not fits)
-                    for value, width in zip(values, widths)]
+            return [
+                wrap(value, cell_font, max(1.0, width - 2 * padding), self.writer, anywhere=not fits)
+                for value, width in zip(values, widths)
+            ]
 
         def row_height(wrapped):
             return max(max(len(lines), 1) for lines in wrapped) * line_height + 2 * padding
@@ -260,8 +289,14 @@ class Pages:
                 rect = QRectF(x, top, width, height)
                 self.draw(lambda painter, rect=rect: _cell_frame(painter, rect, fill))
                 for number, line in enumerate(lines):
-                    self.text_line(line, cell_font, x + padding, top + padding + number * line_height,
-                                   width=width - 2 * padding, align=column.align)
+                    self.text_line(
+                        line,
+                        cell_font,
+                        x + padding,
+                        top + padding + number * line_height,
+                        width=width - 2 * padding,
+                        align=column.align,
+                    )
                 x += width
             self.y += height
 
@@ -288,15 +323,17 @@ class Pages:
                 least.append(mm(column.width_mm))
                 most.append(mm(column.width_mm))
                 continue
-            whole = max((m.horizontalAdvance(line) for text, m in texts for line in (text or "").split("\n")),
-                        default=0)
+            whole = max(
+                (m.horizontalAdvance(line) for text, m in texts for line in (text or "").split("\n")), default=0
+            )
             if column.nowrap:  # the values never wrap; the header may, between its words
                 longest_word = max((m.horizontalAdvance(text or "") for text, m in texts[1:]), default=0)
                 header_word = max((head.horizontalAdvance(w) for w in headers[index].split()), default=0)
                 longest_word = whole = max(longest_word, header_word)
             else:
-                longest_word = max((m.horizontalAdvance(word) for text, m in texts for word in (text or "").split()),
-                                   default=0)
+                longest_word = max(
+                    (m.horizontalAdvance(word) for text, m in texts for word in (text or "").split()), default=0
+                )
             least.append(longest_word + 2 * padding + 1)
             most.append(max(whole, longest_word) + 2 * padding + 1)
         available = self.area.width()
@@ -338,9 +375,10 @@ class Pages:
                 painter.setFont(font)
                 painter.setPen(QColor("#666666"))
                 label = self.page_label(number, total)
-                painter.drawText(QPointF(self.area.left(), baseline),
-                                 metrics.elidedText(self.footer, Qt.TextElideMode.ElideRight,
-                                                    self.area.width() * 0.7))
+                painter.drawText(
+                    QPointF(self.area.left(), baseline),
+                    metrics.elidedText(self.footer, Qt.TextElideMode.ElideRight, self.area.width() * 0.7),
+                )
                 painter.drawText(QPointF(self.area.right() - metrics.horizontalAdvance(label), baseline), label)
         painter.end()
 

@@ -22,18 +22,18 @@ def page_label(page: int, pages: int) -> str:
 
 def columns_of(data: Table, indices) -> list[Column]:
     """Dates and numbers neither wrap nor stretch; numbers are right-aligned."""
-    return [Column(align="right" if data.types[i] == "number" else "left", nowrap=data.types[i] != "text")
-            for i in indices]
+    return [
+        Column(align="right" if data.types[i] == "number" else "left", nowrap=data.types[i] != "text") for i in indices
+    ]
 
 
 def put_table(pages: Pages, data: Table, fields: list[str] | None = None) -> None:
     indices = [data.fields.index(f) for f in fields] if fields else list(range(len(data.fields)))
-    headers = [_(SHORT_HEADERS[data.fields[i]]) if data.fields[i] in SHORT_HEADERS else data.headers[i]
-               for i in indices]
+    headers = [
+        _(SHORT_HEADERS[data.fields[i]]) if data.fields[i] in SHORT_HEADERS else data.headers[i] for i in indices
+    ]
     rows = [[display(row[i]) for i in indices] for row in data.rows]
     pages.table(headers, rows, columns_of(data, indices))
-
-
 
 
 def issuing_office(issuer: dict) -> str:
@@ -46,18 +46,29 @@ def put_cover(pages: Pages, report: Report, title: str) -> None:
     """The cover: the Platform, the title, the issuing office, the period, the date of issue and the
     acknowledgement of those who funded the events (their ``funding_source``)."""
     figures = report.figures
-    pages.paragraph(_("Regional Platform for Fast-Tracking UNCAC Implementation in Central Asia"), points=13,
-                    bold=True, colour=ACCENT, after_mm=45)
+    pages.paragraph(
+        _("Regional Platform for Fast-Tracking UNCAC Implementation in Central Asia"),
+        points=13,
+        bold=True,
+        colour=ACCENT,
+        after_mm=45,
+    )
     pages.paragraph(title, points=24, bold=True, after_mm=10)
     pages.paragraph(issuing_office(report.issuer), points=12, after_mm=3)
-    pages.paragraph(_("Period: {dates}").format(dates=format_date_range(figures["from"], figures["to"])),
-                    points=12, after_mm=3)
+    pages.paragraph(
+        _("Period: {dates}").format(dates=format_date_range(figures["from"], figures["to"])), points=12, after_mm=3
+    )
     pages.paragraph(_("Issued on {date}").format(date=format_date(report.today)), points=12, after_mm=20)
     donors = list(dict.fromkeys(e["funding_source"] for e in report.events if e["funding_source"]))
     if donors:
         pages.paragraph(_("Acknowledgement"), points=12, bold=True, after_mm=2)
-        pages.paragraph(_("The events in this report were made possible by the support of {donors}. The Platform "
-                          "and its secretariat are grateful for it.").format(donors="; ".join(donors)), points=11)
+        pages.paragraph(
+            _(
+                "The events in this report were made possible by the support of {donors}. The Platform "
+                "and its secretariat are grateful for it."
+            ).format(donors="; ".join(donors)),
+            points=11,
+        )
 
 
 def put_outcomes(pages: Pages, report: Report) -> None:
@@ -67,8 +78,13 @@ def put_outcomes(pages: Pages, report: Report) -> None:
         return
     pages.heading(_("Outcomes"))
     for event in with_outcomes:
-        pages.paragraph(f"{event['title']} ({format_date_range(event['start_date'], event['end_date'])})",
-                        points=10, bold=True, after_mm=1, keep_lines=3)
+        pages.paragraph(
+            f"{event['title']} ({format_date_range(event['start_date'], event['end_date'])})",
+            points=10,
+            bold=True,
+            after_mm=1,
+            keep_lines=3,
+        )
         pages.paragraph(event["outcomes"], points=10, after_mm=3)
 
 
@@ -84,14 +100,37 @@ def put_events(pages: Pages, report: Report) -> None:
             return display(total)
         return f"{display(total)} ({display(women or 0)} / {display(men or 0)})"
 
-    headers = [_("Dates"), data.headers[at["type"]], data.headers[at["title"]], _("Place"),
-               _("Participants (women / men)"), _(SHORT_HEADERS["international_experts"])]
-    rows = [[format_date_range(event["start_date"], event["end_date"]), display(row[at["type"]]),
-             display(row[at["title"]]), ", ".join(display(row[at[name]]) for name in ("city", "country") if row[at[name]]),
-             counts(row), display(row[at["international_experts"]])]
-            for event, row in zip(report.events, data.rows)]
-    pages.table(headers, rows, [Column(width_mm=25), Column(width_mm=25), Column(), Column(width_mm=27),
-                                Column(align="right", width_mm=27), Column(align="right", nowrap=True)])
+    headers = [
+        _("Dates"),
+        data.headers[at["type"]],
+        data.headers[at["title"]],
+        _("Place"),
+        _("Participants (women / men)"),
+        _(SHORT_HEADERS["international_experts"]),
+    ]
+    rows = [
+        [
+            format_date_range(event["start_date"], event["end_date"]),
+            display(row[at["type"]]),
+            display(row[at["title"]]),
+            ", ".join(display(row[at[name]]) for name in ("city", "country") if row[at[name]]),
+            counts(row),
+            display(row[at["international_experts"]]),
+        ]
+        for event, row in zip(report.events, data.rows)
+    ]
+    pages.table(
+        headers,
+        rows,
+        [
+            Column(width_mm=25),
+            Column(width_mm=25),
+            Column(),
+            Column(width_mm=27),
+            Column(align="right", width_mm=27),
+            Column(align="right", nowrap=True),
+        ],
+    )
 
 
 def write_pdf(report: Report, path: Path) -> None:
@@ -106,12 +145,19 @@ def write_pdf(report: Report, path: Path) -> None:
     pages.paragraph(figures["summary"], points=10.5, after_mm=5)
     for chart in charts(figures):
         if chart.bars:
-            pages.block(chart_layout(chart, pages.area.width(), writer, CHART_POINTS).height() + 4,
-                        lambda painter, rect, chart=chart: paint_bar_chart(painter, rect, chart, CHART_POINTS))
+            pages.block(
+                chart_layout(chart, pages.area.width(), writer, CHART_POINTS).height() + 4,
+                lambda painter, rect, chart=chart: paint_bar_chart(painter, rect, chart, CHART_POINTS),
+            )
             pages.space(3)
     pages.heading(_("Key figures"))
-    pages.table([_("Figure"), _("Number")], [[line.label, display(line.value)] for line in key_figures(figures)],
-                [Column(), Column(align="right", nowrap=True)], points=9, full_width=False)
+    pages.table(
+        [_("Figure"), _("Number")],
+        [[line.label, display(line.value)] for line in key_figures(figures)],
+        [Column(), Column(align="right", nowrap=True)],
+        points=9,
+        full_width=False,
+    )
     pages.heading(_("Events"))
     put_events(pages, report)
     put_outcomes(pages, report)

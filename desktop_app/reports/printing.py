@@ -103,12 +103,21 @@ def chart_layout(chart: Chart, width: float, device, point_size: float = 9) -> C
     widest = max((metrics.horizontalAdvance(label) for label, _v in bars), default=0)
     label_width = min(width * 0.45, widest + 8)
     value_width = max((metrics.horizontalAdvance(format_number(v)) for _l, v in bars), default=0) + 8
-    return ChartLayout(title_font, font, QFontMetricsF(title_font, device), metrics, wrap(chart.title, title_font, width, device),
-                       [wrap(label, font, label_width - 8, device) for label, _v in bars], label_width, value_width)
+    return ChartLayout(
+        title_font,
+        font,
+        QFontMetricsF(title_font, device),
+        metrics,
+        wrap(chart.title, title_font, width, device),
+        [wrap(label, font, label_width - 8, device) for label, _v in bars],
+        label_width,
+        value_width,
+    )
 
 
-def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: float = 9,
-                    text_color: QColor | None = None) -> None:
+def paint_bar_chart(
+    painter: QPainter, rect: QRectF, chart: Chart, point_size: float = 9, text_color: QColor | None = None
+) -> None:
     """A horizontal bar chart of ``chart`` in ``rect``: its title, one labelled bar per item, the values (texts in
     ``text_color``: on screen the palette's, on paper near-black); long titles and labels wrap between words."""
     text_color = text_color or QColor(PAPER_TEXT)
@@ -118,8 +127,9 @@ def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: f
     painter.setFont(laid.title_font)
     title_metrics = laid.title_metrics
     for number, line in enumerate(laid.title):
-        painter.drawText(QPointF(rect.left(), rect.top() + title_metrics.ascent() + number * title_metrics.lineSpacing()),
-                         line)
+        painter.drawText(
+            QPointF(rect.left(), rect.top() + title_metrics.ascent() + number * title_metrics.lineSpacing()), line
+        )
     painter.setFont(laid.font)
     metrics = laid.metrics
     bars = chart.bars or []
@@ -139,7 +149,10 @@ def paint_bar_chart(painter: QPainter, rect: QRectF, chart: Chart, point_size: f
             length = bar_space * value / largest
             bar = QRectF(rect.left() + laid.label_width, top + (row_height - bar_height) / 2, length, bar_height)
             painter.fillRect(bar, QColor(BAR_COLOURS[index % len(BAR_COLOURS)]))
-            painter.drawText(QRectF(bar.right() + 4, top, laid.value_width, row_height),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), format_number(value))
+            painter.drawText(
+                QRectF(bar.right() + 4, top, laid.value_width, row_height),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                format_number(value),
+            )
             top += row_height
     painter.restore()

@@ -58,10 +58,16 @@ def event_people(desk, event_id: str, attended_only: bool = False) -> tuple[dict
     if attended_only:
         participations = participations.where(Participation.attended.is_(True))
     participations = participations.subquery()
-    query = (select(Person.__table__, participations.c.role, participations.c.attended,
-                    participations.c.id.label("participation_id"))
-             .join(participations, participations.c.person_id == Person.id)
-             .order_by(Person.full_name, Person.id))
+    query = (
+        select(
+            Person.__table__,
+            participations.c.role,
+            participations.c.attended,
+            participations.c.id.label("participation_id"),
+        )
+        .join(participations, participations.c.person_id == Person.id)
+        .order_by(Person.full_name, Person.id)
+    )
     with desk.engine.connect() as connection:
         people = [dict(row) for row in connection.execute(query).mappings()]
         in_language(connection, [event], translatable("event"))
@@ -103,12 +109,26 @@ def write_attendance_sheet(desk, event_id: str, path: Path) -> int:
     pages.paragraph(event["title"], points=12, bold=True, after_mm=1)
     pages.paragraph(" · ".join(part for part in (event_dates(event), event_place(event)) if part), after_mm=4)
     headers = ["№", _("Full name"), _("Organization"), _("Position"), _("Gender"), _("Signature")]
-    rows = [[str(number), person["full_name"] or "", person["organization"] or "", person["position"] or "",
-             _(GENDERS[person["gender"]]) if person["gender"] in GENDERS else "", ""]
-            for number, person in enumerate(people, start=1)]
+    rows = [
+        [
+            str(number),
+            person["full_name"] or "",
+            person["organization"] or "",
+            person["position"] or "",
+            _(GENDERS[person["gender"]]) if person["gender"] in GENDERS else "",
+            "",
+        ]
+        for number, person in enumerate(people, start=1)
+    ]
     rows += [[str(number), "", "", "", "", ""] for number in range(len(people) + 1, len(people) + BLANK_ROWS + 1)]
-    columns = [Column(align="right", nowrap=True), Column(), Column(), Column(), Column(nowrap=True),
-               Column(width_mm=55)]
+    columns = [
+        Column(align="right", nowrap=True),
+        Column(),
+        Column(),
+        Column(),
+        Column(nowrap=True),
+        Column(width_mm=55),
+    ]
     pages.table(headers, rows, columns, points=9.5, min_row_mm=SIGNATURE_ROW_MM)
     pages.paint()
     finish_pdf(path, current_language())
@@ -149,7 +169,7 @@ def duration_days(event: dict) -> int:
 
 
 def took_part(gender: str | None) -> str:
-    """"took part in", in the grammatical gender of the participant where the language has one."""
+    """ "took part in", in the grammatical gender of the participant where the language has one."""
     if gender == "female":
         return pgettext("female", "took part in")
     if gender == "male":
@@ -230,8 +250,15 @@ class Certificate:
             if image is not None:
                 box = QRectF(x, mm(17), mm(LOGO_MM), mm(LOGO_MM))
                 scaled = image.size().scaled(int(box.width()), int(box.height()), Qt.AspectRatioMode.KeepAspectRatio)
-                painter.drawImage(QRectF(box.center().x() - scaled.width() / 2, box.center().y() - scaled.height() / 2,
-                                         scaled.width(), scaled.height()), image)
+                painter.drawImage(
+                    QRectF(
+                        box.center().x() - scaled.width() / 2,
+                        box.center().y() - scaled.height() / 2,
+                        scaled.width(),
+                        scaled.height(),
+                    ),
+                    image,
+                )
 
     def left_lines(self, text: str, font, x: float, bottom: float, width: float) -> None:
         """``text`` wrapped to ``width``, its last line ending at ``bottom``."""
@@ -284,10 +311,13 @@ class Certificate:
     def paint(self, event: dict, person: dict) -> None:
         self.frame()
         appreciation = person["role"] in APPRECIATED_ROLES
-        y = self.text(Line(_("Regional Anti-Corruption Platform for Central Asia"), 11, True, ACCENT, width=180),
-                      mm(22))
-        y = self.text(Line(_("Secretariat: United Nations Office on Drugs and Crime (UNODC)"), 9, colour="#555555",
-                           width=180), y + mm(1))
+        y = self.text(
+            Line(_("Regional Anti-Corruption Platform for Central Asia"), 11, True, ACCENT, width=180), mm(22)
+        )
+        y = self.text(
+            Line(_("Secretariat: United Nations Office on Drugs and Crime (UNODC)"), 9, colour="#555555", width=180),
+            y + mm(1),
+        )
         heading = _("Certificate of appreciation") if appreciation else _("Certificate of participation")
         y = self.text(Line(heading.upper(), 28, True, ACCENT, width=230), max(y + mm(7), mm(46)))
         rule = QPen(QColor(GOLD))
@@ -302,19 +332,36 @@ class Certificate:
             items.append(Line(details, 11, colour="#444444", gap=1))
         verb = _("in appreciation of their contribution to") if appreciation else took_part(person["gender"])
         days = duration_days(event)
-        items += [Line(verb, 13, colour="#444444", gap=4),
-                  Line(event["title"], 16, True, gap=2, width=240, max_lines=3),
-                  Line(_("{dates}, {place}").format(dates=event_dates(event), place=place) if place
-                       else event_dates(event), 12, gap=2),
-                  Line(ngettext("Duration: {count} day", "Duration: {count} days", days).format(count=days),
-                       11, colour="#444444", gap=1)]
+        items += [
+            Line(verb, 13, colour="#444444", gap=4),
+            Line(event["title"], 16, True, gap=2, width=240, max_lines=3),
+            Line(
+                _("{dates}, {place}").format(dates=event_dates(event), place=place) if place else event_dates(event),
+                12,
+                gap=2,
+            ),
+            Line(
+                ngettext("Duration: {count} day", "Duration: {count} days", days).format(count=days),
+                11,
+                colour="#444444",
+                gap=1,
+            ),
+        ]
         if person["role"] in ROLES and person["role"] != "participant":
             items.append(Line(_("Role: {role}").format(role=_(ROLES[person["role"]])), 12, gap=1))
         bottom = self.height - mm(46)
         self.column(items, y + mm(6), bottom - mm(20))
         self.signature(mm(30), bottom, event["organizer"] or "", event["signatory"], event["signatory_position"])
-        self.signature(self.width - mm(30 + 80), bottom, "", event["second_signatory"],
-                       event["second_signatory_position"])
-        self.text(Line(_("Certificate No. {number} · issued on {date}").format(
-            number=certificate_number(event, person), date=format_date(event["end_date"] or event["start_date"])),
-            9, colour="#666666"), self.height - mm(19))
+        self.signature(
+            self.width - mm(30 + 80), bottom, "", event["second_signatory"], event["second_signatory_position"]
+        )
+        self.text(
+            Line(
+                _("Certificate No. {number} · issued on {date}").format(
+                    number=certificate_number(event, person), date=format_date(event["end_date"] or event["start_date"])
+                ),
+                9,
+                colour="#666666",
+            ),
+            self.height - mm(19),
+        )

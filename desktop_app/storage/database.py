@@ -127,8 +127,9 @@ def check_database_file(path: Path) -> None:
     except OSError as error:
         raise InputError(_("Cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
     if header != SQLITE_HEADER:
-        raise InputError(_("{path} is not a Platform Desk database (it is empty or another kind of file)").format(
-            path=path))
+        raise InputError(
+            _("{path} is not a Platform Desk database (it is empty or another kind of file)").format(path=path)
+        )
     try:
         source = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
         try:
@@ -138,8 +139,9 @@ def check_database_file(path: Path) -> None:
     except sqlite3.Error:
         tables = None
     if tables is not None and not {"alembic_version", "installation"} <= tables:
-        raise InputError(_("{path} is not a Platform Desk database (it is empty or another kind of file)").format(
-            path=path))
+        raise InputError(
+            _("{path} is not a Platform Desk database (it is empty or another kind of file)").format(path=path)
+        )
 
 
 def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
@@ -182,8 +184,11 @@ def migrate(engine: Engine, path: Path) -> str | None:
     revision the file had (None for a new file)."""
     with engine.connect() as connection:
         has_version = connection.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").first()
-        current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() if has_version else None
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).first()
+        current = (
+            connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() if has_version else None
+        )
     if current == SCHEMA_HEAD:
         return current
     from alembic import command
@@ -197,10 +202,12 @@ def migrate(engine: Engine, path: Path) -> str | None:
         try:
             script.get_revision(current)
         except CommandError:
-            raise InputError(_(
-                "This database was written by a newer Platform Desk (schema {found}); "
-                "this version understands schema {known} and older. Install the newer version."
-            ).format(found=current, known=head)) from None
+            raise InputError(
+                _(
+                    "This database was written by a newer Platform Desk (schema {found}); "
+                    "this version understands schema {known} and older. Install the newer version."
+                ).format(found=current, known=head)
+            ) from None
         safety = backup(engine, path, f"before-{head}")
     config = _alembic_config()
     with engine.begin() as connection:
@@ -218,7 +225,9 @@ def translate_busy():
     except OperationalError as error:
         code = sqlite_code(error)
         if code in BUSY_CODES:
-            raise BusyError(_("The database is in use by another Platform Desk; try again when it has finished")) from None
+            raise BusyError(
+                _("The database is in use by another Platform Desk; try again when it has finished")
+            ) from None
         if code == sqlite3.SQLITE_FULL:
             raise DiskFullError(_("The disk is full: nothing was changed")) from None
         raise

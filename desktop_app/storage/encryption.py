@@ -27,7 +27,7 @@ KEY_BYTES = 32
 # open older files. 1: scrypt's "interactive" setting (N, r, p), about 40 ms and 16 MiB, once per process
 # and once per unlock.
 KDF_VERSION = 1
-KDF_PARAMETERS = {1: (2 ** 14, 8, 1)}
+KDF_PARAMETERS = {1: (2**14, 8, 1)}
 CONVERTING_SUFFIX = ".converting"
 
 
@@ -63,7 +63,7 @@ class Key:
             raise InputError(_("The passphrase is empty"))
         n, r, p = KDF_PARAMETERS[salt[0]]
         try:
-            key = hashlib.scrypt(secret, salt=salt, n=n, r=r, p=p, maxmem=64 * 2 ** 20, dklen=KEY_BYTES)
+            key = hashlib.scrypt(secret, salt=salt, n=n, r=r, p=p, maxmem=64 * 2**20, dklen=KEY_BYTES)
         finally:
             del secret
         return cls(key, salt)
@@ -137,8 +137,7 @@ def connect(path: Path, key: Key | None, timeout: float = 5.0, check: bool = Tru
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except module.DatabaseError:
         connection.close()
-        raise WrongPassphrase(_("The passphrase does not open {path}; nothing was changed").format(path=path)) \
-            from None
+        raise WrongPassphrase(_("The passphrase does not open {path}; nothing was changed").format(path=path)) from None
     return connection
 
 
@@ -149,17 +148,23 @@ def key_to_open(path: Path, passphrase: str | bytes | bytearray | None) -> Key |
             raise InputError(_("{path} is not encrypted: open it without a passphrase").format(path=path))
         return None
     if passphrase is None:
-        raise PassphraseNeeded(_(
-            "{path} is encrypted: give its passphrase (on the terminal or with --db-passphrase-file)"
-        ).format(path=path))
+        raise PassphraseNeeded(
+            _("{path} is encrypted: give its passphrase (on the terminal or with --db-passphrase-file)").format(
+                path=path
+            )
+        )
     key = Key.for_file(path, passphrase)
     connect(path, key).close()
     return key
 
 
 def _table_counts(connection) -> dict[str, int]:
-    names = [row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    names = [
+        row[0]
+        for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     return {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in names}
 
 
@@ -190,7 +195,7 @@ def convert(path: Path, old: Key | None, new: Key | None) -> None:
         source.isolation_level = None
         source.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         target_key = new.pragma_value() if new is not None else ""
-        source.execute(f"ATTACH DATABASE ? AS converted KEY \"{target_key}\"", (str(target),))
+        source.execute(f'ATTACH DATABASE ? AS converted KEY "{target_key}"', (str(target),))
         source.execute("BEGIN IMMEDIATE")
         try:
             source.execute("SELECT sqlcipher_export('converted')")
@@ -208,8 +213,9 @@ def convert(path: Path, old: Key | None, new: Key | None) -> None:
         try:
             copy.execute("PRAGMA journal_mode=WAL")
             if copy.execute("PRAGMA quick_check").fetchone()[0] != "ok" or _table_counts(copy) != expected:
-                raise InputError(_("The converted copy of {path} did not read back whole; nothing was changed")
-                                 .format(path=path))
+                raise InputError(
+                    _("The converted copy of {path} did not read back whole; nothing was changed").format(path=path)
+                )
         finally:
             copy.close()
         kill_points.reached("convert:checked")
@@ -259,6 +265,7 @@ def rekey_all(path: Path, backups: list[Path], old: Key | None, new: Key | None)
             convert(backup, old if encrypted else None, new)
         except WrongPassphrase:
             left.append(backup)
-    logbook.encryption_changed(path, "encrypted" if old is None else "decrypted" if new is None else
-                               "given a new passphrase", left)
+    logbook.encryption_changed(
+        path, "encrypted" if old is None else "decrypted" if new is None else "given a new passphrase", left
+    )
     return left

@@ -180,9 +180,12 @@ class HeldBack(ChangeLine, Base):
     (``sync.waiting``)."""
 
     __tablename__ = "held_back"
-    __table_args__ = (UniqueConstraint("device_id", "seq", name="uq_held_back_origin"),
-                      Index("ix_held_back_sender", "sender"), Index("ix_held_back_waits_for", "waits_for"),
-                      Index("ix_held_back_record", "record_id"))
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq", name="uq_held_back_origin"),
+        Index("ix_held_back_sender", "sender"),
+        Index("ix_held_back_waits_for", "waits_for"),
+        Index("ix_held_back_record", "record_id"),
+    )
     reason: Mapped[str] = mapped_column(String(32))
     sender: Mapped[str] = mapped_column(String(36), server_default="")  # the bundle's signer
     held_at: Mapped[str] = mapped_column(String(32), server_default="")  # when it first arrived
@@ -253,8 +256,9 @@ class Conflict(Base):
     """A value that lost a merge: kept so that a person can review it and restore it."""
 
     __tablename__ = "conflicts"
-    __table_args__ = (UniqueConstraint("loser_device", "loser_seq", "winner_device", "winner_seq",
-                                       name="uq_conflicts_pair"),)
+    __table_args__ = (
+        UniqueConstraint("loser_device", "loser_seq", "winner_device", "winner_seq", name="uq_conflicts_pair"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
     record_id: Mapped[str] = mapped_column(String(36), index=True)

@@ -11,5 +11,18 @@ from desktop_app.sync.history import exchange_history, last_exchange
 from desktop_app.sync.importing import ImportSummary, import_files
 from desktop_app.sync.trust import UntrustedSender, forget, known_devices, peers, revoke
 
-__all__ = ["ExportResult", "ImportSummary", "UntrustedSender", "exchange_history", "export_bundle", "forget",
-           "import_files", "known_devices", "last_exchange", "list_conflicts", "peers", "resolve_conflict", "revoke"]
+__all__ = [
+    "ExportResult",
+    "ImportSummary",
+    "UntrustedSender",
+    "exchange_history",
+    "export_bundle",
+    "forget",
+    "import_files",
+    "known_devices",
+    "last_exchange",
+    "list_conflicts",
+    "peers",
+    "resolve_conflict",
+    "revoke",
+]

@@ -53,27 +53,27 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every member's timestamp: nothing about the 
 CHUNK = 1 << 16
 
 # ----- limits (FORMAT.md, "Limits"; an error names the limit it hit) ------------------------------
-MAX_FILE_BYTES = 1 << 30             # a bundle or part file, and a bundle assembled from parts
-MAX_DIRECTORY_BYTES = 2 << 20        # the ZIP central directory
-MAX_MEMBERS = 10_003                 # ZIP members
-MAX_MANIFEST_BYTES = 1 << 20         # manifest.json, and the sealed manifest inside it
+MAX_FILE_BYTES = 1 << 30  # a bundle or part file, and a bundle assembled from parts
+MAX_DIRECTORY_BYTES = 2 << 20  # the ZIP central directory
+MAX_MEMBERS = 10_003  # ZIP members
+MAX_MANIFEST_BYTES = 1 << 20  # manifest.json, and the sealed manifest inside it
 MAX_SIGNATURE_BYTES = 1024
-MAX_INFLATED_BYTES = 2 << 30         # the change lines after decompression
-MAX_RATIO = 200                      # inflated / compressed, once past RATIO_FLOOR
+MAX_INFLATED_BYTES = 2 << 30  # the change lines after decompression
+MAX_RATIO = 200  # inflated / compressed, once past RATIO_FLOOR
 RATIO_FLOOR = 16 << 20
 MAX_LINE_BYTES = 1 << 20
 MAX_CHANGES = 5_000_000
-MAX_DEPTH = 8                        # nesting of JSON arrays and objects
-MAX_INT = 2 ** 63 - 1                # every JSON integer lies in [-2^63, 2^63 - 1]
+MAX_DEPTH = 8  # nesting of JSON arrays and objects
+MAX_INT = 2**63 - 1  # every JSON integer lies in [-2^63, 2^63 - 1]
 MAX_BLOBS = 10_000
-MAX_BLOB_BYTES = 50_000_000          # as attachments.MAX_ATTACHMENT_BYTES
-SCRYPT_N_MIN, SCRYPT_N_MAX, SCRYPT_R, SCRYPT_P_MAX = 2 ** 14, 2 ** 17, 8, 4
+MAX_BLOB_BYTES = 50_000_000  # as attachments.MAX_ATTACHMENT_BYTES
+SCRYPT_N_MIN, SCRYPT_N_MAX, SCRYPT_R, SCRYPT_P_MAX = 2**14, 2**17, 8, 4
 MAX_PARTS = 1000
-PART_OVERHEAD = 4096                 # bytes of a part file that are not the bundle's bytes
-MIN_PART_BYTES = 2 * PART_OVERHEAD   # the smallest --max-size
-BLOB_PADDING = 4096                  # encrypted attachments are padded to a multiple of this
+PART_OVERHEAD = 4096  # bytes of a part file that are not the bundle's bytes
+MIN_PART_BYTES = 2 * PART_OVERHEAD  # the smallest --max-size
+BLOB_PADDING = 4096  # encrypted attachments are padded to a multiple of this
 
-SCRYPT_N = 2 ** 15                   # what this program writes
+SCRYPT_N = 2**15  # what this program writes
 SALT_BYTES, NONCE_BYTES, TAG_BYTES = 16, 12, 16
 
 # Ids, digests and clocks (``_HLC``) are checked with ``fullmatch`` under re.ASCII: ``\d`` would take
@@ -85,8 +85,16 @@ _CHANGE_KEYS = {"device_id", "seq", "hlc", "kind", "record_id", "field", "value"
 _OPTIONAL_KEYS = {"context", "replaces"}
 _VECTOR = "vector"
 _SENDER_TYPES = {
-    "format": str, "format_version": str, "bundle_id": str, "device_id": str, "device_name": str,
-    "role": str, "country": (str, type(None)), "public_key": str, "created_at": str, "to": (str, type(None)),
+    "format": str,
+    "format_version": str,
+    "bundle_id": str,
+    "device_id": str,
+    "device_name": str,
+    "role": str,
+    "country": (str, type(None)),
+    "public_key": str,
+    "created_at": str,
+    "to": (str, type(None)),
     "members": dict,
 }
 _BUNDLE_TYPES = {"payload": str, "payload_sha256": str, "encryption": (dict, type(None))}
@@ -94,11 +102,15 @@ _BODY_TYPES = {"vector": dict, "base": dict, "audience": str, "change_count": in
 
 
 def limit_error(where: str, limit: str, value: int) -> InputError:
-    return InputError(_("{where}: over the limit {limit} = {value} (FORMAT.md, “Limits”)").format(
-        where=one_line(where), limit=limit, value=value))
+    return InputError(
+        _("{where}: over the limit {limit} = {value} (FORMAT.md, “Limits”)").format(
+            where=one_line(where), limit=limit, value=value
+        )
+    )
 
 
 # ----- strict JSON -----------------------------------------------------------------------------
+
 
 class _Refused(ValueError):
     pass
@@ -140,8 +152,13 @@ def _depth(value, level: int = 1) -> int:
 def strict_json(data: bytes, where: str):
     """Parse JSON as FORMAT.md allows it: UTF-8, no duplicate keys, no NaN, integers in 64 bits, depth ≤ MAX_DEPTH."""
     try:
-        value = json.loads(data.decode("utf-8"), object_pairs_hook=_unique_keys, parse_int=_bounded_int,
-                           parse_float=_finite_float, parse_constant=_no_constant)
+        value = json.loads(
+            data.decode("utf-8"),
+            object_pairs_hook=_unique_keys,
+            parse_int=_bounded_int,
+            parse_float=_finite_float,
+            parse_constant=_no_constant,
+        )
     except _Refused as error:
         if str(error) == "MAX_INT":
             raise limit_error(where, "MAX_INT", MAX_INT) from None
@@ -153,14 +170,16 @@ def strict_json(data: bytes, where: str):
     if _depth(value) > MAX_DEPTH:
         raise limit_error(where, "MAX_DEPTH", MAX_DEPTH)
     if b"\r" in data:  # never written; JSON would take it as white space
-        raise InputError(_("{where}: holds a carriage return (CR) outside text: refused").format(
-            where=one_line(where)))
+        raise InputError(_("{where}: holds a carriage return (CR) outside text: refused").format(where=one_line(where)))
     if b"\\u" in data:  # only an escape can spell a lone surrogate, which is not text
         try:
             canonical_bytes(value)
         except UnicodeEncodeError:
-            raise InputError(_("{where}: holds a lone surrogate escape (\\uD800–\\uDFFF), which is not text: "
-                               "refused").format(where=one_line(where))) from None
+            raise InputError(
+                _("{where}: holds a lone surrogate escape (\\uD800–\\uDFFF), which is not text: refused").format(
+                    where=one_line(where)
+                )
+            ) from None
     return value
 
 
@@ -175,6 +194,7 @@ def b64(data: bytes) -> str:
 
 
 # ----- encryption ------------------------------------------------------------------------------
+
 
 def derive_key(passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = 1) -> bytes:
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
@@ -193,6 +213,7 @@ def _open_sealed(key: bytes, data: bytes) -> bytes:
 
 # ----- writing -------------------------------------------------------------------------------
 
+
 def _info(name: str, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
     info.compress_type = compress
@@ -200,9 +221,15 @@ def _info(name: str, compress: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
     return info
 
 
-def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: bytes,
-                 passphrase: str | None = None, blobs: Callable[[], Iterable[tuple[str, bytes]]] | None = None,
-                 registry: dict | None = None) -> dict:
+def write_bundle(
+    path: Path,
+    header: dict,
+    lines: Iterable[str],
+    private_key: bytes,
+    passphrase: str | None = None,
+    blobs: Callable[[], Iterable[tuple[str, bytes]]] | None = None,
+    registry: dict | None = None,
+) -> dict:
     """Write change lines (canonical JSON, FORMAT.md §4) to a signed bundle at ``path``; returns the manifest.
 
     ``header`` holds the sender's fields (device_id, device_name, role, country, public_key, created_at, to)
@@ -239,9 +266,11 @@ def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: by
             encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
             compressor = zlib.compressobj(6)
             with archive.open(_info(PAYLOAD_ENCRYPTED, zipfile.ZIP_STORED), "w", force_zip64=True) as out:
+
                 def emit(data: bytes) -> None:
                     digest.update(data)
                     out.write(data)
+
                 emit(nonce)
                 for line in lines:
                     emit(encryptor.update(compressor.compress((line + "\n").encode("utf-8"))))
@@ -266,13 +295,26 @@ def write_bundle(path: Path, header: dict, lines: Iterable[str], private_key: by
             archive.writestr(_info(name, zipfile.ZIP_DEFLATED if key is None else zipfile.ZIP_STORED), data)
             members[name] = hashlib.sha256(data).hexdigest()
         body = {**body, "change_count": count, "blobs": blob_table}
-        manifest = {"format": FORMAT, "format_version": FORMAT_VERSION, "bundle_id": str(uuid.uuid4()),
-                    **sender, "payload": member, "payload_sha256": digest.hexdigest(), "members": members}
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "bundle_id": str(uuid.uuid4()),
+            **sender,
+            "payload": member,
+            "payload_sha256": digest.hexdigest(),
+            "members": members,
+        }
         if key is None:
             manifest.update(encryption=None, **body)
         else:
-            manifest["encryption"] = {"cipher": "AES-256-GCM", "kdf": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R,
-                                      "p": 1, "salt": b64(salt)}
+            manifest["encryption"] = {
+                "cipher": "AES-256-GCM",
+                "kdf": "scrypt",
+                "n": SCRYPT_N,
+                "r": SCRYPT_R,
+                "p": 1,
+                "salt": b64(salt or b""),
+            }
             manifest["sealed"] = b64(_seal(key, canonical_bytes(body)))
         _write_signed_manifest(archive, manifest, private_key)
     return {**manifest, **body}
@@ -313,9 +355,17 @@ def split_bundle(path: Path, max_size: int, private_key: bytes, stem: str) -> li
         for index in range(1, count + 1):
             target = path.with_name(f"{stem}.part-{index}-of-{count}.pdsync.partial")
             data = source.read(chunk)
-            part_manifest = {**sender, "members": {PART: hashlib.sha256(data).hexdigest()}, "part": {
-                "bundle_id": manifest["bundle_id"], "index": index, "count": count, "size": size,
-                "bundle_sha256": whole.hexdigest()}}
+            part_manifest = {
+                **sender,
+                "members": {PART: hashlib.sha256(data).hexdigest()},
+                "part": {
+                    "bundle_id": manifest["bundle_id"],
+                    "index": index,
+                    "count": count,
+                    "size": size,
+                    "bundle_sha256": whole.hexdigest(),
+                },
+            }
             parts.append(target)
             with zipfile.ZipFile(target, "w") as archive:
                 archive.writestr(_info(PART, zipfile.ZIP_STORED), data)
@@ -325,15 +375,28 @@ def split_bundle(path: Path, max_size: int, private_key: bytes, stem: str) -> li
 
 # ----- reading -------------------------------------------------------------------------------
 
+
 @contextmanager
 def _damaged(name: str):
     """Whatever the ZIP or deflate layer raises on a damaged file becomes one refusal."""
     try:
         yield
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError,
-            struct.error, KeyError, IndexError, OverflowError, OSError):
-        raise InputError(_("{name}: not a Platform Desk bundle, or damaged or truncated").format(
-            name=one_line(name))) from None
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        ValueError,
+        struct.error,
+        KeyError,
+        IndexError,
+        OverflowError,
+        OSError,
+    ):
+        raise InputError(
+            _("{name}: not a Platform Desk bundle, or damaged or truncated").format(name=one_line(name))
+        ) from None
 
 
 class Bundle:
@@ -355,17 +418,19 @@ class Bundle:
         except FileNotFoundError:
             raise InputError(_("{name}: no such file").format(name=self.name)) from None
         except OSError as error:
-            raise InputError(_("{name}: cannot be read ({reason})").format(name=self.name, reason=error.strerror)) from None
+            raise InputError(
+                _("{name}: cannot be read ({reason})").format(name=self.name, reason=error.strerror)
+            ) from None
         if size > MAX_FILE_BYTES:
             raise limit_error(self.path.name, "MAX_FILE_BYTES", MAX_FILE_BYTES)
         with _damaged(self.path.name):
             with open(self.path, "rb") as handle:
-                end = zipfile._EndRecData(handle)  # the central directory's size, before zipfile reads it
+                end = zipfile._EndRecData(handle)  # type: ignore[attr-defined]  # the central directory's size, before zipfile reads it
             if end is None:
                 raise zipfile.BadZipFile()
-            if end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:
+            if end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES:  # type: ignore[attr-defined]
                 raise limit_error(self.path.name, "MAX_DIRECTORY_BYTES", MAX_DIRECTORY_BYTES)
-            if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_MEMBERS:
+            if end[zipfile._ECD_ENTRIES_TOTAL] > MAX_MEMBERS:  # type: ignore[attr-defined]
                 raise limit_error(self.path.name, "MAX_MEMBERS", MAX_MEMBERS)
             self.archive = zipfile.ZipFile(self.path)
         try:
@@ -413,17 +478,25 @@ class Bundle:
             if name in seen:
                 raise self._error(_("“{name}” appears twice inside the bundle").format(name=one_line(name)))
             seen.add(name)
-            if (name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/") or ":" in name
-                    or has_control(name)):
+            if (
+                name.startswith(("/", "\\"))
+                or ".." in name.replace("\\", "/").split("/")
+                or ":" in name
+                or has_control(name)
+            ):
                 raise self._error(_("unsafe path “{name}” inside the bundle").format(name=one_line(name)))
             if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise self._error(_("“{name}” is stored in a way this program does not read").format(
-                    name=one_line(name)))
+                raise self._error(
+                    _("“{name}” is stored in a way this program does not read").format(name=one_line(name))
+                )
             if info.file_size > MAX_INFLATED_BYTES:
                 raise limit_error(f"{self.path.name}: {name}", "MAX_INFLATED_BYTES", MAX_INFLATED_BYTES)
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise self._error(_("“{name}” would inflate to {size} bytes: refused as a zip bomb").format(
-                    name=one_line(name), size=info.file_size))
+                raise self._error(
+                    _("“{name}” would inflate to {size} bytes: refused as a zip bomb").format(
+                        name=one_line(name), size=info.file_size
+                    )
+                )
         for required in (MANIFEST, SIGNATURE):
             if required not in seen:
                 raise self._error(_("“{name}” is missing: not a Platform Desk bundle").format(name=required))
@@ -432,8 +505,9 @@ class Bundle:
         with _damaged(self.path.name), self.archive.open(name) as handle:
             data = handle.read(limit + 1)
         if len(data) > limit:
-            raise limit_error(f"{self.path.name}: {name}", "MAX_MANIFEST_BYTES" if name == MANIFEST else
-                              "MAX_SIGNATURE_BYTES", limit)
+            raise limit_error(
+                f"{self.path.name}: {name}", "MAX_MANIFEST_BYTES" if name == MANIFEST else "MAX_SIGNATURE_BYTES", limit
+            )
         return data
 
     def _check_types(self, source: dict, types: dict, where: str = "") -> None:
@@ -450,18 +524,32 @@ class Bundle:
             raise self._wrong("format_version")
         major, known = version.split(".")[0], FORMAT_VERSION.split(".")[0]
         if int(major) < int(known):
-            raise self._error(_("format version {found} is older than this program reads ({known}); "
-                                "the sender must update Platform Desk").format(found=one_line(version), known=FORMAT_VERSION))
+            raise self._error(
+                _(
+                    "format version {found} is older than this program reads ({known}); "
+                    "the sender must update Platform Desk"
+                ).format(found=one_line(version), known=FORMAT_VERSION)
+            )
         if int(major) > int(known):
-            raise self._error(_("format version {found} is newer than this program reads ({known}); "
-                                "install the newer Platform Desk").format(found=one_line(version), known=FORMAT_VERSION))
+            raise self._error(
+                _(
+                    "format version {found} is newer than this program reads ({known}); install the newer Platform Desk"
+                ).format(found=one_line(version), known=FORMAT_VERSION)
+            )
         self._check_types(manifest, _SENDER_TYPES)
-        if (manifest["role"] not in ("delegation", "secretariat") or not _ID.fullmatch(manifest["device_id"])
-                or not manifest["device_name"].strip() or len(manifest["device_name"]) > 200):
+        if (
+            manifest["role"] not in ("delegation", "secretariat")
+            or not _ID.fullmatch(manifest["device_id"])
+            or not manifest["device_name"].strip()
+            or len(manifest["device_name"]) > 200
+        ):
             raise self._error(_("the manifest names no valid sender"))
         if has_control(manifest["device_name"]):
-            raise self._error(_("the sender's name “{name}” holds control characters: refused").format(
-                name=one_line(manifest["device_name"])))
+            raise self._error(
+                _("the sender's name “{name}” holds control characters: refused").format(
+                    name=one_line(manifest["device_name"])
+                )
+            )
         if manifest["to"] is not None and not _ID.fullmatch(manifest["to"]):
             raise self._wrong("to")
         if not _ID.fullmatch(manifest["bundle_id"]):
@@ -477,18 +565,30 @@ class Bundle:
         listed = set(members)
         present = set(self.archive.namelist()) - {MANIFEST, SIGNATURE}
         if present - listed:
-            raise self._error(_("“{name}” is not listed in the manifest").format(name=one_line(sorted(present - listed)[0])))
+            raise self._error(
+                _("“{name}” is not listed in the manifest").format(name=one_line(sorted(present - listed)[0]))
+            )
         if listed - present:
-            raise self._error(_("“{name}” is listed in the manifest but missing").format(name=one_line(sorted(listed - present)[0])))
+            raise self._error(
+                _("“{name}” is listed in the manifest but missing").format(name=one_line(sorted(listed - present)[0]))
+            )
         if "part" in manifest:
             part = manifest["part"]
-            if not (isinstance(part, dict) and isinstance(part.get("index"), int) and isinstance(part.get("count"), int)
-                    and not isinstance(part.get("index"), bool) and not isinstance(part.get("count"), bool)
-                    and 1 <= part["index"] <= part["count"] and isinstance(part.get("size"), int)
-                    and not isinstance(part.get("size"), bool) and 0 < part["size"]
-                    and part.get("bundle_id") == manifest["bundle_id"]
-                    and isinstance(part.get("bundle_sha256"), str) and _HEX64.fullmatch(part["bundle_sha256"])
-                    and listed == {PART}):
+            if not (
+                isinstance(part, dict)
+                and isinstance(part.get("index"), int)
+                and isinstance(part.get("count"), int)
+                and not isinstance(part.get("index"), bool)
+                and not isinstance(part.get("count"), bool)
+                and 1 <= part["index"] <= part["count"]
+                and isinstance(part.get("size"), int)
+                and not isinstance(part.get("size"), bool)
+                and 0 < part["size"]
+                and part.get("bundle_id") == manifest["bundle_id"]
+                and isinstance(part.get("bundle_sha256"), str)
+                and _HEX64.fullmatch(part["bundle_sha256"])
+                and listed == {PART}
+            ):
                 raise self._wrong("part")
             if part["count"] > MAX_PARTS:
                 raise limit_error(self.path.name, "MAX_PARTS", MAX_PARTS)
@@ -513,11 +613,16 @@ class Bundle:
             if not isinstance(manifest.get("sealed"), str):
                 raise self._wrong("sealed")
             n, r, p = encryption.get("n"), encryption.get("r"), encryption.get("p")
-            if not (encryption.get("cipher") == "AES-256-GCM" and encryption.get("kdf") == "scrypt"
-                    and all(isinstance(v, int) and not isinstance(v, bool) for v in (n, r, p))
-                    and isinstance(encryption.get("salt"), str)):
+            if not (
+                encryption.get("cipher") == "AES-256-GCM"
+                and encryption.get("kdf") == "scrypt"
+                and all(isinstance(v, int) and not isinstance(v, bool) for v in (n, r, p))
+                and isinstance(encryption.get("salt"), str)
+            ):
                 raise self._wrong("encryption")
-            if not (SCRYPT_N_MIN <= n <= SCRYPT_N_MAX and n & (n - 1) == 0 and r == SCRYPT_R and 1 <= p <= SCRYPT_P_MAX):
+            if not (
+                SCRYPT_N_MIN <= n <= SCRYPT_N_MAX and n & (n - 1) == 0 and r == SCRYPT_R and 1 <= p <= SCRYPT_P_MAX
+            ):
                 raise limit_error(self.path.name, "SCRYPT_N ≤ 2^17, SCRYPT_R = 8, SCRYPT_P ≤ 4", SCRYPT_N_MAX)
             if len(self._unb64(encryption["salt"], "salt")) != SALT_BYTES:
                 raise self._wrong("encryption")
@@ -528,15 +633,24 @@ class Bundle:
             raise self._wrong("sealed")
         self._check_types(body, _BODY_TYPES)
         for key in ("vector", "base"):
-            if not all(isinstance(k, str) and _ID.fullmatch(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
-                       for k, v in body[key].items()):
+            if not all(
+                isinstance(k, str) and _ID.fullmatch(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                for k, v in body[key].items()
+            ):
                 raise self._wrong(key)
         if body["audience"] not in ("device", "secretariat", "everyone"):
             raise self._wrong("audience")
-        if not all(_is_id(device) and isinstance(head, dict) and set(head) == {"seq", "hash", "signature"}
-                   and _is_seq(head["seq"]) and isinstance(head["hash"], str) and _HEX64.fullmatch(head["hash"])
-                   and isinstance(head["signature"], str) and len(head["signature"]) <= 100
-                   for device, head in body["heads"].items()):
+        if not all(
+            _is_id(device)
+            and isinstance(head, dict)
+            and set(head) == {"seq", "hash", "signature"}
+            and _is_seq(head["seq"])
+            and isinstance(head["hash"], str)
+            and _HEX64.fullmatch(head["hash"])
+            and isinstance(head["signature"], str)
+            and len(head["signature"]) <= 100
+            for device, head in body["heads"].items()
+        ):
             raise self._wrong("heads")
         if not 0 <= body["change_count"] <= MAX_CHANGES:
             raise limit_error(self.path.name, "MAX_CHANGES", MAX_CHANGES)
@@ -544,17 +658,25 @@ class Bundle:
         table = body["blobs"]
         plain = self.manifest["encryption"] is None
         for sha256, entry in table.items():
-            if not (_HEX64.fullmatch(sha256) and isinstance(entry, dict) and set(entry) == {"member", "size"}
-                    and isinstance(entry["size"], int) and not isinstance(entry["size"], bool)
-                    and 0 <= entry["size"] <= MAX_BLOB_BYTES and isinstance(entry["member"], str)
-                    and entry["member"] in names
-                    and (not plain or entry["member"] == BLOBS + sha256)):
+            if not (
+                _HEX64.fullmatch(sha256)
+                and isinstance(entry, dict)
+                and set(entry) == {"member", "size"}
+                and isinstance(entry["size"], int)
+                and not isinstance(entry["size"], bool)
+                and 0 <= entry["size"] <= MAX_BLOB_BYTES
+                and isinstance(entry["member"], str)
+                and entry["member"] in names
+                and (not plain or entry["member"] == BLOBS + sha256)
+            ):
                 raise self._wrong("blobs")
         if {entry["member"] for entry in table.values()} != names or len(table) != len(names):
             raise self._wrong("blobs")
         for entry in table.values():
             stored = self.archive.getinfo(entry["member"]).file_size
-            expected = entry["size"] if plain else NONCE_BYTES + entry["size"] + (-entry["size"] % BLOB_PADDING) + TAG_BYTES
+            expected = (
+                entry["size"] if plain else NONCE_BYTES + entry["size"] + (-entry["size"] % BLOB_PADDING) + TAG_BYTES
+            )
             if stored != expected:
                 raise self._wrong("blobs")
 
@@ -568,8 +690,9 @@ class Bundle:
             return self.body
         if passphrase is None:
             raise self._error(_("this bundle is encrypted: give its passphrase with --passphrase-file"))
-        self.key = derive_key(passphrase, self._unb64(encryption["salt"], "salt"), encryption["n"], encryption["r"],
-                              encryption["p"])
+        self.key = derive_key(
+            passphrase, self._unb64(encryption["salt"], "salt"), encryption["n"], encryption["r"], encryption["p"]
+        )
         sealed = self._unb64(self.manifest["sealed"], "sealed")
         if len(sealed) > MAX_MANIFEST_BYTES:
             raise limit_error(self.path.name, "MAX_MANIFEST_BYTES", MAX_MANIFEST_BYTES)
@@ -616,6 +739,7 @@ class Bundle:
             if decryptor is None:
                 if len(held) < NONCE_BYTES:
                     continue
+                assert self.key is not None  # unsealed above
                 decryptor = Cipher(algorithms.AES(self.key), modes.GCM(held[:NONCE_BYTES])).decryptor()
                 held = held[NONCE_BYTES:]
             take = min(len(held), left)
@@ -661,17 +785,20 @@ class Bundle:
             content = bytearray(self.archive.getinfo(entry["member"]).file_size)  # allocated once, never grown
             filled = 0
             try:
-                for chunk in (self._member_chunks(entry["member"]) if self.key is None
-                              else self._decrypted_chunks(entry["member"])):
-                    content[filled:filled + len(chunk)] = chunk
+                for chunk in (
+                    self._member_chunks(entry["member"])
+                    if self.key is None
+                    else self._decrypted_chunks(entry["member"])
+                ):
+                    content[filled : filled + len(chunk)] = chunk
                     filled += len(chunk)
             except InvalidTag:
                 raise self._error(_("wrong passphrase, or the encrypted content was changed")) from None
             del content[filled:]
             if self.key is not None:
-                if any(memoryview(content)[entry["size"]:]):
+                if any(memoryview(content)[entry["size"] :]):
                     raise self._error(_("the content does not match its SHA-256: the file was changed or damaged"))
-                del content[entry["size"]:]
+                del content[entry["size"] :]
             if len(content) != entry["size"] or hashlib.sha256(content).hexdigest() != sha256:
                 raise self._error(_("the content does not match its SHA-256: the file was changed or damaged"))
             yield sha256, content
@@ -691,22 +818,35 @@ class Bundle:
             except InvalidTag:
                 raise self._error(_("wrong passphrase, or the encrypted content was changed")) from None
         registry = strict_json(data, f"{self.path.name}: {name}")
-        if not (isinstance(registry, dict) and isinstance(registry.get("trusted"), list)
-                and isinstance(registry.get("revoked"), list)
-                and all(self._registry_entry(entry, listing) for listing in ("trusted", "revoked")
-                        for entry in registry[listing])):
+        if not (
+            isinstance(registry, dict)
+            and isinstance(registry.get("trusted"), list)
+            and isinstance(registry.get("revoked"), list)
+            and all(
+                self._registry_entry(entry, listing)
+                for listing in ("trusted", "revoked")
+                for entry in registry[listing]
+            )
+        ):
             raise self._error(_("the registry of installations is damaged"))
         return registry
 
     def _registry_entry(self, entry, listing: str) -> bool:
         try:
-            return (isinstance(entry, dict) and isinstance(entry["device_id"], str) and bool(_ID.fullmatch(entry["device_id"]))
-                    and isinstance(entry["device_name"], str) and entry["role"] in ("delegation", "secretariat")
-                    and (entry["country"] is None or entry["country"] in country_codes())
-                    and isinstance(entry["public_key"], str)
-                    and len(base64.b64decode(entry["public_key"], validate=True)) == 32
-                    and (listing == "trusted" or (isinstance(entry["seq"], int) and not isinstance(entry["seq"], bool)
-                                                  and entry["seq"] >= 0)))
+            return (
+                isinstance(entry, dict)
+                and isinstance(entry["device_id"], str)
+                and bool(_ID.fullmatch(entry["device_id"]))
+                and isinstance(entry["device_name"], str)
+                and entry["role"] in ("delegation", "secretariat")
+                and (entry["country"] is None or entry["country"] in country_codes())
+                and isinstance(entry["public_key"], str)
+                and len(base64.b64decode(entry["public_key"], validate=True)) == 32
+                and (
+                    listing == "trusted"
+                    or (isinstance(entry["seq"], int) and not isinstance(entry["seq"], bool) and entry["seq"] >= 0)
+                )
+            )
         except (KeyError, TypeError, ValueError):
             return False
 
@@ -715,8 +855,9 @@ class Bundle:
         and the registry if there is one."""
         for _change in self.changes(passphrase):
             pass
+        body = self.unseal(passphrase)
         self.registry(passphrase)
-        unreferenced = set(self.body["blobs"]) - self.referenced
+        unreferenced = set(body["blobs"]) - self.referenced
         if unreferenced:
             raise self._error(_("it carries the content of an attachment none of its changes refers to"))
         for _blob in self.blobs(passphrase):
@@ -737,14 +878,18 @@ class Bundle:
                 if len(line) > MAX_LINE_BYTES:
                     raise limit_error(f"{self.path.name}: line {number}", "MAX_LINE_BYTES", MAX_LINE_BYTES)
                 if number > stated:
-                    raise self._error(_("it holds {found} changes but its manifest says {stated}").format(
-                        found=f"{number}+", stated=stated))
+                    raise self._error(
+                        _("it holds {found} changes but its manifest says {stated}").format(
+                            found=f"{number}+", stated=stated
+                        )
+                    )
                 yield self._change(number, line)
         if pending:
             raise self._error(_("line {number}: not valid JSON").format(number=number + 1))
         if number != stated:
-            raise self._error(_("it holds {found} changes but its manifest says {stated}").format(
-                found=number, stated=stated))
+            raise self._error(
+                _("it holds {found} changes but its manifest says {stated}").format(found=number, stated=stated)
+            )
 
     def _change(self, number: int, line: bytes) -> dict:
         change = strict_json(line, f"{self.path.name}: line {number}")
@@ -752,8 +897,12 @@ class Bundle:
             change = check_change(change)
         except ValidationError as error:
             raise self._error(_("line {number}: {problem}").format(number=number, problem=one_line(error))) from None
-        if not change.get("stub") and change["kind"] == "attachment" and change["field"] == "sha256" \
-                and change["value"] is not None:
+        if (
+            not change.get("stub")
+            and change["kind"] == "attachment"
+            and change["field"] == "sha256"
+            and change["value"] is not None
+        ):
             self.referenced.add(change["value"])
         return change
 
@@ -775,15 +924,26 @@ def check_change(change) -> dict:
     see) comes back as ``{"stub": True, device_id, seq, prev, digest, link}``.
     """
     if isinstance(change, dict) and set(change) == chain.STUB_KEYS:
-        if not (_is_id(change["device_id"]) and _is_seq(change["seq"]) and isinstance(change["prev"], str)
-                and _HEX64.fullmatch(change["prev"]) and isinstance(change["digest"], str)
-                and _HEX64.fullmatch(change["digest"])):
-            raise ValidationError("digest", _("a line that travels as its hash needs an id, a number and two "
-                                              "SHA-256 digests"))
-        return {**change, "stub": True,
-                "link": chain.link(change["device_id"], change["seq"], change["prev"], change["digest"])}
+        if not (
+            _is_id(change["device_id"])
+            and _is_seq(change["seq"])
+            and isinstance(change["prev"], str)
+            and _HEX64.fullmatch(change["prev"])
+            and isinstance(change["digest"], str)
+            and _HEX64.fullmatch(change["digest"])
+        ):
+            raise ValidationError(
+                "digest", _("a line that travels as its hash needs an id, a number and two SHA-256 digests")
+            )
+        return {
+            **change,
+            "stub": True,
+            "link": chain.link(change["device_id"], change["seq"], change["prev"], change["digest"]),
+        }
     if not isinstance(change, dict) or not _CHANGE_KEYS <= set(change) or set(change) - _CHANGE_KEYS - _OPTIONAL_KEYS:
-        raise ValidationError(None, _("a change needs exactly the keys {keys}").format(keys=", ".join(sorted(_CHANGE_KEYS))))
+        raise ValidationError(
+            None, _("a change needs exactly the keys {keys}").format(keys=", ".join(sorted(_CHANGE_KEYS)))
+        )
     kind = KINDS.get(change["kind"]) if isinstance(change["kind"], str) else None
     if kind is None:
         raise ValidationError("kind", _("unknown record kind “{kind}”").format(kind=one_line(change["kind"])[:100]))
@@ -793,8 +953,12 @@ def check_change(change) -> dict:
         raise ValidationError("seq", _("must be a whole number, 1 or more"))
     if not isinstance(change["hlc"], str) or not _HLC.fullmatch(change["hlc"]):
         raise ValidationError("hlc", _("is not a clock reading"))
-    if not (isinstance(change["salt"], str) and _HEX32.fullmatch(change["salt"]) and isinstance(change["prev"], str)
-            and _HEX64.fullmatch(change["prev"])):
+    if not (
+        isinstance(change["salt"], str)
+        and _HEX32.fullmatch(change["salt"])
+        and isinstance(change["prev"], str)
+        and _HEX64.fullmatch(change["prev"])
+    ):
         raise ValidationError("salt", _("a change needs a salt of 32 and a previous link of 64 hex digits"))
     try:
         digest = chain.digest(change)
@@ -819,12 +983,15 @@ def check_change(change) -> dict:
     context = change.get("context")
     if "context" in change and field != DELETED:
         raise ValidationError("context", _("only a deletion carries a context"))
-    if "context" in change and not (isinstance(context, dict) and all(
-            _is_id(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0 for k, v in context.items())):
+    if "context" in change and not (
+        isinstance(context, dict)
+        and all(_is_id(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0 for k, v in context.items())
+    ):
         raise ValidationError("context", _("must map device ids to sequence numbers"))
     replaces = change.get("replaces")
-    if "replaces" in change and not (isinstance(replaces, dict) and replaces and all(
-            _is_id(k) and _is_seq(v) for k, v in replaces.items())):
+    if "replaces" in change and not (
+        isinstance(replaces, dict) and replaces and all(_is_id(k) and _is_seq(v) for k, v in replaces.items())
+    ):
         raise ValidationError("replaces", _("must map device ids to sequence numbers"))
     change["digest"], change["link"] = digest, link
     return change

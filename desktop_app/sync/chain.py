@@ -16,9 +16,9 @@ from sqlalchemy import Connection, select
 from desktop_app.domain.author_log import GENESIS, digest, head_is_signed, link, sign_head
 from desktop_app.storage.models import Head, Link
 
-__all__ = ["GENESIS", "STUB_KEYS", "Element", "Verdict", "digest", "latest_head", "link", "sign_head",
-           "verify_author"]
+__all__ = ["GENESIS", "STUB_KEYS", "Element", "Verdict", "digest", "latest_head", "link", "sign_head", "verify_author"]
 STUB_KEYS = frozenset({"device_id", "digest", "prev", "seq"})
+
 
 @dataclass
 class Element:
@@ -37,8 +37,9 @@ class Verdict:
     forked: bool = False  # two different proven links for one seq: a copied key
 
 
-def verify_author(connection: Connection, device_id: str, public_key: bytes | None, head: dict | None,
-                  elements: dict[int, Element]) -> Verdict:
+def verify_author(
+    connection: Connection, device_id: str, public_key: bytes | None, head: dict | None, elements: dict[int, Element]
+) -> Verdict:
     """Which of a bundle's ``elements`` (seq → element) of one author are proven.
 
     Walk down from the signed head: each position (the bundle's element, or the link proven here before)
@@ -73,13 +74,17 @@ def verify_author(connection: Connection, device_id: str, public_key: bytes | No
     return verdict
 
 
-def _held_links(connection: Connection, device_id: str, elements: dict[int, Element],
-                head: dict | None) -> dict[int, Element]:
+def _held_links(
+    connection: Connection, device_id: str, elements: dict[int, Element], head: dict | None
+) -> dict[int, Element]:
     seqs = list(elements) + ([head["seq"]] if head else [])
     if not seqs:
         return {}
-    rows = connection.execute(select(Link.seq, Link.prev, Link.digest, Link.hash).where(
-        Link.device_id == device_id, Link.seq.between(min(seqs), max(seqs))))
+    rows = connection.execute(
+        select(Link.seq, Link.prev, Link.digest, Link.hash).where(
+            Link.device_id == device_id, Link.seq.between(min(seqs), max(seqs))
+        )
+    )
     return {row.seq: Element(row.prev, row.digest, row.hash) for row in rows}
 
 

@@ -40,18 +40,26 @@ def resolve_conflict(desk: Desk, conflict_id: int, restore: bool) -> None:
             raise NotFoundError(_("No conflict has the number {id}").format(id=conflict_id))
         conflict = _decoded(row)
         if restore and conflict["rule"]:
-            raise InputError(_("Conflict {id} is a clash between fields of one record ({rule}), not a lost value: "
-                               "edit the record to settle it, then keep the conflict").format(
-                id=conflict_id, rule=_(RULE_LABELS[conflict["rule"]])))
+            raise InputError(
+                _(
+                    "Conflict {id} is a clash between fields of one record ({rule}), not a lost value: "
+                    "edit the record to settle it, then keep the conflict"
+                ).format(id=conflict_id, rule=_(RULE_LABELS[conflict["rule"]]))
+            )
         if restore:
             deleted = writer.connection.execute(
-                select(Change.value).where(Change.record_id == conflict["record_id"], Change.field == DELETED)
-                .order_by(Change.hlc.desc(), Change.device_id.desc()).limit(1)).scalar()
+                select(Change.value)
+                .where(Change.record_id == conflict["record_id"], Change.field == DELETED)
+                .order_by(Change.hlc.desc(), Change.device_id.desc())
+                .limit(1)
+            ).scalar()
             if deleted == "true" or conflict["field"] == DELETED:
                 writer.set(conflict["kind"], conflict["record_id"], DELETED, False)
             if conflict["field"] != DELETED:
                 writer.flush()
-                put_record(writer, conflict["kind"], {"id": conflict["record_id"],
-                                                      conflict["field"]: conflict["loser_value"]})
-        writer.connection.execute(update(Conflict).where(Conflict.id == conflict_id).values(
-            status="restored" if restore else "kept"))
+                put_record(
+                    writer, conflict["kind"], {"id": conflict["record_id"], conflict["field"]: conflict["loser_value"]}
+                )
+        writer.connection.execute(
+            update(Conflict).where(Conflict.id == conflict_id).values(status="restored" if restore else "kept")
+        )

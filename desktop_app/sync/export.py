@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import and_, func, insert, literal_column, or_, select, text
+from sqlalchemy import ColumnClause, and_, func, insert, literal_column, or_, select, text
 
 from desktop_app import logbook
 from desktop_app.domain.authority import SECRETARIAT
@@ -41,8 +41,9 @@ def _recipient(connection, me: dict, to: str | None, full: bool) -> tuple[Recipi
             return Recipient(None), {}, None
         return Recipient(peer.role, peer.country), {} if full else json.loads(peer.vector), to
     if me["role"] == "delegation":
-        secretariat = connection.execute(select(Peer).where(Peer.role == "secretariat", Peer.revoked_at.is_(None))
-                                         .order_by(Peer.last_seen.desc())).first()
+        secretariat = connection.execute(
+            select(Peer).where(Peer.role == "secretariat", Peer.revoked_at.is_(None)).order_by(Peer.last_seen.desc())
+        ).first()
         vector = {} if full or secretariat is None else json.loads(secretariat.vector)
         return Recipient("secretariat"), vector, secretariat.device_id if secretariat else None
     # For every delegation, including ones not heard from yet: everything on the Platform.
@@ -55,11 +56,22 @@ def _acknowledged(connection, me: dict, peer: str | None, theirs: dict) -> int |
     that export). None if there is none: then nothing sent from here can have left it behind."""
     if peer is None:
         return None
-    last_import = connection.execute(select(func.max(Exchange.id)).where(
-        Exchange.direction == "import", Exchange.peer_device == peer)).scalar() or 0
-    exports = connection.execute(select(Exchange.summary).where(
-        Exchange.direction == "export", Exchange.peer_device == peer, Exchange.id < last_import,
-        Exchange.summary.is_not(None)).order_by(Exchange.id.desc()))
+    last_import = (
+        connection.execute(
+            select(func.max(Exchange.id)).where(Exchange.direction == "import", Exchange.peer_device == peer)
+        ).scalar()
+        or 0
+    )
+    exports = connection.execute(
+        select(Exchange.summary)
+        .where(
+            Exchange.direction == "export",
+            Exchange.peer_device == peer,
+            Exchange.id < last_import,
+            Exchange.summary.is_not(None),
+        )
+        .order_by(Exchange.id.desc())
+    )
     for (summary,) in exports:
         sent = json.loads(summary)
         if theirs.get(me["device_id"], 0) >= sent["my_seq"]:
@@ -67,14 +79,22 @@ def _acknowledged(connection, me: dict, peer: str | None, theirs: dict) -> int |
     return None
 
 
-_COLUMNS = (Change.device_id, Change.seq, Change.hlc, Change.kind, Change.record_id, Change.field, Change.value,
-            Change.context)
+_COLUMNS = (
+    Change.device_id,
+    Change.seq,
+    Change.hlc,
+    Change.kind,
+    Change.record_id,
+    Change.field,
+    Change.value,
+    Change.context,
+)
 
 
 # A change's line (FORMAT.md §4) spelled by SQLite: canonical JSON, keys sorted, values already canonical in
 # the table, ``prev`` from the author's log; ids, field names, stamps and hashes are ASCII, which
 # ``json_quote`` spells as Python does.
-_LINE = literal_column(
+_LINE: ColumnClause = literal_column(
     """CASE WHEN changes.context IS NULL THEN '{' ELSE '{"context":' || changes.context || ',' END"""
     """ || '"device_id":' || json_quote(changes.device_id) || ',"field":' || json_quote(changes.field)"""
     """ || ',"hlc":' || json_quote(changes.hlc) || ',"kind":' || json_quote(changes.kind)"""
@@ -83,11 +103,13 @@ _LINE = literal_column(
     """ || ',"record_id":' || json_quote(changes.record_id)"""
     """ || CASE WHEN changes.replaces IS NULL THEN '' ELSE ',"replaces":' || changes.replaces END"""
     """ || ',"salt":' || json_quote(changes.salt)"""
-    """ || ',"seq":' || changes.seq || ',"value":' || changes.value || '}'""")
+    """ || ',"seq":' || changes.seq || ',"value":' || changes.value || '}'"""
+)
 # A line the recipient does not receive, as its place in the author's log alone (a stub).
-_STUB = literal_column(
+_STUB: ColumnClause = literal_column(
     """'{"device_id":' || json_quote(links.device_id) || ',"digest":' || json_quote(links.digest)"""
-    """ || ',"prev":' || json_quote(links.prev) || ',"seq":' || links.seq || '}'""")
+    """ || ',"prev":' || json_quote(links.prev) || ',"seq":' || links.seq || '}'"""
+)
 HEAD_TRIES = 20  # signed heads of one author looked at for one that the log held here reaches
 
 
@@ -100,16 +122,30 @@ def _widened(connection, ranges, since: int | None) -> set[str]:
     them, with the people those participations name; and the people of new participations.
     """
     news = or_(*ranges) if since is None else or_(*ranges, Change.rowid > since)
-    changed = set(connection.execute(select(Change.record_id).where(
-        news, Change.field.in_(("sharing", "parties")))).scalars())
-    attending = {json.loads(v) for v in connection.execute(select(Change.value).where(
-        news, Change.field == "person_id")).scalars()}
+    changed = set(
+        connection.execute(select(Change.record_id).where(news, Change.field.in_(("sharing", "parties")))).scalars()
+    )
+    attending = {
+        json.loads(v)
+        for v in connection.execute(select(Change.value).where(news, Change.field == "person_id")).scalars()
+    }
     if not changed:
         return attending
-    dependants = set(connection.execute(select(Change.record_id).where(
-        Change.field.in_(("event_id", "parent_id")), Change.value.in_([canonical(i) for i in changed]))).scalars())
-    attending |= {json.loads(v) for v in connection.execute(select(Change.value).where(  # their people too
-        Change.record_id.in_(dependants), Change.field == "person_id")).scalars()}
+    dependants = set(
+        connection.execute(
+            select(Change.record_id).where(
+                Change.field.in_(("event_id", "parent_id")), Change.value.in_([canonical(i) for i in changed])
+            )
+        ).scalars()
+    )
+    attending |= {
+        json.loads(v)
+        for v in connection.execute(
+            select(Change.value).where(  # their people too
+                Change.record_id.in_(dependants), Change.field == "person_id"
+            )
+        ).scalars()
+    }
     return changed | attending | dependants
 
 
@@ -121,7 +157,8 @@ _CURRENT_VALUE = text(
     f"{merge_sql.covered('later.replaces', 'changes.device_id', 'changes.seq')} OR ((later.hlc > changes.hlc "
     "OR (later.hlc = changes.hlc AND later.device_id > changes.device_id)) AND NOT EXISTS (SELECT 1 FROM changes e "
     "WHERE e.record_id = later.record_id AND e.field = later.field "
-    f"AND {merge_sql.covered('e.replaces', 'later.device_id', 'later.seq')}))))")
+    f"AND {merge_sql.covered('e.replaces', 'later.device_id', 'later.seq')}))))"
+)
 
 
 def _logs(connection, me: dict, theirs: dict) -> dict[str, tuple[int, dict]]:
@@ -137,12 +174,18 @@ def _logs(connection, me: dict, theirs: dict) -> dict[str, tuple[int, dict]]:
             last = connection.execute(select(Link.hash).where(Link.device_id == device, Link.seq == top)).scalar()
             logs[device] = (base, chain.sign_head(me["private_key"], device, top, last))
             continue
-        for seq in connection.execute(select(Head.seq).where(Head.device_id == device, Head.seq > base)
-                                      .order_by(Head.seq.desc()).limit(HEAD_TRIES)).scalars():
-            held = connection.execute(select(func.count()).select_from(Link).where(
-                Link.device_id == device, Link.seq > base, Link.seq <= seq)).scalar()
-            if held == seq - base:
-                logs[device] = (base, chain.latest_head(connection, device, seq))
+        for seq in connection.execute(
+            select(Head.seq)
+            .where(Head.device_id == device, Head.seq > base)
+            .order_by(Head.seq.desc())
+            .limit(HEAD_TRIES)
+        ).scalars():
+            held = connection.execute(
+                select(func.count()).select_from(Link).where(Link.device_id == device, Link.seq > base, Link.seq <= seq)
+            ).scalar()
+            head = chain.latest_head(connection, device, seq)
+            if held == seq - base and head is not None:
+                logs[device] = (base, head)
                 break
     return logs
 
@@ -156,8 +199,10 @@ def _lines(connection, logs: dict, hidden: set[str], attachments: set[str], sinc
     out. Every other position of a log sent travels as a stub. The SHA-256 of each attachment sent is
     added to ``attachments``.
     """
-    ranges = [and_(Change.device_id == device, Change.seq > base, Change.seq <= head["seq"])
-              for device, (base, head) in logs.items()]
+    ranges = [
+        and_(Change.device_id == device, Change.seq > base, Change.seq <= head["seq"])
+        for device, (base, head) in logs.items()
+    ]
     if not ranges:
         return
     sent: dict[str, set[int]] = {device: set() for device in logs}
@@ -165,10 +210,14 @@ def _lines(connection, logs: dict, hidden: set[str], attachments: set[str], sinc
     queries = [select(*_COLUMNS).where(Change.record_id.in_(widened), ~or_(*ranges))] if widened else []
     queries.append(select(*_COLUMNS).where(or_(*ranges)))
     for query in queries:
-        query = (query.with_only_columns(_LINE, Change.device_id, Change.seq, Change.record_id, Change.field,
-                                         Change.kind, Change.value)
-                 .where(_CURRENT_VALUE, Change.salt.is_not(None)).order_by(Change.rowid)
-                 .execution_options(yield_per=5000))
+        query = (
+            query.with_only_columns(
+                _LINE, Change.device_id, Change.seq, Change.record_id, Change.field, Change.kind, Change.value
+            )
+            .where(_CURRENT_VALUE, Change.salt.is_not(None))
+            .order_by(Change.rowid)
+            .execution_options(yield_per=5000)
+        )
         for line, device, seq, record_id, field, kind, value in connection.execute(query):
             if record_id in hidden or (field == "parent_id" and json.loads(value) in hidden):
                 continue
@@ -178,8 +227,12 @@ def _lines(connection, logs: dict, hidden: set[str], attachments: set[str], sinc
                 sent[device].add(seq)
             yield line
     for device, (base, head) in logs.items():
-        query = (select(_STUB, Link.seq).where(Link.device_id == device, Link.seq > base, Link.seq <= head["seq"])
-                 .order_by(Link.seq).execution_options(yield_per=5000))
+        query = (
+            select(_STUB, Link.seq)
+            .where(Link.device_id == device, Link.seq > base, Link.seq <= head["seq"])
+            .order_by(Link.seq)
+            .execution_options(yield_per=5000)
+        )
         for stub, seq in connection.execute(query):
             if seq not in sent[device]:
                 yield stub
@@ -189,10 +242,15 @@ def _registry(connection, me: dict) -> dict | None:
     """What a secretariat vouches for: every installation it trusts, and those it revoked (SPEC §3)."""
     if me["role"] != SECRETARIAT:
         return None
-    registry = {"trusted": [], "revoked": []}
+    registry: dict[str, list[dict]] = {"trusted": [], "revoked": []}
     for peer in connection.execute(select(Peer).order_by(Peer.device_id)):
-        entry = {"device_id": peer.device_id, "device_name": peer.device_name, "role": peer.role,
-                 "country": peer.country, "public_key": b64(peer.public_key)}
+        entry = {
+            "device_id": peer.device_id,
+            "device_name": peer.device_name,
+            "role": peer.role,
+            "country": peer.country,
+            "public_key": b64(peer.public_key),
+        }
         if peer.revoked_at:
             registry["revoked"].append({**entry, "seq": peer.revoked_seq or 0})
         else:
@@ -200,8 +258,14 @@ def _registry(connection, me: dict) -> dict | None:
     return registry
 
 
-def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = False,
-                  passphrase: str | None = None, max_size: int | None = None) -> ExportResult:
+def export_bundle(
+    desk: Desk,
+    out: Path,
+    to: str | None = None,
+    full: bool = False,
+    passphrase: str | None = None,
+    max_size: int | None = None,
+) -> ExportResult:
     """Write a signed bundle of what ``to`` (or the usual recipient) may receive and lacks.
 
     Everything is written under temporary names and renamed only once complete: a failed export
@@ -219,29 +283,49 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
             recipient, theirs, peer = _recipient(connection, me, to, full)
             known = version_vector(connection)
             logs = _logs(connection, me, theirs)
-            sent = {"upto": connection.execute(select(func.max(Change.rowid))).scalar() or 0,
-                    "my_seq": known.get(me["device_id"], 0)}
+            sent = {
+                "upto": connection.execute(select(func.max(Change.rowid))).scalar() or 0,
+                "my_seq": known.get(me["device_id"], 0),
+            }
             hidden = hidden_records(connection, recipient)
-            audience = ("everyone" if recipient.role is None else "device" if to
-                        else "secretariat" if recipient.role == SECRETARIAT else "everyone")
-            header = {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
-                      "country": me["country"], "public_key": b64(me["public_key"]), "created_at": now_iso(),
-                      "vector": version_vector(connection, Coverage), "to": to, "base": theirs, "audience": audience,
-                      "heads": {device: head for device, (_base, head) in logs.items()}}
+            audience = (
+                "everyone"
+                if recipient.role is None
+                else "device"
+                if to
+                else "secretariat"
+                if recipient.role == SECRETARIAT
+                else "everyone"
+            )
+            header = {
+                "device_id": me["device_id"],
+                "device_name": me["device_name"],
+                "role": me["role"],
+                "country": me["country"],
+                "public_key": b64(me["public_key"]),
+                "created_at": now_iso(),
+                "vector": version_vector(connection, Coverage),
+                "to": to,
+                "base": theirs,
+                "audience": audience,
+                "heads": {device: head for device, (_base, head) in logs.items()},
+            }
             attachments: set[str] = set()
 
             def blobs():
                 query = select(Blob.sha256, Blob.content).where(Blob.sha256.in_(attachments))
                 yield from connection.execute(query.order_by(Blob.sha256))
 
-            lines = _lines(connection, logs, hidden, attachments, _acknowledged(connection, me, peer, theirs),
-                           widen=bool(theirs))
-            manifest = write_bundle(temporary, header, lines, me["private_key"], passphrase, blobs,
-                                    _registry(connection, me))
+            lines = _lines(
+                connection, logs, hidden, attachments, _acknowledged(connection, me, peer, theirs), widen=bool(theirs)
+            )
+            manifest = write_bundle(
+                temporary, header, lines, me["private_key"], passphrase, blobs, _registry(connection, me)
+            )
         if max_size and temporary.stat().st_size > max_size:
-            stem = out.name[:-len(".pdsync")] if out.name.endswith(".pdsync") else out.name
+            stem = out.name[: -len(".pdsync")] if out.name.endswith(".pdsync") else out.name
             written += split_bundle(temporary, max_size, me["private_key"], stem)
-            paths = [p.with_name(p.name[:-len(".partial")]) for p in written[1:]]
+            paths = [p.with_name(p.name[: -len(".partial")]) for p in written[1:]]
         else:
             paths = [out]
         for source, target in zip(written[1:] or written, paths):
@@ -250,9 +334,17 @@ def export_bundle(desk: Desk, out: Path, to: str | None = None, full: bool = Fal
         for leftover in written:
             leftover.unlink(missing_ok=True)
     with desk.transaction(write=True) as connection:
-        connection.execute(insert(Exchange).values(
-            direction="export", at=now_iso(), bundle_id=manifest["bundle_id"], peer_device=peer, peer_name=None,
-            filename=out.name, change_count=manifest["change_count"], summary=json.dumps(sent)))
-    logbook.exported(out, f"{audience} {to or ''}".strip(), {"changes": manifest["change_count"],
-                                                             "files": len(paths)})
+        connection.execute(
+            insert(Exchange).values(
+                direction="export",
+                at=now_iso(),
+                bundle_id=manifest["bundle_id"],
+                peer_device=peer,
+                peer_name=None,
+                filename=out.name,
+                change_count=manifest["change_count"],
+                summary=json.dumps(sent),
+            )
+        )
+    logbook.exported(out, f"{audience} {to or ''}".strip(), {"changes": manifest["change_count"], "files": len(paths)})
     return ExportResult(paths, manifest["change_count"], manifest)

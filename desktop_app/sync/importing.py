@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
@@ -71,15 +72,20 @@ def _raise_coverage(connection, me: dict, manifest: dict, sender: Origin) -> Non
     from a secretariat (a delegation holds only what it may see of others' changes). Changes held back
     count as held: they are tried again here when what they wait for arrives.
     """
-    if manifest.get("audience") == "everyone" or not (manifest["to"] == me["device_id"]
-                                                      or manifest.get("audience") == "secretariat"):
+    if manifest.get("audience") == "everyone" or not (
+        manifest["to"] == me["device_id"] or manifest.get("audience") == "secretariat"
+    ):
         return
     held = version_vector(connection, Coverage)
     base = manifest.get("base") or {}
     secretariat = sender.role == SECRETARIAT
-    completed = {device: seq for device, seq in manifest["vector"].items()
-                 if device != me["device_id"] and (device == manifest["device_id"] or secretariat)
-                 and base.get(device, 0) <= held.get(device, 0)}
+    completed = {
+        device: seq
+        for device, seq in manifest["vector"].items()
+        if device != me["device_id"]
+        and (device == manifest["device_id"] or secretariat)
+        and base.get(device, 0) <= held.get(device, 0)
+    }
     raise_knowledge(connection, completed, Coverage)
 
 
@@ -89,12 +95,16 @@ def _remember_sender(connection, manifest: dict) -> None:
     vector = json.loads(peer.vector)
     for device, seq in manifest["vector"].items():
         vector[device] = max(vector.get(device, 0), seq)
-    connection.execute(update(Peer).where(Peer.device_id == peer.device_id).values(
-        device_name=manifest["device_name"], last_seen=now_iso(), vector=json.dumps(vector, sort_keys=True)))
+    connection.execute(
+        update(Peer)
+        .where(Peer.device_id == peer.device_id)
+        .values(device_name=manifest["device_name"], last_seen=now_iso(), vector=json.dumps(vector, sort_keys=True))
+    )
 
 
-def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphrase: str | None = None,
-                 trust: list[str] = ()) -> ImportSummary:
+def import_files(
+    desk: Desk, paths: list[Path], dry_run: bool = False, passphrase: str | None = None, trust: Iterable[str] = ()
+) -> ImportSummary:
     """Import bundles (and parts of split ones) in one transaction; returns the summary of SPEC §5.
 
     ``trust`` holds the fingerprints a person has confirmed for first contacts (SPEC §3). Every file is
@@ -131,9 +141,16 @@ def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphras
             summary = _apply(desk, me, bundles, missing, dry_run, passphrase, believed)
             if not dry_run:
                 with desk.engine.connect() as connection:
-                    store.keep(set(connection.execute(select(Exchange.bundle_id).where(
-                        Exchange.direction == "import", Exchange.bundle_id.in_(
-                            [group.bundle_id for group in store.sets.values()]))).scalars()))
+                    store.keep(
+                        set(
+                            connection.execute(
+                                select(Exchange.bundle_id).where(
+                                    Exchange.direction == "import",
+                                    Exchange.bundle_id.in_([group.bundle_id for group in store.sets.values()]),
+                                )
+                            ).scalars()
+                        )
+                    )
             return summary
         except InputError as error:
             logbook.refused(Path(paths[0]) if paths else Path("-"), str(error))
@@ -143,13 +160,33 @@ def import_files(desk: Desk, paths: list[Path], dry_run: bool = False, passphras
                 bundle.close()
 
 
-def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_run: bool,
-           passphrase: str | None, trust: trusting.Trust) -> ImportSummary:
+def _apply(
+    desk: Desk,
+    me: dict,
+    bundles: list[Bundle],
+    missing: list[str],
+    dry_run: bool,
+    passphrase: str | None,
+    trust: trusting.Trust,
+) -> ImportSummary:
     per_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"new": 0, "updated": 0, "conflicts": 0, "skipped": 0})
     summary: ImportSummary = {  # the counts are summed at the end
-        "files": [b.name for b in bundles], "dry_run": dry_run, "new_devices": [], "new": 0, "updated": 0,
-        "conflicts": 0, "skipped": 0, "per_kind": {}, "message": "", "clock_warnings": [], "missing_parts": missing,
-        "already_imported": [], "warnings": trust.warnings, "refused": [], "diverged": []}
+        "files": [b.name for b in bundles],
+        "dry_run": dry_run,
+        "new_devices": [],
+        "new": 0,
+        "updated": 0,
+        "conflicts": 0,
+        "skipped": 0,
+        "per_kind": {},
+        "message": "",
+        "clock_warnings": [],
+        "missing_parts": missing,
+        "already_imported": [],
+        "warnings": trust.warnings,
+        "refused": [],
+        "diverged": [],
+    }
     with desk.engine.connect() as connection:
         done = set(connection.execute(select(Exchange.bundle_id).where(Exchange.direction == "import")).scalars())
     fresh = [b for b in bundles if b.manifest["bundle_id"] not in done]
@@ -168,11 +205,17 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                 progress.checkpoint(bundle.path.name)
                 manifest = bundle.manifest
                 if manifest["to"] not in (None, me["device_id"]):
-                    raise InputError(_("{name} was made for another installation ({device}): refused").format(
-                        name=bundle.name, device=manifest["to"]))
+                    raise InputError(
+                        _("{name} was made for another installation ({device}): refused").format(
+                            name=bundle.name, device=manifest["to"]
+                        )
+                    )
                 if manifest.get("audience") == "secretariat" and me["role"] != SECRETARIAT:  # it may hold what
-                    raise InputError(_("{name} was made for a secretariat: refused").format(  # we may not see
-                        name=bundle.name))
+                    raise InputError(
+                        _("{name} was made for a secretariat: refused").format(  # we may not see
+                            name=bundle.name
+                        )
+                    )
                 merger = Merger(connection, manifest["device_id"], origins, keys, me["device_id"])
                 try:
                     merger.merge(bundle.changes(passphrase), manifest["heads"])
@@ -182,24 +225,36 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                     raise InputError(f"{bundle.name}: {error}") from None
                 _raise_coverage(connection, me, manifest, origins[manifest["device_id"]])
                 for sha256, content in bundle.blobs(passphrase):
-                    connection.execute(sqlite_insert(Blob).values(sha256=sha256, content=content)
-                                       .on_conflict_do_nothing(index_elements=["sha256"]))
+                    connection.execute(
+                        sqlite_insert(Blob)
+                        .values(sha256=sha256, content=content)
+                        .on_conflict_do_nothing(index_elements=["sha256"])
+                    )
                 if manifest["device_id"] != me["device_id"]:  # our own bundle coming back pins nothing
                     _remember_sender(connection, manifest)
                 for device in sorted(counts.suspicious_clocks):
-                    summary["clock_warnings"].append(_(
-                        "Changes from {device} are stamped more than a day in the future: "
-                        "the sender's clock looks wrong").format(device=device))
+                    summary["clock_warnings"].append(
+                        _(
+                            "Changes from {device} are stamped more than a day in the future: "
+                            "the sender's clock looks wrong"
+                        ).format(device=device)
+                    )
                 summary["refused"].extend(counts.refused)
                 for device, number in sorted(counts.diverged.items()):
                     summary["diverged"].append({"device_id": device, "changes": number})
-                    summary["warnings"].append(_(
-                        "{count} changes of installation {device} differ from the ones held here under the same "
-                        "numbers: two computers are using one identity (a copied database?); they were not "
-                        "applied").format(count=number, device=device))
-                bundle_counts = {"new": sum(map(len, counts.new.values())),
-                                 "conflicts": sum(counts.conflicts.values()),
-                                 "skipped": sum(counts.skipped.values()), "refused": len(counts.refused)}
+                    summary["warnings"].append(
+                        _(
+                            "{count} changes of installation {device} differ from the ones held here under the same "
+                            "numbers: two computers are using one identity (a copied database?); they were not "
+                            "applied"
+                        ).format(count=number, device=device)
+                    )
+                bundle_counts = {
+                    "new": sum(map(len, counts.new.values())),
+                    "conflicts": sum(counts.conflicts.values()),
+                    "skipped": sum(counts.skipped.values()),
+                    "refused": len(counts.refused),
+                }
                 applied.append((bundle, bundle_counts))
                 for kind, ids in counts.new.items():
                     per_kind[kind]["new"] += len(ids)
@@ -209,10 +264,18 @@ def _apply(desk: Desk, me: dict, bundles: list[Bundle], missing: list[str], dry_
                     per_kind[kind]["conflicts"] += number
                 for kind, number in counts.skipped.items():
                     per_kind[kind]["skipped"] += number
-                connection.execute(insert(Exchange).values(
-                    direction="import", at=now_iso(), bundle_id=manifest["bundle_id"],
-                    peer_device=manifest["device_id"], peer_name=manifest["device_name"], filename=bundle.name,
-                    change_count=manifest["change_count"], summary=json.dumps(bundle_counts)))
+                connection.execute(
+                    insert(Exchange).values(
+                        direction="import",
+                        at=now_iso(),
+                        bundle_id=manifest["bundle_id"],
+                        peer_device=manifest["device_id"],
+                        peer_name=manifest["device_name"],
+                        filename=bundle.name,
+                        change_count=manifest["change_count"],
+                        summary=json.dumps(bundle_counts),
+                    )
+                )
             if dry_run:
                 transaction.rollback()
             else:

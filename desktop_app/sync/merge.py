@@ -44,7 +44,7 @@ from desktop_app.domain import hlc
 from desktop_app.domain.authority import SECRETARIAT, Author, Standing, may_change
 from desktop_app.domain.changelog import apply_fields, canonical, raise_knowledge, record_id_for, record_table
 from desktop_app.domain.hlc import Clock
-from desktop_app.domain.schema import DELETED, KINDS, OWNER
+from desktop_app.domain.schema import DELETED, KINDS, OWNER, Kind
 from desktop_app.domain.validation import RULES, broken_rules, check_record
 from desktop_app.errors import InputError, ValidationError
 from desktop_app.i18n import _
@@ -52,10 +52,14 @@ from desktop_app.storage.models import Change, Conflict, Head, HeldBack, Install
 from desktop_app.sync import chain, merge_sql, waiting
 
 BATCH = 2000
-_INSERT_HELD = ("INSERT OR IGNORE INTO held_back (device_id, seq, hlc, kind, record_id, field, value, context, salt, "
-                "replaces, reason, sender, held_at, size, waits_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_INSERT_CHANGES = ("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt, "
-                   "replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_HELD = (
+    "INSERT OR IGNORE INTO held_back (device_id, seq, hlc, kind, record_id, field, value, context, salt, "
+    "replaces, reason, sender, held_at, size, waits_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_CHANGES = (
+    "INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt, "
+    "replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 @dataclass
@@ -96,8 +100,9 @@ class FieldHistory:
 
     def rival(self, incoming: Stamp) -> Stamp | None:
         """The strongest head that ``incoming`` did not see: what it competes with by clock."""
-        return max((h for h in self.heads() if not h.covered_by(incoming.replaces)), key=lambda h: h.order,
-                   default=None)
+        return max(
+            (h for h in self.heads() if not h.covered_by(incoming.replaces)), key=lambda h: h.order, default=None
+        )
 
 
 @dataclass(frozen=True)
@@ -137,8 +142,9 @@ class Merger:
     tried again by ``retry_held_back``.
     """
 
-    def __init__(self, connection: Connection, sender: str, origins: dict[str, Origin], keys: dict[str, bytes],
-                 me: str):
+    def __init__(
+        self, connection: Connection, sender: str, origins: dict[str, Origin], keys: dict[str, bytes], me: str
+    ):
         self.connection = connection
         self.sender = sender
         self.origins = origins
@@ -167,7 +173,7 @@ class Merger:
     def merge(self, changes, heads: dict) -> None:
         """Stage the bundle's lines, keep those their authors' signed ``heads`` prove, then merge them in
         SQL, or line by line when they need it."""
-        cursor = self.connection.connection.driver_connection.cursor()
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             merge_sql.stage(cursor, changes)
             self._prove(cursor, heads)
@@ -186,13 +192,19 @@ class Merger:
         authors = [device for (device,) in cursor.execute("SELECT DISTINCT device_id FROM incoming").fetchall()]
         highest: dict[str, int] = {}
         for device in authors:
-            rows = cursor.execute("SELECT n, seq, prev, digest, link, stub, kind, record_id, field FROM incoming "
-                                  "WHERE device_id = ? ORDER BY seq", (device,)).fetchall()
+            rows = cursor.execute(
+                "SELECT n, seq, prev, digest, link, stub, kind, record_id, field FROM incoming "
+                "WHERE device_id = ? ORDER BY seq",
+                (device,),
+            ).fetchall()
             elements: dict[int, chain.Element] = {}
             for _n, seq, prev, digest, link, *_rest in rows:
                 if seq in elements and elements[seq].hash != link:
-                    raise InputError(_("it carries two different lines numbered {seq} of installation {device}")
-                                     .format(seq=seq, device=device))
+                    raise InputError(
+                        _("it carries two different lines numbered {seq} of installation {device}").format(
+                            seq=seq, device=device
+                        )
+                    )
                 elements[seq] = chain.Element(prev, digest, link)
             head = heads.get(device) if device != self.me else None
             verdict = chain.verify_author(self.connection, device, self.keys.get(device), head, elements)
@@ -207,23 +219,40 @@ class Merger:
                 reason = REVOKED
             refused = [row for row in rows if row[1] not in verdict.proven and not row[5]]
             for _n, seq, _prev, _digest, _link, _stub, kind, record_id, field in refused:
-                self.counts.refused.append({"device_id": device, "seq": seq, "kind": kind, "record_id": record_id,
-                                            "field": field, "reason": reason})
+                self.counts.refused.append(
+                    {
+                        "device_id": device,
+                        "seq": seq,
+                        "kind": kind,
+                        "record_id": record_id,
+                        "field": field,
+                        "reason": reason,
+                    }
+                )
             cursor.executemany("DELETE FROM incoming WHERE n = ?", [(row[0],) for row in refused])
-            proven = [(device, seq, elements[seq].prev, elements[seq].digest, elements[seq].hash)
-                      for seq in sorted(verdict.proven)]
-            cursor.executemany("INSERT OR IGNORE INTO links (device_id, seq, prev, digest, hash) VALUES (?, ?, ?, ?, ?)",
-                               proven)
+            proven = [
+                (device, seq, elements[seq].prev, elements[seq].digest, elements[seq].hash)
+                for seq in sorted(verdict.proven)
+            ]
+            cursor.executemany(
+                "INSERT OR IGNORE INTO links (device_id, seq, prev, digest, hash) VALUES (?, ?, ?, ?, ?)", proven
+            )
             if head is not None and head["seq"] in verdict.proven:
-                cursor.execute("INSERT OR IGNORE INTO heads (device_id, seq, hash, signature) VALUES (?, ?, ?, ?)",
-                               (device, head["seq"], head["hash"], head["signature"]))
+                cursor.execute(
+                    "INSERT OR IGNORE INTO heads (device_id, seq, hash, signature) VALUES (?, ?, ?, ?)",
+                    (device, head["seq"], head["hash"], head["signature"]),
+                )
             if proven:
                 highest[device] = proven[-1][1]
         cursor.execute("DELETE FROM incoming WHERE stub = 1")
         # A line held from before format 3 and now proven by its author can be relayed from here on.
-        same = ("FROM incoming i WHERE i.device_id = changes.device_id AND i.seq = changes.seq AND i.hlc = changes.hlc "
-                "AND i.value = changes.value AND i.replaces IS NULL")
-        cursor.execute(f"UPDATE changes SET salt = (SELECT i.salt {same}) WHERE salt IS NULL AND EXISTS (SELECT 1 {same})")
+        same = (
+            "FROM incoming i WHERE i.device_id = changes.device_id AND i.seq = changes.seq AND i.hlc = changes.hlc "
+            "AND i.value = changes.value AND i.replaces IS NULL"
+        )
+        cursor.execute(
+            f"UPDATE changes SET salt = (SELECT i.salt {same}) WHERE salt IS NULL AND EXISTS (SELECT 1 {same})"
+        )
         raise_knowledge(self.connection, highest)
 
     def owner_lines_hold(self, lines) -> bool:
@@ -231,8 +260,10 @@ class Merger:
         a record id derived from its author and seq (``changelog.record_id_for``) can be claimed by that
         line alone, with its author's own tag. (Ids made before format 3 are random UUIDs: ``_refusal``
         judges their claims by the rule of that time.)"""
-        return all(self._owner_refusal(device, seq, record_id, json.loads(value)) is None
-                   for device, seq, record_id, value in lines)
+        return all(
+            self._owner_refusal(device, seq, record_id, json.loads(value)) is None
+            for device, seq, record_id, value in lines
+        )
 
     def _owner_refusal(self, device: str, seq: int, record_id: str, value) -> str | None:
         author = self.origins.get(device)
@@ -260,8 +291,15 @@ class Merger:
         """Check references, advance the clock and the version vector; call before commit."""
         self._check_references()
         self._check_records()
-        self.connection.execute(delete(HeldBack).where(select(Change.rowid).where(  # applied since: not waiting
-            Change.device_id == HeldBack.device_id, Change.seq == HeldBack.seq).exists()))
+        self.connection.execute(
+            delete(HeldBack).where(
+                select(Change.rowid)
+                .where(  # applied since: not waiting
+                    Change.device_id == HeldBack.device_id, Change.seq == HeldBack.seq
+                )
+                .exists()
+            )
+        )
         if self._held:
             waiting.check_quota(self.connection, self.sender)
         raise_knowledge(self.connection, self._highest)
@@ -288,19 +326,43 @@ class Merger:
             self._seen.add(origin)
             ahead = hlc.ahead_ms(change["hlc"])
             if ahead > hlc.MAX_AHEAD_MS:
-                raise InputError(_("change {seq} of installation {device} is stamped {days} days ahead of this "
-                                   "computer's clock (at most {limit} are accepted): refused; the date of one of "
-                                   "the two computers is wrong").format(
-                    seq=change["seq"], device=change["device_id"], days=ahead // 86_400_000,
-                    limit=hlc.MAX_AHEAD_MS // 86_400_000))
+                raise InputError(
+                    _(
+                        "change {seq} of installation {device} is stamped {days} days ahead of this "
+                        "computer's clock (at most {limit} are accepted): refused; the date of one of "
+                        "the two computers is wrong"
+                    ).format(
+                        seq=change["seq"],
+                        device=change["device_id"],
+                        days=ahead // 86_400_000,
+                        limit=hlc.MAX_AHEAD_MS // 86_400_000,
+                    )
+                )
             if not self.clock.observe(change["hlc"]):
                 self.counts.suspicious_clocks.add(change["device_id"])
-            incoming = Stamp(change["device_id"], change["seq"], change["hlc"], canonical(change["value"]),
-                             change.get("context"), change.get("replaces"))
+            incoming = Stamp(
+                change["device_id"],
+                change["seq"],
+                change["hlc"],
+                canonical(change["value"]),
+                change.get("context"),
+                change.get("replaces"),
+            )
             self._applied.add(origin)
-            inserts.append((incoming.device_id, incoming.seq, incoming.hlc, kind, record_id, name, incoming.value,
-                            canonical(incoming.context) if incoming.context is not None else None,
-                            change.get("salt"), canonical(incoming.replaces) if incoming.replaces else None))
+            inserts.append(
+                (
+                    incoming.device_id,
+                    incoming.seq,
+                    incoming.hlc,
+                    kind,
+                    record_id,
+                    name,
+                    incoming.value,
+                    canonical(incoming.context) if incoming.context is not None else None,
+                    change.get("salt"),
+                    canonical(incoming.replaces) if incoming.replaces else None,
+                )
+            )
             self._highest[incoming.device_id] = max(self._highest.get(incoming.device_id, 0), incoming.seq)
             self._record_changes[record_id].append((name, incoming))
             history = self._fields.setdefault((record_id, name), FieldHistory())
@@ -313,7 +375,7 @@ class Merger:
                 if rival is not None and rival.value != incoming.value:
                     conflicts.append(self._conflict(kind, record_id, name, winner=incoming, loser=rival))
                 (self.counts.updated if self._existing.get(record_id) else self.counts.new)[kind].add(record_id)
-            elif not replaced and rival.value != incoming.value:
+            elif not replaced and rival is not None and rival.value != incoming.value:
                 conflicts.append(self._conflict(kind, record_id, name, winner=rival, loser=incoming))
             if name == DELETED:
                 if history.current() is incoming and change["value"] is True:
@@ -361,8 +423,12 @@ class Merger:
             if parent is None or (parent["owner"] is None and not parent["exists"]):
                 return WAITING
         event = self._state.get(state["event_id"]) if state["event_id"] else None
-        standing = Standing(state["owner"], tuple(state["parties"] or ()),
-                            event["owner"] if event else None, tuple(event["parties"] or ()) if event else ())
+        standing = Standing(
+            state["owner"],
+            tuple(state["parties"] or ()),
+            event["owner"] if event else None,
+            tuple(event["parties"] or ()) if event else (),
+        )
         return None if may_change(author, change["field"], standing) else NO_AUTHORITY
 
     def _refuse(self, change: dict, reason: str) -> None:
@@ -370,16 +436,37 @@ class Merger:
         if self._retrying:
             return
         device, seq = change["device_id"], change["seq"]
-        self.counts.refused.append({"device_id": device, "seq": seq, "kind": change["kind"],
-                                    "record_id": change["record_id"], "field": change["field"], "reason": reason})
+        self.counts.refused.append(
+            {
+                "device_id": device,
+                "seq": seq,
+                "kind": change["kind"],
+                "record_id": change["record_id"],
+                "field": change["field"],
+                "reason": reason,
+            }
+        )
         if reason in (WAITING, NO_AUTHORITY, UNKNOWN_AUTHOR):
             context = change.get("context")
-            self._waiting.append((device, seq, change["hlc"], change["kind"], change["record_id"], change["field"],
-                                  canonical(change["value"]), canonical(context) if context is not None else None,
-                                  change.get("salt"),
-                                  canonical(change["replaces"]) if change.get("replaces") else None,
-                                  reason, self.sender, self._now, len(canonical(change).encode()),
-                                  self._awaited(change, reason)))
+            self._waiting.append(
+                (
+                    device,
+                    seq,
+                    change["hlc"],
+                    change["kind"],
+                    change["record_id"],
+                    change["field"],
+                    canonical(change["value"]),
+                    canonical(context) if context is not None else None,
+                    change.get("salt"),
+                    canonical(change["replaces"]) if change.get("replaces") else None,
+                    reason,
+                    self.sender,
+                    self._now,
+                    len(canonical(change).encode()),
+                    self._awaited(change, reason),
+                )
+            )
 
     def _awaited(self, change: dict, reason: str) -> str:
         """What a held-back line waits for: its author's key, the record it refers to, or its own record."""
@@ -404,24 +491,39 @@ class Merger:
         self._retrying = True
         try:
             while True:
-                rows = self.connection.execute(select(HeldBack).where(_unblocked(since, devices))
-                                               .order_by(HeldBack.rowid)).all()
+                rows = self.connection.execute(
+                    select(HeldBack).where(_unblocked(since, devices)).order_by(HeldBack.rowid)
+                ).all()
                 if not rows:
                     return total
                 since = self.connection.execute(select(func.max(Change.rowid))).scalar() or 0
                 devices = set()
                 self._blocked.clear()  # what blocked a record may have arrived: looked at again
-                changes = [{"device_id": r.device_id, "seq": r.seq, "hlc": r.hlc, "kind": r.kind,
-                            "record_id": r.record_id, "field": r.field, "value": json.loads(r.value), "salt": r.salt,
-                            **({"replaces": json.loads(r.replaces)} if r.replaces else {}),
-                            **({"context": json.loads(r.context)} if r.context else {})} for r in rows]
+                changes = [
+                    {
+                        "device_id": r.device_id,
+                        "seq": r.seq,
+                        "hlc": r.hlc,
+                        "kind": r.kind,
+                        "record_id": r.record_id,
+                        "field": r.field,
+                        "value": json.loads(r.value),
+                        "salt": r.salt,
+                        **({"replaces": json.loads(r.replaces)} if r.replaces else {}),
+                        **({"context": json.loads(r.context)} if r.context else {}),
+                    }
+                    for r in rows
+                ]
                 before = self.counts.applied
                 self._merge_lines(changes)
                 applied = self.counts.applied - before
                 if not applied:
                     return total
-                self.connection.execute(delete(HeldBack).where(HeldBack.rowid.in_(
-                    [r.rowid for r in rows if (r.device_id, r.seq) in self._applied])))
+                self.connection.execute(
+                    delete(HeldBack).where(
+                        HeldBack.rowid.in_([r.rowid for r in rows if (r.device_id, r.seq) in self._applied])
+                    )
+                )
                 total += applied
         finally:
             self._retrying = False
@@ -431,7 +533,7 @@ class Merger:
         seqs: dict[str, list[int]] = defaultdict(list)
         for change in batch:
             seqs[change["device_id"]].append(change["seq"])
-        known = set()
+        known: set[tuple[str, int]] = set()
         for device, numbers in seqs.items():
             query = select(Change.seq).where(Change.device_id == device, Change.seq.between(min(numbers), max(numbers)))
             known.update((device, seq) for seq in self.connection.execute(query).scalars())
@@ -445,14 +547,28 @@ class Merger:
             self._fields[key] = FieldHistory()
         if missing:
             wanted = set(missing)
-            query = select(Change.record_id, Change.field, Change.device_id, Change.seq, Change.hlc, Change.value,
-                           Change.context, Change.replaces).where(
-                Change.record_id.in_({record_id for record_id, _ in missing}))
+            query = select(
+                Change.record_id,
+                Change.field,
+                Change.device_id,
+                Change.seq,
+                Change.hlc,
+                Change.value,
+                Change.context,
+                Change.replaces,
+            ).where(Change.record_id.in_({record_id for record_id, _ in missing}))
             for row in self.connection.execute(query):
                 if (row.record_id, row.field) in wanted:
-                    self._fields[(row.record_id, row.field)].stamps.append(Stamp(
-                        row.device_id, row.seq, row.hlc, row.value, json.loads(row.context) if row.context else None,
-                        json.loads(row.replaces) if row.replaces else None))
+                    self._fields[(row.record_id, row.field)].stamps.append(
+                        Stamp(
+                            row.device_id,
+                            row.seq,
+                            row.hlc,
+                            row.value,
+                            json.loads(row.context) if row.context else None,
+                            json.loads(row.replaces) if row.replaces else None,
+                        )
+                    )
         by_kind: dict[str, set[str]] = defaultdict(set)
         for change in batch:
             if change["record_id"] not in self._existing:
@@ -463,8 +579,10 @@ class Merger:
             events.update(self._state[i]["event_id"] for i in ids if self._state[i]["event_id"])
         events.update(c["value"] for c in batch if c["field"] in ("event_id", "parent_id") and c["value"])
         self._load_standing("event", {e for e in events if e not in self._state})
-        self._load_standing("person", {c["value"] for c in batch
-                                       if c["field"] == "person_id" and c["value"] and c["value"] not in self._state})
+        self._load_standing(
+            "person",
+            {c["value"] for c in batch if c["field"] == "person_id" and c["value"] and c["value"] not in self._state},
+        )
         # A new participation, action or attachment whose event or person is neither held here nor created
         # in this import waits whole: one record cannot stop the rest of a bundle (SPEC §4.1).
         # A retried line waits too rather than move a record held here onto one not held: nothing retried may
@@ -473,8 +591,12 @@ class Merger:
         for change in batch:
             target = change["value"] if change["field"] in ("event_id", "person_id") else None
             may_wait = self._retrying or not self._state[change["record_id"]]["exists"]
-            if target and may_wait and target not in created and not (
-                    self._state[target]["exists"] or self._state[target]["owner"] is not None):
+            if (
+                target
+                and may_wait
+                and target not in created
+                and not (self._state[target]["exists"] or self._state[target]["owner"] is not None)
+            ):
                 self._blocked[change["record_id"]] = target
 
     def _load_standing(self, kind: str, ids: set[str]) -> None:
@@ -489,14 +611,21 @@ class Merger:
         for record_id in ids:
             row = found.get(record_id)
             self._existing[record_id] = row is not None
-            self._state[record_id] = {"exists": row is not None, "owner": row and row["owner"],
-                                      "parties": row and row.get("parties"), "event_id": row and row.get("event_id")}
+            self._state[record_id] = {
+                "exists": row is not None,
+                "owner": row and row["owner"],
+                "parties": row and row.get("parties"),
+                "event_id": row and row.get("event_id"),
+            }
 
     def _edits_lost_to(self, kind: str, record_id: str, deletion: Stamp) -> list[dict]:
         """Conflicts for the latest edit of each field that the deleting installation had not seen."""
         latest: dict[str, Stamp] = {}
-        rows = self.connection.execute(select(Change.field, Change.device_id, Change.seq, Change.hlc, Change.value)
-                                       .where(Change.record_id == record_id, Change.field != DELETED))
+        rows = self.connection.execute(
+            select(Change.field, Change.device_id, Change.seq, Change.hlc, Change.value).where(
+                Change.record_id == record_id, Change.field != DELETED
+            )
+        )
         candidates = [(r.field, Stamp(r.device_id, r.seq, r.hlc, r.value)) for r in rows]
         candidates += [(n, s) for n, s in self._record_changes[record_id] if n != DELETED]
         for name, stamp in candidates:
@@ -506,10 +635,19 @@ class Merger:
 
     def _conflict(self, kind: str, record_id: str, name: str, winner: Stamp, loser: Stamp) -> dict:
         return {
-            "kind": kind, "record_id": record_id, "field": name,
-            "winner_value": winner.value, "winner_device": winner.device_id, "winner_seq": winner.seq,
-            "winner_hlc": winner.hlc, "loser_value": loser.value, "loser_device": loser.device_id,
-            "loser_seq": loser.seq, "loser_hlc": loser.hlc, "detected_at": self._now, "status": "open",
+            "kind": kind,
+            "record_id": record_id,
+            "field": name,
+            "winner_value": winner.value,
+            "winner_device": winner.device_id,
+            "winner_seq": winner.seq,
+            "winner_hlc": winner.hlc,
+            "loser_value": loser.value,
+            "loser_device": loser.device_id,
+            "loser_seq": loser.seq,
+            "loser_hlc": loser.hlc,
+            "detected_at": self._now,
+            "status": "open",
         }
 
     def _check_records(self) -> None:
@@ -518,13 +656,16 @@ class Merger:
         touched = select(Change.record_id).where(Change.rowid > self._rowid_before)
         if not self.counts.applied:
             return
-        ids = {}
+        ids: dict[str, Kind] = {}
         for kind in KINDS.values():
             table = record_table(kind.name)
             for row in self.connection.execute(select(table).where(table.c.id.in_(touched))):
                 if row.id in ids:
-                    raise InputError(_("{id} is the id of two kinds of record: {first} and {second}").format(
-                        id=row.id, first=_(ids[row.id].label), second=_(kind.label)))
+                    raise InputError(
+                        _("{id} is the id of two kinds of record: {first} and {second}").format(
+                            id=row.id, first=_(ids[row.id].label), second=_(kind.label)
+                        )
+                    )
                 ids[row.id] = kind
                 if row.deleted:
                     continue
@@ -532,8 +673,9 @@ class Merger:
                 try:
                     check_record(kind, record, changed=set())  # required fields; rules tying fields are clashes
                 except ValidationError as error:
-                    raise InputError(_("{kind} {id}: {problem}").format(
-                        kind=_(kind.label), id=row.id, problem=error)) from None
+                    raise InputError(
+                        _("{kind} {id}: {problem}").format(kind=_(kind.label), id=row.id, problem=error)
+                    ) from None
                 for rule in broken_rules(kind, record):
                     self._clash(kind.name, row.id, rule)
 
@@ -543,8 +685,11 @@ class Merger:
         ``field`` and ``winner_*`` name the latest change of the rule's fields, ``loser_field`` and ``loser_*``
         the latest change of another of them that it clashes with (the same change when only one was set)."""
         latest: dict[str, Stamp] = {}
-        for row in self.connection.execute(select(Change.field, Change.device_id, Change.seq, Change.hlc, Change.value)
-                                           .where(Change.record_id == record_id, Change.field.in_(RULES[rule]))):
+        for row in self.connection.execute(
+            select(Change.field, Change.device_id, Change.seq, Change.hlc, Change.value).where(
+                Change.record_id == record_id, Change.field.in_(RULES[rule])
+            )
+        ):
             stamp = Stamp(row.device_id, row.seq, row.hlc, row.value)
             if row.field not in latest or stamp.order > latest[row.field].order:
                 latest[row.field] = stamp
@@ -553,8 +698,12 @@ class Merger:
         ordered = sorted(latest.items(), key=lambda item: item[1].order)
         name, winner = ordered[-1]
         other, loser = ordered[-2] if len(ordered) > 1 else ordered[-1]
-        row = {**self._conflict(kind, record_id, name, winner=winner, loser=loser), "rule": rule, "loser_field": other}
-        result = self.connection.execute(sqlite_insert(Conflict.__table__).on_conflict_do_nothing(), [row])
+        clash = {
+            **self._conflict(kind, record_id, name, winner=winner, loser=loser),
+            "rule": rule,
+            "loser_field": other,
+        }
+        result = self.connection.execute(sqlite_insert(Conflict.__table__).on_conflict_do_nothing(), [clash])
         self.counts.conflicts[kind] += max(result.rowcount, 0)
 
     def _check_references(self) -> None:
@@ -564,25 +713,36 @@ class Merger:
         for kind in KINDS.values():
             table = record_table(kind.name)
             for field in kind.fields:
-                if field.type != "ref":
+                if field.ref is None:
                     continue
                 target = record_table(field.ref)
                 column = table.c[field.name]
-                query = (select(table.c.id, column).where(column.is_not(None), table.c.id.in_(
-                    select(Change.record_id).where(Change.rowid > self._rowid_before)))
-                    .where(column.not_in(select(target.c.id))))
+                query = (
+                    select(table.c.id, column)
+                    .where(
+                        column.is_not(None),
+                        table.c.id.in_(select(Change.record_id).where(Change.rowid > self._rowid_before)),
+                    )
+                    .where(column.not_in(select(target.c.id)))
+                )
                 bad = self.connection.execute(query).first()
                 if bad is not None:
-                    raise InputError(_("{kind} {id} refers to {target} {ref}, which is neither in this database "
-                                       "nor in the bundle").format(kind=_(kind.label), id=bad[0], target=_(KINDS[field.ref].label),
-                                                                   ref=bad[1]))
+                    raise InputError(
+                        _(
+                            "{kind} {id} refers to {target} {ref}, which is neither in this database nor in the bundle"
+                        ).format(kind=_(kind.label), id=bad[0], target=_(KINDS[field.ref].label), ref=bad[1])
+                    )
             if kind.name in ("participation", "action", "attachment"):
-                missing = self.connection.execute(select(table.c.id).where(
-                    table.c.event_id.is_(None), table.c.id.in_(
-                        select(Change.record_id).where(Change.rowid > self._rowid_before)))).first()
+                missing = self.connection.execute(
+                    select(table.c.id).where(
+                        table.c.event_id.is_(None),
+                        table.c.id.in_(select(Change.record_id).where(Change.rowid > self._rowid_before)),
+                    )
+                ).first()
                 if missing is not None:
-                    raise InputError(_("{kind} {id} arrived without its event").format(
-                        kind=_(kind.label), id=missing[0]))
+                    raise InputError(
+                        _("{kind} {id} arrived without its event").format(kind=_(kind.label), id=missing[0])
+                    )
 
 
 def _derived(record_id: str) -> bool:
@@ -605,9 +765,12 @@ def drop_lines_after(connection: Connection, device_id: str, seq: int) -> None:
     connection.execute(delete(HeldBack).where(HeldBack.device_id == device_id, HeldBack.seq > seq))
     connection.execute(delete(Link).where(Link.device_id == device_id, Link.seq > seq))
     connection.execute(delete(Head).where(Head.device_id == device_id, Head.seq > seq))
-    connection.execute(delete(Conflict).where(
-        ((Conflict.winner_device == device_id) & (Conflict.winner_seq > seq))
-        | ((Conflict.loser_device == device_id) & (Conflict.loser_seq > seq))))
+    connection.execute(
+        delete(Conflict).where(
+            ((Conflict.winner_device == device_id) & (Conflict.winner_seq > seq))
+            | ((Conflict.loser_device == device_id) & (Conflict.loser_seq > seq))
+        )
+    )
     for kind, ids in touched.items():
         derive_records(connection, kind, ids)
 
@@ -615,18 +778,29 @@ def drop_lines_after(connection: Connection, device_id: str, seq: int) -> None:
 def derive_records(connection: Connection, kind: str, ids: set[str]) -> None:
     """Rebuild records of one kind from the change log alone (SPEC §4.3); one with no change left is deleted."""
     histories: dict[tuple[str, str], FieldHistory] = defaultdict(FieldHistory)
-    for row in connection.execute(select(Change.record_id, Change.field, Change.device_id, Change.seq, Change.hlc,
-                                         Change.value, Change.replaces).where(Change.record_id.in_(ids))):
-        histories[(row.record_id, row.field)].stamps.append(Stamp(
-            row.device_id, row.seq, row.hlc, row.value, replaces=json.loads(row.replaces) if row.replaces else None))
+    for row in connection.execute(
+        select(
+            Change.record_id, Change.field, Change.device_id, Change.seq, Change.hlc, Change.value, Change.replaces
+        ).where(Change.record_id.in_(ids))
+    ):
+        histories[(row.record_id, row.field)].stamps.append(
+            Stamp(
+                row.device_id, row.seq, row.hlc, row.value, replaces=json.loads(row.replaces) if row.replaces else None
+            )
+        )
     table = record_table(kind)
     values: dict[str, dict] = defaultdict(dict)
     for (record_id, name), history in histories.items():
-        values[record_id][name] = json.loads(history.current().value)
+        current = history.current()
+        if current is not None:
+            values[record_id][name] = json.loads(current.value)
     for record_id in ids - values.keys():
         values[record_id] = {DELETED: True}
-    connection.execute(update(table).where(table.c.id.in_(ids)).values(
-        {column.name: None for column in table.c if column.name != "id"} | {DELETED: False}))
+    connection.execute(
+        update(table)
+        .where(table.c.id.in_(ids))
+        .values({column.name: None for column in table.c if column.name != "id"} | {DELETED: False})
+    )
     apply_fields(connection, kind, values)
 
 
@@ -634,7 +808,13 @@ def _unblocked(since: int, devices: set[str]):
     """Held-back lines that changes stored after ``since`` (a ``changes.rowid``) or the newly pinned
     ``devices`` may allow: see ``Merger.retry_held_back``."""
     touched = select(Change.record_id).where(Change.rowid > since, Change.field.in_((OWNER, "parties", "event_id")))
-    attached = [select(record_table(kind).c.id).where(record_table(kind).c.event_id.in_(touched))
-                for kind in ("participation", "action", "attachment")]
-    return or_(HeldBack.waits_for.in_(touched), HeldBack.record_id.in_(touched),
-               HeldBack.record_id.in_(union_all(*attached)), HeldBack.waits_for.in_(devices))
+    attached = [
+        select(record_table(kind).c.id).where(record_table(kind).c.event_id.in_(touched))
+        for kind in ("participation", "action", "attachment")
+    ]
+    return or_(
+        HeldBack.waits_for.in_(touched),
+        HeldBack.record_id.in_(touched),
+        HeldBack.record_id.in_(union_all(*attached)),
+        HeldBack.waits_for.in_(devices),
+    )

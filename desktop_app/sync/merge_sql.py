@@ -48,8 +48,10 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS temp.incoming_origin ON incoming (device_id, seq)",
     "CREATE INDEX IF NOT EXISTS temp.incoming_field ON incoming (record_id, field)",
 )
-_STAGE = ("INSERT INTO incoming (device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces, stub, "
-          "prev, digest, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_STAGE = (
+    "INSERT INTO incoming (device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces, stub, "
+    "prev, digest, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _FRESH = "held = 0"
 
 
@@ -60,14 +62,40 @@ _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 def _rows(changes):
     for change in changes:
         if change.get("stub"):
-            yield (change["device_id"], change["seq"], None, None, None, None, None, None, None, None, 1,
-                   change["prev"], change["digest"], change["link"])
+            yield (
+                change["device_id"],
+                change["seq"],
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                1,
+                change["prev"],
+                change["digest"],
+                change["link"],
+            )
             continue
         context, replaces = change.get("context"), change.get("replaces")
-        yield (change["device_id"], change["seq"], change["hlc"], change["kind"], change["record_id"],
-               change["field"], _canonical(change["value"]), _canonical(context) if context is not None else None,
-               change.get("salt"), _canonical(replaces) if replaces else None, 0, change.get("prev"),
-               change.get("digest"), change.get("link"))
+        yield (
+            change["device_id"],
+            change["seq"],
+            change["hlc"],
+            change["kind"],
+            change["record_id"],
+            change["field"],
+            _canonical(change["value"]),
+            _canonical(context) if context is not None else None,
+            change.get("salt"),
+            _canonical(replaces) if replaces else None,
+            0,
+            change.get("prev"),
+            change.get("digest"),
+            change.get("link"),
+        )
 
 
 def stage(cursor, changes) -> int:
@@ -92,13 +120,24 @@ def staged(cursor, batch: int = 5000):
     """The staged lines as change dicts, in arrival order, a batch at a time (for the line-by-line merge)."""
     last = 0
     while True:
-        rows = cursor.execute("SELECT n, device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces "
-                              "FROM incoming WHERE n > ? ORDER BY n LIMIT ?", (last, batch)).fetchall()
+        rows = cursor.execute(
+            "SELECT n, device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces "
+            "FROM incoming WHERE n > ? ORDER BY n LIMIT ?",
+            (last, batch),
+        ).fetchall()
         if not rows:
             return
-        for n, device, seq, stamp, kind, record_id, name, value, context, salt, replaces in rows:
-            change = {"device_id": device, "seq": seq, "hlc": stamp, "kind": kind, "record_id": record_id,
-                      "field": name, "value": json.loads(value), "salt": salt}
+        for _n, device, seq, stamp, kind, record_id, name, value, context, salt, replaces in rows:
+            change = {
+                "device_id": device,
+                "seq": seq,
+                "hlc": stamp,
+                "kind": kind,
+                "record_id": record_id,
+                "field": name,
+                "value": json.loads(value),
+                "salt": salt,
+            }
             if replaces is not None:
                 change["replaces"] = json.loads(replaces)
             if context is not None:
@@ -114,36 +153,51 @@ def _one(cursor, sql: str, parameters=()) -> bool:
 def try_set_based(merger, cursor) -> bool:
     """Merge the staged lines in SQL into ``merger``'s counts; False (nothing written) if they need the
     line-by-line merge."""
-    cursor.execute("UPDATE incoming SET held = 1 WHERE EXISTS (SELECT 1 FROM changes c "
-                   "WHERE c.device_id = incoming.device_id AND c.seq = incoming.seq)")
+    cursor.execute(
+        "UPDATE incoming SET held = 1 WHERE EXISTS (SELECT 1 FROM changes c "
+        "WHERE c.device_id = incoming.device_id AND c.seq = incoming.seq)"
+    )
     if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} GROUP BY device_id, seq HAVING count(*) > 1 LIMIT 1"):
         return False
     if _one(cursor, "SELECT 1 FROM incoming WHERE held = 1 GROUP BY device_id, seq HAVING count(*) > 1 LIMIT 1"):
         return False
-    cursor.executemany("INSERT INTO origins VALUES (?, ?, ?, ?, ?)",
-                       [(device, o.role, o.country, owner_tag(o.role, o.country), o.revoked_seq)
-                        for device, o in merger.origins.items()])
+    cursor.executemany(
+        "INSERT INTO origins VALUES (?, ?, ?, ?, ?)",
+        [
+            (device, o.role, o.country, owner_tag(o.role, o.country), o.revoked_seq)
+            for device, o in merger.origins.items()
+        ],
+    )
     # Unknown or revoked authors are refused line by line.
-    if _one(cursor, f"SELECT 1 FROM incoming i LEFT JOIN origins o USING (device_id) WHERE i.{_FRESH} "
-                    "AND (o.device_id IS NULL OR (o.revoked_seq IS NOT NULL AND i.seq > o.revoked_seq)) LIMIT 1"):
+    if _one(
+        cursor,
+        f"SELECT 1 FROM incoming i LEFT JOIN origins o USING (device_id) WHERE i.{_FRESH} "
+        "AND (o.device_id IS NULL OR (o.revoked_seq IS NOT NULL AND i.seq > o.revoked_seq)) LIMIT 1",
+    ):
         return False
-    if not merger.owner_lines_hold(cursor.execute(
-            f"SELECT device_id, seq, record_id, value FROM incoming WHERE {_FRESH} AND field = ?", (OWNER,))):
+    if not merger.owner_lines_hold(
+        cursor.execute(f"SELECT device_id, seq, record_id, value FROM incoming WHERE {_FRESH} AND field = ?", (OWNER,))
+    ):
         return False
     limit = hlc.encode(hlc.wall_clock_ms() + hlc.MAX_AHEAD_MS + 1, 0)
     if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} AND hlc >= ? LIMIT 1", (limit,)):
         return False
     if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} GROUP BY record_id, field HAVING count(*) > 1 LIMIT 1"):
         return False
-    if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} GROUP BY record_id HAVING count(DISTINCT kind) > 1 "
-                    "LIMIT 1"):
+    if _one(
+        cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} GROUP BY record_id HAVING count(DISTINCT kind) > 1 LIMIT 1"
+    ):
         return False
     # A reference to a record neither held here nor created by the bundle: that record waits, line by line.
     for field, table in (("event_id", "events"), ("parent_id", "events"), ("person_id", "people")):
-        if _one(cursor, f"SELECT 1 FROM incoming i WHERE i.{_FRESH} AND i.field = ? AND json_type(i.value) = 'text' "
-                        f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = json_extract(i.value, '$')) "
-                        "AND NOT EXISTS (SELECT 1 FROM incoming j WHERE j.record_id = json_extract(i.value, '$') "
-                        "AND j.field = ?) LIMIT 1", (field, OWNER)):
+        if _one(
+            cursor,
+            f"SELECT 1 FROM incoming i WHERE i.{_FRESH} AND i.field = ? AND json_type(i.value) = 'text' "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = json_extract(i.value, '$')) "
+            "AND NOT EXISTS (SELECT 1 FROM incoming j WHERE j.record_id = json_extract(i.value, '$') "
+            "AND j.field = ?) LIMIT 1",
+            (field, OWNER),
+        ):
             return False
     fields = cursor.execute(f"SELECT DISTINCT kind, field FROM incoming WHERE {_FRESH}").fetchall()
     if any(name not in record_table(kind).c for kind, name in fields):
@@ -153,32 +207,50 @@ def try_set_based(merger, cursor) -> bool:
     # gives it, and the parties and event its winning lines give it; and the standing of that event.
     cursor.execute(f"INSERT INTO rec (record_id, kind) SELECT DISTINCT record_id, kind FROM incoming WHERE {_FRESH}")
     _load_standing(cursor)
-    if _one(cursor, f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
-                    f"WHERE i.{_FRESH} AND i.field = ? AND NOT coalesce(json_type(i.value) = 'text' AND ("
-                    "(r.owner IS NOT NULL AND r.owner = json_extract(i.value, '$')) OR (r.owner IS NULL AND "
-                    "(o.role = ? OR o.tag = json_extract(i.value, '$')))), 0) LIMIT 1", (OWNER, SECRETARIAT)):
+    if _one(
+        cursor,
+        f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
+        f"WHERE i.{_FRESH} AND i.field = ? AND NOT coalesce(json_type(i.value) = 'text' AND ("
+        "(r.owner IS NOT NULL AND r.owner = json_extract(i.value, '$')) OR (r.owner IS NULL AND "
+        "(o.role = ? OR o.tag = json_extract(i.value, '$')))), 0) LIMIT 1",
+        (OWNER, SECRETARIAT),
+    ):
         return False
     # Moving a record held here to another event or person is judged against the event it leaves, line by line.
-    if _one(cursor, f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) WHERE i.{_FRESH} AND r.existed "
-                    "AND i.field IN ('event_id', 'person_id') LIMIT 1"):
+    if _one(
+        cursor,
+        f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) WHERE i.{_FRESH} AND r.existed "
+        "AND i.field IN ('event_id', 'person_id') LIMIT 1",
+    ):
         return False
-    for column, field, value in (("bundle_owner", OWNER, "json_extract(i.value, '$')"),
-                                 ("parties", "parties", "i.value"),
-                                 ("event_id", "event_id", "json_extract(i.value, '$')")):
-        cursor.execute(f"UPDATE rec SET {column} = {value} FROM incoming i WHERE i.{_FRESH} AND i.field = ? "
-                       f"AND i.record_id = rec.record_id{'' if field == OWNER else ' AND i.wins'}", (field,))
-    cursor.execute("INSERT OR IGNORE INTO rec (record_id, kind) SELECT DISTINCT event_id, 'event' FROM rec "
-                   "WHERE event_id IS NOT NULL")
+    for column, field, value in (
+        ("bundle_owner", OWNER, "json_extract(i.value, '$')"),
+        ("parties", "parties", "i.value"),
+        ("event_id", "event_id", "json_extract(i.value, '$')"),
+    ):
+        cursor.execute(
+            f"UPDATE rec SET {column} = {value} FROM incoming i WHERE i.{_FRESH} AND i.field = ? "
+            f"AND i.record_id = rec.record_id{'' if field == OWNER else ' AND i.wins'}",
+            (field,),
+        )
+    cursor.execute(
+        "INSERT OR IGNORE INTO rec (record_id, kind) SELECT DISTINCT event_id, 'event' FROM rec "
+        "WHERE event_id IS NOT NULL"
+    )
     _load_standing(cursor)
     # ``authority.may_change``, for every other line at once; protected fields ignore the parties.
     protected = ", ".join(f"'{name}'" for name in sorted(PROTECTED))
-    if _one(cursor, f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
-                    f"LEFT JOIN rec e ON e.record_id = r.event_id WHERE i.{_FRESH} AND i.field != ? AND NOT coalesce("
-                    "(coalesce(r.owner, r.bundle_owner) IS NOT NULL OR r.existed) AND ("
-                    "o.role = ? OR coalesce(r.owner, r.bundle_owner) IS NULL "
-                    "OR o.country = coalesce(r.owner, r.bundle_owner) OR o.country = coalesce(e.owner, e.bundle_owner) "
-                    f"OR (i.field NOT IN ({protected}) AND (o.country IN (SELECT value FROM json_each(r.parties)) "
-                    "OR o.country IN (SELECT value FROM json_each(e.parties))))), 0) LIMIT 1", (OWNER, SECRETARIAT)):
+    if _one(
+        cursor,
+        f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
+        f"LEFT JOIN rec e ON e.record_id = r.event_id WHERE i.{_FRESH} AND i.field != ? AND NOT coalesce("
+        "(coalesce(r.owner, r.bundle_owner) IS NOT NULL OR r.existed) AND ("
+        "o.role = ? OR coalesce(r.owner, r.bundle_owner) IS NULL "
+        "OR o.country = coalesce(r.owner, r.bundle_owner) OR o.country = coalesce(e.owner, e.bundle_owner) "
+        f"OR (i.field NOT IN ({protected}) AND (o.country IN (SELECT value FROM json_each(r.parties)) "
+        "OR o.country IN (SELECT value FROM json_each(e.parties))))), 0) LIMIT 1",
+        (OWNER, SECRETARIAT),
+    ):
         return False
     _apply(merger, cursor, fields)
     return True
@@ -191,16 +263,20 @@ def _decide_winners(cursor) -> None:
     cursor.execute(
         f"UPDATE incoming SET replaced = EXISTS (SELECT 1 FROM changes d WHERE d.record_id = incoming.record_id "
         f"AND d.field = incoming.field AND {covered('d.replaces', 'incoming.device_id', 'incoming.seq')}) "
-        f"WHERE {_FRESH}")
+        f"WHERE {_FRESH}"
+    )
     cursor.execute(
         "UPDATE incoming SET (h_device, h_seq, h_hlc, h_value) = (SELECT c.device_id, c.seq, c.hlc, c.value "
         "FROM changes c WHERE c.record_id = incoming.record_id AND c.field = incoming.field "
         f"AND NOT {covered('incoming.replaces', 'c.device_id', 'c.seq')} "
         "AND NOT EXISTS (SELECT 1 FROM changes d WHERE d.record_id = c.record_id AND d.field = c.field "
         f"AND {covered('d.replaces', 'c.device_id', 'c.seq')}) "
-        f"ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) WHERE {_FRESH}")
-    cursor.execute(f"UPDATE incoming SET wins = NOT replaced AND (h_device IS NULL OR hlc > h_hlc OR (hlc = h_hlc "
-                   f"AND device_id > h_device)) WHERE {_FRESH}")
+        f"ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) WHERE {_FRESH}"
+    )
+    cursor.execute(
+        f"UPDATE incoming SET wins = NOT replaced AND (h_device IS NULL OR hlc > h_hlc OR (hlc = h_hlc "
+        f"AND device_id > h_device)) WHERE {_FRESH}"
+    )
 
 
 def _load_standing(cursor) -> None:
@@ -209,13 +285,18 @@ def _load_standing(cursor) -> None:
         table = record_table(kind)
         held = ["existed = 1", "owner = t.owner"]
         held += [f"{name} = t.{name}" for name in ("parties", "event_id") if name in table.c]
-        cursor.execute(f"UPDATE rec SET {', '.join(held)} FROM {table.name} t "
-                       "WHERE rec.kind = ? AND NOT rec.loaded AND t.id = rec.record_id", (kind,))
+        cursor.execute(
+            f"UPDATE rec SET {', '.join(held)} FROM {table.name} t "
+            "WHERE rec.kind = ? AND NOT rec.loaded AND t.id = rec.record_id",
+            (kind,),
+        )
     cursor.execute("UPDATE rec SET loaded = 1 WHERE NOT loaded")
 
 
-_CONFLICT_COLUMNS = ("kind, record_id, field, winner_value, winner_device, winner_seq, winner_hlc, loser_value, "
-                     "loser_device, loser_seq, loser_hlc")
+_CONFLICT_COLUMNS = (
+    "kind, record_id, field, winner_value, winner_device, winner_seq, winner_hlc, loser_value, "
+    "loser_device, loser_seq, loser_hlc"
+)
 
 
 def covered(vector: str, device: str, seq: str) -> str:
@@ -231,14 +312,18 @@ def _apply(merger, cursor, fields) -> None:
     cursor.execute(
         f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT kind, record_id, field, value, device_id, seq, hlc, "
         f"h_value, h_device, h_seq, h_hlc FROM incoming WHERE {_FRESH} AND wins AND h_device IS NOT NULL "
-        "AND h_value != value ORDER BY n")
+        "AND h_value != value ORDER BY n"
+    )
     cursor.execute(
         f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT kind, record_id, field, h_value, h_device, h_seq, h_hlc, "
         f"value, device_id, seq, hlc FROM incoming WHERE {_FRESH} AND NOT wins AND NOT replaced "
-        "AND h_value != value ORDER BY n")
-    cursor.execute("INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces) "
-                   f"SELECT device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces FROM incoming "
-                   f"WHERE {_FRESH} ORDER BY n")
+        "AND h_value != value ORDER BY n"
+    )
+    cursor.execute(
+        "INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces) "
+        f"SELECT device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces FROM incoming "
+        f"WHERE {_FRESH} ORDER BY n"
+    )
     counts.applied += cursor.rowcount
     # Edits the winning deletion had not seen: the latest of each field (SPEC §4.4).
     cursor.execute(
@@ -248,10 +333,15 @@ def _apply(merger, cursor, fields) -> None:
         "row_number() OVER (PARTITION BY d.record_id, c.field ORDER BY c.hlc DESC, c.device_id DESC) AS latest "
         f"FROM incoming d JOIN changes c ON c.record_id = d.record_id AND c.field != ? WHERE d.{_FRESH} AND d.wins "
         f"AND d.field = ? AND d.value = 'true' AND NOT {covered('d.context', 'c.device_id', 'c.seq')}) "
-        "WHERE latest = 1", (DELETED, DELETED))
+        "WHERE latest = 1",
+        (DELETED, DELETED),
+    )
     # New edits of a record whose winning deletion had not seen them.
-    if _one(cursor, "SELECT 1 FROM rec r JOIN changes c ON c.record_id = r.record_id AND c.field = ? "
-                    "AND c.value = 'true' LIMIT 1", (DELETED,)):
+    if _one(
+        cursor,
+        "SELECT 1 FROM rec r JOIN changes c ON c.record_id = r.record_id AND c.field = ? AND c.value = 'true' LIMIT 1",
+        (DELETED,),
+    ):
         cursor.execute(
             f"INSERT INTO cand ({_CONFLICT_COLUMNS}) SELECT i.kind, i.record_id, i.field, d.value, d.device_id, d.seq, "
             "d.hlc, i.value, i.device_id, i.seq, i.hlc FROM incoming i JOIN changes d ON d.rowid = ("
@@ -260,27 +350,35 @@ def _apply(merger, cursor, fields) -> None:
             f"AND {covered('e.replaces', 'c.device_id', 'c.seq')}) ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) "
             f"WHERE i.{_FRESH} AND i.field != ? AND d.value = 'true' "
             f"AND NOT {covered('d.context', 'i.device_id', 'i.seq')} "
-            "ORDER BY i.n", (DELETED, DELETED))
+            "ORDER BY i.n",
+            (DELETED, DELETED),
+        )
     # The new values: a new record's row in one statement, fields of records held before one by one.
     for kind in sorted({kind for kind, _ in fields}):
         _write_values(cursor, record_table(kind), kind)
     for kind, record_id, existed in cursor.execute(
-            f"SELECT DISTINCT i.kind, i.record_id, r.existed FROM incoming i JOIN rec r USING (record_id) "
-            f"WHERE i.{_FRESH} AND i.wins"):
+        f"SELECT DISTINCT i.kind, i.record_id, r.existed FROM incoming i JOIN rec r USING (record_id) "
+        f"WHERE i.{_FRESH} AND i.wins"
+    ):
         (counts.updated if existed else counts.new)[kind].add(record_id)
     for kind in [k for (k,) in cursor.execute("SELECT DISTINCT kind FROM cand").fetchall()]:
         cursor.execute(
             f"INSERT OR IGNORE INTO conflicts ({_CONFLICT_COLUMNS}, detected_at, status) "
-            f"SELECT {_CONFLICT_COLUMNS}, ?, 'open' FROM cand WHERE kind = ? ORDER BY n", (merger._now, kind))
+            f"SELECT {_CONFLICT_COLUMNS}, ?, 'open' FROM cand WHERE kind = ? ORDER BY n",
+            (merger._now, kind),
+        )
         counts.conflicts[kind] += max(cursor.rowcount, 0)
     for device, seq, stamp in cursor.execute(
-            f"SELECT device_id, max(seq), max(hlc) FROM incoming WHERE {_FRESH} GROUP BY device_id").fetchall():
+        f"SELECT device_id, max(seq), max(hlc) FROM incoming WHERE {_FRESH} GROUP BY device_id"
+    ).fetchall():
         merger._highest[device] = max(merger._highest.get(device, 0), seq)
         if not merger.clock.observe(stamp):
             counts.suspicious_clocks.add(device)
     # A line held back before and carried again has now been applied.
-    cursor.execute(f"DELETE FROM held_back WHERE rowid IN (SELECT h.rowid FROM held_back h JOIN incoming i "
-                   f"ON i.device_id = h.device_id AND i.seq = h.seq WHERE i.{_FRESH})")
+    cursor.execute(
+        f"DELETE FROM held_back WHERE rowid IN (SELECT h.rowid FROM held_back h JOIN incoming i "
+        f"ON i.device_id = h.device_id AND i.seq = h.seq WHERE i.{_FRESH})"
+    )
 
 
 def _write_values(cursor, table, kind: str) -> None:
@@ -292,18 +390,25 @@ def _write_values(cursor, table, kind: str) -> None:
     pivot = [f"max(CASE WHEN i.field = '{name}' THEN json_extract(i.value, '$') END)" for name in plain]
     pivot = [f"coalesce({value}, 0)" if name == DELETED else value for name, value in zip(plain, pivot)]
     columns = ", ".join(["id", *(f'"{name}"' for name in plain)])
-    cursor.execute(f"INSERT INTO {table.name} ({columns}) "
-                   f"SELECT i.record_id{''.join(', ' + p for p in pivot)} {winning} AND NOT r.existed "
-                   "GROUP BY i.record_id", (kind,))
+    cursor.execute(
+        f"INSERT INTO {table.name} ({columns}) "
+        f"SELECT i.record_id{''.join(', ' + p for p in pivot)} {winning} AND NOT r.existed "
+        "GROUP BY i.record_id",
+        (kind,),
+    )
     for name in sorted(lists):  # stored as SQLAlchemy writes it, not as canonical JSON
         rows = cursor.execute(f"SELECT i.value, i.record_id {winning} AND i.field = ?", (kind, name)).fetchall()
-        cursor.executemany(f'UPDATE {table.name} SET "{name}" = ? WHERE id = ?',
-                           [(_json_column(value), record_id) for value, record_id in rows])
+        cursor.executemany(
+            f'UPDATE {table.name} SET "{name}" = ? WHERE id = ?',
+            [(_json_column(value), record_id) for value, record_id in rows],
+        )
     for name in held:
         cursor.execute(
-            f'UPDATE {table.name} SET "{name}" = json_extract(i.value, \'$\') FROM incoming i JOIN rec r '
+            f"UPDATE {table.name} SET \"{name}\" = json_extract(i.value, '$') FROM incoming i JOIN rec r "
             f"USING (record_id) WHERE i.{_FRESH} AND i.wins AND r.existed AND i.kind = ? AND i.field = ? "
-            f"AND i.record_id = {table.name}.id", (kind, name))
+            f"AND i.record_id = {table.name}.id",
+            (kind, name),
+        )
 
 
 def _json_column(value: str):

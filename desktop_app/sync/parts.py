@@ -59,11 +59,30 @@ class PartStore:
     def add(self, part: Bundle) -> None:
         """Check a part's bytes against its signed manifest and stage them (nothing is stored yet)."""
         info = part.manifest["part"]
-        key = hashlib.sha256(b"\0".join([part.public_key, info["bundle_id"].encode(), info["bundle_sha256"].encode(),
-                                         str(info["count"]).encode(), str(info["size"]).encode()]))
+        key = hashlib.sha256(
+            b"\0".join(
+                [
+                    part.public_key,
+                    info["bundle_id"].encode(),
+                    info["bundle_sha256"].encode(),
+                    str(info["count"]).encode(),
+                    str(info["size"]).encode(),
+                ]
+            )
+        )
         slot = key.hexdigest()[:32]
-        group = self.sets.setdefault(slot, PartSet(slot, info["bundle_id"], part.name.split(".part-")[0],
-                                                   info["count"], info["size"], info["bundle_sha256"], part.public_key))
+        group = self.sets.setdefault(
+            slot,
+            PartSet(
+                slot,
+                info["bundle_id"],
+                part.name.split(".part-")[0],
+                info["count"],
+                info["size"],
+                info["bundle_sha256"],
+                part.public_key,
+            ),
+        )
         if info["index"] in group.staged:
             return
         target = self.workdir / f"{slot}-{info['index']}.bin"
@@ -79,9 +98,13 @@ class PartStore:
             have = {**self._stored(group.slot), **group.staged}
             absent = [str(i) for i in range(1, group.count + 1) if i not in have]
             if absent:
-                missing.append(ngettext("{name}: waiting for part {parts} of {count}",
-                                        "{name}: waiting for parts {parts} of {count}", len(absent)).format(
-                    name=group.name, parts=", ".join(absent), count=group.count))
+                missing.append(
+                    ngettext(
+                        "{name}: waiting for part {parts} of {count}",
+                        "{name}: waiting for parts {parts} of {count}",
+                        len(absent),
+                    ).format(name=group.name, parts=", ".join(absent), count=group.count)
+                )
                 continue
             whole = self.workdir / f"{group.slot}.pdsync"
             digest, total = hashlib.sha256(), 0
@@ -96,8 +119,11 @@ class PartStore:
                             out.write(block)
             if total != group.size or digest.hexdigest() != group.sha256:
                 self.discard(group)
-                raise InputError(_("{name}: the parts put together do not match their SHA-256: "
-                                   "the files were changed or damaged").format(name=group.name))
+                raise InputError(
+                    _(
+                        "{name}: the parts put together do not match their SHA-256: the files were changed or damaged"
+                    ).format(name=group.name)
+                )
             complete.append((group, whole))
         return complete, missing
 
@@ -136,11 +162,11 @@ def open_assembled(store: PartStore, group: PartSet, path: Path) -> Bundle:
         bundle = Bundle(path)
         if bundle.is_part or bundle.public_key != group.public_key or bundle.manifest["bundle_id"] != group.bundle_id:
             bundle.close()
-            raise InputError(_("{name}: the parts put together are not the bundle they announce").format(
-                name=group.name))
+            raise InputError(
+                _("{name}: the parts put together are not the bundle they announce").format(name=group.name)
+            )
     except InputError:
         store.discard(group)
         raise
     bundle.name = group.name
     return bundle
-

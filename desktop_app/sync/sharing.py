@@ -40,7 +40,8 @@ def hidden_records(connection: Connection, recipient: Recipient) -> set[str]:
     event_parties: dict[str, list] = {}
     hidden: set[str] = set()
     for event_id, sharing, parties, owner in connection.execute(
-            select(events.c.id, events.c.sharing, events.c.parties, events.c.owner)):
+        select(events.c.id, events.c.sharing, events.c.parties, events.c.owner)
+    ):
         event_parties[event_id] = parties or []
         if not recipient.may_see(sharing, parties, owner):
             hidden.add(event_id)
@@ -48,13 +49,15 @@ def hidden_records(connection: Connection, recipient: Recipient) -> set[str]:
     hidden.update(i for i, e in connection.execute(select(attachments.c.id, attachments.c.event_id)) if e in hidden)
     actions = record_table("action")
     for action_id, event_id, sharing, owner in connection.execute(
-            select(actions.c.id, actions.c.event_id, actions.c.sharing, actions.c.owner)):
+        select(actions.c.id, actions.c.event_id, actions.c.sharing, actions.c.owner)
+    ):
         if event_id in hidden or not recipient.may_see(sharing, event_parties.get(event_id), owner):
             hidden.add(action_id)
     # A person follows the most open sharing of the events they attend, or their own when narrower.
     participations = record_table("participation")
-    attendance = connection.execute(select(participations.c.id, participations.c.person_id,
-                                           participations.c.event_id)).all()
+    attendance = connection.execute(
+        select(participations.c.id, participations.c.person_id, participations.c.event_id)
+    ).all()
     seen_through: dict[str, bool] = {}
     parties_of: dict[str, list] = {}
     for _id, person_id, event_id in attendance:
@@ -63,8 +66,9 @@ def hidden_records(connection: Connection, recipient: Recipient) -> set[str]:
     people = record_table("person")
     for person_id, sharing, owner in connection.execute(select(people.c.id, people.c.sharing, people.c.owner)):
         own = recipient.role is not None and owner is not None and owner == recipient.country and sharing != "local"
-        if not own and (not recipient.may_see(sharing, parties_of.get(person_id))
-                        or not seen_through.get(person_id, True)):
+        if not own and (
+            not recipient.may_see(sharing, parties_of.get(person_id)) or not seen_through.get(person_id, True)
+        ):
             hidden.add(person_id)
     # A participation means nothing without its event and its person.
     hidden.update(i for i, person_id, event_id in attendance if event_id in hidden or person_id in hidden)

@@ -33,8 +33,13 @@ class UntrustedSender(InputError):
 
 
 def _describe(manifest: dict, public_key: bytes) -> dict:
-    return {"device_id": manifest["device_id"], "device_name": one_line(manifest["device_name"]),
-            "role": manifest["role"], "country": manifest["country"], "fingerprint": identity.fingerprint(public_key)}
+    return {
+        "device_id": manifest["device_id"],
+        "device_name": one_line(manifest["device_name"]),
+        "role": manifest["role"],
+        "country": manifest["country"],
+        "fingerprint": identity.fingerprint(public_key),
+    }
 
 
 @dataclass
@@ -54,9 +59,15 @@ def resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str], 
     registry its bundle carries. Anything else refuses the import, naming the sender.
     """
     result = Trust({}, [], [])
-    believed = {peer.device_id: {"role": peer.role, "country": peer.country, "public_key": peer.public_key,
-                                 "revoked": bool(peer.revoked_at)}  # device -> pinned or confirmed claims
-                for peer in connection.execute(select(Peer))}
+    believed = {
+        peer.device_id: {
+            "role": peer.role,
+            "country": peer.country,
+            "public_key": peer.public_key,
+            "revoked": bool(peer.revoked_at),
+        }  # device -> pinned or confirmed claims
+        for peer in connection.execute(select(Peer))
+    }
     root = root_secretariat(connection, me)
     waiting = []
     for bundle in bundles:
@@ -66,10 +77,19 @@ def resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str], 
             continue
         known = believed.get(device)
         if known is None and identity.fingerprint(key) in trust:
-            known = believed[device] = {"role": manifest["role"], "country": manifest["country"],
-                                        "public_key": key, "revoked": False}
-            result.pins[device] = {"device_name": manifest["device_name"], "role": manifest["role"],
-                                   "country": manifest["country"], "public_key": key, "vouched_by": None}
+            known = believed[device] = {
+                "role": manifest["role"],
+                "country": manifest["country"],
+                "public_key": key,
+                "revoked": False,
+            }
+            result.pins[device] = {
+                "device_name": manifest["device_name"],
+                "role": manifest["role"],
+                "country": manifest["country"],
+                "public_key": key,
+                "vouched_by": None,
+            }
             if root is None and manifest["role"] == SECRETARIAT:
                 root = device  # the first secretariat a person here confirms is this installation's root
         if known is None:
@@ -84,22 +104,40 @@ def resolve_trust(connection, me: dict, bundles: list[Bundle], trust: set[str], 
             continue
         registry = bundle.registry(passphrase)
         # Any secretariat believed here vouches for delegations; only the root for (or against) a secretariat.
-        registry = {listing: [entry for entry in entries if entry["device_id"] != me["device_id"]
-                              and (entry["role"] != SECRETARIAT or device == root)]
-                    for listing, entries in registry.items()}
+        registry = {
+            listing: [
+                entry
+                for entry in entries
+                if entry["device_id"] != me["device_id"] and (entry["role"] != SECRETARIAT or device == root)
+            ]
+            for listing, entries in registry.items()
+        }
         for entry in registry["trusted"] + registry["revoked"]:
             key = base64.b64decode(entry["public_key"])
             pinned = believed.get(entry["device_id"])
             if pinned is None:
-                believed[entry["device_id"]] = {"role": entry["role"], "country": entry["country"],
-                                                "public_key": key, "revoked": False}
-                result.pins[entry["device_id"]] = {"device_name": entry["device_name"], "role": entry["role"],
-                                                   "country": entry["country"], "public_key": key,
-                                                   "vouched_by": device}
+                believed[entry["device_id"]] = {
+                    "role": entry["role"],
+                    "country": entry["country"],
+                    "public_key": key,
+                    "revoked": False,
+                }
+                result.pins[entry["device_id"]] = {
+                    "device_name": entry["device_name"],
+                    "role": entry["role"],
+                    "country": entry["country"],
+                    "public_key": key,
+                    "vouched_by": device,
+                }
             elif (pinned["public_key"], pinned["role"], pinned["country"]) != (key, entry["role"], entry["country"]):
-                result.warnings.append(_("{secretariat} vouches for {device} with another key, role or country than "
-                                         "the one pinned here: the pinned one is kept").format(
-                    secretariat=one_line(bundle.manifest["device_name"]), device=one_line(entry["device_name"])))
+                result.warnings.append(
+                    _(
+                        "{secretariat} vouches for {device} with another key, role or country than "
+                        "the one pinned here: the pinned one is kept"
+                    ).format(
+                        secretariat=one_line(bundle.manifest["device_name"]), device=one_line(entry["device_name"])
+                    )
+                )
         for entry in registry["revoked"]:
             believed[entry["device_id"]]["revoked"] = True
             result.revocations.append(entry)
@@ -120,49 +158,91 @@ def _is_mine(bundle: Bundle, me: dict) -> bool:
     if bundle.manifest["device_id"] != me["device_id"]:
         return False
     if bundle.public_key != me["public_key"]:
-        raise InputError(_("{name}: claims to come from this installation but is signed with another key: "
-                           "refused").format(name=bundle.name))
+        raise InputError(
+            _("{name}: claims to come from this installation but is signed with another key: refused").format(
+                name=bundle.name
+            )
+        )
     return True
 
 
 def _untrusted_message(name: str, sender: dict) -> str:
-    return _("{name}: comes from {device} ({role}, {country}), which nobody here has vouched for; check its "
-             "fingerprint {fingerprint} with the sender, then import with --trust \"{fingerprint}\"").format(
-        name=name, device=sender["device_name"], role=sender["role"], country=sender["country"] or "—",
-        fingerprint=sender["fingerprint"])
+    return _(
+        "{name}: comes from {device} ({role}, {country}), which nobody here has vouched for; check its "
+        'fingerprint {fingerprint} with the sender, then import with --trust "{fingerprint}"'
+    ).format(
+        name=name,
+        device=sender["device_name"],
+        role=sender["role"],
+        country=sender["country"] or "—",
+        fingerprint=sender["fingerprint"],
+    )
 
 
 def _revoked_message(name: str, device_name: str) -> str:
-    return _("{name}: comes from {device}, which the secretariat has revoked (a lost or stolen computer): "
-             "refused").format(name=name, device=one_line(device_name))
+    return _(
+        "{name}: comes from {device}, which the secretariat has revoked (a lost or stolen computer): refused"
+    ).format(name=name, device=one_line(device_name))
 
 
 def _check_pinned(bundle: Bundle, pinned: dict) -> None:
     """Refuse a bundle whose key, role or country differs from what is pinned for its device id."""
     manifest = bundle.manifest
     if pinned["public_key"] != bundle.public_key:
-        raise InputError(_("{name}: signed with a different key than {device} used before "
-                           "(fingerprint {new}, expected {old}): refused").format(
-            name=bundle.name, device=one_line(manifest["device_name"]),
-            new=identity.fingerprint(bundle.public_key), old=identity.fingerprint(pinned["public_key"])))
+        raise InputError(
+            _(
+                "{name}: signed with a different key than {device} used before "
+                "(fingerprint {new}, expected {old}): refused"
+            ).format(
+                name=bundle.name,
+                device=one_line(manifest["device_name"]),
+                new=identity.fingerprint(bundle.public_key),
+                old=identity.fingerprint(pinned["public_key"]),
+            )
+        )
     if (pinned["role"], pinned["country"]) != (manifest["role"], manifest["country"]):
-        raise InputError(_("{name}: {device} is known here as {role} {country} but now claims to be {new_role} "
-                           "{new_country}: refused").format(
-            name=bundle.name, device=one_line(manifest["device_name"]), role=pinned["role"],
-            country=pinned["country"] or "", new_role=manifest["role"], new_country=manifest["country"] or ""))
+        raise InputError(
+            _(
+                "{name}: {device} is known here as {role} {country} but now claims to be {new_role} "
+                "{new_country}: refused"
+            ).format(
+                name=bundle.name,
+                device=one_line(manifest["device_name"]),
+                role=pinned["role"],
+                country=pinned["country"] or "",
+                new_role=manifest["role"],
+                new_country=manifest["country"] or "",
+            )
+        )
 
 
 def record_trust(connection, trust: Trust) -> list[dict]:
     """Pin the installations confirmed or vouched for in this import, and record revocations."""
     new_devices = []
     for device, pin in trust.pins.items():
-        connection.execute(insert(Peer).values(
-            device_id=device, device_name=pin["device_name"], role=pin["role"], country=pin["country"],
-            public_key=pin["public_key"], first_seen=now_iso(), last_seen=now_iso(), vector="{}",
-            vouched_by=pin["vouched_by"]))
-        new_devices.append({"device_id": device, "device_name": one_line(pin["device_name"]), "role": pin["role"],
-                            "country": pin["country"], "fingerprint": identity.fingerprint(pin["public_key"]),
-                            "vouched_by": pin["vouched_by"]})
+        connection.execute(
+            insert(Peer).values(
+                device_id=device,
+                device_name=pin["device_name"],
+                role=pin["role"],
+                country=pin["country"],
+                public_key=pin["public_key"],
+                first_seen=now_iso(),
+                last_seen=now_iso(),
+                vector="{}",
+                vouched_by=pin["vouched_by"],
+            )
+        )
+        new_devices.append(
+            {
+                "device_id": device,
+                "device_name": one_line(pin["device_name"]),
+                "role": pin["role"],
+                "country": pin["country"],
+                "fingerprint": identity.fingerprint(pin["public_key"]),
+                "vouched_by": pin["vouched_by"],
+            }
+        )
     for entry in trust.revocations:
         _revoke(connection, entry["device_id"], entry["seq"])
     return new_devices
@@ -171,17 +251,23 @@ def record_trust(connection, trust: Trust) -> list[dict]:
 def root_secretariat(connection, me: dict) -> str | None:
     """This installation's root of trust (SPEC §3): the first secretariat a person here confirmed; a
     secretariat that confirmed none is its own root. Only the root vouches for or revokes a secretariat."""
-    first = connection.execute(select(Peer.device_id).where(
-        Peer.role == SECRETARIAT, Peer.vouched_by.is_(None), Peer.revoked_at.is_(None))
-        .order_by(Peer.first_seen, Peer.device_id).limit(1)).scalar()
+    first = connection.execute(
+        select(Peer.device_id)
+        .where(Peer.role == SECRETARIAT, Peer.vouched_by.is_(None), Peer.revoked_at.is_(None))
+        .order_by(Peer.first_seen, Peer.device_id)
+        .limit(1)
+    ).scalar()
     return first or (me["device_id"] if me["role"] == SECRETARIAT else None)
 
 
 def _revoke(connection, device_id: str, seq: int) -> None:
     """Revoke an installation from its change ``seq`` on (SPEC §3): its later lines are dropped here, also
     those applied already, and the fields they touched derived again; what it vouched for is withdrawn."""
-    result = connection.execute(update(Peer).where(Peer.device_id == device_id, Peer.revoked_at.is_(None))
-                                .values(revoked_at=now_iso(), revoked_seq=seq))
+    result = connection.execute(
+        update(Peer)
+        .where(Peer.device_id == device_id, Peer.revoked_at.is_(None))
+        .values(revoked_at=now_iso(), revoked_seq=seq)
+    )
     if result.rowcount:
         drop_lines_after(connection, device_id, seq)
         connection.execute(delete(Peer).where(Peer.vouched_by == device_id, Peer.revoked_at.is_(None)))
@@ -189,8 +275,10 @@ def _revoke(connection, device_id: str, seq: int) -> None:
 
 def origins(connection, me: dict) -> dict[str, Origin]:
     """Every installation whose changes may be held here, with its pinned role and country."""
-    origins = {p.device_id: Origin(p.role, p.country, p.revoked_seq if p.revoked_at else None)
-               for p in connection.execute(select(Peer))}
+    origins = {
+        p.device_id: Origin(p.role, p.country, p.revoked_seq if p.revoked_at else None)
+        for p in connection.execute(select(Peer))
+    }
     for device in (me["device_id"], me["copied_from"]):
         if device:
             origins[device] = Origin(me["role"], me["country"])
@@ -232,15 +320,37 @@ def peers(desk: Desk) -> list[dict]:
     with desk.engine.connect() as connection:
         rows = connection.execute(select(Peer).order_by(Peer.device_name, Peer.device_id)).all()
     names = {p.device_id: p.device_name for p in rows} | {me["device_id"]: me["device_name"]}
-    listed = [{"device_id": me["device_id"], "device_name": one_line(me["device_name"]), "role": me["role"],
-               "country": me["country"], "fingerprint": identity.fingerprint(me["public_key"]), "self": True,
-               "vouched_by": None, "vouched_by_name": None, "revoked": False, "first_seen": None, "last_seen": None}]
+    listed = [
+        {
+            "device_id": me["device_id"],
+            "device_name": one_line(me["device_name"]),
+            "role": me["role"],
+            "country": me["country"],
+            "fingerprint": identity.fingerprint(me["public_key"]),
+            "self": True,
+            "vouched_by": None,
+            "vouched_by_name": None,
+            "revoked": False,
+            "first_seen": None,
+            "last_seen": None,
+        }
+    ]
     for p in rows:
-        listed.append({"device_id": p.device_id, "device_name": one_line(p.device_name), "role": p.role,
-                       "country": p.country, "fingerprint": identity.fingerprint(p.public_key), "self": False,
-                       "vouched_by": p.vouched_by,
-                       "vouched_by_name": one_line(names.get(p.vouched_by, p.vouched_by)) if p.vouched_by else None,
-                       "revoked": bool(p.revoked_at), "first_seen": p.first_seen, "last_seen": p.last_seen})
+        listed.append(
+            {
+                "device_id": p.device_id,
+                "device_name": one_line(p.device_name),
+                "role": p.role,
+                "country": p.country,
+                "fingerprint": identity.fingerprint(p.public_key),
+                "self": False,
+                "vouched_by": p.vouched_by,
+                "vouched_by_name": one_line(names.get(p.vouched_by, p.vouched_by)) if p.vouched_by else None,
+                "revoked": bool(p.revoked_at),
+                "first_seen": p.first_seen,
+                "last_seen": p.last_seen,
+            }
+        )
     return listed
 
 
@@ -268,8 +378,9 @@ def revoke(desk: Desk, device_id: str) -> None:
     with desk.transaction(write=True) as connection:
         peer = _peer(connection, device_id)
         if peer.role == SECRETARIAT and root_secretariat(connection, me) != me["device_id"]:
-            raise InputError(_("Only the root secretariat (the one this installation confirmed first) can revoke "
-                               "a secretariat"))
+            raise InputError(
+                _("Only the root secretariat (the one this installation confirmed first) can revoke a secretariat")
+            )
         seq = version_vector(connection).get(device_id, 0)
         _revoke(connection, device_id, seq)
     logbook.trust(device_id, peer.device_name, identity.fingerprint(peer.public_key), f"revoked after its change {seq}")

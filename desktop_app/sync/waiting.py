@@ -20,9 +20,9 @@ from desktop_app.i18n import N_, _
 from desktop_app.storage.models import HeldBack, Peer
 from desktop_app.sync.bundle import limit_error
 
-MAX_HELD_LINES = 20_000              # lines one sender may leave waiting
-MAX_HELD_BYTES = 20_000_000          # bytes of lines one sender may leave waiting
-HELD_DAYS = 90                       # a line waiting longer is dropped
+MAX_HELD_LINES = 20_000  # lines one sender may leave waiting
+MAX_HELD_BYTES = 20_000_000  # bytes of lines one sender may leave waiting
+HELD_DAYS = 90  # a line waiting longer is dropped
 
 # Why a line waits (``merge``'s reasons), as a person reads it.
 REASON_LABELS = {
@@ -41,8 +41,9 @@ def expire(connection: Connection, now: datetime | None = None) -> int:
 
 def check_quota(connection: Connection, sender: str) -> None:
     """Refuse the bundle being imported if ``sender`` now leaves more waiting than its quota."""
-    lines, size = connection.execute(select(func.count(), func.coalesce(func.sum(HeldBack.size), 0))
-                                     .where(HeldBack.sender == sender)).one()
+    lines, size = connection.execute(
+        select(func.count(), func.coalesce(func.sum(HeldBack.size), 0)).where(HeldBack.sender == sender)
+    ).one()
     where = _("changes waiting from installation {device}").format(device=sender)
     if lines > MAX_HELD_LINES:
         raise limit_error(where, "MAX_HELD_LINES", MAX_HELD_LINES)
@@ -53,13 +54,27 @@ def check_quota(connection: Connection, sender: str) -> None:
 def held_changes(desk: Desk) -> list[dict]:
     """Every waiting line, oldest first: sender, author, record, field, reason, what it waits for, since, bytes."""
     with desk.engine.connect() as connection:
-        names = {device: one_line(name) for device, name in connection.execute(select(Peer.device_id,
-                                                                                      Peer.device_name))}
+        names = {
+            device: one_line(name) for device, name in connection.execute(select(Peer.device_id, Peer.device_name))
+        }
         rows = connection.execute(select(HeldBack).order_by(HeldBack.rowid)).all()
-    return [{"sender": row.sender, "sender_name": names.get(row.sender), "author": row.device_id,
-             "author_name": names.get(row.device_id), "seq": row.seq, "kind": row.kind, "record": row.record_id,
-             "field": row.field, "reason": row.reason, "waits_for": row.waits_for, "since": row.held_at,
-             "bytes": row.size} for row in rows]
+    return [
+        {
+            "sender": row.sender,
+            "sender_name": names.get(row.sender),
+            "author": row.device_id,
+            "author_name": names.get(row.device_id),
+            "seq": row.seq,
+            "kind": row.kind,
+            "record": row.record_id,
+            "field": row.field,
+            "reason": row.reason,
+            "waits_for": row.waits_for,
+            "since": row.held_at,
+            "bytes": row.size,
+        }
+        for row in rows
+    ]
 
 
 def purge(desk: Desk, sender: str | None = None) -> int:

@@ -33,9 +33,24 @@ def _pybabel(*args: str) -> None:
 
 def extract(target: Path = TEMPLATE) -> Path:
     """Write the template of every translatable string in ``desktop_app/``."""
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location", "--sort-output", "--no-wrap",
-             "--project", "Platform Desk", "--copyright-holder", "Platform Desk contributors",
-             "--msgid-bugs-address", "", "-o", str(target), str(ROOT / "desktop_app"))
+    _pybabel(
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        *KEYWORDS,
+        "--no-location",
+        "--sort-output",
+        "--no-wrap",
+        "--project",
+        "Platform Desk",
+        "--copyright-holder",
+        "Platform Desk contributors",
+        "--msgid-bugs-address",
+        "",
+        "-o",
+        str(target),
+        str(ROOT / "desktop_app"),
+    )
     return target
 
 
@@ -77,8 +92,10 @@ def _merge(po: Path, template: Path, language: str) -> None:
 
 def _fix_plural_header(po: Path, rule: str) -> None:
     lines = po.read_text(encoding="utf-8").splitlines(keepends=True)
-    po.write_text("".join(f'"Plural-Forms: {rule}\\n"\n' if line.startswith('"Plural-Forms:') else line
-                          for line in lines), encoding="utf-8")
+    po.write_text(
+        "".join(f'"Plural-Forms: {rule}\\n"\n' if line.startswith('"Plural-Forms:') else line for line in lines),
+        encoding="utf-8",
+    )
 
 
 def compile_all() -> None:

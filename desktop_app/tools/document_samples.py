@@ -31,8 +31,7 @@ def first_page_png(pdf: Path, png: Path, scale: float = SCALE) -> None:
     document = pdfium.PdfDocument(str(pdf))
     try:
         bitmap = document[0].render(scale=scale, force_bitmap_format=raw.FPDFBitmap_BGRA)
-        image = QImage(bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride,
-                       QImage.Format.Format_ARGB32)
+        image = QImage(bytes(bitmap.buffer), bitmap.width, bitmap.height, bitmap.stride, QImage.Format.Format_ARGB32)
         if not image.save(str(png)):
             raise OSError(f"cannot write {png}")
     finally:
@@ -59,15 +58,19 @@ def main(argv: list[str] | None = None) -> int:
         try:
             load_public_record(desk)
             with desk.engine.connect() as connection:
-                training = connection.execute(text(
-                    "SELECT id FROM events WHERE type = 'regional_training' AND deleted = 0 "
-                    "ORDER BY start_date LIMIT 1")).scalar()
+                training = connection.execute(
+                    text(
+                        "SELECT id FROM events WHERE type = 'regional_training' AND deleted = 0 "
+                        "ORDER BY start_date LIMIT 1"
+                    )
+                ).scalar()
             for language in args.lang or ["ru", "kk"]:
                 i18n.set_language(language)
                 for name, write in (
-                        ("report", lambda path: write_pdf(compute(desk, Period.of(2024)), path)),
-                        ("attendance", lambda path: write_attendance_sheet(desk, training, path)),
-                        ("certificate", lambda path: write_certificates(desk, training, path))):
+                    ("report", lambda path: write_pdf(compute(desk, Period.of(2024)), path)),
+                    ("attendance", lambda path: write_attendance_sheet(desk, training, path)),
+                    ("certificate", lambda path: write_certificates(desk, training, path)),
+                ):
                     pdf = Path(folder) / f"{name}-{language}.pdf"
                     write(pdf)
                     first_page_png(pdf, args.out / f"{name}-{language}.png")

@@ -94,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setPalette(palette.accessible(palette.high_contrast_palette() if args.high_contrast else app.palette()))
     suffix = ("-high-contrast" if args.high_contrast else "") + (
-        f"-{round(args.scale * 100)}" if args.scale != 1 else "")
+        f"-{round(args.scale * 100)}" if args.scale != 1 else ""
+    )
     size = (1280, 800) if args.scale == 1 else (int(1366 / args.scale), int((768 - 48) / args.scale) - 30)
     with tempfile.TemporaryDirectory() as folder:
         desk = Desk.create(Path(folder) / "demo.db", "Astana laptop", DELEGATION, "KZ")

@@ -154,8 +154,9 @@ def _smoke_lock(windows: list, passphrase: bytes | None, reporter: ErrorReporter
             print("smoke: locked and unlocked")
 
 
-def _run_window(app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, windows: Windows,
-                passphrase: bytes | None) -> int:
+def _run_window(
+    app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, windows: Windows, passphrase: bytes | None
+) -> int:
     if db_path.exists():
         from desktop_app.ui.lock import open_database
 

@@ -51,9 +51,14 @@ NAVIGATION = [
 INDENTED = {"trainings", "meetings", "conferences"}
 WARM_UP_DELAY_MS = 500
 DEFAULT_SIZE = (1280, 800)  # or what the screen has room for, when it is smaller
-STANDARD_FALLBACK = {QKeySequence.StandardKey.Open: "Ctrl+O", QKeySequence.StandardKey.Quit: "Ctrl+Q",
-                     QKeySequence.StandardKey.New: "Ctrl+N", QKeySequence.StandardKey.Find: "Ctrl+F",
-                     QKeySequence.StandardKey.Refresh: "F5", QKeySequence.StandardKey.HelpContents: "F1"}
+STANDARD_FALLBACK = {
+    QKeySequence.StandardKey.Open: "Ctrl+O",
+    QKeySequence.StandardKey.Quit: "Ctrl+Q",
+    QKeySequence.StandardKey.New: "Ctrl+N",
+    QKeySequence.StandardKey.Find: "Ctrl+F",
+    QKeySequence.StandardKey.Refresh: "F5",
+    QKeySequence.StandardKey.HelpContents: "F1",
+}
 
 
 def _merged(earlier: Changes | None, later: Changes) -> Changes:
@@ -162,8 +167,9 @@ class MainWindow(QMainWindow):
     def _warm_up(self) -> None:
         if not self.isVisible():  # closed before the timer fired: its reader is closed, nothing to warm
             return
-        operations.run_operation(self, "warming the search index", lambda _progress: self.reader.search_index("event"),
-                                 quiet=True)
+        operations.run_operation(
+            self, "warming the search index", lambda _progress: self.reader.search_index("event"), quiet=True
+        )
 
     # ----- menus -----------------------------------------------------------------------------
 
@@ -193,10 +199,12 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
         self.edit_menu = bar.addMenu("")
-        self.new_action = self._action(self.edit_menu, lambda: self._on_current_page("new_record"),
-                                       QKeySequence.StandardKey.New)
-        self.find_action = self._action(self.edit_menu, lambda: self._on_current_page("focus_search"),
-                                        QKeySequence.StandardKey.Find)
+        self.new_action = self._action(
+            self.edit_menu, lambda: self._on_current_page("new_record"), QKeySequence.StandardKey.New
+        )
+        self.find_action = self._action(
+            self.edit_menu, lambda: self._on_current_page("focus_search"), QKeySequence.StandardKey.Find
+        )
         self.edit_menu.addSeparator()
         self.meeting_action = self._action(self.edit_menu, self.quick_meeting, "Ctrl+M")
 
@@ -207,8 +215,9 @@ class MainWindow(QMainWindow):
             action.setIcon(icon(key))
             self.go_actions.append(action)
         self.view_menu.addSeparator()
-        self.reload_action = self._action(self.view_menu, lambda: self.written_elsewhere(EVERYTHING),
-                                          QKeySequence.StandardKey.Refresh)
+        self.reload_action = self._action(
+            self.view_menu, lambda: self.written_elsewhere(EVERYTHING), QKeySequence.StandardKey.Refresh
+        )
 
         self.view_menu.addSeparator()
         self.next_pane_action = self._action(self.view_menu, lambda: self.focus_pane(+1), "F6")
@@ -268,8 +277,9 @@ class MainWindow(QMainWindow):
         self.find_action.setEnabled(hasattr(page, "focus_search"))
 
     def ask_open_database(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, _("Open database"), str(self.desk.path.parent),
-                                                    _("Platform Desk databases (*.db);;All files (*)"))
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Open database"), str(self.desk.path.parent), _("Platform Desk databases (*.db);;All files (*)")
+        )
         if path:
             self.open_database.emit(Path(path))
 
@@ -325,8 +335,11 @@ class MainWindow(QMainWindow):
 
         sent, received = api.last_exchange(self.desk, "export"), api.last_exchange(self.desk, "import")
         never = _("never")
-        self.exchange_label.setText(_("Last sent: {sent} · Last received: {received}").format(
-            sent=format_time(sent) or never, received=format_time(received) or never))
+        self.exchange_label.setText(
+            _("Last sent: {sent} · Last received: {received}").format(
+                sent=format_time(sent) or never, received=format_time(received) or never
+            )
+        )
 
     # ----- pages -----------------------------------------------------------------------------
 
@@ -361,8 +374,14 @@ class MainWindow(QMainWindow):
         """F6 / Shift+F6: the focus goes to the next (previous) pane, on its first control."""
         panes = [pane for pane in self.panes() if pane.isVisible()]
         focused = QApplication.focusWidget()
-        current = next((n for n, pane in enumerate(panes)
-                        if focused is not None and (focused is pane or pane.isAncestorOf(focused))), -1)
+        current = next(
+            (
+                n
+                for n, pane in enumerate(panes)
+                if focused is not None and (focused is pane or pane.isAncestorOf(focused))
+            ),
+            -1,
+        )
         target = panes[(current + step) % len(panes)]
         focus_first(target)
 

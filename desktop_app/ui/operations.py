@@ -113,9 +113,20 @@ class Operation(QObject):
     ended = Signal(str, object, str)  # outcome, result or error, traceback (from the worker thread)
     finished = Signal()
 
-    def __init__(self, parent, label: str, work: Callable[[Progress], object], on_done=None, on_cancelled=None,
-                 on_finished=None, on_refused=None, cancellable: bool = True, delay_ms: int = PROGRESS_DELAY_MS,
-                 quiet: bool = False, read_only: bool = False):
+    def __init__(
+        self,
+        parent,
+        label: str,
+        work: Callable[[Progress], object],
+        on_done=None,
+        on_cancelled=None,
+        on_finished=None,
+        on_refused=None,
+        cancellable: bool = True,
+        delay_ms: int = PROGRESS_DELAY_MS,
+        quiet: bool = False,
+        read_only: bool = False,
+    ):
         super().__init__(parent)
         self.parent_widget = parent
         self.label = label

@@ -14,8 +14,18 @@ ROWS = 50_000
 MAX_SECONDS = 30  # issue 19
 MAX_MIB = 300
 FIRST = ("Айгерим", "Ержан", "Нургуль", "Азамат", "Фарангис", "Шерзод", "Dilnoza", "Gʻayrat", "Merdan", "Ogulgerek")
-LAST = ("Сапарова", "Ахметов", "Токтогулова", "Исаков", "Назарова", "Рахимов", "Oʻrinboyeva", "Toshmatov",
-        "Gurbanow", "Annaýewa")
+LAST = (
+    "Сапарова",
+    "Ахметов",
+    "Токтогулова",
+    "Исаков",
+    "Назарова",
+    "Рахимов",
+    "Oʻrinboyeva",
+    "Toshmatov",
+    "Gurbanow",
+    "Annaýewa",
+)
 COUNTRIES = ("KZ", "Kyrgyz Republic", "Республика Казахстан", "Ўзбекистон", "Тоҷикистон", "Türkmenistan")
 
 
@@ -26,8 +36,15 @@ def write_list(path, rows: int, seed: int = 19) -> None:
         writer = csv.writer(handle, delimiter=";")
         writer.writerow(["ФИО", "E-mail", "Организация", "Страна", "Пол"])
         for n in range(rows):
-            writer.writerow([f"{rng.choice(FIRST)} {rng.choice(LAST)}", f"person{n}@example.org",
-                             "Anti-Corruption Agency", rng.choice(COUNTRIES), rng.choice(("ж", "м"))])
+            writer.writerow(
+                [
+                    f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                    f"person{n}@example.org",
+                    "Anti-Corruption Agency",
+                    rng.choice(COUNTRIES),
+                    rng.choice(("ж", "м")),
+                ]
+            )
 
 
 @benchmark
@@ -35,9 +52,20 @@ def attendance_import(session: Session):
     listing = session.folder / "attendance-50000.csv"
     write_list(listing, ROWS)
     empty = session.database("attendance-empty")
-    event = subprocess.run(session.program("--db", empty, "put", "event", "--json", json.dumps(
-        {"type": "conference", "title": "Annual Conference", "start_date": "2024-10-29"})),
-        capture_output=True, text=True, env=session.env, check=True).stdout.split()[-1]
+    event = subprocess.run(
+        session.program(
+            "--db",
+            empty,
+            "put",
+            "event",
+            "--json",
+            json.dumps({"type": "conference", "title": "Annual Conference", "start_date": "2024-10-29"}),
+        ),
+        capture_output=True,
+        text=True,
+        env=session.env,
+        check=True,
+    ).stdout.split()[-1]
     runs = []
     for number in range(session.repeats):
         db = copy_database(empty, session.folder / f"attendance-{number}.db")

@@ -94,8 +94,9 @@ def format_table(figures: Iterable[Figure]) -> str:
         baseline = f"{_amount(figure.baseline, figure.unit)} ({figure.baseline_name})" if figure.baseline else "—"
         ratio = f"{figure.ratio:.2f}×" if figure.ratio is not None else "—"
         met = {True: "yes", False: "**no**", None: "—"}[figure.met]
-        lines.append(f"| {figure.name} | {_amount(figure.value, figure.unit)} | {baseline} | {ratio} "
-                     f"| {figure.goal} | {met} |")
+        lines.append(
+            f"| {figure.name} | {_amount(figure.value, figure.unit)} | {baseline} | {ratio} | {figure.goal} | {met} |"
+        )
     return "\n".join(lines)
 
 
@@ -107,12 +108,19 @@ class Run:
 
 def measure(command: list[str], env: dict | None = None, cwd: Path | None = None) -> Run:
     """Run ``command`` once (output discarded); its wall time and peak memory. Fails if it fails."""
-    result = subprocess.run([sys.executable, "-c", _MEASURE, *map(str, command)], capture_output=True,
-                            text=True, env=env, cwd=cwd, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *map(str, command)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=True,
+    )
     report = json.loads(result.stdout)
     if report["returncode"] != 0:
-        raise BenchmarkError(f"{' '.join(map(str, command))} failed (exit status {report['returncode']}): "
-                             f"{report['last_error']}")
+        raise BenchmarkError(
+            f"{' '.join(map(str, command))} failed (exit status {report['returncode']}): {report['last_error']}"
+        )
     return Run(report["seconds"], report["peak_mib"])
 
 
@@ -127,16 +135,24 @@ RECORD_TABLES = ("actions", "attachments", "events", "participations", "people")
 
 def all_tables(db: Path) -> list[str]:
     with sqlite3.connect(db) as connection:
-        return [name for (name,) in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        return [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
 
 
 def schema_of(db: Path) -> list[str]:
     """The statements that create ``db``'s tables, then its indexes."""
     with sqlite3.connect(db) as connection:
-        return [sql for (sql,) in connection.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY type = 'index'")]
+        return [
+            sql
+            for (sql,) in connection.execute(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
+                "ORDER BY type = 'index'"
+            )
+        ]
 
 
 def table_rows(db: Path, tables: Iterable[str]) -> dict[str, tuple[list[str], list[tuple]]]:
@@ -194,8 +210,13 @@ class Session:
         self.scale = scale
         self.repeats = repeats
         self.folder = folder
-        self.env = dict(os.environ, PYTHONPATH=str(PROJECT), PLATFORM_DESK_DATA=str(folder / "userdata"),
-                        QT_QPA_PLATFORM="offscreen", LANGUAGE="en")
+        self.env = dict(
+            os.environ,
+            PYTHONPATH=str(PROJECT),
+            PLATFORM_DESK_DATA=str(folder / "userdata"),
+            QT_QPA_PLATFORM="offscreen",
+            LANGUAGE="en",
+        )
         self._databases: dict[str, Path] = {}
 
     def program(self, *args) -> list[str]:
@@ -207,16 +228,16 @@ class Session:
 
     def median_seconds(self, command: list) -> float:
         """The median wall time of ``repeats`` runs of ``command`` (any program, e.g. a baseline)."""
-        return statistics.median(measure(command, env=self.env, cwd=self.folder).seconds
-                                 for _ in range(self.repeats))
+        return statistics.median(measure(command, env=self.env, cwd=self.folder).seconds for _ in range(self.repeats))
 
     def create(self, name: str, *init_args) -> tuple[Path, Run]:
         """A new database ``name.db`` made by ``init`` with ``init_args``, and how long that took."""
         db = self.folder / f"{name}.db"
         for stale in self.folder.glob(f"{name}.db*"):
             stale.unlink()
-        run = self.run_program("--db", db, "init", "--device-name", f"bench-{name}", "--role", "secretariat",
-                               *init_args)
+        run = self.run_program(
+            "--db", db, "init", "--device-name", f"bench-{name}", "--role", "secretariat", *init_args
+        )
         return db, run
 
     def database(self, name: str, *init_args) -> Path:

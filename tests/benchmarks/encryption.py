@@ -27,8 +27,13 @@ def _passphrase_file(session: Session) -> Path:
 def encrypted_copy(session: Session, db: Path, name: str) -> Path:
     """``db`` copied and converted by the program's own ``encrypt`` command."""
     target = copy_database(db, session.folder / f"{name}.db")
-    subprocess.run(session.program("--db", target, "--db-passphrase-file", _passphrase_file(session), "encrypt"),
-                   env=session.env, cwd=session.folder, check=True, capture_output=True)
+    subprocess.run(
+        session.program("--db", target, "--db-passphrase-file", _passphrase_file(session), "encrypt"),
+        env=session.env,
+        cwd=session.folder,
+        check=True,
+        capture_output=True,
+    )
     return target
 
 
@@ -50,21 +55,37 @@ def encrypted_startup(session: Session):
     secret = _passphrase_file(session)
     demo = session.database("demo", "--demo")
     sealed = encrypted_copy(session, demo, "demo-encrypted")
-    yield _compare("start-up: list event (public record)", *_paired(
-        session, session.program("--db", demo, "list", "event"),
-        session.program("--db", sealed, "--db-passphrase-file", secret, "list", "event")))
+    yield _compare(
+        "start-up: list event (public record)",
+        *_paired(
+            session,
+            session.program("--db", demo, "list", "event"),
+            session.program("--db", sealed, "--db-passphrase-file", secret, "list", "event"),
+        ),
+    )
     scaled = session.scaled_database()
     sealed = encrypted_copy(session, scaled, "scaled-encrypted")
-    yield _compare(f"GUI start-up (--smoke) on {session.scale:,} events", *_paired(
-        session, session.program("--db", scaled, "--smoke"),
-        session.program("--db", sealed, "--db-passphrase-file", secret, "--smoke")))
+    yield _compare(
+        f"GUI start-up (--smoke) on {session.scale:,} events",
+        *_paired(
+            session,
+            session.program("--db", scaled, "--smoke"),
+            session.program("--db", sealed, "--db-passphrase-file", secret, "--smoke"),
+        ),
+    )
 
 
 def _gui_total_ms(session: Session, *args) -> float:
     """The sum of ``gui_timings``' figures (first page, searches, sort, editor, scroll), in ms."""
-    output = subprocess.run([sys.executable, "-m", "tests.benchmarks.gui_timings", *map(str, args)],
-                            capture_output=True, text=True, env=session.env, cwd=PROJECT, timeout=600,
-                            check=True).stdout
+    output = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.gui_timings", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=session.env,
+        cwd=PROJECT,
+        timeout=600,
+        check=True,
+    ).stdout
     return sum(float(match["ms"]) for match in map(_TIMING_LINE.match, map(str.strip, output.splitlines())) if match)
 
 
@@ -109,11 +130,16 @@ def encrypted_import(session: Session):
     secret = _passphrase_file(session)
     times = {"plain": [], "encrypted": []}
     for _ in range(session.repeats):
-        for kind, source, extra in (("plain", holder, ()),
-                                    ("encrypted", sealed_holder, ("--db-passphrase-file", secret))):
+        for kind, source, extra in (
+            ("plain", holder, ()),
+            ("encrypted", sealed_holder, ("--db-passphrase-file", secret)),
+        ):
             shutil.rmtree(session.folder / "backups", ignore_errors=True)
             target = copy_database(source, session.folder / f"receiver-{kind}.db")
             times[kind].append(session.run_program("--db", target, *extra, "import", bundle, *trust).seconds)
-    yield _compare(f"import of {round(SENDER_EVENTS * share):,} synthetic events", statistics.median(times["plain"]),
-                   statistics.median(times["encrypted"]))
+    yield _compare(
+        f"import of {round(SENDER_EVENTS * share):,} synthetic events",
+        statistics.median(times["plain"]),
+        statistics.median(times["encrypted"]),
+    )
     shutil.rmtree(session.folder / "backups", ignore_errors=True)

@@ -28,8 +28,14 @@ def gui_startup(session: Session):
     db = session.scaled_database()
     value = session.median_seconds(session.program("--db", db, "--smoke"))
     bare = session.median_seconds([sys.executable, "-c", _BARE_WINDOW])
-    yield Figure(f"GUI start-up (--smoke) on {session.scale:,} events", value, "s", bare, "bare PySide6 window",
-                 max_ratio=MAX_RATIO)
+    yield Figure(
+        f"GUI start-up (--smoke) on {session.scale:,} events",
+        value,
+        "s",
+        bare,
+        "bare PySide6 window",
+        max_ratio=MAX_RATIO,
+    )
 
 
 INTERACTION_GOAL_MS = 50

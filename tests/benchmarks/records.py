@@ -40,8 +40,13 @@ def init_demo_scale(session: Session):
 
     bare = statistics.median(bare_run() for _ in range(session.repeats))
     bare_db.unlink()
-    yield Figure(f"init --demo-scale {session.scale:,}", statistics.median(run.seconds for run in runs), "s",
-                 bare, f"sqlite3 executemany of its {count_rows(rows):,} rows")
+    yield Figure(
+        f"init --demo-scale {session.scale:,}",
+        statistics.median(run.seconds for run in runs),
+        "s",
+        bare,
+        f"sqlite3 executemany of its {count_rows(rows):,} rows",
+    )
     yield Figure(f"init --demo-scale {session.scale:,}: peak memory", max(run.peak_mib for run in runs), "MiB")
 
 
@@ -50,5 +55,11 @@ def dump(session: Session):
     db = session.scaled_database()
     value = session.median_seconds(session.program("--db", db, "dump"))
     bare = session.median_seconds([sys.executable, "-c", _SELECT_ALL, db, *RECORD_TABLES])
-    yield Figure(f"dump of {session.scale:,} events with their records", value, "s",
-                 bare, "sqlite3 SELECT of the same rows", max_ratio=MAX_DUMP_RATIO)
+    yield Figure(
+        f"dump of {session.scale:,} events with their records",
+        value,
+        "s",
+        bare,
+        "sqlite3 SELECT of the same rows",
+        max_ratio=MAX_DUMP_RATIO,
+    )

@@ -92,25 +92,44 @@ def sync_export_import(session: Session):
     rows = table_rows(sender, (*RECORD_TABLES, "changes"))
     baseline = f"sqlite3 executemany of its {count_rows(rows):,} rows"
     bare_full = statistics.median(bare_insert(fresh(holder), rows) for _ in range(session.repeats))
-    yield Figure(f"sync: export of {sent:,} changes", statistics.median(run.seconds for run in exports), "s",
-                 bare_full, baseline, max_ratio=MAX_EXPORT_RATIO)
-    yield Figure(f"sync: export of {sent:,} changes: peak memory", max(run.peak_mib for run in exports), "MiB",
-                 max_value=MAX_PEAK_MIB)
+    yield Figure(
+        f"sync: export of {sent:,} changes",
+        statistics.median(run.seconds for run in exports),
+        "s",
+        bare_full,
+        baseline,
+        max_ratio=MAX_EXPORT_RATIO,
+    )
+    yield Figure(
+        f"sync: export of {sent:,} changes: peak memory",
+        max(run.peak_mib for run in exports),
+        "MiB",
+        max_value=MAX_PEAK_MIB,
+    )
     for base, label in ((empty, "an empty database"), (holder, f"{held:,}")):
         imports = []
         for _ in range(session.repeats):
             fresh(base)
             imports.append(session.run_program("--db", receiver, "import", bundle, "--trust", fingerprint))
-        bare = bare_full if base is holder else statistics.median(
-            bare_insert(fresh(base), rows) for _ in range(session.repeats))
+        bare = (
+            bare_full
+            if base is holder
+            else statistics.median(bare_insert(fresh(base), rows) for _ in range(session.repeats))
+        )
         name = f"sync: import of {sent:,} changes into {label}"
-        yield Figure(name, statistics.median(run.seconds for run in imports), "s", bare, baseline,
-                     max_ratio=MAX_IMPORT_RATIO)
+        yield Figure(
+            name, statistics.median(run.seconds for run in imports), "s", bare, baseline, max_ratio=MAX_IMPORT_RATIO
+        )
         yield Figure(f"{name}: peak memory", max(run.peak_mib for run in imports), "MiB", max_value=MAX_PEAK_MIB)
         floor = [changeset_apply(fresh(base), rows, scratch) for _ in range(session.repeats)]
         if None not in floor:
-            yield Figure(f"{name}: SQLite session changeset apply (apsw), the floor", statistics.median(floor), "s",
-                         bare, baseline)
+            yield Figure(
+                f"{name}: SQLite session changeset apply (apsw), the floor",
+                statistics.median(floor),
+                "s",
+                bare,
+                baseline,
+            )
     for db in (holder, sender, empty, receiver, scratch):
         for stale in db.parent.glob(f"{db.name}*"):
             stale.unlink()

@@ -57,9 +57,13 @@ def offices(tmp_path):
 @pytest.fixture
 def world(tmp_path):
     """A secretariat, KZ with two laptops, UZ and TJ; each delegation has confirmed only the secretariat."""
-    offices = {"unodc": Office(tmp_path, "unodc", "secretariat"),
-               "kz": Office(tmp_path, "kz", "delegation", "KZ"), "kz2": Office(tmp_path, "kz2", "delegation", "KZ"),
-               "uz": Office(tmp_path, "uz", "delegation", "UZ"), "tj": Office(tmp_path, "tj", "delegation", "TJ")}
+    offices = {
+        "unodc": Office(tmp_path, "unodc", "secretariat"),
+        "kz": Office(tmp_path, "kz", "delegation", "KZ"),
+        "kz2": Office(tmp_path, "kz2", "delegation", "KZ"),
+        "uz": Office(tmp_path, "uz", "delegation", "UZ"),
+        "tj": Office(tmp_path, "tj", "delegation", "TJ"),
+    }
     unodc = offices["unodc"]
     for name in ("kz", "kz2", "uz", "tj"):
         unodc.receive(*offices[name].send().paths, trust=[offices[name].desk.fingerprint])

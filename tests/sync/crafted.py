@@ -26,22 +26,33 @@ def crafted(office: Office, path, lines: list, spell=canonical, **header):
             by_author[line["device_id"]].append(line)
     heads = {}
     for device, written in by_author.items():
-        changes = [{k: v for k, v in line.items() if k not in ("device_id", "seq")}
-                   for line in sorted(written, key=lambda line: line["seq"])]
+        changes = [
+            {k: v for k, v in line.items() if k not in ("device_id", "seq")}
+            for line in sorted(written, key=lambda line: line["seq"])
+        ]
         if device == office.device_id:
             chained, heads[device] = forge.append_to_own_log(office.desk, changes)
         else:
-            chained, heads[device] = forge.log_lines(device, changes, office.desk.identity["private_key"],
-                                                     forge.log_end(office.desk, device))
+            chained, heads[device] = forge.log_lines(
+                device, changes, office.desk.identity["private_key"], forge.log_end(office.desk, device)
+            )
         texts += [spell(json.loads(text)) for text in chained]
     return forge.signed_bundle(office.desk, path, texts, heads, **header)
 
 
-def change(office: Office, seq: int, record: str, field: str, value, kind: str = "event",
-           stamp: str | None = None) -> dict:
+def change(
+    office: Office, seq: int, record: str, field: str, value, kind: str = "event", stamp: str | None = None
+) -> dict:
     """One change line of ``office``, stamped now unless ``stamp`` says otherwise."""
-    return {"device_id": office.device_id, "seq": seq, "hlc": stamp or hlc.encode(hlc.wall_clock_ms(), 0),
-            "kind": kind, "record_id": record, "field": field, "value": value}
+    return {
+        "device_id": office.device_id,
+        "seq": seq,
+        "hlc": stamp or hlc.encode(hlc.wall_clock_ms(), 0),
+        "kind": kind,
+        "record_id": record,
+        "field": field,
+        "value": value,
+    }
 
 
 def next_seq(office: Office) -> int:

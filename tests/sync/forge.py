@@ -25,21 +25,32 @@ def log_end(desk, device_id: str | None = None) -> tuple[int, str]:
     """The last (seq, link) of an author's log as ``desk`` holds it (0 and the genesis link if none)."""
     device_id = device_id or desk.identity["device_id"]
     with desk.engine.connect() as connection:
-        row = connection.execute(select(Link.seq, Link.hash).where(Link.device_id == device_id)
-                                 .order_by(Link.seq.desc()).limit(1)).first()
+        row = connection.execute(
+            select(Link.seq, Link.hash).where(Link.device_id == device_id).order_by(Link.seq.desc()).limit(1)
+        ).first()
     return (row.seq, row.hash) if row else (0, chain.GENESIS)
 
 
-def log_lines(device_id: str, changes: list[dict], signing_key: bytes, after: tuple[int, str] = (0, chain.GENESIS),
-              salt: str | None = None) -> tuple[list[str], dict]:
+def log_lines(
+    device_id: str,
+    changes: list[dict],
+    signing_key: bytes,
+    after: tuple[int, str] = (0, chain.GENESIS),
+    salt: str | None = None,
+) -> tuple[list[str], dict]:
     """``changes`` (kind, record_id, field, value, and optionally hlc/context) as lines ``after`` + 1, + 2, …
     of ``device_id``'s log, and the head over the last one signed with ``signing_key``."""
     seq, prev = after
     texts = []
     for change in changes:
         seq += 1
-        line = {"device_id": device_id, "seq": seq, "hlc": hlc.encode(hlc.wall_clock_ms(), 0),
-                "salt": salt or os.urandom(16).hex(), **change}
+        line = {
+            "device_id": device_id,
+            "seq": seq,
+            "hlc": hlc.encode(hlc.wall_clock_ms(), 0),
+            "salt": salt or os.urandom(16).hex(),
+            **change,
+        }
         prev_link = prev
         prev = chain.link(device_id, seq, prev_link, chain.digest(line))
         texts.append(canonical({**line, "prev": prev_link}))
@@ -54,15 +65,27 @@ def own_lines(desk, changes: list[dict]) -> tuple[list[str], dict]:
 
 def header(desk, **fields) -> dict:
     me = desk.identity
-    return {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
-            "country": me["country"], "public_key": fmt.b64(me["public_key"]), "to": None, "base": {},
-            "audience": "everyone", "created_at": "2025-01-01T00:00:00+00:00", "vector": {}, "heads": {}, **fields}
+    return {
+        "device_id": me["device_id"],
+        "device_name": me["device_name"],
+        "role": me["role"],
+        "country": me["country"],
+        "public_key": fmt.b64(me["public_key"]),
+        "to": None,
+        "base": {},
+        "audience": "everyone",
+        "created_at": "2025-01-01T00:00:00+00:00",
+        "vector": {},
+        "heads": {},
+        **fields,
+    }
 
 
 def signed_bundle(desk, path, lines: list[str], heads: dict | None = None, passphrase=None, blobs=None, **fields):
     """A bundle signed with ``desk``'s genuine key, carrying whatever lines and heads the writer chose."""
-    fmt.write_bundle(path, header(desk, heads=heads or {}, **fields), lines, desk.identity["private_key"],
-                     passphrase, blobs)
+    fmt.write_bundle(
+        path, header(desk, heads=heads or {}, **fields), lines, desk.identity["private_key"], passphrase, blobs
+    )
     return path
 
 
@@ -76,13 +99,29 @@ def append_to_own_log(desk, changes: list[dict]) -> tuple[list[str], dict]:
         for text in lines:
             line = json.loads(text)
             digest = chain.digest(line)
-            connection.execute(insert(Link).values(device_id=line["device_id"], seq=line["seq"], prev=line["prev"],
-                                                   digest=digest, hash=chain.link(line["device_id"], line["seq"],
-                                                                                  line["prev"], digest)))
-            connection.execute(insert(Change).values(
-                device_id=line["device_id"], seq=line["seq"], hlc=line["hlc"], kind=line["kind"],
-                record_id=line["record_id"], field=line["field"], value=canonical(line["value"]), salt=line["salt"],
-                context=None, replaces=canonical(line["replaces"]) if line.get("replaces") else None))
+            connection.execute(
+                insert(Link).values(
+                    device_id=line["device_id"],
+                    seq=line["seq"],
+                    prev=line["prev"],
+                    digest=digest,
+                    hash=chain.link(line["device_id"], line["seq"], line["prev"], digest),
+                )
+            )
+            connection.execute(
+                insert(Change).values(
+                    device_id=line["device_id"],
+                    seq=line["seq"],
+                    hlc=line["hlc"],
+                    kind=line["kind"],
+                    record_id=line["record_id"],
+                    field=line["field"],
+                    value=canonical(line["value"]),
+                    salt=line["salt"],
+                    context=None,
+                    replaces=canonical(line["replaces"]) if line.get("replaces") else None,
+                )
+            )
         connection.execute(update(Installation).values(next_seq=Installation.next_seq + len(lines)))
     desk._identity = None
     return lines, head

@@ -17,8 +17,7 @@ from tests.conftest import Cli
 
 def test_killed_import_is_all_or_nothing(tmp_path):
     source = Cli(tmp_path / "kz.db")
-    source("init", "--device-name", "kz", "--role", "delegation", "--country", "KZ", "--demo-scale", "400",
-           check=True)
+    source("init", "--device-name", "kz", "--role", "delegation", "--country", "KZ", "--demo-scale", "400", check=True)
     bundle = tmp_path / "big.pdsync"
     source("export", "--out", bundle, check=True)
     pristine = tmp_path / "pristine.db"
@@ -38,8 +37,11 @@ def test_killed_import_is_all_or_nothing(tmp_path):
     for attempt in range(4):
         target = Cli(tmp_path / f"killed-{attempt}.db")
         shutil.copy(pristine, target.db)
-        process = subprocess.Popen([sys.executable, "-m", "desktop_app", "--db", str(target.db), "import", str(bundle), *trust],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "desktop_app", "--db", str(target.db), "import", str(bundle), *trust],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, duration))
         os.kill(process.pid, signal.SIGKILL)
         process.wait()

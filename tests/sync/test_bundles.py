@@ -23,8 +23,9 @@ def titles(office):
 
 def test_incremental_bundle_holds_only_what_is_new(offices):
     kz, unodc = offices["kz"], offices["unodc"]
-    ids = kz.desk.put_many(("event", {"type": "webinar", "title": f"Webinar {n}", "start_date": "2025-03-01"})
-                           for n in range(300))
+    ids = kz.desk.put_many(
+        ("event", {"type": "webinar", "title": f"Webinar {n}", "start_date": "2025-03-01"}) for n in range(300)
+    )
     unodc.receive(*kz.send().paths)
     kz.receive(*unodc.send(kz).paths)  # the secretariat's knowledge reaches the delegation
     small_before = None
@@ -44,8 +45,9 @@ def test_incremental_bundle_holds_only_what_is_new(offices):
 
 def test_relay_through_the_secretariat_and_idempotence(offices):
     kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
-    kz.desk.put("event", {"type": "bilateral_meeting", "title": "KZ–UZ", "start_date": "2024-10-30",
-                          "parties": ["KZ", "UZ"]})
+    kz.desk.put(
+        "event", {"type": "bilateral_meeting", "title": "KZ–UZ", "start_date": "2024-10-30", "parties": ["KZ", "UZ"]}
+    )
     unodc.receive(*kz.send().paths)
     relay = unodc.send().paths[0]
     first = uz.receive(relay)
@@ -71,12 +73,29 @@ def test_sharing_decides_who_receives_what(offices):
     kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
     kz.desk.put("event", {"type": "webinar", "title": "platform", "start_date": "2025-01-01"})
     kz.desk.put("event", {"type": "webinar", "title": "local", "start_date": "2025-01-01", "sharing": "local"})
-    kz.desk.put("event", {"type": "webinar", "title": "secretariat", "start_date": "2025-01-01",
-                          "sharing": "secretariat"})
-    kz.desk.put("event", {"type": "bilateral_meeting", "title": "parties KZ-UZ", "start_date": "2025-01-01",
-                          "parties": ["KZ", "UZ"], "sharing": "parties"})
-    kz.desk.put("event", {"type": "bilateral_meeting", "title": "parties KZ-TJ", "start_date": "2025-01-01",
-                          "parties": ["KZ", "TJ"], "sharing": "parties"})
+    kz.desk.put(
+        "event", {"type": "webinar", "title": "secretariat", "start_date": "2025-01-01", "sharing": "secretariat"}
+    )
+    kz.desk.put(
+        "event",
+        {
+            "type": "bilateral_meeting",
+            "title": "parties KZ-UZ",
+            "start_date": "2025-01-01",
+            "parties": ["KZ", "UZ"],
+            "sharing": "parties",
+        },
+    )
+    kz.desk.put(
+        "event",
+        {
+            "type": "bilateral_meeting",
+            "title": "parties KZ-TJ",
+            "start_date": "2025-01-01",
+            "parties": ["KZ", "TJ"],
+            "sharing": "parties",
+        },
+    )
     unodc.receive(*kz.send().paths)
     assert titles(unodc) == ["parties KZ-TJ", "parties KZ-UZ", "platform", "secretariat"]
     uz_bundle = uz.send().paths[0]
@@ -111,8 +130,10 @@ def test_encrypted_bundle_needs_its_passphrase(offices):
 
 def test_split_bundle_imports_in_any_order_once_complete(offices):
     kz, unodc = offices["kz"], offices["unodc"]
-    kz.desk.put_many(("person", {"full_name": f"Участник {n:04d}", "notes": hashlib.sha256(bytes(n)).hexdigest()})
-                     for n in range(400))
+    kz.desk.put_many(
+        ("person", {"full_name": f"Участник {n:04d}", "notes": hashlib.sha256(bytes(n)).hexdigest()})
+        for n in range(400)
+    )
     parts = kz.send(max_size=20_000).paths
     assert len(parts) >= 3 and all(p.stat().st_size <= 20_000 for p in parts)
     assert parts[0].name.endswith(f".part-1-of-{len(parts)}.pdsync")
@@ -145,8 +166,16 @@ def test_widened_sharing_sends_the_whole_record(offices):
     for office in (kz, uz):
         unodc.receive(*office.send().paths)
         office.receive(*unodc.send(office).paths)
-    event = kz.desk.put("event", {"type": "webinar", "title": "Internal", "start_date": "2025-01-01",
-                                  "sharing": "secretariat", "city": "Astana"})
+    event = kz.desk.put(
+        "event",
+        {
+            "type": "webinar",
+            "title": "Internal",
+            "start_date": "2025-01-01",
+            "sharing": "secretariat",
+            "city": "Astana",
+        },
+    )
     person = kz.desk.put("person", {"full_name": "Ержан"})
     kz.desk.put("participation", {"event_id": event, "person_id": person})
     unodc.receive(*kz.send().paths)
@@ -191,8 +220,9 @@ def test_attachment_content_travels_with_its_record(offices, tmp_path, passphras
     event = kz.desk.put("event", {"type": "webinar", "title": "W", "start_date": "2025-01-01"})
     with kz.desk.writing() as writer:
         writer.connection.execute(sqlite_insert(Blob).values(sha256=digest, content=content))
-        put_record(writer, "attachment", {"event_id": event, "filename": "agenda.txt", "size": len(content),
-                                          "sha256": digest})
+        put_record(
+            writer, "attachment", {"event_id": event, "filename": "agenda.txt", "size": len(content), "sha256": digest}
+        )
     bundle = kz.send(passphrase=passphrase).paths[0]
     readable = json.dumps(manifest(bundle))
     if passphrase is None:
@@ -213,8 +243,16 @@ def test_a_bundle_for_everyone_does_not_hide_what_a_delegation_may_see(offices):
     for office in (kz, uz):
         unodc.receive(*office.send().paths)
         office.receive(*unodc.send(office).paths)
-    uz.desk.put("event", {"type": "bilateral_meeting", "title": "UZ–KZ, parties only", "start_date": "2025-02-01",
-                          "parties": ["KZ", "UZ"], "sharing": "parties"})
+    uz.desk.put(
+        "event",
+        {
+            "type": "bilateral_meeting",
+            "title": "UZ–KZ, parties only",
+            "start_date": "2025-02-01",
+            "parties": ["KZ", "UZ"],
+            "sharing": "parties",
+        },
+    )
     uz.desk.put("event", {"type": "webinar", "title": "For everyone", "start_date": "2025-02-02"})
     unodc.receive(*uz.send().paths)
     kz.receive(*unodc.send().paths)  # no --to: platform records only, the later of UZ's two
@@ -234,8 +272,16 @@ def test_a_delegation_relays_only_its_own_countrys_changes(offices, tmp_path):
         for office in (kz, uz, tj):
             unodc.receive(*office.send().paths)
             office.receive(*unodc.send(office).paths)
-        tj.desk.put("event", {"type": "bilateral_meeting", "title": "TJ–UZ", "start_date": "2025-03-01",
-                              "parties": ["TJ", "UZ"], "sharing": "parties"})
+        tj.desk.put(
+            "event",
+            {
+                "type": "bilateral_meeting",
+                "title": "TJ–UZ",
+                "start_date": "2025-03-01",
+                "parties": ["TJ", "UZ"],
+                "sharing": "parties",
+            },
+        )
         tj.desk.put("event", {"type": "webinar", "title": "TJ webinar", "start_date": "2025-03-02"})
         unodc.receive(*tj.send().paths)
         kz.receive(*unodc.send(kz).paths)

@@ -12,8 +12,12 @@ DAY_MS = 86_400_000
 
 def stamps(office) -> list[str]:
     with office.desk.engine.connect() as connection:
-        return [row[0] for row in connection.exec_driver_sql(
-            "SELECT hlc FROM changes WHERE device_id = ? ORDER BY seq", (office.device_id,))]
+        return [
+            row[0]
+            for row in connection.exec_driver_sql(
+                "SELECT hlc FROM changes WHERE device_id = ? ORDER BY seq", (office.device_id,)
+            )
+        ]
 
 
 def test_an_edit_after_seeing_a_value_replaces_it_whatever_the_clocks_say(world, tmp_path):

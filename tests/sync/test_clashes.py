@@ -46,8 +46,11 @@ def test_concurrent_honest_edits_are_a_conflict_not_a_refusal(pair):
     for office in (unodc, kz):
         [clash] = api.list_conflicts(office.desk)
         assert clash["rule"] == "women_and_men_within_total" and clash["record_id"] == event
-        assert {clash["field"], clash["loser_field"]} <= {"participants_total", "participants_women",
-                                                          "participants_men"}
+        assert {clash["field"], clash["loser_field"]} <= {
+            "participants_total",
+            "participants_women",
+            "participants_men",
+        }
     # Later bundles go on importing, both ways.
     kz.desk.put("event", {"id": event, "title": "Тренинг 2"})  # an unrelated field stays editable
     unodc.receive(*kz.send().paths)
@@ -92,8 +95,13 @@ def test_a_crafted_record_that_breaks_a_rule_imports_as_a_clash(pair, tmp_path):
     record, honest = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"
     lines = []
     for record_id, end in ((record, "2025-01-01"), (honest, "2025-01-12")):
-        for field, value in (("owner", "KZ"), ("type", "webinar"), ("title", "T"), ("start_date", "2025-01-10"),
-                             ("end_date", end)):
+        for field, value in (
+            ("owner", "KZ"),
+            ("type", "webinar"),
+            ("title", "T"),
+            ("start_date", "2025-01-10"),
+            ("end_date", end),
+        ):
             lines.append(change(kz, seq, record_id, field, value))
             seq += 1
     cli = Cli(unodc.desk.path)
@@ -115,8 +123,13 @@ def _merge(office: Office, signer: Office, lines: list[dict]) -> tuple[bool, int
     lines, heads = list(bundle.changes()), bundle.manifest["heads"]
     bundle.close()
     with office.desk.engine.begin() as connection:
-        merger = Merger(connection, signer.device_id, trust.origins(connection, office.desk.identity),
-                        trust.keys(connection, office.desk.identity), office.desk.identity["device_id"])
+        merger = Merger(
+            connection,
+            signer.device_id,
+            trust.origins(connection, office.desk.identity),
+            trust.keys(connection, office.desk.identity),
+            office.desk.identity["device_id"],
+        )
         merger.merge(iter(lines), heads)
         merger.retry_held_back()
         counts = merger.finish()
@@ -128,8 +141,14 @@ def test_both_merge_paths_keep_a_clash(pair, line_by_line):
     unodc, kz = pair
     seq = next_seq(kz) + 500
     record = "33333333-3333-3333-3333-333333333333"
-    values = [("owner", "KZ"), ("type", "webinar"), ("title", "T"), ("start_date", "2025-01-10"),
-              ("participants_total", 3), ("participants_women", 4)]
+    values = [
+        ("owner", "KZ"),
+        ("type", "webinar"),
+        ("title", "T"),
+        ("start_date", "2025-01-10"),
+        ("participants_total", 3),
+        ("participants_women", 4),
+    ]
     lines = [change(kz, seq + i, record, field, value) for i, (field, value) in enumerate(values)]
     if line_by_line:  # a line for a record not held here takes the line-by-line rules
         lines.append(change(kz, seq + len(values), "44444444-4444-4444-4444-444444444444", "title", "T2"))

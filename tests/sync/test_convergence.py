@@ -22,10 +22,12 @@ FIELDS = {
 
 operation = st.one_of(
     st.tuples(st.just("create"), st.sampled_from(NAMES), st.sampled_from(FIELDS["title"])),
-    st.tuples(st.just("edit"), st.sampled_from(NAMES), st.integers(0, 9), st.sampled_from(sorted(FIELDS)),
-              st.integers(0, 2)),
-    st.tuples(st.just("edit"), st.sampled_from(NAMES), st.integers(0, 9), st.sampled_from(sorted(FIELDS)),
-              st.integers(0, 2)),
+    st.tuples(
+        st.just("edit"), st.sampled_from(NAMES), st.integers(0, 9), st.sampled_from(sorted(FIELDS)), st.integers(0, 2)
+    ),
+    st.tuples(
+        st.just("edit"), st.sampled_from(NAMES), st.integers(0, 9), st.sampled_from(sorted(FIELDS)), st.integers(0, 2)
+    ),
     st.tuples(st.just("delete"), st.sampled_from(NAMES), st.integers(0, 9)),
     st.tuples(st.just("attend"), st.sampled_from(NAMES), st.integers(0, 9), st.sampled_from(["Айгерим", "Dilnoza"])),
     st.tuples(st.just("export"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
@@ -72,8 +74,9 @@ class World:
         kind, name = op[0], op[1]
         desk = self.offices[name].desk
         if kind == "create":
-            record_id = desk.put("event", {"type": "webinar", "title": op[2], "start_date": "2025-03-01",
-                                           "parties": ["KZ", "UZ"]})
+            record_id = desk.put(
+                "event", {"type": "webinar", "title": op[2], "start_date": "2025-03-01", "parties": ["KZ", "UZ"]}
+            )
             self._type(record_id, "title", op[2])
         elif kind in ("edit", "delete", "attend"):
             events = self.events(name)
@@ -131,13 +134,17 @@ def test_any_exchange_order_converges_and_loses_nothing(tmp_path_factory, ops):
         kept = set()
         for office in world.offices.values():
             for conflict in api.list_conflicts(office.desk, include_settled=True):
-                kept.add((conflict["record_id"], conflict["field"], json.dumps(conflict["loser_value"], ensure_ascii=False)))
+                kept.add(
+                    (conflict["record_id"], conflict["field"], json.dumps(conflict["loser_value"], ensure_ascii=False))
+                )
         for record_id, field, value in world.typed:
             record = records.get(record_id)
-            assert ((record is not None and json.dumps(record[field], ensure_ascii=False) == value)
-                    or (record_id, field, value) in world.superseded
-                    or (record_id, field, value) in kept
-                    or (record_id, "deleted", "true") in world.superseded), (record_id, field, value)
+            assert (
+                (record is not None and json.dumps(record[field], ensure_ascii=False) == value)
+                or (record_id, field, value) in world.superseded
+                or (record_id, field, value) in kept
+                or (record_id, "deleted", "true") in world.superseded
+            ), (record_id, field, value)
     finally:
         world.close()
 
@@ -149,8 +156,9 @@ def test_order_and_repetition_of_arrival_do_not_matter(tmp_path_factory, order, 
     kz, uz = Office(folder, "kz", "delegation", "KZ"), Office(folder, "uz", "delegation", "UZ")
     first, second = Office(folder, "first", "secretariat"), Office(folder, "second", "secretariat")
     try:
-        event = kz.desk.put("event", {"type": "webinar", "title": "Вебинар", "start_date": "2025-03-01",
-                                      "parties": ["KZ", "UZ"]})
+        event = kz.desk.put(
+            "event", {"type": "webinar", "title": "Вебинар", "start_date": "2025-03-01", "parties": ["KZ", "UZ"]}
+        )
         bundles = [kz.send().paths[0]]
         uz.receive(*kz.send(uz).paths)
         uz.desk.put("event", {"id": event, "city": "Toshkent", "title": "Vebinar"})
@@ -172,10 +180,15 @@ def test_order_and_repetition_of_arrival_do_not_matter(tmp_path_factory, order, 
 
 
 shared_operation = st.one_of(
-    st.tuples(st.just("share"), st.sampled_from(NAMES), st.sampled_from(["platform", "parties", "secretariat"]),
-              st.sampled_from([("KZ",), ("UZ",), ("KZ", "UZ")])),
-    st.tuples(st.just("edit"), st.sampled_from(NAMES), st.integers(0, 9), st.sampled_from(sorted(FIELDS)),
-              st.integers(0, 2)),
+    st.tuples(
+        st.just("share"),
+        st.sampled_from(NAMES),
+        st.sampled_from(["platform", "parties", "secretariat"]),
+        st.sampled_from([("KZ",), ("UZ",), ("KZ", "UZ")]),
+    ),
+    st.tuples(
+        st.just("edit"), st.sampled_from(NAMES), st.integers(0, 9), st.sampled_from(sorted(FIELDS)), st.integers(0, 2)
+    ),
     st.tuples(st.just("export"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
     st.tuples(st.just("import"), st.sampled_from(NAMES), st.integers(0, 30)),
 )
@@ -193,9 +206,16 @@ def test_each_delegation_ends_with_everything_it_may_see(tmp_path_factory, ops):
         for op in ops:
             if op[0] == "share":
                 _, name, sharing, parties = op
-                world.offices[name].desk.put("event", {"type": "webinar", "title": f"{sharing} {'-'.join(parties)}",
-                                                       "start_date": "2025-05-01", "sharing": sharing,
-                                                       "parties": list(parties)})
+                world.offices[name].desk.put(
+                    "event",
+                    {
+                        "type": "webinar",
+                        "title": f"{sharing} {'-'.join(parties)}",
+                        "start_date": "2025-05-01",
+                        "sharing": sharing,
+                        "parties": list(parties),
+                    },
+                )
             else:
                 world.run(op)
         secretariat = world.offices["unodc"]

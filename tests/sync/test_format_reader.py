@@ -25,10 +25,12 @@ PASSPHRASE = "Астана 2024"
 
 # ----- the independent reader ------------------------------------------------------------------
 
+
 def _strict(data: bytes):
     def pairs(items):
         assert len(dict(items)) == len(items), "duplicate key"
         return dict(items)
+
     return json.loads(data.decode("utf-8"), object_pairs_hook=pairs)
 
 
@@ -70,8 +72,13 @@ def decode(manifest: dict, contents: dict, passphrase: str | None) -> dict:
         blobs = {sha: contents[entry["member"]] for sha, entry in body["blobs"].items()}
     else:
         assert encryption["cipher"] == "AES-256-GCM" and encryption["kdf"] == "scrypt" and encryption["r"] == 8
-        key = Scrypt(salt=base64.b64decode(encryption["salt"]), length=32, n=encryption["n"], r=encryption["r"],
-                     p=encryption["p"]).derive(passphrase.encode("utf-8"))
+        key = Scrypt(
+            salt=base64.b64decode(encryption["salt"]),
+            length=32,
+            n=encryption["n"],
+            r=encryption["r"],
+            p=encryption["p"],
+        ).derive(passphrase.encode("utf-8"))
         body = _strict(_gcm(key, base64.b64decode(manifest["sealed"])))
         inflater = zlib.decompressobj()
         payload = inflater.decompress(_gcm(key, contents["changes.jsonl.z.aes"])) + inflater.flush()
@@ -80,8 +87,8 @@ def decode(manifest: dict, contents: dict, passphrase: str | None) -> dict:
         for sha, entry in body["blobs"].items():
             assert re.fullmatch(r"blobs/\d{6}", entry["member"])
             padded = _gcm(key, contents[entry["member"]])
-            assert len(padded) % 4096 == 0 and not any(padded[entry["size"]:])
-            blobs[sha] = padded[:entry["size"]]
+            assert len(padded) % 4096 == 0 and not any(padded[entry["size"] :])
+            blobs[sha] = padded[: entry["size"]]
     assert payload == b"" or payload.endswith(b"\n")
     everything = [_strict(line) for line in payload.split(b"\n")[:-1]]
     assert len(everything) == body["change_count"]
@@ -110,8 +117,9 @@ def _sha256(value) -> str:
 def link_of(line: dict) -> tuple[str, str]:
     """§8: (prev, link) of a line or a stub."""
     digest = line["digest"] if set(line) == STUB else _sha256({k: v for k, v in line.items() if k != "prev"})
-    return line["prev"], _sha256({"device_id": line["device_id"], "digest": digest, "prev": line["prev"],
-                                  "seq": line["seq"]})
+    return line["prev"], _sha256(
+        {"device_id": line["device_id"], "digest": digest, "prev": line["prev"], "seq": line["seq"]}
+    )
 
 
 def check_logs(manifest: dict, heads: dict, lines: list[dict]) -> None:
@@ -123,7 +131,8 @@ def check_logs(manifest: dict, heads: dict, lines: list[dict]) -> None:
         if device == manifest["device_id"]:
             message = b"platform-desk-head\n" + f"{device}\n{head['seq']}\n{head['hash']}".encode()
             Ed25519PublicKey.from_public_bytes(base64.b64decode(manifest["public_key"])).verify(
-                base64.b64decode(head["signature"]), message)
+                base64.b64decode(head["signature"]), message
+            )
         log, seq, expected = by_author.get(device, {}), head["seq"], head["hash"]
         while seq in log:
             prev, link = log[seq]
@@ -156,10 +165,11 @@ def read_parts(paths, passphrase: str | None = None) -> dict:
 
 def fingerprint(public_key_b64: str) -> str:
     digest = hashlib.sha256(base64.b64decode(public_key_b64)).hexdigest()[:32].upper()
-    return " ".join(digest[i:i + 4] for i in range(0, 32, 4))
+    return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
 
 
 # ----- the bundles the program writes ---------------------------------------------------------
+
 
 @pytest.fixture
 def kz_with_attachment(offices):
@@ -176,8 +186,9 @@ def kz_with_attachment(offices):
     digest = hashlib.sha256(content).hexdigest()
     with kz.desk.writing() as writer:
         writer.connection.execute(sqlite_insert(Blob).values(sha256=digest, content=content))
-        put_record(writer, "attachment", {"event_id": event, "filename": "agenda.pdf", "size": len(content),
-                                          "sha256": digest})
+        put_record(
+            writer, "attachment", {"event_id": event, "filename": "agenda.pdf", "size": len(content), "sha256": digest}
+        )
     kz.desk.delete(kz.desk.put("person", {"full_name": "Удалённый"}))
     return kz, digest, content
 
@@ -190,8 +201,12 @@ def test_the_independent_reader_reads_every_kind_of_bundle(offices, kz_with_atta
     kz.receive(*unodc.send(kz).paths)
     kz.desk.put("event", {"type": "webinar", "title": "Новое", "start_date": "2025-05-01"})
     passphrase = PASSPHRASE if "encrypted" in kind else None
-    result = kz.send(unodc if kind == "to" else None, full=kind != "plain" and kind != "to",
-                     passphrase=passphrase, max_size=9000 if kind.startswith("split") else None)
+    result = kz.send(
+        unodc if kind == "to" else None,
+        full=kind != "plain" and kind != "to",
+        passphrase=passphrase,
+        max_size=9000 if kind.startswith("split") else None,
+    )
     if kind.startswith("split"):
         assert len(result.paths) > 1
         read = read_parts(result.paths, passphrase)
@@ -217,12 +232,19 @@ def test_the_independent_reader_reads_every_kind_of_bundle(offices, kz_with_atta
 
 # ----- the independent writer ------------------------------------------------------------------
 
+
 def _canonical(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def write_bundle(path, key: Ed25519PrivateKey, device_id: str, lines: list[dict], blobs: dict[str, bytes],
-                 passphrase: str | None = None) -> None:
+def write_bundle(
+    path,
+    key: Ed25519PrivateKey,
+    device_id: str,
+    lines: list[dict],
+    blobs: dict[str, bytes],
+    passphrase: str | None = None,
+) -> None:
     public = base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
     prev = "0" * 64
     for line in sorted(lines, key=lambda line: line["seq"]):  # §8: salt, and the link of the line before
@@ -232,36 +254,64 @@ def write_bundle(path, key: Ed25519PrivateKey, device_id: str, lines: list[dict]
     message = b"platform-desk-head\n" + f"{device_id}\n{top}\n{prev}".encode()
     heads = {device_id: {"seq": top, "hash": prev, "signature": base64.b64encode(key.sign(message)).decode()}}
     payload = b"".join(_canonical(line) + b"\n" for line in lines)
-    sender = {"format": "platform-desk-sync", "format_version": "3.0", "bundle_id": str(uuid.uuid4()),
-              "device_id": device_id, "device_name": "Independent writer", "role": "delegation", "country": "KG",
-              "public_key": public, "created_at": "2025-06-01T10:00:00+00:00", "to": None}
-    body = {"vector": {device_id: top}, "base": {}, "audience": "secretariat", "change_count": len(lines),
-            "blobs": {}, "heads": heads}
+    sender = {
+        "format": "platform-desk-sync",
+        "format_version": "3.0",
+        "bundle_id": str(uuid.uuid4()),
+        "device_id": device_id,
+        "device_name": "Independent writer",
+        "role": "delegation",
+        "country": "KG",
+        "public_key": public,
+        "created_at": "2025-06-01T10:00:00+00:00",
+        "to": None,
+    }
+    body = {
+        "vector": {device_id: top},
+        "base": {},
+        "audience": "secretariat",
+        "change_count": len(lines),
+        "blobs": {},
+        "heads": heads,
+    }
     members = []
     if passphrase is None:
         members.append(("changes.jsonl", payload))
-        for number, (sha, content) in enumerate(sorted(blobs.items()), 1):
+        for sha, content in sorted(blobs.items()):
             members.append((f"blobs/{sha}", content))
             body["blobs"][sha] = {"member": f"blobs/{sha}", "size": len(content)}
         extra = {"encryption": None, **body}
     else:
         salt = os.urandom(16)
-        aes = AESGCM(Scrypt(salt=salt, length=32, n=2 ** 14, r=8, p=1).derive(passphrase.encode()))
+        aes = AESGCM(Scrypt(salt=salt, length=32, n=2**14, r=8, p=1).derive(passphrase.encode()))
 
         def seal(data: bytes) -> bytes:
             nonce = os.urandom(12)
             return nonce + aes.encrypt(nonce, data, None)
+
         members.append(("changes.jsonl.z.aes", seal(zlib.compress(payload))))
         for number, (sha, content) in enumerate(sorted(blobs.items()), 1):
             name = f"blobs/{number:06d}"
             members.append((name, seal(content + bytes(-len(content) % 4096))))
             body["blobs"][sha] = {"member": name, "size": len(content)}
-        extra = {"encryption": {"cipher": "AES-256-GCM", "kdf": "scrypt", "n": 2 ** 14, "r": 8, "p": 1,
-                                "salt": base64.b64encode(salt).decode()},
-                 "sealed": base64.b64encode(seal(_canonical(body))).decode()}
-    manifest = {**sender, **extra, "payload": members[0][0],
-                "payload_sha256": hashlib.sha256(members[0][1]).hexdigest(),
-                "members": {name: hashlib.sha256(data).hexdigest() for name, data in members}}
+        extra = {
+            "encryption": {
+                "cipher": "AES-256-GCM",
+                "kdf": "scrypt",
+                "n": 2**14,
+                "r": 8,
+                "p": 1,
+                "salt": base64.b64encode(salt).decode(),
+            },
+            "sealed": base64.b64encode(seal(_canonical(body))).decode(),
+        }
+    manifest = {
+        **sender,
+        **extra,
+        "payload": members[0][0],
+        "payload_sha256": hashlib.sha256(members[0][1]).hexdigest(),
+        "members": {name: hashlib.sha256(data).hexdigest() for name, data in members},
+    }
     raw = _canonical(manifest)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members:
@@ -279,14 +329,31 @@ def test_the_program_imports_what_the_independent_writer_writes(offices, tmp_pat
     event, attachment = str(uuid.uuid5(namespace, f"{device}:1")), str(uuid.uuid5(namespace, f"{device}:4"))
     content = "Повестка / Kun tartibi".encode() * 50
     digest = hashlib.sha256(content).hexdigest()
-    fields = [("event", event, "owner", "KG"), ("event", event, "type", "national_training"),
-              ("event", event, "title", "Тренинг в Бишкеке"), ("attachment", attachment, "owner", "KG"),
-              ("event", event, "start_date", "2025-06-02"), ("event", event, "end_date", "2025-06-03"),
-              ("event", event, "parties", ["KG"]), ("attachment", attachment, "event_id", event),
-              ("attachment", attachment, "filename", "agenda.txt"), ("attachment", attachment, "sha256", digest),
-              ("attachment", attachment, "size", len(content))]
-    lines = [{"device_id": device, "seq": seq, "hlc": f"17489000000{seq:02d}.0000", "kind": kind, "record_id": rid,
-              "field": field, "value": value} for seq, (kind, rid, field, value) in enumerate(fields, 1)]
+    fields = [
+        ("event", event, "owner", "KG"),
+        ("event", event, "type", "national_training"),
+        ("event", event, "title", "Тренинг в Бишкеке"),
+        ("attachment", attachment, "owner", "KG"),
+        ("event", event, "start_date", "2025-06-02"),
+        ("event", event, "end_date", "2025-06-03"),
+        ("event", event, "parties", ["KG"]),
+        ("attachment", attachment, "event_id", event),
+        ("attachment", attachment, "filename", "agenda.txt"),
+        ("attachment", attachment, "sha256", digest),
+        ("attachment", attachment, "size", len(content)),
+    ]
+    lines = [
+        {
+            "device_id": device,
+            "seq": seq,
+            "hlc": f"17489000000{seq:02d}.0000",
+            "kind": kind,
+            "record_id": rid,
+            "field": field,
+            "value": value,
+        }
+        for seq, (kind, rid, field, value) in enumerate(fields, 1)
+    ]
     path = tmp_path / "independent.pdsync"
     key = Ed25519PrivateKey.generate()
     write_bundle(path, key, device, lines, {digest: content}, passphrase)

@@ -55,16 +55,26 @@ def world(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("fuzz")
     kz = Desk.create(folder / "kz.db", "kz", "delegation", "KZ")
-    event = kz.put("event", {"type": "bilateral_meeting", "title": "Встреча", "start_date": "2025-03-01",
-                             "parties": ["KZ", "UZ"], "participants_total": 5, "participants_women": 2})
+    event = kz.put(
+        "event",
+        {
+            "type": "bilateral_meeting",
+            "title": "Встреча",
+            "start_date": "2025-03-01",
+            "parties": ["KZ", "UZ"],
+            "participants_total": 5,
+            "participants_women": 2,
+        },
+    )
     person = kz.put("person", {"full_name": "Айгерим Сапарова", "gender": "female"})
     kz.put("participation", {"event_id": event, "person_id": person, "role": "speaker"})
     content = b"agenda " * 300
     digest = hashlib.sha256(content).hexdigest()
     with kz.writing() as writer:
         writer.connection.execute(sqlite_insert(Blob).values(sha256=digest, content=content))
-        put_record(writer, "attachment", {"event_id": event, "filename": "a.txt", "size": len(content),
-                                          "sha256": digest})
+        put_record(
+            writer, "attachment", {"event_id": event, "filename": "a.txt", "size": len(content), "sha256": digest}
+        )
     seeds = {
         "plain": api.export_bundle(kz, folder / "plain.pdsync").paths[0],
         "encrypted": api.export_bundle(kz, folder / "encrypted.pdsync", passphrase=PASSPHRASE).paths[0],
@@ -77,15 +87,30 @@ def world(tmp_path_factory):
     unodc.close()  # kz is a confirmed contact, so that mutations reach every check after the signature
     passphrase_file = folder / "passphrase.txt"
     passphrase_file.write_text(PASSPHRASE + "\n", encoding="utf-8")
-    args = build_parser().parse_args(["--db", str(folder / "run.db"), "import", str(folder / "candidate.pdsync"),
-                                      "--passphrase-file", str(passphrase_file)])
-    SEEDS.update(args=args, folder=folder, seeds=seeds, db=target.read_bytes(), key=kz.identity["private_key"],
-                 passphrase_file=passphrase_file)
+    args = build_parser().parse_args(
+        [
+            "--db",
+            str(folder / "run.db"),
+            "import",
+            str(folder / "candidate.pdsync"),
+            "--passphrase-file",
+            str(passphrase_file),
+        ]
+    )
+    SEEDS.update(
+        args=args,
+        folder=folder,
+        seeds=seeds,
+        db=target.read_bytes(),
+        key=kz.identity["private_key"],
+        passphrase_file=passphrase_file,
+    )
     yield SEEDS
     kz.close()
 
 
 # ----- mutations -------------------------------------------------------------------------------
+
 
 def _members(data: bytes) -> list[tuple[str, bytes]]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -124,12 +149,19 @@ def _resign(members: list[tuple[str, bytes]], key: bytes, manifest: dict | None 
 
 
 def _odd_values():
-    leaf = st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2 ** 70), max_value=2 ** 70),
-                     st.floats(allow_nan=False), st.text(max_size=30),
-                     st.sampled_from(["", "deleted", "event", "9" * 5000, "\n", "2025-02-30", "KZ", "x" * 400]))
-    return st.recursive(leaf, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                      st.dictionaries(st.text(max_size=8), inner, max_size=3)),
-                        max_leaves=6)
+    leaf = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=False),
+        st.text(max_size=30),
+        st.sampled_from(["", "deleted", "event", "9" * 5000, "\n", "2025-02-30", "KZ", "x" * 400]),
+    )
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+        max_leaves=6,
+    )
 
 
 def _deep(level: int):
@@ -154,7 +186,7 @@ def _mutate_json(draw, value):
             return {**value, key: draw(_odd_values())}
         return {**value, key: _mutate_json(draw, value[key])}
     index = draw(st.integers(0, len(value) - 1))
-    return value[:index] + [_mutate_json(draw, value[index])] + value[index + 1:]
+    return value[:index] + [_mutate_json(draw, value[index])] + value[index + 1 :]
 
 
 SEEDS: dict = {}  # filled by the fixture; kept out of the strategy's arguments so that reports stay short
@@ -185,12 +217,33 @@ def mutated(draw):
         elif action == "duplicate":
             members.insert(draw(st.integers(0, len(members))), (name, draw(st.sampled_from([content, b"{}"]))))
         elif action == "rename":
-            members[index] = (draw(st.sampled_from(["../x", "/abs", "blobs/" + "0" * 64, "changes.jsonl",
-                                                    "manifest.json", "part.bin", "a\nb", "c:d"])), content)
+            members[index] = (
+                draw(
+                    st.sampled_from(
+                        [
+                            "../x",
+                            "/abs",
+                            "blobs/" + "0" * 64,
+                            "changes.jsonl",
+                            "manifest.json",
+                            "part.bin",
+                            "a\nb",
+                            "c:d",
+                        ]
+                    )
+                ),
+                content,
+            )
         else:
-            members.append((draw(st.sampled_from(["extra", "blobs/" + "a" * 64, "registry.json", "registry.json.aes"])),
-                            draw(st.sampled_from([b'{"trusted":[],"revoked":[]}', b'{"trusted":[{}],"revoked":[]}',
-                                                  b"[" * 50]) | st.binary(max_size=40))))
+            members.append(
+                (
+                    draw(st.sampled_from(["extra", "blobs/" + "a" * 64, "registry.json", "registry.json.aes"])),
+                    draw(
+                        st.sampled_from([b'{"trusted":[],"revoked":[]}', b'{"trusted":[{}],"revoked":[]}', b"[" * 50])
+                        | st.binary(max_size=40)
+                    ),
+                )
+            )
     elif kind == "manifest":
         manifest = json.loads(dict(members)[fmt.MANIFEST])
         manifest = _mutate_json(draw, manifest)
@@ -222,6 +275,7 @@ def mutated(draw):
 
 
 # ----- the property -----------------------------------------------------------------------------
+
 
 def import_once(world, data: bytes) -> tuple[int, str, bool]:
     """Import ``data`` into a fresh copy of the database in this process: (exit status, stderr, db unchanged)."""

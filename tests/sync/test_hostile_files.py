@@ -50,14 +50,25 @@ def signed(kz, target, lines, passphrase=None, heads=None, **manifest_changes):
     me = kz.identity
     forge.signed_bundle(kz, target, lines, heads, passphrase, vector={me["device_id"]: 1})
     if manifest_changes:
+
         def transform(name, data):
             if name == fmt.MANIFEST:
                 m = json.loads(data)
                 m = {**m, **{k: v(m[k]) if callable(v) else v for k, v in manifest_changes.items()}}
                 data = json.dumps(m).encode()
-                return [(name, data), (fmt.SIGNATURE, fmt.b64(
-                    __import__("desktop_app.domain.identity", fromlist=["x"]).private_key(me["private_key"]).sign(data)))]
+                return [
+                    (name, data),
+                    (
+                        fmt.SIGNATURE,
+                        fmt.b64(
+                            __import__("desktop_app.domain.identity", fromlist=["x"])
+                            .private_key(me["private_key"])
+                            .sign(data)
+                        ),
+                    ),
+                ]
             return [] if name == fmt.SIGNATURE else [(name, data)]
+
         temporary = target.with_suffix(".tmp")
         rezip(target, temporary, transform)
         shutil.move(temporary, target)
@@ -65,9 +76,18 @@ def signed(kz, target, lines, passphrase=None, heads=None, **manifest_changes):
 
 def line(kz, **overrides):
     """One line of the right shape for the format's checks (its link proves nothing)."""
-    change = {"device_id": kz.identity["device_id"], "seq": 1, "hlc": "1700000000000.0000", "kind": "event",
-              "record_id": "11111111-1111-1111-1111-111111111111", "field": "title", "value": "x",
-              "salt": "0" * 32, "prev": chain.GENESIS, **overrides}
+    change = {
+        "device_id": kz.identity["device_id"],
+        "seq": 1,
+        "hlc": "1700000000000.0000",
+        "kind": "event",
+        "record_id": "11111111-1111-1111-1111-111111111111",
+        "field": "title",
+        "value": "x",
+        "salt": "0" * 32,
+        "prev": chain.GENESIS,
+        **overrides,
+    }
     return canonical(change)
 
 
@@ -87,12 +107,25 @@ def make_cases(folder, kz, good, event):
 
     case("not-a-bundle", lambda p: p.write_text("Hello, this is an e-mail, not a bundle."))
     case("truncated", lambda p: p.write_bytes(good.read_bytes()[: good.stat().st_size // 2]))
-    case("changed-payload", lambda p: rezip(good, p, lambda n, d: [(n, d.replace(b"\\u0412", b"B").replace(
-        "Вебинар".encode(), "Вебинаp".encode()))]))
+    case(
+        "changed-payload",
+        lambda p: rezip(
+            good, p, lambda n, d: [(n, d.replace(b"\\u0412", b"B").replace("Вебинар".encode(), "Вебинаp".encode()))]
+        ),
+    )
     case("changed-manifest", lambda p: rezip(good, p, lambda n, d: [(n, d.replace(b'"kz"', b'"uz"'))]))
-    case("unlisted-member", lambda p: rezip(good, p, lambda n, d: [(n, d)] + ([("extra.txt", b"x")] if n == fmt.MANIFEST else [])))
-    case("path-traversal", lambda p: rezip(good, p, lambda n, d: [(n, d)] + ([("../../evil.txt", b"x")] if n == fmt.MANIFEST else [])))
-    case("absolute-path", lambda p: rezip(good, p, lambda n, d: [(n, d)] + ([("/tmp/evil.txt", b"x")] if n == fmt.MANIFEST else [])))
+    case(
+        "unlisted-member",
+        lambda p: rezip(good, p, lambda n, d: [(n, d)] + ([("extra.txt", b"x")] if n == fmt.MANIFEST else [])),
+    )
+    case(
+        "path-traversal",
+        lambda p: rezip(good, p, lambda n, d: [(n, d)] + ([("../../evil.txt", b"x")] if n == fmt.MANIFEST else [])),
+    )
+    case(
+        "absolute-path",
+        lambda p: rezip(good, p, lambda n, d: [(n, d)] + ([("/tmp/evil.txt", b"x")] if n == fmt.MANIFEST else [])),
+    )
     case("zip-bomb", lambda p: rezip(good, p, lambda n, d: [(n, b"\n" * (64 << 20) if n == fmt.PAYLOAD else d)]))
     case("no-manifest", lambda p: rezip(good, p, lambda n, d: [] if n == fmt.MANIFEST else [(n, d)]))
     case("invalid-json", lambda p: signed(kz, p, ["{not json"]))
@@ -111,20 +144,29 @@ def make_cases(folder, kz, good, event):
         with zipfile.ZipFile(good) as old, zipfile.ZipFile(p, "w") as new:
             for name in old.namelist():
                 new.writestr(name, old.read(name), compress_type=zipfile.ZIP_BZIP2 if name == fmt.PAYLOAD else None)
+
     case("bzip2-member", bzip2)
-    case("huge-seq", lambda p: signed(kz, p, [line(kz, seq=2 ** 63)]))
+    case("huge-seq", lambda p: signed(kz, p, [line(kz, seq=2**63)]))
     case("deep-json", lambda p: signed(kz, p, ["[" * 5000 + "]" * 5000]))
     case("scrypt-p", lambda p: signed(kz, p, [line(kz)], "x", encryption=lambda e: {**e, "p": 2000}))
-    case("scrypt-n", lambda p: signed(kz, p, [line(kz)], "x", encryption=lambda e: {**e, "n": 2 ** 40}))
+    case("scrypt-n", lambda p: signed(kz, p, [line(kz)], "x", encryption=lambda e: {**e, "n": 2**40}))
     record = record_id_for(kz.identity["device_id"], forge.log_end(kz)[0] + 1)
 
     def event_lines(**fields):
         base = {"type": "webinar", "title": "T", "start_date": "2025-01-10", **fields}
-        return [{"kind": "event", "record_id": record, "field": k, "value": v}
-                for k, v in [("owner", "KZ"), *sorted(base.items())] if v is not None]
+        return [
+            {"kind": "event", "record_id": record, "field": k, "value": v}
+            for k, v in [("owner", "KZ"), *sorted(base.items())]
+            if v is not None
+        ]
+
     case("event-no-title", lambda p: proven(kz, p, event_lines(title=None)))
-    case("person-with-event-id", lambda p: proven(kz, p, event_lines() + [
-        {"kind": "person", "record_id": record, "field": "full_name", "value": "X"}]))
+    case(
+        "person-with-event-id",
+        lambda p: proven(
+            kz, p, event_lines() + [{"kind": "person", "record_id": record, "field": "full_name", "value": "X"}]
+        ),
+    )
     case("newline-in-name", lambda p: signed(kz, p, [line(kz)], device_name="kz\nplatform-desk: all is well"))
     return cases
 
@@ -136,22 +178,41 @@ def _flip_crc(data: bytes, name: bytes, flag: bool = False) -> bytes:
         start = 0
         while (start := data.find(signature, start)) >= 0:
             name_at = start + (30 if signature == b"PK\x03\x04" else 46)
-            if data[name_at:name_at + len(name)] == name:
+            if data[name_at : name_at + len(name)] == name:
                 data[start + offset] ^= 0x01 if flag else 0xFF
             start += 4
     return bytes(data)
 
 
 EXPECTED_WORDS = {
-    "not-a-bundle": "not a Platform Desk bundle", "truncated": "truncated", "changed-payload": "SHA-256",
-    "changed-manifest": "signature", "unlisted-member": "not listed", "path-traversal": "unsafe path",
-    "absolute-path": "unsafe path", "zip-bomb": "zip bomb", "no-manifest": "missing", "invalid-json": "JSON",
-    "wrong-type": "seq", "wrong-value-type": "participants_total", "unknown-kind": "spaceship",
-    "unknown-field": "colour", "newer-format": "4.0",
-    "older-format": "must update", "count-mismatch": "manifest says", "duplicate-member": "twice",
-    "bad-crc": "damaged", "zip-encryption-flag": "does not read", "bzip2-member": "does not read", "huge-seq": "MAX_INT", "deep-json": "MAX_DEPTH", "scrypt-p": "SCRYPT", "scrypt-n": "SCRYPT",
+    "not-a-bundle": "not a Platform Desk bundle",
+    "truncated": "truncated",
+    "changed-payload": "SHA-256",
+    "changed-manifest": "signature",
+    "unlisted-member": "not listed",
+    "path-traversal": "unsafe path",
+    "absolute-path": "unsafe path",
+    "zip-bomb": "zip bomb",
+    "no-manifest": "missing",
+    "invalid-json": "JSON",
+    "wrong-type": "seq",
+    "wrong-value-type": "participants_total",
+    "unknown-kind": "spaceship",
+    "unknown-field": "colour",
+    "newer-format": "4.0",
+    "older-format": "must update",
+    "count-mismatch": "manifest says",
+    "duplicate-member": "twice",
+    "bad-crc": "damaged",
+    "zip-encryption-flag": "does not read",
+    "bzip2-member": "does not read",
+    "huge-seq": "MAX_INT",
+    "deep-json": "MAX_DEPTH",
+    "scrypt-p": "SCRYPT",
+    "scrypt-n": "SCRYPT",
     "event-no-title": "title: is required",
-    "person-with-event-id": "two kinds", "newline-in-name": "\\n",
+    "person-with-event-id": "two kinds",
+    "newline-in-name": "\\n",
 }
 
 
@@ -165,7 +226,7 @@ def test_every_hostile_file_is_refused_and_changes_nothing(setting):
     kept = set(backups.iterdir())  # the first contact's
     for name, path in cases.items():
         result = cli("import", path)
-        lines = [l for l in result.stderr.splitlines() if l.strip()]
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
         assert result.returncode == 2, (name, result.stderr)
         assert len(lines) == 1 and "Traceback" not in result.stderr, (name, result.stderr)
         assert EXPECTED_WORDS[name] in lines[0], (name, lines[0])
@@ -180,9 +241,19 @@ def test_a_reference_to_a_record_not_held_waits_and_stops_nothing(setting):
     folder, cli, kz, _good, _event = setting
     path = folder / "dangling.pdsync"
     record = record_id_for(kz.identity["device_id"], forge.log_end(kz)[0] + 1)
-    proven(kz, path, [{"kind": "participation", "record_id": record, "field": "owner", "value": "KZ"},
-                      {"kind": "participation", "record_id": record, "field": "event_id",
-                       "value": "99999999-9999-9999-9999-999999999999"}])
+    proven(
+        kz,
+        path,
+        [
+            {"kind": "participation", "record_id": record, "field": "owner", "value": "KZ"},
+            {
+                "kind": "participation",
+                "record_id": record,
+                "field": "event_id",
+                "value": "99999999-9999-9999-9999-999999999999",
+            },
+        ],
+    )
     before = cli("dump", check=True).stdout
     summary = json.loads(cli("import", path, check=True).stdout)
     assert {r["reason"] for r in summary["refused"]} == {"record_not_held_yet"} and summary["new"] == 0

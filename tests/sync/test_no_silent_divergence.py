@@ -38,8 +38,12 @@ NAMES = ("unodc", "unodc2", *DELEGATIONS)
 HOSTILE = "kz2"  # a delegation laptop whose program was modified
 SHARING = ("platform", "parties", "secretariat", "local")
 PARTIES = st.sampled_from([(), ("KZ",), ("UZ", "TJ"), ("KZ", "UZ"), ("KZ", "UZ", "TJ")])
-FIELDS = {"title": ["Тренинг", "Training", "Trening"], "city": ["Astana", "Бишкек", "Душанбе"],
-          "outcomes": ["Agreed", "Келісілді", "Kelishildi"], "status": ["planned", "held", "cancelled"]}
+FIELDS = {
+    "title": ["Тренинг", "Training", "Trening"],
+    "city": ["Astana", "Бишкек", "Душанбе"],
+    "outcomes": ["Agreed", "Келісілді", "Kelishildi"],
+    "status": ["planned", "held", "cancelled"],
+}
 DAY = 86_400_000
 
 
@@ -50,8 +54,10 @@ class Platform(RuleBasedStateMachine):
     def start(self):
         Office.everyone = []
         self.folder = Path(tempfile.mkdtemp(prefix="pd-platform-"))
-        self.offices = {"unodc": Office(self.folder, "unodc", "secretariat"),
-                        "unodc2": Office(self.folder, "unodc2", "secretariat")}
+        self.offices = {
+            "unodc": Office(self.folder, "unodc", "secretariat"),
+            "unodc2": Office(self.folder, "unodc2", "secretariat"),
+        }
         for name, country in DELEGATIONS.items():
             self.offices[name] = Office(self.folder, name, "delegation", country)
         self.skew = dict.fromkeys(NAMES, 0)
@@ -82,16 +88,31 @@ class Platform(RuleBasedStateMachine):
             except (ValidationError, NotFoundError):
                 return None
 
-    @rule(name=st.sampled_from(NAMES), title=st.sampled_from(FIELDS["title"]), sharing=st.sampled_from(SHARING),
-          parties=PARTIES, parent=st.booleans())
+    @rule(
+        name=st.sampled_from(NAMES),
+        title=st.sampled_from(FIELDS["title"]),
+        sharing=st.sampled_from(SHARING),
+        parties=PARTIES,
+        parent=st.booleans(),
+    )
     def create(self, name, title, sharing, parties, parent):
         events = self.events(name)
-        values = {"type": "national_training", "title": title, "start_date": "2025-03-01", "sharing": sharing,
-                  "parties": list(parties), **({"parent_id": events[0]} if parent and events else {})}
+        values = {
+            "type": "national_training",
+            "title": title,
+            "start_date": "2025-03-01",
+            "sharing": sharing,
+            "parties": list(parties),
+            **({"parent_id": events[0]} if parent and events else {}),
+        }
         self.attempt(name, lambda desk: desk.put("event", values))
 
-    @rule(name=st.sampled_from(NAMES), index=st.integers(0, 20), field=st.sampled_from(sorted(FIELDS)),
-          choice=st.integers(0, 2))
+    @rule(
+        name=st.sampled_from(NAMES),
+        index=st.integers(0, 20),
+        field=st.sampled_from(sorted(FIELDS)),
+        choice=st.integers(0, 2),
+    )
     def edit(self, name, index, field, choice):
         events = self.events(name)
         if events:
@@ -103,8 +124,9 @@ class Platform(RuleBasedStateMachine):
         events = self.events(name)
         if events:
             record = events[index % len(events)]
-            if self.attempt(name, lambda desk: desk.put("event", {"id": record, "sharing": sharing,
-                                                                   "parties": list(parties)})):
+            if self.attempt(
+                name, lambda desk: desk.put("event", {"id": record, "sharing": sharing, "parties": list(parties)})
+            ):
                 self.reshared.add(record)
 
     @rule(name=st.sampled_from(NAMES), index=st.integers(0, 20))
@@ -113,14 +135,20 @@ class Platform(RuleBasedStateMachine):
         if events:
             self.attempt(name, lambda desk: desk.delete(events[index % len(events)]))
 
-    @rule(name=st.sampled_from(NAMES), index=st.integers(0, 20), person=st.sampled_from(["Айгерим", "Dilnoza"]),
-          sharing=st.sampled_from(SHARING))
+    @rule(
+        name=st.sampled_from(NAMES),
+        index=st.integers(0, 20),
+        person=st.sampled_from(["Айгерим", "Dilnoza"]),
+        sharing=st.sampled_from(SHARING),
+    )
     def attend(self, name, index, person, sharing):
         events = self.events(name)
         if events:
+
             def write(desk):
                 someone = desk.put("person", {"full_name": person, "sharing": sharing})
                 return desk.put("participation", {"event_id": events[index % len(events)], "person_id": someone})
+
             self.attempt(name, write)
 
     @rule(name=st.sampled_from(NAMES), days=st.sampled_from([-3, -1, 0, 1, 3]))
@@ -133,11 +161,17 @@ class Platform(RuleBasedStateMachine):
         if events:
             record = events[index % len(events)]
             size = BIG_BURST if index == 0 else BURST
-            self.attempt(name, lambda desk: desk.put_many(
-                ("event", {"id": record, "outcomes": f"Draft {n}"}) for n in range(size)))
+            self.attempt(
+                name,
+                lambda desk: desk.put_many(("event", {"id": record, "outcomes": f"Draft {n}"}) for n in range(size)),
+            )
 
-    @rule(victim=st.sampled_from(["unodc", "kz1", "tj"]), recipient=st.sampled_from(NAMES), index=st.integers(0, 20),
-          field=st.sampled_from(["title", "sharing", "deleted"]))
+    @rule(
+        victim=st.sampled_from(["unodc", "kz1", "tj"]),
+        recipient=st.sampled_from(NAMES),
+        index=st.integers(0, 20),
+        field=st.sampled_from(["title", "sharing", "deleted"]),
+    )
     def forge_in_anothers_name(self, victim, recipient, index, field):
         """The hostile laptop writes lines numbered as the victim's next ones, under a head it signs itself."""
         events = self.events(HOSTILE)
@@ -145,11 +179,20 @@ class Platform(RuleBasedStateMachine):
             return
         value = {"title": "Forged", "sharing": "platform", "deleted": True}[field]
         hostile, victim_id = self.offices[HOSTILE].desk, self.offices[victim].device_id
-        lines, head = forge.log_lines(victim_id, [{"kind": "event", "record_id": events[index % len(events)],
-                                                   "field": field, "value": value}],
-                                      hostile.identity["private_key"], forge.log_end(hostile, victim_id))
-        path = forge.signed_bundle(hostile, self.folder / "forged.pdsync", lines, {victim_id: head},
-                                   to=self.offices[recipient].device_id, audience="device")
+        lines, head = forge.log_lines(
+            victim_id,
+            [{"kind": "event", "record_id": events[index % len(events)], "field": field, "value": value}],
+            hostile.identity["private_key"],
+            forge.log_end(hostile, victim_id),
+        )
+        path = forge.signed_bundle(
+            hostile,
+            self.folder / "forged.pdsync",
+            lines,
+            {victim_id: head},
+            to=self.offices[recipient].device_id,
+            audience="device",
+        )
         self.deliver(HOSTILE, recipient, [path])
 
     @rule(index=st.integers(0, 20), abuse=st.sampled_from(["owner", "ahead", "sharing", "move", "deleted"]))
@@ -160,12 +203,13 @@ class Platform(RuleBasedStateMachine):
         if not events:
             return
         record = events[index % len(events)]
-        line = {"owner": {"field": "owner", "value": "KZ"},
-                "ahead": {"field": "title", "value": "Stamped ahead",
-                          "hlc": hlc.encode(self.real_clock() + 20 * DAY, 0)},
-                "sharing": {"field": "sharing", "value": "platform"},
-                "deleted": {"field": "deleted", "value": True},
-                "move": {"field": "parent_id", "value": events[(index + 1) % len(events)]}}[abuse]
+        line = {
+            "owner": {"field": "owner", "value": "KZ"},
+            "ahead": {"field": "title", "value": "Stamped ahead", "hlc": hlc.encode(self.real_clock() + 20 * DAY, 0)},
+            "sharing": {"field": "sharing", "value": "platform"},
+            "deleted": {"field": "deleted", "value": True},
+            "move": {"field": "parent_id", "value": events[(index + 1) % len(events)]},
+        }[abuse]
         forge.append_to_own_log(desk, [{"kind": "event", "record_id": record, **line}])
 
     @rule()
@@ -182,8 +226,11 @@ class Platform(RuleBasedStateMachine):
         if recipient in DELEGATIONS:  # what the recipient may see as the sender knows it: it may keep that
             with self.offices[sender].desk.engine.connect() as connection:
                 hidden = hidden_records(connection, Recipient("delegation", DELEGATIONS[recipient]))
-                records = {i for kind in ("events", "people", "participations", "actions", "attachments")
-                           for i in connection.exec_driver_sql(f"SELECT id FROM {kind}").scalars()}
+                records = {
+                    i
+                    for kind in ("events", "people", "participations", "actions", "attachments")
+                    for i in connection.exec_driver_sql(f"SELECT id FROM {kind}").scalars()
+                }
             self.ever_visible[recipient] |= records - hidden
         with self.clock_of(sender):
             paths = self.offices[sender].send(self.offices[recipient]).paths
@@ -230,9 +277,15 @@ class Platform(RuleBasedStateMachine):
                 got = second.get(record_id, {})
                 if got.get("parent_id") and got["parent_id"] not in everything:
                     got["parent_id"] = None  # its own local event
-                assert got == expected, ("unodc2", "differs", {k: (expected.get(k), got.get(k))
-                                                               for k in set(expected) | set(got)
-                                                               if got.get(k) != expected.get(k)})
+                assert got == expected, (
+                    "unodc2",
+                    "differs",
+                    {
+                        k: (expected.get(k), got.get(k))
+                        for k in set(expected) | set(got)
+                        if got.get(k) != expected.get(k)
+                    },
+                )
         with secretariat.engine.connect() as connection:
             owners = dict(connection.exec_driver_sql("SELECT id, owner FROM events").all())
         for name, country in DELEGATIONS.items():
@@ -244,8 +297,15 @@ class Platform(RuleBasedStateMachine):
             for record_id, line in everything.items():  # SPEC §4.1 restated for events, independently
                 record = json.loads(line)
                 if record["kind"] == "event":
-                    visible = record["sharing"] == "platform" or record["sharing"] != "local" and (
-                        owners[record_id] == country or record["sharing"] == "parties" and country in record["parties"])
+                    visible = (
+                        record["sharing"] == "platform"
+                        or record["sharing"] != "local"
+                        and (
+                            owners[record_id] == country
+                            or record["sharing"] == "parties"
+                            and country in record["parties"]
+                        )
+                    )
                     assert visible == (record_id not in hidden), (name, "visibility", line, owners[record_id])
             held = {json.loads(line)["id"]: line for line in desk.dump()}
             for record_id, line in everything.items():
@@ -256,22 +316,34 @@ class Platform(RuleBasedStateMachine):
                     got = json.loads(held.get(record_id, "null")) or {}
                     if got.get("parent_id") and (got["parent_id"] in hidden or got["parent_id"] not in everything):
                         got["parent_id"] = None  # a parent it saw once, or its own local event
-                    assert got == expected, (name, "differs", {k: (expected.get(k), got.get(k))
-                                                               for k in set(expected) | set(got)
-                                                               if got.get(k) != expected.get(k)})
+                    assert got == expected, (
+                        name,
+                        "differs",
+                        {
+                            k: (expected.get(k), got.get(k))
+                            for k in set(expected) | set(got)
+                            if got.get(k) != expected.get(k)
+                        },
+                    )
             never_visible = hidden - self.ever_visible[name]
             with desk.engine.connect() as connection:
                 stored = set(connection.exec_driver_sql("SELECT record_id FROM changes").scalars())
                 stored |= set(connection.exec_driver_sql("SELECT record_id FROM conflicts").scalars())
             assert not (stored & never_visible), (name, "holds records it may not see", stored & never_visible)
             with desk.engine.connect() as connection:
-                own = {i for kind in ("events", "people", "participations", "actions", "attachments")
-                       for i in connection.exec_driver_sql(f"SELECT id FROM {kind} WHERE owner = ?", (country,)).scalars()}
+                own = {
+                    i
+                    for kind in ("events", "people", "participations", "actions", "attachments")
+                    for i in connection.exec_driver_sql(f"SELECT id FROM {kind} WHERE owner = ?", (country,)).scalars()
+                }
             for record_id in set(held) - set(everything) - own - self.reshared:  # its own local records stay home
                 raise AssertionError((name, "holds a record the secretariat does not", held[record_id]))
 
 
-Platform.TestCase.settings = settings(max_examples=int(os.environ.get("PD_EXAMPLES", 200 if LONG else 8)),
-                                      stateful_step_count=40 if LONG else 25, derandomize=not LONG,
-                                      parent=settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev")))
+Platform.TestCase.settings = settings(
+    max_examples=int(os.environ.get("PD_EXAMPLES", 200 if LONG else 8)),
+    stateful_step_count=40 if LONG else 25,
+    derandomize=not LONG,
+    parent=settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev")),
+)
 test_every_installation_ends_with_the_secretariats_values = Platform.TestCase

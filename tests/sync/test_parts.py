@@ -16,8 +16,10 @@ from desktop_app.sync import bundle as fmt
 
 
 def _people(office, count=300):
-    office.desk.put_many(("person", {"full_name": f"Участник {n:04d}", "notes": hashlib.sha256(bytes(n)).hexdigest()})
-                         for n in range(count))
+    office.desk.put_many(
+        ("person", {"full_name": f"Участник {n:04d}", "notes": hashlib.sha256(bytes(n)).hexdigest()})
+        for n in range(count)
+    )
 
 
 def _stored(office):
@@ -62,8 +64,13 @@ def test_a_strangers_part_does_not_block_the_genuine_set(offices, tmp_path):
         me = stranger.desk.identity
         forged = tmp_path / "forged.part-1-of-9.pdsync"
         data = b"rubbish" * 100
-        fake = {**manifest, "device_id": me["device_id"], "device_name": "stranger",
-                "public_key": fmt.b64(me["public_key"]), "members": {fmt.PART: hashlib.sha256(data).hexdigest()}}
+        fake = {
+            **manifest,
+            "device_id": me["device_id"],
+            "device_name": "stranger",
+            "public_key": fmt.b64(me["public_key"]),
+            "members": {fmt.PART: hashlib.sha256(data).hexdigest()},
+        }
         raw = fmt.canonical_bytes(fake)
         with zipfile.ZipFile(forged, "w") as archive:
             archive.writestr(fmt.PART, data)
@@ -119,11 +126,28 @@ def test_a_registry_travels_in_the_container(tmp_path, passphrase):
     unodc = Desk.create(tmp_path / "u.db", "unodc", "secretariat")
     try:
         me = unodc.identity
-        registry = {"trusted": [{"device_id": "kz-1", "device_name": "KZ", "role": "delegation", "country": "KZ",
-                                 "public_key": fmt.b64(bytes(32))}], "revoked": []}
-        header = {"device_id": me["device_id"], "device_name": "unodc", "role": "secretariat", "country": None,
-                  "public_key": fmt.b64(me["public_key"]), "created_at": "2025-01-01T00:00:00+00:00",
-                  "vector": {}, "to": None}
+        registry = {
+            "trusted": [
+                {
+                    "device_id": "kz-1",
+                    "device_name": "KZ",
+                    "role": "delegation",
+                    "country": "KZ",
+                    "public_key": fmt.b64(bytes(32)),
+                }
+            ],
+            "revoked": [],
+        }
+        header = {
+            "device_id": me["device_id"],
+            "device_name": "unodc",
+            "role": "secretariat",
+            "country": None,
+            "public_key": fmt.b64(me["public_key"]),
+            "created_at": "2025-01-01T00:00:00+00:00",
+            "vector": {},
+            "to": None,
+        }
         path = tmp_path / "r.pdsync"
         fmt.write_bundle(path, header, [], me["private_key"], passphrase, registry=registry)
         bundle = fmt.Bundle(path)

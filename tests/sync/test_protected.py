@@ -24,8 +24,16 @@ def meeting(tmp_path):
     for office in (uz, tj, kz):
         unodc.receive(*office.send().paths)
         office.receive(*unodc.send(office).paths)
-    event = uz.desk.put("event", {"type": "bilateral_meeting", "title": "UZ–TJ", "start_date": "2025-04-01",
-                                  "parties": ["TJ", "UZ"], "sharing": "parties"})
+    event = uz.desk.put(
+        "event",
+        {
+            "type": "bilateral_meeting",
+            "title": "UZ–TJ",
+            "start_date": "2025-04-01",
+            "parties": ["TJ", "UZ"],
+            "sharing": "parties",
+        },
+    )
     person = uz.desk.put("person", {"full_name": "Dilnoza", "email": "dilnoza@example.uz"})
     uz.desk.put("participation", {"event_id": event, "person_id": person})
     action = uz.desk.put("action", {"event_id": event, "description": "Exchange the draft law"})
@@ -36,15 +44,28 @@ def meeting(tmp_path):
     unodc.receive(*uz.send().paths)
     unodc.receive(*tj.send().paths)
     tj.receive(*unodc.send(tj).paths)
-    yield {"unodc": unodc, "uz": uz, "tj": tj, "kz": kz, "event": event, "person": person, "action": action,
-           "attachment": attachment, "platform": platform}
+    yield {
+        "unodc": unodc,
+        "uz": uz,
+        "tj": tj,
+        "kz": kz,
+        "event": event,
+        "person": person,
+        "action": action,
+        "attachment": attachment,
+        "platform": platform,
+    }
     for office in (unodc, uz, tj, kz):
         office.desk.close()
 
 
 def _dependants(office: Office, event: str) -> list[tuple[str, str]]:
-    return sorted((kind, row["id"]) for kind in ("participation", "action", "attachment")
-                  for row in office.desk.list(kind) if row["event_id"] == event)
+    return sorted(
+        (kind, row["id"])
+        for kind in ("participation", "action", "attachment")
+        for row in office.desk.list(kind)
+        if row["event_id"] == event
+    )
 
 
 def test_a_party_may_not_move_a_dependant_locally(meeting):

@@ -35,22 +35,41 @@ def setting(tmp_path_factory):
     yield folder, kz, target
     kz.close()
     if PEAKS:
-        print("\npeak memory of the importing process (MiB):",
-              ", ".join(f"{name} {mib:.0f}" for name, mib in sorted(PEAKS.items(), key=lambda i: -i[1])))
+        print(
+            "\npeak memory of the importing process (MiB):",
+            ", ".join(f"{name} {mib:.0f}" for name, mib in sorted(PEAKS.items(), key=lambda i: -i[1])),
+        )
 
 
 def header(kz) -> dict:
     me = kz.identity
-    return {"device_id": me["device_id"], "device_name": me["device_name"], "role": me["role"],
-            "country": me["country"], "public_key": fmt.b64(me["public_key"]), "created_at": "2025-01-01T00:00:00+00:00",
-            "vector": {me["device_id"]: 1}, "to": None}
+    return {
+        "device_id": me["device_id"],
+        "device_name": me["device_name"],
+        "role": me["role"],
+        "country": me["country"],
+        "public_key": fmt.b64(me["public_key"]),
+        "created_at": "2025-01-01T00:00:00+00:00",
+        "vector": {me["device_id"]: 1},
+        "to": None,
+    }
 
 
 def line(kz, seq: int = 1) -> str:
     """A line of the right shape (its link proves nothing): what the limits are measured with."""
-    return canonical({"device_id": kz.identity["device_id"], "seq": seq, "hlc": "1700000000000.0000",
-                      "kind": "event", "record_id": "11111111-1111-1111-1111-111111111111", "field": "title",
-                      "value": "x", "salt": "0" * 32, "prev": chain.GENESIS})
+    return canonical(
+        {
+            "device_id": kz.identity["device_id"],
+            "seq": seq,
+            "hlc": "1700000000000.0000",
+            "kind": "event",
+            "record_id": "11111111-1111-1111-1111-111111111111",
+            "field": "title",
+            "value": "x",
+            "salt": "0" * 32,
+            "prev": chain.GENESIS,
+        }
+    )
 
 
 def import_measured(folder, target, path, *extra) -> tuple[subprocess.CompletedProcess, float, float]:
@@ -60,19 +79,36 @@ def import_measured(folder, target, path, *extra) -> tuple[subprocess.CompletedP
     high.unlink(missing_ok=True)
     # The program reports its own high-water mark (VmHWM) as it exits: unlike ru_maxrss, it does not
     # count the pages a fork shares with this (large) test process.
-    launcher = ("import atexit, sys\n"
-                "target = sys.argv[1]\n"
-                "def peak():\n"
-                "    with open('/proc/self/status') as status, open(target, 'w') as out:\n"
-                "        out.write(next(l for l in status if l.startswith('VmHWM')).split()[1])\n"
-                "if sys.platform == 'linux':\n"
-                "    atexit.register(peak)\n"
-                "from desktop_app.cli.main import main\n"
-                "sys.exit(main(sys.argv[2:]))\n")
+    launcher = (
+        "import atexit, sys\n"
+        "target = sys.argv[1]\n"
+        "def peak():\n"
+        "    with open('/proc/self/status') as status, open(target, 'w') as out:\n"
+        "        out.write(next(l for l in status if l.startswith('VmHWM')).split()[1])\n"
+        "if sys.platform == 'linux':\n"
+        "    atexit.register(peak)\n"
+        "from desktop_app.cli.main import main\n"
+        "sys.exit(main(sys.argv[2:]))\n"
+    )
     with open(out, "w") as stdout, open(err, "w") as stderr:
-        process = subprocess.Popen([sys.executable, "-c", launcher, str(high), "--db", str(target), "import", str(path),
-                                    "--passphrase-file", str(folder / "pass.txt"), *extra],
-                                   stdout=stdout, stderr=stderr, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                launcher,
+                str(high),
+                "--db",
+                str(target),
+                "import",
+                str(path),
+                "--passphrase-file",
+                str(folder / "pass.txt"),
+                *extra,
+            ],
+            stdout=stdout,
+            stderr=stderr,
+            env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+        )
         _pid, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     result = subprocess.CompletedProcess(process.args, process.returncode, out.read_text(), err.read_text())
@@ -105,8 +141,10 @@ def build_cases(folder, kz) -> dict:
     encrypted = folder / "encrypted-bomb.pdsync"
     fmt.write_bundle(encrypted, header(kz), (line(kz) for _ in range(200_000)), kz.identity["private_key"], "x")
     cases["encrypted-bomb"] = (encrypted, "zip bomb")
-    cases["long-line"] = (_bomb_zip(folder, kz, "long.pdsync", fmt.PAYLOAD, b"[" + b"1," * (3 << 20) + b"1]\n"),
-                          "MAX_LINE_BYTES")
+    cases["long-line"] = (
+        _bomb_zip(folder, kz, "long.pdsync", fmt.PAYLOAD, b"[" + b"1," * (3 << 20) + b"1]\n"),
+        "MAX_LINE_BYTES",
+    )
     unreferenced = folder / "unreferenced.pdsync"
     blobs = [(hashlib.sha256(c).hexdigest(), c) for c in (os.urandom(3 << 20) for _ in range(3))]
     fmt.write_bundle(unreferenced, header(kz), [line(kz)], kz.identity["private_key"], None, lambda: iter(blobs))
@@ -158,12 +196,12 @@ def test_scrypt_parameters_are_bounded_before_any_key_is_derived(setting):
             archive.writestr(fmt.SIGNATURE, fmt.b64(identity.private_key(kz.identity["private_key"]).sign(raw)))
         return path
 
-    for n, p in ((2 ** 15, 2000), (2 ** 40, 1), (2 ** 20, 1)):
+    for n, p in ((2**15, 2000), (2**40, 1), (2**20, 1)):
         result, peak, seconds = import_measured(folder, target, with_parameters(n, p))
         assert result.returncode == 2 and "SCRYPT" in result.stderr, result.stderr
         assert seconds < 10 and peak < PEAK_LIMIT_MIB
     # The most expensive parameters allowed: a wrong passphrase for the key they give, within bounds.
-    result, peak, seconds = import_measured(folder, target, with_parameters(2 ** 17, 4))
+    result, peak, seconds = import_measured(folder, target, with_parameters(2**17, 4))
     PEAKS["scrypt-largest-allowed"] = peak
     assert result.returncode == 2 and "passphrase" in result.stderr, result.stderr
     assert peak < PEAK_LIMIT_MIB and seconds < 30
@@ -172,8 +210,7 @@ def test_scrypt_parameters_are_bounded_before_any_key_is_derived(setting):
 def test_a_big_part_is_checked_streamed_and_kept_outside_the_database(setting, tmp_path):
     folder, kz, target = setting
     whole = tmp_path / "whole.pdsync"
-    fmt.write_bundle(whole, header(kz), [line(kz)], kz.identity["private_key"], None,
-                     lambda: iter([]))
+    fmt.write_bundle(whole, header(kz), [line(kz)], kz.identity["private_key"], None, lambda: iter([]))
     # A genuine part 1 of 2 whose bytes are 200 MB: the set announces a bundle that size.
     import json
 
@@ -190,10 +227,34 @@ def test_a_big_part_is_checked_streamed_and_kept_outside_the_database(setting, t
             for _ in range(200):
                 out.write(chunk)
                 digest.update(chunk)
-        sender = {k: manifest[k] for k in ("format", "format_version", "bundle_id", "device_id", "device_name",
-                                           "role", "country", "public_key", "created_at", "to")}
-        raw = fmt.canonical_bytes({**sender, "members": {fmt.PART: digest.hexdigest()}, "part": {
-            "bundle_id": manifest["bundle_id"], "index": 1, "count": 2, "size": size, "bundle_sha256": "0" * 64}})
+        sender = {
+            k: manifest[k]
+            for k in (
+                "format",
+                "format_version",
+                "bundle_id",
+                "device_id",
+                "device_name",
+                "role",
+                "country",
+                "public_key",
+                "created_at",
+                "to",
+            )
+        }
+        raw = fmt.canonical_bytes(
+            {
+                **sender,
+                "members": {fmt.PART: digest.hexdigest()},
+                "part": {
+                    "bundle_id": manifest["bundle_id"],
+                    "index": 1,
+                    "count": 2,
+                    "size": size,
+                    "bundle_sha256": "0" * 64,
+                },
+            }
+        )
         archive.writestr(fmt.MANIFEST, raw)
         archive.writestr(fmt.SIGNATURE, fmt.b64(identity.private_key(kz.identity["private_key"]).sign(raw)))
     before = target.stat().st_size
@@ -201,8 +262,11 @@ def test_a_big_part_is_checked_streamed_and_kept_outside_the_database(setting, t
     PEAKS["200-MB-part"] = peak
     assert result.returncode == 0 and "waiting for part 2 of 2" in result.stdout, result.stderr
     assert peak < PEAK_LIMIT_MIB
-    assert target.stat().st_size == before and not os.path.exists(f"{target}-wal") or \
-        os.path.getsize(f"{target}-wal") < (1 << 20)
+    assert (
+        target.stat().st_size == before
+        and not os.path.exists(f"{target}-wal")
+        or os.path.getsize(f"{target}-wal") < (1 << 20)
+    )
     stored = list((folder / "unodc-parts").glob("*/*.bin"))
     assert len(stored) == 1 and stored[0].stat().st_size == 200 << 20
     for leftover in stored:
@@ -217,16 +281,26 @@ def test_the_largest_attachment_imports_within_the_memory_bound(setting, tmp_pat
     me = kz.identity["device_id"]
     first = forge.log_end(kz)[0] + 1
     event, attachment = record_id_for(me, first), record_id_for(me, first + 4)
-    fields = [("event", event, "owner", "KZ"), ("event", event, "type", "webinar"), ("event", event, "title", "Big"),
-              ("event", event, "start_date", "2025-01-01"), ("attachment", attachment, "owner", "KZ"),
-              ("attachment", attachment, "event_id", event), ("attachment", attachment, "filename", "scan.pdf"),
-              ("attachment", attachment, "sha256", digest), ("attachment", attachment, "size", len(content))]
-    lines, head = forge.own_lines(kz, [{"kind": kind, "record_id": rid, "field": field, "value": value}
-                                       for kind, rid, field, value in fields])
+    fields = [
+        ("event", event, "owner", "KZ"),
+        ("event", event, "type", "webinar"),
+        ("event", event, "title", "Big"),
+        ("event", event, "start_date", "2025-01-01"),
+        ("attachment", attachment, "owner", "KZ"),
+        ("attachment", attachment, "event_id", event),
+        ("attachment", attachment, "filename", "scan.pdf"),
+        ("attachment", attachment, "sha256", digest),
+        ("attachment", attachment, "size", len(content)),
+    ]
+    lines, head = forge.own_lines(
+        kz, [{"kind": kind, "record_id": rid, "field": field, "value": value} for kind, rid, field, value in fields]
+    )
     path = tmp_path / "largest.pdsync"
     blobs = [(digest, content)]
     del content
-    forge.signed_bundle(kz, path, lines, {me: head}, passphrase, lambda: iter(blobs), vector={me: first + len(lines) - 1})
+    forge.signed_bundle(
+        kz, path, lines, {me: head}, passphrase, lambda: iter(blobs), vector={me: first + len(lines) - 1}
+    )
     blobs.clear()
     result, peak, _seconds = import_measured(folder, target, path, "--dry-run")
     PEAKS[f"largest-attachment-{'encrypted' if passphrase else 'plain'}"] = peak

@@ -27,13 +27,25 @@ _COLUMNS = "device_id, seq, hlc, kind, record_id, field, value, context"
 def _changes(desk: Desk) -> list[dict]:
     """Every change the desk holds, as a bundle line it could prove (read back through the format's checks)."""
     with desk.engine.connect() as connection:
-        rows = connection.execute(text(
-            f"SELECT {_COLUMNS}, replaces, salt, (SELECT prev FROM links l WHERE l.device_id = changes.device_id "
-            "AND l.seq = changes.seq) FROM changes")).all()
+        rows = connection.execute(
+            text(
+                f"SELECT {_COLUMNS}, replaces, salt, (SELECT prev FROM links l WHERE l.device_id = changes.device_id "
+                "AND l.seq = changes.seq) FROM changes"
+            )
+        ).all()
     changes = []
     for device, seq, stamp, kind, record_id, field, value, context, replaces, salt, prev in rows:
-        change = {"device_id": device, "seq": seq, "hlc": stamp, "kind": kind, "record_id": record_id,
-                  "field": field, "value": json.loads(value), "salt": salt, "prev": prev}
+        change = {
+            "device_id": device,
+            "seq": seq,
+            "hlc": stamp,
+            "kind": kind,
+            "record_id": record_id,
+            "field": field,
+            "value": json.loads(value),
+            "salt": salt,
+            "prev": prev,
+        }
         if context is not None:
             change["context"] = json.loads(context)
         if replaces is not None:
@@ -48,20 +60,35 @@ def _receiver(folder, name: str, offices) -> Desk:
     with desk.engine.begin() as connection:
         for office in offices:
             with office.desk.engine.connect() as source:
-                links = [dict(row._mapping) for row in source.execute(select(Link)
-                                                                      .where(Link.device_id == office.device_id))]
+                links = [
+                    dict(row._mapping) for row in source.execute(select(Link).where(Link.device_id == office.device_id))
+                ]
             if links:
                 connection.execute(insert(Link), links)
             me = office.desk.identity
-            connection.execute(insert(Peer).values(
-                device_id=me["device_id"], device_name=me["device_name"], role=me["role"], country=me["country"],
-                public_key=me["public_key"], first_seen="2025-01-01", last_seen="2025-01-01", vector="{}"))
+            connection.execute(
+                insert(Peer).values(
+                    device_id=me["device_id"],
+                    device_name=me["device_name"],
+                    role=me["role"],
+                    country=me["country"],
+                    public_key=me["public_key"],
+                    first_seen="2025-01-01",
+                    last_seen="2025-01-01",
+                    vector="{}",
+                )
+            )
     return desk
 
 
 def _merger(connection, desk: Desk) -> Merger:
-    return Merger(connection, desk.identity["device_id"], trust.origins(connection, desk.identity), trust.keys(connection, desk.identity),
-                  desk.identity["device_id"])
+    return Merger(
+        connection,
+        desk.identity["device_id"],
+        trust.origins(connection, desk.identity),
+        trust.keys(connection, desk.identity),
+        desk.identity["device_id"],
+    )
 
 
 def _merge(desk: Desk, changes: list[dict]) -> bool:
@@ -76,8 +103,10 @@ def _merge(desk: Desk, changes: list[dict]) -> bool:
 
 def _tables(desk: Desk) -> dict:
     with desk.engine.connect() as connection:
-        tables = {model.__tablename__: connection.execute(text(f"SELECT * FROM {model.__tablename__} ORDER BY id"))
-                  .all() for model in RECORD_MODELS.values()}
+        tables = {
+            model.__tablename__: connection.execute(text(f"SELECT * FROM {model.__tablename__} ORDER BY id")).all()
+            for model in RECORD_MODELS.values()
+        }
         tables["changes"] = sorted(connection.execute(text(f"SELECT {_COLUMNS} FROM changes")).all())
         tables["held_back"] = sorted(connection.execute(text("SELECT device_id, seq FROM held_back")).all())
     return tables
@@ -127,8 +156,9 @@ def test_a_delegations_own_records_merge_set_based_with_conflicts_as_line_by_lin
     unodc = Office(tmp_path, "unodc", "secretariat")
     receivers = []
     try:
-        event = kz.desk.put("event", {"type": "webinar", "title": "Вебинар", "start_date": "2025-03-01",
-                                      "parties": ["KZ", "UZ"]})
+        event = kz.desk.put(
+            "event", {"type": "webinar", "title": "Вебинар", "start_date": "2025-03-01", "parties": ["KZ", "UZ"]}
+        )
         person = kz.desk.put("person", {"full_name": "Айгерим"})
         kz.desk.put("participation", {"event_id": event, "person_id": person})
         unodc.receive(*kz.send().paths)
@@ -146,8 +176,11 @@ def test_a_delegations_own_records_merge_set_based_with_conflicts_as_line_by_lin
             merger.finish()
         assert _tables(whole) == _tables(lines)
         # A bundle carrying the secretariat's concurrent edit: the same conflict both ways.
-        later = [c for c in Bundle(unodc.send(full=True).paths[0]).changes()
-                 if c["device_id"] == unodc.device_id and not c.get("stub")]
+        later = [
+            c
+            for c in Bundle(unodc.send(full=True).paths[0]).changes()
+            if c["device_id"] == unodc.device_id and not c.get("stub")
+        ]
         assert _merge(whole, later)
         with lines.engine.begin() as connection:
             merger = _merger(connection, lines)

@@ -10,8 +10,7 @@ from desktop_app.domain.variants import localized
 from desktop_app.errors import ValidationError
 from desktop_app.sync import api
 
-EVENT = {"type": "webinar", "title": "Webinar on asset recovery", "start_date": "2025-03-01",
-         "parties": ["KZ", "UZ"]}
+EVENT = {"type": "webinar", "title": "Webinar on asset recovery", "start_date": "2025-03-01", "parties": ["KZ", "UZ"]}
 
 
 def test_put_get_list_dump_carry_variants_and_clearing_removes_one(cli):
@@ -26,12 +25,15 @@ def test_put_get_list_dump_carry_variants_and_clearing_removes_one(cli):
     assert list(line) == sorted(line), "the dump line stays canonical (keys sorted)"
 
 
-@pytest.mark.parametrize("values, field", [
-    ({"title@ru": "т" * 301}, "title@ru"),  # the base field's length
-    ({"title@xx": "?"}, "title@xx"),  # not one of the seven languages
-    ({"type@ru": "вебинар"}, "type@ru"),  # not a text field
-    ({"title@ru": 5}, "title@ru"),
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ({"title@ru": "т" * 301}, "title@ru"),  # the base field's length
+        ({"title@xx": "?"}, "title@xx"),  # not one of the seven languages
+        ({"type@ru": "вебинар"}, "type@ru"),  # not a text field
+        ({"title@ru": 5}, "title@ru"),
+    ],
+)
 def test_a_variant_is_validated_like_its_base_field(cli, values, field):
     result = cli("put", "event", "--json", json.dumps({**EVENT, **values}))
     assert result.returncode == 2 and result.stderr.startswith(f"platform-desk: {field}:")
@@ -40,10 +42,10 @@ def test_a_variant_is_validated_like_its_base_field(cli, values, field):
 
 def test_a_variant_is_never_required_and_person_and_action_have_theirs(desk):
     event = desk.put("event", EVENT)
-    person = desk.put("person", {"full_name": "Azamat Isakov", "full_name@ru": "Азамат Исаков",
-                                 "organization@ky": "Улуттук агенттик"})
-    action = desk.put("action", {"event_id": event, "description": "Share the manual",
-                                 "responsible@ru": "Секретариат"})
+    person = desk.put(
+        "person", {"full_name": "Azamat Isakov", "full_name@ru": "Азамат Исаков", "organization@ky": "Улуттук агенттик"}
+    )
+    action = desk.put("action", {"event_id": event, "description": "Share the manual", "responsible@ru": "Секретариат"})
     assert desk.get(person)["full_name@ru"] == "Азамат Исаков"
     assert desk.get(action)["responsible@ru"] == "Секретариат"
     with pytest.raises(ValidationError):
@@ -75,5 +77,3 @@ def test_two_translators_into_two_languages_both_keep_their_work(offices):
     assert unodc.desk.get(event)["title@ru"] == loser
     kz.receive(*unodc.send().paths)
     assert kz.dump() == unodc.dump()
-
-

@@ -44,14 +44,16 @@ def waiting_lines(office: Office, count: int, first: int = 0, text: str = "x") -
     return [change(office, seq + i, unknown_record(first + i), "description", text) for i in range(count)]
 
 
-@pytest.mark.parametrize("end_date, clashes", [("2025-01-01", True), ("2025-03-04", False)],
-                         ids=["end-before-start", "honest-control"])
+@pytest.mark.parametrize(
+    "end_date, clashes", [("2025-01-01", True), ("2025-03-04", False)], ids=["end-before-start", "honest-control"]
+)
 def test_a_waiting_line_never_cuts_anyone_off(world, tmp_path, end_date, clashes):
     unodc, kz, uz = world
     event = kz.desk.put("event", EVENT)  # not sent yet
     later = hlc.encode(hlc.wall_clock_ms() + 60_000, 0)
-    early = crafted(kz, tmp_path / "early.pdsync", [change(kz, next_seq(kz) + 50, event, "end_date", end_date,
-                                                           stamp=later)])
+    early = crafted(
+        kz, tmp_path / "early.pdsync", [change(kz, next_seq(kz) + 50, event, "end_date", end_date, stamp=later)]
+    )
     summary = unodc.receive(early)
     assert [r["reason"] for r in summary["refused"]] == ["record_not_held_yet"]
     assert [h["waits_for"] for h in waiting.held_changes(unodc.desk)] == [event]
@@ -130,8 +132,13 @@ def test_only_what_an_import_allows_is_tried_again(world, tmp_path, monkeypatch)
     monkeypatch.setattr(Merger, "_merge_lines", counting)
     event = kz.desk.put("event", EVENT)
     stamp = hlc.encode(hlc.wall_clock_ms() + 60_000, 0)
-    unodc.receive(crafted(kz, tmp_path / "waits.pdsync", [
-        *waiting_lines(kz, 200), change(kz, next_seq(kz) + 900, event, "city", "Алматы", stamp=stamp)]))
+    unodc.receive(
+        crafted(
+            kz,
+            tmp_path / "waits.pdsync",
+            [*waiting_lines(kz, 200), change(kz, next_seq(kz) + 900, event, "city", "Алматы", stamp=stamp)],
+        )
+    )
     assert len(waiting.held_changes(unodc.desk)) == 201
     uz.desk.put("event", {**EVENT, "title": "Unrelated"})
     unodc.receive(*uz.send().paths)
@@ -150,7 +157,8 @@ def test_held_lists_and_purges_on_the_command_line(world, tmp_path):
     assert [(h["sender"], h["author"], h["record"], h["field"], h["reason"]) for h in listed] == [
         (kz.device_id, kz.device_id, unknown_record(0), "description", "record_not_held_yet"),
         (kz.device_id, kz.device_id, unknown_record(1), "description", "record_not_held_yet"),
-        (uz.device_id, uz.device_id, unknown_record(0), "description", "record_not_held_yet")]
+        (uz.device_id, uz.device_id, unknown_record(0), "description", "record_not_held_yet"),
+    ]
     assert all(h["since"][:4].isdigit() and h["bytes"] > 100 and h["waits_for"] == h["record"] for h in listed)
     plain = cli("held", check=True).stdout.splitlines()
     assert len(plain) == 3 and "has not arrived" in plain[0]
@@ -171,8 +179,13 @@ def test_a_retried_line_never_makes_a_later_bundle_fail(world, tmp_path, target)
     attendance = kz.desk.put("participation", {"event_id": event, "person_id": person})
     moved_to = other if target == "held" else "99999999-0000-0000-0000-000000000001"
     stamp = hlc.encode(hlc.wall_clock_ms() + 60_000, 0)
-    unodc.receive(crafted(kz, tmp_path / "early.pdsync", [
-        change(kz, next_seq(kz) + 50, attendance, "person_id", moved_to, kind="participation", stamp=stamp)]))
+    unodc.receive(
+        crafted(
+            kz,
+            tmp_path / "early.pdsync",
+            [change(kz, next_seq(kz) + 50, attendance, "person_id", moved_to, kind="participation", stamp=stamp)],
+        )
+    )
     unodc.receive(*kz.send(full=True).paths)  # the record arrives
     second = kz.desk.put("event", {**EVENT, "title": "Второй"})
     kz.desk.put("participation", {"id": attendance, "event_id": second})  # and moves: tried again
@@ -189,6 +202,13 @@ def test_a_line_clearing_a_required_field_is_refused_before_it_waits(world, tmp_
     record = unknown_record(7)
     with pytest.raises(InputError, match="title: is required"):
         unodc.receive(crafted(kz, tmp_path / "clear.pdsync", [change(kz, next_seq(kz) + 9, record, "title", None)]))
-    unodc.receive(crafted(kz, tmp_path / "optional.pdsync", [  # control: an optional field may be cleared
-        change(kz, next_seq(kz) + 9, record, "description", None)]))
+    unodc.receive(
+        crafted(
+            kz,
+            tmp_path / "optional.pdsync",
+            [  # control: an optional field may be cleared
+                change(kz, next_seq(kz) + 9, record, "description", None)
+            ],
+        )
+    )
     assert [h["field"] for h in waiting.held_changes(unodc.desk)] == ["description"]

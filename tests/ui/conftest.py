@@ -65,8 +65,11 @@ def answer_next_dialog(qtbot, button_text: str, fill=None) -> list:
             return
         if fill is not None:
             fill(dialog)
-        answered.append("\n".join(filter(None, (dialog.text(), dialog.informativeText())))
-                        if isinstance(dialog, QMessageBox) else dialog)
+        answered.append(
+            "\n".join(filter(None, (dialog.text(), dialog.informativeText())))
+            if isinstance(dialog, QMessageBox)
+            else dialog
+        )
         next(b for b in dialog.findChildren(QPushButton) if b.text() == button_text).click()
 
     QTimer.singleShot(0, answer)

@@ -22,8 +22,11 @@ def column(dialog, index):
 
 def test_preview_then_import(dialog, desk, tmp_path, qtbot):
     path = tmp_path / "list.csv"
-    path.write_text("ФИО;Организация;E-mail\nYerzhan Akhmetov;Agency;\nНовый Участник;Минюст;new@gov.kg\n"
-                    "Новый Участник;;NEW@gov.kg\n", encoding="utf-8")
+    path.write_text(
+        "ФИО;Организация;E-mail\nYerzhan Akhmetov;Agency;\nНовый Участник;Минюст;new@gov.kg\n"
+        "Новый Участник;;NEW@gov.kg\n",
+        encoding="utf-8",
+    )
     dialog.load(path)
     assert dialog.mapping_boxes["full_name"].currentText() == "ФИО"
     assert dialog.mapping_boxes["organization"].currentText() == "Организация"
@@ -45,12 +48,14 @@ def test_bad_rows_are_shown_and_block_the_import(dialog, desk, tmp_path, qtbot):
     assert dialog.import_button.isEnabled() and column(dialog, 3) == ["New person", "New person"]
     with qtbot.waitSignal(dialog.imported):
         dialog.run_import()
-    assert sorted(p["full_name"] for p in desk.list("person")) == ["Bad Person", "Good Person",
-                                                                   "Ержан Болатович Ахметов"]
+    assert sorted(p["full_name"] for p in desk.list("person")) == [
+        "Bad Person",
+        "Good Person",
+        "Ержан Болатович Ахметов",
+    ]
 
 
-def test_an_import_cancelled_before_commit_leaves_the_database_as_it_was(dialog, desk, tmp_path, qtbot,
-                                                                        monkeypatch):
+def test_an_import_cancelled_before_commit_leaves_the_database_as_it_was(dialog, desk, tmp_path, qtbot, monkeypatch):
     import threading
 
     from PySide6.QtWidgets import QPushButton

@@ -11,13 +11,21 @@ from desktop_app.ui.widgets import palette as colours
 from desktop_app.ui.widgets.icons import ACCENT, COLOR
 
 R = QPalette.ColorRole
-TEXT_PAIRS = [(R.Text, R.Base), (R.Text, R.AlternateBase), (R.WindowText, R.Window), (R.ButtonText, R.Button),
-              (R.HighlightedText, R.Highlight), (R.ToolTipText, R.ToolTipBase)]
+TEXT_PAIRS = [
+    (R.Text, R.Base),
+    (R.Text, R.AlternateBase),
+    (R.WindowText, R.Window),
+    (R.ButtonText, R.Button),
+    (R.HighlightedText, R.Highlight),
+    (R.ToolTipText, R.ToolTipBase),
+]
 
 
 def _palettes():
-    return {"normal": colours.accessible(QApplication.style().standardPalette()),
-            "high contrast": colours.accessible(colours.high_contrast_palette())}
+    return {
+        "normal": colours.accessible(QApplication.style().standardPalette()),
+        "high contrast": colours.accessible(colours.high_contrast_palette()),
+    }
 
 
 @pytest.mark.parametrize("name", ["normal", "high contrast"])

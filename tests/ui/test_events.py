@@ -38,8 +38,15 @@ def test_editing_an_event_updates_the_table(window, qtbot):
 def test_search_is_case_insensitive_in_cyrillic_and_combines_with_filters(window, qtbot):
     page = window.page("events")
     desk = page.editor.desk
-    desk.put("event", {"type": "national_training", "title": "Семинар по ПРОФИЛАКТИКЕ коррупции",
-                       "start_date": "2024-05-05", "city": "Бишкек"})
+    desk.put(
+        "event",
+        {
+            "type": "national_training",
+            "title": "Семинар по ПРОФИЛАКТИКЕ коррупции",
+            "start_date": "2024-05-05",
+            "city": "Бишкек",
+        },
+    )
     page.apply_filters()
     type_text(page.search, "профилактике")
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)

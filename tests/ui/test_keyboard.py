@@ -59,8 +59,11 @@ def test_every_table_lets_tab_leave_and_sorts_by_keyboard(window, qtbot):
     from desktop_app.ui import operations
 
     operations.wait_for_all()
-    views = [view for view in window.findChildren(QAbstractItemView)
-             if isinstance(view, QTableView) and not isinstance(view.parent(), QCalendarWidget)]
+    views = [
+        view
+        for view in window.findChildren(QAbstractItemView)
+        if isinstance(view, QTableView) and not isinstance(view.parent(), QCalendarWidget)
+    ]
     assert len(views) >= 8
     assert [view.accessibleName() for view in views if view.tabKeyNavigation()] == []
     window.go_to("events")
@@ -158,8 +161,14 @@ def test_add_people_adds_the_person_typed_then_enter(window, qtbot):
 def test_enter_in_the_first_contact_dialog_does_not_trust(qtbot):
     from desktop_app.ui.dialogs.first_contact import FirstContactDialog
 
-    dialog = FirstContactDialog({"device_name": "KG laptop", "role": "delegation", "country": "KG",
-                                 "fingerprint": "ABCD EF01 2345 6789 ABCD EF01 2345 6789"})
+    dialog = FirstContactDialog(
+        {
+            "device_name": "KG laptop",
+            "role": "delegation",
+            "country": "KG",
+            "fingerprint": "ABCD EF01 2345 6789 ABCD EF01 2345 6789",
+        }
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)

@@ -52,8 +52,11 @@ def visible_texts(top: QWidget) -> set[str]:
             texts.update(widget.tabText(i) for i in range(widget.count()))
         if isinstance(widget, QListWidget):
             texts.update(widget.item(i).text().strip() for i in range(widget.count()))
-        header = widget.horizontalHeader() if isinstance(widget, QTableView) else (
-            widget.header() if isinstance(widget, QTreeView) else None)
+        header = (
+            widget.horizontalHeader()
+            if isinstance(widget, QTableView)
+            else (widget.header() if isinstance(widget, QTreeView) else None)
+        )
         if header is not None and widget.model() is not None:
             texts.update(str(widget.model().headerData(c, Qt.Orientation.Horizontal)) for c in range(header.count()))
     return {t for t in texts if t}

@@ -101,9 +101,13 @@ def test_smoke_start_of_an_encrypted_database_locks_and_unlocks(tmp_path):
     path, secret = tmp_path / "e.db", tmp_path / "secret.txt"
     secret.write_text(PASSPHRASE + "\n", encoding="utf-8")
     Desk.create(path, "kz-laptop", "delegation", "KZ", passphrase=PASSPHRASE).close()
-    result = subprocess.run([sys.executable, "-m", "desktop_app", "--db", str(path), "--db-passphrase-file",
-                             str(secret), "--smoke"], capture_output=True, text=True, timeout=120,
-                            env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PLATFORM_DESK_SMOKE_LOCK="1"))
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop_app", "--db", str(path), "--db-passphrase-file", str(secret), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PLATFORM_DESK_SMOKE_LOCK="1"),
+    )
     assert result.returncode == 0, result.stderr
     assert "locked and unlocked" in result.stdout
 

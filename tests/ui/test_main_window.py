@@ -41,9 +41,12 @@ def test_every_page_is_built_on_its_first_visit_without_warnings(qtbot, qtlog, d
 
 
 def test_menus_hold_the_standard_and_the_programs_shortcuts(window):
-    shortcuts = {keys.toString(): action for menu in (window.file_menu, window.edit_menu, window.view_menu,
-                                                      window.help_menu)
-                 for action in menu.actions() for keys in action.shortcuts()}
+    shortcuts = {
+        keys.toString(): action
+        for menu in (window.file_menu, window.edit_menu, window.view_menu, window.help_menu)
+        for action in menu.actions()
+        for keys in action.shortcuts()
+    }
     for keys in ("Ctrl+N", "Ctrl+F", "Ctrl+I", "Ctrl+E", "Ctrl+M", "Ctrl+O", "Ctrl+Q", "Ctrl+1", "Ctrl+0"):
         assert keys in shortcuts, keys
     assert "F1" in shortcuts and "F5" in shortcuts
@@ -81,8 +84,9 @@ def test_about_shows_the_version_the_installation_and_every_licence(window, qtbo
 def test_open_database_asks_for_a_file_and_remembers_recent_ones(window, monkeypatch, tmp_path):
     other = tmp_path / "other.db"
     Desk.create(other, "other", "secretariat").close()
-    monkeypatch.setattr("desktop_app.ui.main_window.QFileDialog.getOpenFileName",
-                        lambda *args, **kwargs: (str(other), ""))
+    monkeypatch.setattr(
+        "desktop_app.ui.main_window.QFileDialog.getOpenFileName", lambda *args, **kwargs: (str(other), "")
+    )
     chosen = []
     window.open_database.connect(chosen.append)
     window.open_action.trigger()
@@ -97,8 +101,9 @@ def test_open_database_asks_for_a_file_and_remembers_recent_ones(window, monkeyp
 
 def test_an_unexpected_error_in_an_operation_is_logged_and_shown(qtbot, monkeypatch, caplog):
     shown = []
-    monkeypatch.setattr(operations, "show_error",
-                        lambda parent, message, details="": shown.append(f"{message}\n{details}"))
+    monkeypatch.setattr(
+        operations, "show_error", lambda parent, message, details="": shown.append(f"{message}\n{details}")
+    )
 
     def fail(_progress):
         raise RuntimeError("disk on fire")
@@ -125,8 +130,9 @@ def test_a_slow_operation_shows_its_progress_and_what_it_is_doing(qtbot):
         return "done"
 
     operation = operations.run_operation(None, "Working", work, results.append, delay_ms=10)
-    qtbot.waitUntil(lambda: operation.dialog is not None and "file 1 of 2" in operation.dialog.labelText(),
-                    timeout=10_000)
+    qtbot.waitUntil(
+        lambda: operation.dialog is not None and "file 1 of 2" in operation.dialog.labelText(), timeout=10_000
+    )
     assert operation.dialog.value() == 50
     release.set()
     qtbot.waitUntil(lambda: results == ["done"], timeout=10_000)
@@ -144,8 +150,9 @@ def test_the_window_the_command_line_and_the_report_agree_on_concurrent_twins(wi
     from tests.test_reading import _concurrent_twin
 
     desk = window.desk
-    event_id = desk.put("event", {"title": "Twin conference", "type": "conference", "start_date": "2024-03-01",
-                                  "status": "held"})
+    event_id = desk.put(
+        "event", {"title": "Twin conference", "type": "conference", "start_date": "2024-03-01", "status": "held"}
+    )
     person_id = desk.put("person", {"full_name": "Twin Person"})
     desk.put("participation", {"event_id": event_id, "person_id": person_id, "attended": True})
     _concurrent_twin(desk, event_id, person_id)
@@ -153,12 +160,15 @@ def test_the_window_the_command_line_and_the_report_agree_on_concurrent_twins(wi
     window.written_elsewhere()
     events = window.page("events")
     events.open_record(event_id)
-    shown = [events.editor.participants.table.item(row, 0).text()
-             for row in range(events.editor.participants.table.rowCount())]
+    shown = [
+        events.editor.participants.table.item(row, 0).text()
+        for row in range(events.editor.participants.table.rowCount())
+    ]
     listed = json.loads(Cli(desk.path)("list", "participation", "--json", check=True).stdout)
     assert shown == ["Twin Person"]
     assert [p["id"] for p in listed if p["event_id"] == event_id] == [
-        events.editor.participants.table.item(0, 0).data(Qt.ItemDataRole.UserRole)]
+        events.editor.participants.table.item(0, 0).data(Qt.ItemDataRole.UserRole)
+    ]
     window.go_to("actions")
     actions = window.page("actions")
     rows = [actions.model.row(n) for n in range(actions.model.rowCount())]
@@ -166,7 +176,8 @@ def test_the_window_the_command_line_and_the_report_agree_on_concurrent_twins(wi
     counted = {event["id"] for event in report.events}
     assert sum(1 for row in rows if overdue(row) and row["event_id"] in counted) == report.figures["actions"]["overdue"]
     assert [p["id"] for p in report.participations if p["event_id"] == event_id] == [
-        p["id"] for p in listed if p["event_id"] == event_id]
+        p["id"] for p in listed if p["event_id"] == event_id
+    ]
 
 
 def test_file_open_switches_to_the_other_database_and_moves_the_lock(qtbot, demo_db, tmp_path):

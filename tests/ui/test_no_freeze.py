@@ -91,9 +91,14 @@ def test_reports_stay_responsive_on_20000_events(qtbot, large_template, demo_tem
     blocks = {
         "F5": watch.during(lambda: window.written_elsewhere(EVERYTHING)),
         "language": watch.during(lambda: i18n.set_language("ru")),
-        "import": watch.during(lambda: operations.run_operation(
-            window, "import", lambda _progress: api.import_files(desk, [bundle], trust=[fingerprint]),
-            lambda _summary: window.written_elsewhere())),
+        "import": watch.during(
+            lambda: operations.run_operation(
+                window,
+                "import",
+                lambda _progress: api.import_files(desk, [bundle], trust=[fingerprint]),
+                lambda _summary: window.written_elsewhere(),
+            )
+        ),
     }
     i18n.set_language("en")
     report = window.page("reports").report

@@ -61,7 +61,9 @@ def test_language_switch_retranslates_open_screens(window):
     assert "Казахстан" in countries
     assert events.country_filter.itemText(1) == "Казахстан"
     actions = window.page("actions")
-    assert "2025" in actions.model.data(actions.model.index(0, 0)) and "г." in actions.model.data(actions.model.index(0, 0))
+    assert "2025" in actions.model.data(actions.model.index(0, 0)) and "г." in actions.model.data(
+        actions.model.index(0, 0)
+    )
 
 
 def test_restore_a_backup_after_confirmation(window, qtbot):
@@ -109,8 +111,13 @@ def test_first_start_creates_the_database_with_the_demo_record(qtbot, tmp_path):
 
 
 def _launch(db, *extra):
-    return subprocess.run([sys.executable, "-m", "desktop_app", "--db", str(db), *extra], capture_output=True,
-                          text=True, timeout=120, env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_app", "--db", str(db), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
 
 
 def test_smoke_start_exits_0_and_a_second_copy_is_refused(demo_db):

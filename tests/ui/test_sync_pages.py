@@ -16,13 +16,23 @@ CONFERENCE = "First Annual Conference of the Regional Platform"
 def _drop(window, paths) -> bool:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
-    enter = QDragEnterEvent(window.rect().center(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(
+        window.rect().center(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(window, enter)
     if not enter.isAccepted():
         return False
-    drop = QDropEvent(QPointF(window.rect().center()), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(window.rect().center()),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(window, drop)
     return True
 
@@ -31,13 +41,15 @@ def test_a_dropped_bundle_is_previewed_applied_and_its_conflict_resolved(window,
     mine = window.desk
     secretariat = Desk.create(tmp_path / "secretariat.db", "UNODC Vienna", "secretariat")
     try:
-        api.import_files(secretariat, api.export_bundle(mine, tmp_path / "first.pdsync", full=True).paths,
-                         trust=[mine.fingerprint])
+        api.import_files(
+            secretariat, api.export_bundle(mine, tmp_path / "first.pdsync", full=True).paths, trust=[mine.fingerprint]
+        )
         conference = event_id_titled(mine, CONFERENCE)
         mine.put("event", {"id": conference, "venue": "Palace of Independence"})
         secretariat.put("event", {"id": conference, "venue": "Hilton Astana"})  # later: wins
-        secretariat.put("event", {"type": "webinar", "title": "Webinar from the secretariat",
-                                  "start_date": "2025-02-02"})
+        secretariat.put(
+            "event", {"type": "webinar", "title": "Webinar from the secretariat", "start_date": "2025-02-02"}
+        )
         bundle = api.export_bundle(secretariat, tmp_path / "from-secretariat.pdsync").paths
     finally:
         secretariat.close()

@@ -6,13 +6,20 @@ from PySide6.QtCore import Qt
 
 from desktop_app.ui.widgets.table_model import ID_ROLE, Column, LazyTableModel
 
-ROWS = {f"id{n}": {"id": f"id{n}", "title": f"Title {n:03d}", "count": n, "status": "open" if n % 2 else "done"}
-        for n in range(250)}
+ROWS = {
+    f"id{n}": {"id": f"id{n}", "title": f"Title {n:03d}", "count": n, "status": "open" if n % 2 else "done"}
+    for n in range(250)
+}
 COLUMNS = [
     Column("title", "Title", lambda r: r["title"]),
     Column("count", "Count", lambda r: str(r["count"]), align_right=True),
-    Column("status", "Status", lambda r: r["status"], color=lambda r: "#b00020" if r["status"] == "open" else None,
-           editable_codes={"open": "Open", "done": "Done"}),
+    Column(
+        "status",
+        "Status",
+        lambda r: r["status"],
+        color=lambda r: "#b00020" if r["status"] == "open" else None,
+        editable_codes={"open": "Open", "done": "Done"},
+    ),
 ]
 
 
@@ -58,8 +65,12 @@ def test_roles_give_ids_edit_values_colours_and_alignment():
     assert model.data(index, Qt.ItemDataRole.ForegroundRole).name() == "#b00020"
     assert model.data(model.index(0, 2), Qt.ItemDataRole.ForegroundRole) is None
     assert model.data(model.index(0, 1), Qt.ItemDataRole.TextAlignmentRole) == int(
-        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    assert model.flags(index) & Qt.ItemFlag.ItemIsEditable and not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    )
+    assert (
+        model.flags(index) & Qt.ItemFlag.ItemIsEditable
+        and not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
+    )
     assert model.headerData(1, Qt.Orientation.Horizontal) == "Count"
 
 

@@ -16,8 +16,10 @@ CONFERENCE = "First Annual Conference of the Regional Platform"
 
 
 def _waiting_from(sender: Office, desk, folder, count: int) -> None:
-    lines = [change(sender, 1000 + i, f"99999999-0000-0000-0000-{i:012d}", "description", "Текст", kind="action")
-             for i in range(count)]
+    lines = [
+        change(sender, 1000 + i, f"99999999-0000-0000-0000-{i:012d}", "description", "Текст", kind="action")
+        for i in range(count)
+    ]
     api.import_files(desk, [crafted(sender, folder / f"{sender.name}-waits.pdsync", lines)])
 
 

@@ -115,29 +115,42 @@ class AboutDialog(QDialog):
         self.setWindowTitle(_("About Platform Desk"))
         ident = desk.identity
         title = QLabel(f"<h2 style='color:{COLOR}'>Platform Desk {__version__}</h2>")
-        about = QLabel(_("The offline record of the Regional Anti-Corruption Platform for Central Asia "
-                         "(Kazakhstan, the Kyrgyz Republic, Tajikistan, Turkmenistan, Uzbekistan; UNODC "
-                         "secretariat)."))
+        about = QLabel(
+            _(
+                "The offline record of the Regional Anti-Corruption Platform for Central Asia "
+                "(Kazakhstan, the Kyrgyz Republic, Tajikistan, Turkmenistan, Uzbekistan; UNODC "
+                "secretariat)."
+            )
+        )
         about.setWordWrap(True)
         role = _(INSTALLATION_ROLES.get(ident["role"], ident["role"]))
-        installation = _table([_("This installation"), ""], [
-            (_("Name of this computer"), ident["device_name"]),
-            (_("Role"), ", ".join(filter(None, [role, i18n.country_name(ident["country"])]))),
-            (_("Installation id"), ident["device_id"]),
-            (_("Key fingerprint"), desk.fingerprint),
-            (_("Database"), str(desk.path)),
-            (_("Log file"), str(paths.log_file())),
-        ])
+        installation = _table(
+            [_("This installation"), ""],
+            [
+                (_("Name of this computer"), ident["device_name"]),
+                (_("Role"), ", ".join(filter(None, [role, i18n.country_name(ident["country"])]))),
+                (_("Installation id"), ident["device_id"]),
+                (_("Key fingerprint"), desk.fingerprint),
+                (_("Database"), str(desk.path)),
+                (_("Log file"), str(paths.log_file())),
+            ],
+        )
         installation.horizontalHeader().hide()
         for row in range(installation.rowCount()):
             installation.item(row, 1).setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
-        self.licenses = _table([_("Component"), _("Licence"), _("Full text")],
-                               [(name, licence, f"licenses/{file}") for name, licence, file in COMPONENTS])
+        self.licenses = _table(
+            [_("Component"), _("Licence"), _("Full text")],
+            [(name, licence, f"licenses/{file}") for name, licence, file in COMPONENTS],
+        )
         self.licenses.setAccessibleName(_("Licences"))
         self.licenses.cellDoubleClicked.connect(lambda row, _column: self.open_license(row))
-        licence_note = QLabel(_("Platform Desk is free software under the MIT licence. It ships the components "
-                                "below under their own licences; double-click one to read its full text. Qt is "
-                                "used as a shared library under the LGPL, so it can be replaced."))
+        licence_note = QLabel(
+            _(
+                "Platform Desk is free software under the MIT licence. It ships the components "
+                "below under their own licences; double-click one to read its full text. Qt is "
+                "used as a shared library under the LGPL, so it can be replaced."
+            )
+        )
         licence_note.setWordWrap(True)
         open_folder = QPushButton(_("Open the folder of licences"))
         open_folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.licenses_dir()))))

@@ -104,8 +104,9 @@ class AttendanceImportDialog(QDialog):
         self._show_plan()
 
     def _ask_for_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, _("Choose an attendance list"), "",
-                                                    _("Spreadsheets (*.xlsx *.csv)"))
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Choose an attendance list"), "", _("Spreadsheets (*.xlsx *.csv)")
+        )
         if path:
             self.load(Path(path))
 
@@ -134,8 +135,9 @@ class AttendanceImportDialog(QDialog):
     def current_mapping(self) -> dict[str, int]:
         """The columns chosen, and those found that have no chooser (first and last names, a second script)."""
         found = {name: column for name, column in detect_mapping(self.headers).items() if name not in FIELDS}
-        return found | {name: box.currentData() for name, box in self.mapping_boxes.items()
-                        if box.currentData() is not None}
+        return found | {
+            name: box.currentData() for name, box in self.mapping_boxes.items() if box.currentData() is not None
+        }
 
     def _replan(self) -> None:
         self.planned = None
@@ -167,15 +169,22 @@ class AttendanceImportDialog(QDialog):
             return
         errors, new, matched = len(self.planned.errors), self.planned.count("new"), self.planned.count("matched")
         if errors:
-            self.summary.setText(ngettext(
-                "{count} row is wrong: correct the file or the columns; nothing will be imported until then.",
-                "{count} rows are wrong: correct the file or the columns; nothing will be imported until then.",
-                errors).format(count=errors))
+            self.summary.setText(
+                ngettext(
+                    "{count} row is wrong: correct the file or the columns; nothing will be imported until then.",
+                    "{count} rows are wrong: correct the file or the columns; nothing will be imported until then.",
+                    errors,
+                ).format(count=errors)
+            )
         else:
-            self.summary.setText(_("{new} and {matched} will be recorded as attending.").format(
-                new=ngettext("{count} new person", "{count} new people", new).format(count=new),
-                matched=ngettext("{count} recorded person", "{count} recorded people", matched).format(
-                    count=matched)))
+            self.summary.setText(
+                _("{new} and {matched} will be recorded as attending.").format(
+                    new=ngettext("{count} new person", "{count} new people", new).format(count=new),
+                    matched=ngettext("{count} recorded person", "{count} recorded people", matched).format(
+                        count=matched
+                    ),
+                )
+            )
         self.import_button.setEnabled(not errors and new + matched > 0)
 
     def run_import(self):
@@ -183,9 +192,14 @@ class AttendanceImportDialog(QDialog):
         open on an error or a cancel. Returns the running operation."""
         self.import_button.setEnabled(False)
         path, mapping = self.path, self.current_mapping()
-        return run_operation(self, _("Importing {name}…").format(name=path.name),
-                             lambda _progress: import_attendance(self.desk, path, self.event_id, mapping),
-                             self._imported, on_cancelled=self._cancelled, on_refused=self._refused)
+        return run_operation(
+            self,
+            _("Importing {name}…").format(name=path.name),
+            lambda _progress: import_attendance(self.desk, path, self.event_id, mapping),
+            self._imported,
+            on_cancelled=self._cancelled,
+            on_refused=self._refused,
+        )
 
     def _refused(self, error) -> None:
         self.summary.setText(str(error))
@@ -196,7 +210,10 @@ class AttendanceImportDialog(QDialog):
         self.import_button.setEnabled(True)
 
     def _imported(self, result) -> None:
-        self.summary.setText(ngettext("Imported: {count} attendance.", "Imported: {count} attendances.",
-                                      result.participations_added).format(count=result.participations_added))
+        self.summary.setText(
+            ngettext(
+                "Imported: {count} attendance.", "Imported: {count} attendances.", result.participations_added
+            ).format(count=result.participations_added)
+        )
         self.import_button.setEnabled(False)
         self.imported.emit()

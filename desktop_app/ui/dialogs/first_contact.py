@@ -21,9 +21,13 @@ class FirstContactDialog(QDialog):
         self.sender = sender
         self.setWindowTitle(_("First contact"))
         layout = QVBoxLayout(self)
-        intro = QLabel(_("Nobody here has vouched for the installation that made this file. Ask its sender, by "
-                         "phone or in person, to read out the fingerprint shown in their Platform Desk "
-                         "(Settings, or “peers” on the command line), and compare it with this one."))
+        intro = QLabel(
+            _(
+                "Nobody here has vouched for the installation that made this file. Ask its sender, by "
+                "phone or in person, to read out the fingerprint shown in their Platform Desk "
+                "(Settings, or “peers” on the command line), and compare it with this one."
+            )
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
@@ -37,8 +41,9 @@ class FirstContactDialog(QDialog):
         font.setWeight(QFont.Weight.Bold)
         fingerprint.setFont(font)
         fingerprint.setAccessibleName(_("Key fingerprint"))
-        fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                            | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        fingerprint.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         fingerprint.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # copied with the keyboard too
         layout.addWidget(fingerprint)
         buttons = translated_buttons(_("The fingerprints match: trust it"))

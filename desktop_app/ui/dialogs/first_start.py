@@ -48,8 +48,12 @@ class FirstStartDialog(QDialog):
         self.errors = {name: error_label() for name in ("device_name", "role", "country")}
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        for name, editor in (("language", self.language), ("device_name", self.device_name), ("role", self.role),
-                             ("country", self.country)):
+        for name, editor in (
+            ("language", self.language),
+            ("device_name", self.device_name),
+            ("role", self.role),
+            ("country", self.country),
+        ):
             self.labels[name].setBuddy(editor)
             form.addRow(self.labels[name], editor)
             if name in self.errors:
@@ -72,19 +76,31 @@ class FirstStartDialog(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Welcome to Platform Desk"))
-        self.intro.setText(_("Platform Desk keeps the record of the Regional Anti-Corruption Platform on this "
-                             "computer. Tell it who you are; this cannot be changed later.\n\nThe database will be "
-                             "created at {path}").format(path=self.path))
-        for name, text in (("language", _("Language")), ("device_name", _("Name of this computer")),
-                           ("role", _("Role")), ("country", _("Country of the delegation"))):
+        self.intro.setText(
+            _(
+                "Platform Desk keeps the record of the Regional Anti-Corruption Platform on this "
+                "computer. Tell it who you are; this cannot be changed later.\n\nThe database will be "
+                "created at {path}"
+            ).format(path=self.path)
+        )
+        for name, text in (
+            ("language", _("Language")),
+            ("device_name", _("Name of this computer")),
+            ("role", _("Role")),
+            ("country", _("Country of the delegation")),
+        ):
             self.labels[name].setText(text)
             self.labels[name].buddy().setAccessibleName(text)
         self.device_name.setPlaceholderText(_("e.g. KZ delegation laptop"))
         self.role.retranslate()
         self.country.retranslate()
         self.demo.setText(_("Load the Platform's public record of 2023–2024 as an example"))
-        self.encrypt.setText(_("Encrypt the database with a passphrase (recommended for delegations: "
-                               "a lost laptop then reveals nothing)"))
+        self.encrypt.setText(
+            _(
+                "Encrypt the database with a passphrase (recommended for delegations: "
+                "a lost laptop then reveals nothing)"
+            )
+        )
         for field, text in zip(self.passphrases, (_("Passphrase"), _("The same passphrase again"))):
             field.setPlaceholderText(text)
             field.setAccessibleName(text)
@@ -104,8 +120,13 @@ class FirstStartDialog(QDialog):
                 show_error(self, _("Type the same passphrase twice (it cannot be empty)."))
                 return
         try:
-            desk = Desk.create(self.path, self.device_name.text(), role,
-                               self.country.get_value() if role == DELEGATION else None, passphrase=passphrase)
+            desk = Desk.create(
+                self.path,
+                self.device_name.text(),
+                role,
+                self.country.get_value() if role == DELEGATION else None,
+                passphrase=passphrase,
+            )
         except ValidationError as error:
             label = self.errors.get(error.field)
             if label is None:

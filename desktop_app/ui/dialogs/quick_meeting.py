@@ -44,9 +44,14 @@ class QuickMeetingDialog(QDialog):
         choices = {row["id"]: f"{i18n.format_date(row['start_date'], 'numeric')} {row['title']}" for row in conferences}
         self.form = FieldForm(EVENT, FIELDS, {"parent_id": choices})
         own = desk.identity.get("country")
-        self.form.set_values({"start_date": today_iso(), "parties": [own] if own else [],
-                              "parent_id": parent_id or current_conference(conferences, today_iso()),
-                              "thematic_areas": []})
+        self.form.set_values(
+            {
+                "start_date": today_iso(),
+                "parties": [own] if own else [],
+                "parent_id": parent_id or current_conference(conferences, today_iso()),
+                "thematic_areas": [],
+            }
+        )
         self._title_typed = False
         self.form.editors["title"].textEdited.connect(self._title_edited)
         self.form.editors["parties"].changed.connect(self._suggest_title)
@@ -90,8 +95,11 @@ class QuickMeetingDialog(QDialog):
             return
         parties = self.form.editors["parties"].get_value()
         names = " – ".join(i18n.country_name(code) for code in parties)
-        title = _("Bilateral meeting: {parties}").format(parties=names) if len(parties) <= 2 else \
-            _("Multilateral meeting: {parties}").format(parties=names)
+        title = (
+            _("Bilateral meeting: {parties}").format(parties=names)
+            if len(parties) <= 2
+            else _("Multilateral meeting: {parties}").format(parties=names)
+        )
         self.form.editors["title"].set_value(title if parties else "")
 
     def values(self) -> dict:

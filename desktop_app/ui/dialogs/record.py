@@ -14,8 +14,16 @@ from desktop_app.ui.widgets.forms import FieldForm
 class RecordDialog(QDialog):
     """Fields ``names`` of ``kind``; ``fixed`` values are added on save (e.g. the event an action belongs to)."""
 
-    def __init__(self, desk, kind: Kind, names: list[str], title: str, record_id: str | None = None,
-                 fixed: dict | None = None, parent=None):
+    def __init__(
+        self,
+        desk,
+        kind: Kind,
+        names: list[str],
+        title: str,
+        record_id: str | None = None,
+        fixed: dict | None = None,
+        parent=None,
+    ):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.desk = desk

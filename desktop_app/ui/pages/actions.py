@@ -57,8 +57,13 @@ class ActionsPage(TablePage):
     def __init__(self, desk, reader, parent=None):
         self.desk = desk
         self.chosen = ActionFilter()
-        model = LazyTableModel(ACTION_COLUMNS, lambda sort, desc: reader.action_ids(self.chosen, sort, desc),
-                               reader.action_rows, "due_date", False)
+        model = LazyTableModel(
+            ACTION_COLUMNS,
+            lambda sort, desc: reader.action_ids(self.chosen, sort, desc),
+            reader.action_rows,
+            "due_date",
+            False,
+        )
         super().__init__(model, parent)
         self.status_filter = CodeCombo(ACTION_STATUSES, blank=N_("Any status"))
         self.country_filter = CountryCombo(blank=N_("Any responsible country"))
@@ -66,8 +71,11 @@ class ActionsPage(TablePage):
             self.filter_bar.addWidget(combo, 1)
             combo.currentIndexChanged.connect(self.apply_filters)
         self.table.setItemDelegateForColumn(len(ACTION_COLUMNS) - 1, CodeDelegate(self.table))
-        self.table.setEditTriggers(self.table.EditTrigger.DoubleClicked | self.table.EditTrigger.EditKeyPressed
-                                   | self.table.EditTrigger.SelectedClicked)
+        self.table.setEditTriggers(
+            self.table.EditTrigger.DoubleClicked
+            | self.table.EditTrigger.EditKeyPressed
+            | self.table.EditTrigger.SelectedClicked
+        )
         self.table.doubleClicked.connect(self._double_clicked)
         model.edited.connect(self._status_changed)
         for index, width in enumerate((150, 320, 260, 160, 150)):

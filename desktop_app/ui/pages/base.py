@@ -41,8 +41,13 @@ from desktop_app.ui.widgets.translations import add_translations_tab
 SEARCH_DELAY_MS = 150
 
 # The editor's title for a record not saved yet, one phrase per kind (gender and case differ by language).
-NEW_TITLES = {"event": N_("New event"), "person": N_("New person"), "participation": N_("New participation"),
-              "action": N_("New follow-up action"), "attachment": N_("New attachment")}
+NEW_TITLES = {
+    "event": N_("New event"),
+    "person": N_("New person"),
+    "participation": N_("New participation"),
+    "action": N_("New follow-up action"),
+    "attachment": N_("New attachment"),
+}
 
 
 def add_shortcut(widget: QWidget, keys, slot) -> QAction:
@@ -58,6 +63,7 @@ def add_shortcut(widget: QWidget, keys, slot) -> QAction:
 def tab_keys(widget: QWidget, tabs: QTabWidget) -> None:
     """Ctrl+Tab and Ctrl+Shift+Tab (or Ctrl+Page Down / Up) go to the next and previous tab of ``tabs`` from
     anywhere inside ``widget``, whichever control has the focus."""
+
     def step(by: int) -> None:
         tabs.setCurrentIndex((tabs.currentIndex() + by) % tabs.count())
 
@@ -106,7 +112,8 @@ class TablePage(QWidget, Page):
         self.table.setModel(model)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(
-            model.sort_column(), Qt.SortOrder.DescendingOrder if model.descending else Qt.SortOrder.AscendingOrder)
+            model.sort_column(), Qt.SortOrder.DescendingOrder if model.descending else Qt.SortOrder.AscendingOrder
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -154,7 +161,8 @@ class TablePage(QWidget, Page):
             return
         index = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
         self.table.scrollTo(index)
 
     def shown(self) -> None:
@@ -225,8 +233,7 @@ class RecordEditor(QWidget):
         self.tabs.setTabText(0, _("Details"))
         if self.translations is not None:
             self.translations.retranslate()
-            self.tabs.setTabText(self.tabs.indexOf(self.translations.page),
-                                 _("Translations"))
+            self.tabs.setTabText(self.tabs.indexOf(self.translations.page), _("Translations"))
         name_tabs(self.tabs)
         self.save_button.setText(_("Save"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))
@@ -313,8 +320,13 @@ class RecordEditor(QWidget):
     def delete(self) -> None:
         if self.record_id is None:
             return
-        if not confirm(self, _("Delete “{title}”? Its participations, actions and attachments go with it.").format(
-                title=self.title_of(self.record)), _("Delete")):
+        if not confirm(
+            self,
+            _("Delete “{title}”? Its participations, actions and attachments go with it.").format(
+                title=self.title_of(self.record)
+            ),
+            _("Delete"),
+        ):
             return
         try:
             self.desk.delete(self.record_id)

@@ -47,7 +47,9 @@ def value_text(kind: str, field: str, value) -> str:
     if definition is not None and definition.type in ("country", "country_list"):
         return ", ".join(i18n.country_name(code) for code in (value if isinstance(value, list) else [value]))
     if definition is not None and definition.codes:
-        return ", ".join(_(definition.codes.get(code, code)) for code in (value if isinstance(value, list) else [value]))
+        return ", ".join(
+            _(definition.codes.get(code, code)) for code in (value if isinstance(value, list) else [value])
+        )
     if definition is not None and definition.type == "date":
         return i18n.format_date(value)
     return str(value)
@@ -114,8 +116,12 @@ class ConflictsPage(QWidget, Page):
         follow_language(self)
 
     def retranslate(self) -> None:
-        self.intro.setText(_("When two installations changed the same field, the later change was kept and the "
-                             "other value is listed here. Keep the current value, or restore the other one."))
+        self.intro.setText(
+            _(
+                "When two installations changed the same field, the later change was kept and the "
+                "other value is listed here. Keep the current value, or restore the other one."
+            )
+        )
         self.table.setHorizontalHeaderLabels([_("Record"), _("Field"), _("Current value"), _("Other value")])
         self.table.setAccessibleName(_("Conflicts"))
         self.sides["winner"][0].setTitle(_("Current value"))
@@ -135,13 +141,17 @@ class ConflictsPage(QWidget, Page):
         self.conflicts = api.list_conflicts(self.desk)
         self.devices = {d["device_id"]: one_line(d["device_name"]) for d in api.known_devices(self.desk)}
         self.devices[self.desk.identity["device_id"]] = _("{name} (this computer)").format(
-            name=self.desk.identity["device_name"])
+            name=self.desk.identity["device_name"]
+        )
         self.table.setRowCount(len(self.conflicts))
         for row, conflict in enumerate(self.conflicts):
             kind, field = conflict["kind"], conflict["field"]
-            cells = (self._record_title(conflict),
-                     _(RULE_LABELS[conflict["rule"]]).capitalize() if conflict["rule"] else field_label(kind, field),
-                     side_text(conflict, "winner"), side_text(conflict, "loser"))
+            cells = (
+                self._record_title(conflict),
+                _(RULE_LABELS[conflict["rule"]]).capitalize() if conflict["rule"] else field_label(kind, field),
+                side_text(conflict, "winner"),
+                side_text(conflict, "loser"),
+            )
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()

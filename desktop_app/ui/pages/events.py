@@ -64,14 +64,24 @@ EVENT_COLUMNS = [
     Column("country", N_("Country"), lambda r: i18n.country_name(r["country"])),
     Column("parties", N_("Parties"), _parties),
     Column("status", N_("Status"), lambda r: _(EVENT_STATUSES.get(r["status"], r["status"] or ""))),
-    Column("participants_total", N_("Participants"), lambda r: i18n.format_number(r["participants_total"]),
-           align_right=True),
+    Column(
+        "participants_total",
+        N_("Participants"),
+        lambda r: i18n.format_number(r["participants_total"]),
+        align_right=True,
+    ),
 ]
 
 
 def events_model(reader, chosen: EventFilter, parent=None) -> LazyTableModel:
-    return LazyTableModel(EVENT_COLUMNS, lambda sort, desc: reader.event_ids(chosen, sort, desc),
-                          reader.event_rows, "start_date", True, parent)
+    return LazyTableModel(
+        EVENT_COLUMNS,
+        lambda sort, desc: reader.event_ids(chosen, sort, desc),
+        reader.event_rows,
+        "start_date",
+        True,
+        parent,
+    )
 
 
 class ChildList(QWidget):
@@ -111,8 +121,10 @@ class EventEditor(RecordEditor):
     new_meeting_within = Signal(str)
 
     def __init__(self, desk, reader, parent=None):
-        conferences = {row["id"]: f"{i18n.format_date(row['start_date'], 'numeric')} {row['title']}"
-                       for row in reader.events_of_type("conference")}
+        conferences = {
+            row["id"]: f"{i18n.format_date(row['start_date'], 'numeric')} {row['title']}"
+            for row in reader.events_of_type("conference")
+        }
         super().__init__(desk, reader, EVENT, [f.name for f in EVENT.fields], {"parent_id": conferences}, parent)
         self.participants = ChildList(_table(4))
         header = self.participants.table.horizontalHeader()
@@ -144,8 +156,9 @@ class EventEditor(RecordEditor):
 
     def retranslate(self) -> None:
         super().retranslate()
-        for index, label in enumerate((_("Participants"), _("Follow-up actions"), _("Attachments"),
-                                       _("Held within it")), start=1):
+        for index, label in enumerate(
+            (_("Participants"), _("Follow-up actions"), _("Attachments"), _("Held within it")), start=1
+        ):
             self.tabs.setTabText(index, label)
         self.participants.table.setHorizontalHeaderLabels([_("Full name"), _("Country"), _("Role"), _("Attended")])
         self.actions.table.setHorizontalHeaderLabels([_("Description"), _("Responsible"), _("Due date"), _("Status")])
@@ -193,8 +206,11 @@ class EventEditor(RecordEditor):
             role = CodeCombo(ROLES)
             role.set_value(row["role"])
             role.setAccessibleName(_("Role"))
-            role.currentIndexChanged.connect(lambda _i, pid=row["id"], combo=role: self._put_child(
-                "participation", {"id": pid, "role": combo.get_value()}))
+            role.currentIndexChanged.connect(
+                lambda _i, pid=row["id"], combo=role: self._put_child(
+                    "participation", {"id": pid, "role": combo.get_value()}
+                )
+            )
             table.setCellWidget(number, 2, role)
             attended = QTableWidgetItem()
             attended.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled)
@@ -205,8 +221,10 @@ class EventEditor(RecordEditor):
 
     def _attendance_ticked(self, item: QTableWidgetItem) -> None:
         if item.column() == 3:
-            self._put_child("participation", {"id": item.data(Qt.ItemDataRole.UserRole),
-                                              "attended": item.checkState() == Qt.CheckState.Checked})
+            self._put_child(
+                "participation",
+                {"id": item.data(Qt.ItemDataRole.UserRole), "attended": item.checkState() == Qt.CheckState.Checked},
+            )
 
     def _put_child(self, kind: str, values: dict) -> bool:
         try:
@@ -262,23 +280,29 @@ class EventEditor(RecordEditor):
         rows = self.reader.event_actions(self.record_id) if self.record_id else []
         table.setRowCount(len(rows))
         for number, row in enumerate(rows):
-            cells = [row["description"] or "", row["responsible"] or "", i18n.format_date(row["due_date"], "medium"),
-                     _(ACTION.field("status").codes.get(row["status"], ""))]
+            cells = [
+                row["description"] or "",
+                row["responsible"] or "",
+                i18n.format_date(row["due_date"], "medium"),
+                _(ACTION.field("status").codes.get(row["status"], "")),
+            ]
             for column, text in enumerate(cells):
                 table.setItem(number, column, QTableWidgetItem(text))
             table.item(number, 0).setData(Qt.ItemDataRole.UserRole, row["id"])
 
     def _add_action(self) -> None:
-        dialog = RecordDialog(self.desk, ACTION, ACTION_FIELDS, _("New follow-up action"),
-                              fixed={"event_id": self.record_id}, parent=self)
+        dialog = RecordDialog(
+            self.desk, ACTION, ACTION_FIELDS, _("New follow-up action"), fixed={"event_id": self.record_id}, parent=self
+        )
         if dialog.exec():
             self._fill_actions()
 
     def _edit_action(self) -> None:
         action_id = self._selected(self.actions.table)
         if action_id:
-            dialog = RecordDialog(self.desk, ACTION, ACTION_FIELDS, _("Follow-up action"), record_id=action_id,
-                                  parent=self)
+            dialog = RecordDialog(
+                self.desk, ACTION, ACTION_FIELDS, _("Follow-up action"), record_id=action_id, parent=self
+            )
             if dialog.exec():
                 self._fill_actions()
 
@@ -306,8 +330,9 @@ class EventEditor(RecordEditor):
 
         def attach(progress):
             for number, path in enumerate(paths, start=1):
-                progress.report(_("File {number} of {count}: {name}").format(
-                    number=number, count=len(paths), name=path.name))
+                progress.report(
+                    _("File {number} of {count}: {name}").format(number=number, count=len(paths), name=path.name)
+                )
                 add_attachment(self.desk, event_id, path)
 
         run_operation(self, _("Adding attachments…"), attach, on_finished=self._fill_files)
@@ -332,8 +357,10 @@ class EventEditor(RecordEditor):
     def _fill_nested(self) -> None:
         self.nested.table.clear()
         for row in self.reader.nested_events(self.record_id) if self.record_id else []:
-            item = QListWidgetItem(f"{i18n.format_date(row['start_date'], 'numeric')}  {row['title']}  "
-                                   f"({_(EVENT_TYPES.get(row['type'], ''))})")
+            item = QListWidgetItem(
+                f"{i18n.format_date(row['start_date'], 'numeric')}  {row['title']}  "
+                f"({_(EVENT_TYPES.get(row['type'], ''))})"
+            )
             item.setData(Qt.ItemDataRole.UserRole, row["id"])
             self.nested.table.addItem(item)
 
@@ -353,8 +380,13 @@ class EventsPage(RecordPage):
         self.country_filter = CountryCombo(blank=N_("Any country"))
         self.area_filter = CodeCombo(THEMATIC_AREAS, blank=N_("Any thematic area"))
         self.status_filter = CodeCombo(EVENT_STATUSES, blank=N_("Any status"))
-        self.filters = {"types": self.type_filter, "year": self.year_filter, "country": self.country_filter,
-                        "area": self.area_filter, "status": self.status_filter}
+        self.filters = {
+            "types": self.type_filter,
+            "year": self.year_filter,
+            "country": self.country_filter,
+            "area": self.area_filter,
+            "status": self.status_filter,
+        }
         self.quick_label = QLabel()
         self.quick_types: frozenset | None = None
         self.filter_bar.addWidget(self.quick_label)
@@ -376,8 +408,13 @@ class EventsPage(RecordPage):
         self.search.setPlaceholderText(_("Search title, city, parties, outcomes… (Ctrl+F)"))
         for name in ("area", "status"):  # the second row (the first is set again by ``TablePage``)
             self.filters[name].retranslate()
-        for name, label in (("types", _("Type")), ("year", _("Year")), ("country", _("Country")),
-                            ("area", _("Thematic area")), ("status", _("Status"))):
+        for name, label in (
+            ("types", _("Type")),
+            ("year", _("Year")),
+            ("country", _("Country")),
+            ("area", _("Thematic area")),
+            ("status", _("Status")),
+        ):
             self.filters[name].setAccessibleName(label)
             self.filters[name].setToolTip(label)
         self._show_quick_label()
@@ -397,8 +434,11 @@ class EventsPage(RecordPage):
         self.apply_filters()
 
     def _show_quick_label(self) -> None:
-        names = {QUICK_FILTERS["trainings"]: _("Trainings"), QUICK_FILTERS["meetings"]: _("Meetings"),
-                 QUICK_FILTERS["conferences"]: _("Conferences")}
+        names = {
+            QUICK_FILTERS["trainings"]: _("Trainings"),
+            QUICK_FILTERS["meetings"]: _("Meetings"),
+            QUICK_FILTERS["conferences"]: _("Conferences"),
+        }
         self.quick_label.setText(names.get(self.quick_types, ""))
         self.quick_label.setVisible(self.quick_types is not None)
 

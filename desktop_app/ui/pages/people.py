@@ -62,8 +62,13 @@ class PeoplePage(RecordPage):
 
     def __init__(self, desk, reader, parent=None):
         self.text = ""
-        model = LazyTableModel(PERSON_COLUMNS, lambda sort, desc: reader.person_ids(self.text, sort, desc),
-                               reader.person_rows, "full_name", False)
+        model = LazyTableModel(
+            PERSON_COLUMNS,
+            lambda sort, desc: reader.person_ids(self.text, sort, desc),
+            reader.person_rows,
+            "full_name",
+            False,
+        )
         super().__init__(model, PersonEditor(desk, reader), parent)
         for index, width in enumerate((220, 200, 160, 120)):
             self.table.setColumnWidth(index, width)

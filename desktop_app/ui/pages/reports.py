@@ -41,8 +41,13 @@ from desktop_app.ui.widgets.common import follow_language, keyboard_table
 
 FIGURE_COLUMNS = 2  # long labels (Russian, Kazakh, Kyrgyz) must still fit 1280 pixels
 EXPORT_FILTERS = {
-    "json": "JSON (*.json)", "csv": "CSV (*.csv)", "xlsx": "Excel (*.xlsx)", "pdf": "PDF (*.pdf)",
-    "ics": "iCalendar (*.ics)", "attendance": "PDF (*.pdf)", "certificates": "PDF (*.pdf)",
+    "json": "JSON (*.json)",
+    "csv": "CSV (*.csv)",
+    "xlsx": "Excel (*.xlsx)",
+    "pdf": "PDF (*.pdf)",
+    "ics": "iCalendar (*.ics)",
+    "attendance": "PDF (*.pdf)",
+    "certificates": "PDF (*.pdf)",
 }
 EVENT_SHEETS = ("attendance", "certificates")  # printed for the event selected in the list
 SIZED_ROWS = 50  # the rows measured to size the columns of the events list
@@ -116,8 +121,13 @@ class ChartView(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), self.palette().base())
-        paint_bar_chart(painter, QRectF(self.rect()).adjusted(6, 4, -6, -4), self.chart,
-                        point_size=self.font().pointSizeF(), text_color=self.palette().text().color())
+        paint_bar_chart(
+            painter,
+            QRectF(self.rect()).adjusted(6, 4, -6, -4),
+            self.chart,
+            point_size=self.font().pointSizeF(),
+            text_color=self.palette().text().color(),
+        )
         painter.end()
 
 
@@ -174,8 +184,15 @@ class ReportsPage(QWidget, Page):
         self.status.setWordWrap(True)
 
         filters = QHBoxLayout()
-        for widget in (self.year_label, self.year, self.country_label, self.country, self.limit_dates,
-                       self.start, self.end):
+        for widget in (
+            self.year_label,
+            self.year,
+            self.country_label,
+            self.country,
+            self.limit_dates,
+            self.start,
+            self.end,
+        ):
             filters.addWidget(widget)
         filters.addStretch(1)
         chart_row = QHBoxLayout()
@@ -232,9 +249,15 @@ class ReportsPage(QWidget, Page):
             editor.setDisplayFormat(qt_date_format())
         self.limit_dates.setText(_("Only between these dates:"))
         self.events_model.retranslate()
-        labels = {"json": _("Export JSON…"), "csv": _("Export CSV…"), "xlsx": _("Export Excel…"),
-                  "pdf": _("Export PDF…"), "ics": _("Export calendar…"),
-                  "attendance": _("Attendance sheet…"), "certificates": _("Certificates…")}
+        labels = {
+            "json": _("Export JSON…"),
+            "csv": _("Export CSV…"),
+            "xlsx": _("Export Excel…"),
+            "pdf": _("Export PDF…"),
+            "ics": _("Export calendar…"),
+            "attendance": _("Attendance sheet…"),
+            "certificates": _("Certificates…"),
+        }
         for name, button in self.export_buttons.items():
             button.setText(labels[name])
         for name in EVENT_SHEETS:
@@ -297,9 +320,15 @@ class ReportsPage(QWidget, Page):
             self._again = True
             return
         period = self.period()
-        self.computing = run_operation(self, _("Computing the report…"), lambda _progress: compute(self.desk, period),
-                                       self._show_report, on_refused=lambda error: self.status.setText(str(error)),
-                                       on_finished=self._computed, read_only=True)
+        self.computing = run_operation(
+            self,
+            _("Computing the report…"),
+            lambda _progress: compute(self.desk, period),
+            self._show_report,
+            on_refused=lambda error: self.status.setText(str(error)),
+            on_finished=self._computed,
+            read_only=True,
+        )
 
     def _computed(self) -> None:
         self.computing = None
@@ -340,10 +369,13 @@ class ReportsPage(QWidget, Page):
         for button in self.figure_buttons:
             button.setChecked(button.property("figure") == (figure, code))
         events = self.report.events_behind(figure, code)
-        label = next((line.label for line in key_figures(self.report.figures)
-                      if (line.figure, line.code) == (figure, code)), _("Events"))
-        self.events_title.setText(_("Events behind “{figure}”: {count}").format(
-            figure=label, count=format_number(len(events))))
+        label = next(
+            (line.label for line in key_figures(self.report.figures) if (line.figure, line.code) == (figure, code)),
+            _("Events"),
+        )
+        self.events_title.setText(
+            _("Events behind “{figure}”: {count}").format(figure=label, count=format_number(len(events)))
+        )
         self.events_table.clearSelection()
         self.events_model.set_events(events)  # cells are formatted when shown: 6,000 rows cost no more than 30
         self._size_columns()
@@ -370,10 +402,14 @@ class ReportsPage(QWidget, Page):
     # ----- export --------------------------------------------------------------------------------
 
     def _ask_and_export(self, name: str) -> None:
-        suggested = {"ics": "platform-events.ics", "attendance": "attendance-sheet.pdf",
-                     "certificates": "certificates.pdf"}.get(name, f"platform-report-{self.year.value()}.{name}")
-        path, _filter = QFileDialog.getSaveFileName(self, self.export_buttons[name].text().rstrip("…"),
-                                                    suggested, EXPORT_FILTERS[name])
+        suggested = {
+            "ics": "platform-events.ics",
+            "attendance": "attendance-sheet.pdf",
+            "certificates": "certificates.pdf",
+        }.get(name, f"platform-report-{self.year.value()}.{name}")
+        path, _filter = QFileDialog.getSaveFileName(
+            self, self.export_buttons[name].text().rstrip("…"), suggested, EXPORT_FILTERS[name]
+        )
         if path:
             self.export(name, Path(path), in_background=True)
 
@@ -387,9 +423,13 @@ class ReportsPage(QWidget, Page):
         for button in self.export_buttons.values():
             button.setEnabled(False)
         self.status.setText(_("Writing {path}…").format(path=path))
-        self.running = run_operation(self, _("Writing {path}…").format(path=path.name), job.write, self._exported,
-                                     on_cancelled=lambda: self._exported(
-                                         (False, _("Export cancelled: no file was written."))))
+        self.running = run_operation(
+            self,
+            _("Writing {path}…").format(path=path.name),
+            job.write,
+            self._exported,
+            on_cancelled=lambda: self._exported((False, _("Export cancelled: no file was written."))),
+        )
         return True
 
     def _exported(self, outcome: tuple[bool, str]) -> bool:

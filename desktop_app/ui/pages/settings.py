@@ -86,9 +86,12 @@ class SettingsPage(QWidget, Page):
         self.language.setAccessibleName(_("Language of the program"))
         self.identity_box.setTitle(_("This installation"))
         self.backups_box.setTitle(_("Backups"))
-        self.backups_note.setText(_(
-            "A backup is taken before every import and every upgrade. Restoring one replaces the current "
-            "records; the current state is backed up first."))
+        self.backups_note.setText(
+            _(
+                "A backup is taken before every import and every upgrade. Restoring one replaces the current "
+                "records; the current state is backed up first."
+            )
+        )
         self.backups.setAccessibleName(_("Backups"))
         self.restore_button.setText(_("Restore the selected backup…"))
         self.version.setText(_("Platform Desk {version}").format(version=__version__))
@@ -99,12 +102,14 @@ class SettingsPage(QWidget, Page):
         while self.identity.rowCount():
             self.identity.removeRow(0)
         ident = self.desk.identity
-        rows = [(_("Name of this computer"), ident["device_name"]),
-                (_("Role"), _(INSTALLATION_ROLES.get(ident["role"], ident["role"]))),
-                (_("Country"), i18n.country_name(ident["country"]) or "—"),
-                (_("Installation id"), ident["device_id"]),
-                (_("Key fingerprint"), self.desk.fingerprint),
-                (_("Database"), str(self.desk.path))]
+        rows = [
+            (_("Name of this computer"), ident["device_name"]),
+            (_("Role"), _(INSTALLATION_ROLES.get(ident["role"], ident["role"]))),
+            (_("Country"), i18n.country_name(ident["country"]) or "—"),
+            (_("Installation id"), ident["device_id"]),
+            (_("Key fingerprint"), self.desk.fingerprint),
+            (_("Database"), str(self.desk.path)),
+        ]
         for label, value in rows:
             shown = QLabel(value)
             shown.setWordWrap(True)
@@ -129,12 +134,22 @@ class SettingsPage(QWidget, Page):
             show_error(self, _("Choose a backup in the list first."))
             return
         path = Path(item.data(Qt.ItemDataRole.UserRole))
-        if not confirm(self, _("Replace every record with the backup “{name}”? The current state is backed up "
-                               "first, so this can be undone.").format(name=path.name), _("Restore")):
+        if not confirm(
+            self,
+            _(
+                "Replace every record with the backup “{name}”? The current state is backed up "
+                "first, so this can be undone."
+            ).format(name=path.name),
+            _("Restore"),
+        ):
             return
-        run_operation(self, _("Restoring {name}…").format(name=path.name),
-                      lambda _progress: restore_backup(self.desk, path), lambda _safety: self._restored(),
-                      cancellable=False)
+        run_operation(
+            self,
+            _("Restoring {name}…").format(name=path.name),
+            lambda _progress: restore_backup(self.desk, path),
+            lambda _safety: self._restored(),
+            cancellable=False,
+        )
 
     def _restored(self) -> None:
         self.refresh()

@@ -66,8 +66,11 @@ class RecipientCombo(QComboBox):
         current = self.currentData()
         self.clear()
         self.addItem(_("The usual recipient"), "")
-        self.setItemData(0, _("A delegation sends to the secretariat; the secretariat sends to every delegation"),
-                         Qt.ItemDataRole.ToolTipRole)
+        self.setItemData(
+            0,
+            _("A delegation sends to the secretariat; the secretariat sends to every delegation"),
+            Qt.ItemDataRole.ToolTipRole,
+        )
         for device in devices:
             self.addItem(f"{device_label(device)} — {device['fingerprint']}", device["device_id"])
         self.setCurrentIndex(max(self.findData(current), 0))
@@ -90,8 +93,9 @@ class ImportPreview(QDialog):
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for row, (kind, counts) in enumerate(sorted(per_kind.items())):
             label = _(KINDS[kind].label) if kind in KINDS else kind
-            cells = [label] + [i18n.format_number(counts.get(key, 0))
-                               for key in ("new", "updated", "conflicts", "skipped")]
+            cells = [label] + [
+                i18n.format_number(counts.get(key, 0)) for key in ("new", "updated", "conflicts", "skipped")
+            ]
             for column, text in enumerate(cells):
                 table.setItem(row, column, QTableWidgetItem(text))
         table.resizeColumnsToContents()
@@ -99,23 +103,35 @@ class ImportPreview(QDialog):
         layout.addWidget(table)
         notes = []
         for device in summary.get("new_devices", []):
-            notes.append(_("First bundle from {device}. Check its key fingerprint with the sender "
-                           "(by phone, for example): {fingerprint}").format(
-                device=one_line(device.get("device_name")), fingerprint=device.get("fingerprint")))
+            notes.append(
+                _(
+                    "First bundle from {device}. Check its key fingerprint with the sender "
+                    "(by phone, for example): {fingerprint}"
+                ).format(device=one_line(device.get("device_name")), fingerprint=device.get("fingerprint"))
+            )
         if summary.get("refused"):
             count = len(summary["refused"])
-            notes.append(ngettext("{n} change will not be applied: its author may not make it, or it waits for "
-                                  "the record or the parties that allow it.",
-                                  "{n} changes will not be applied: their authors may not make them, or they wait "
-                                  "for the records or the parties that allow them.", count).format(n=count))
+            notes.append(
+                ngettext(
+                    "{n} change will not be applied: its author may not make it, or it waits for "
+                    "the record or the parties that allow it.",
+                    "{n} changes will not be applied: their authors may not make them, or they wait "
+                    "for the records or the parties that allow them.",
+                    count,
+                ).format(n=count)
+            )
         notes += summary.get("clock_warnings", [])
         notes += summary.get("warnings", [])
         if summary.get("missing_parts"):
             notes.append(_("Parts still missing: {parts}").format(parts=", ".join(summary["missing_parts"])))
         if summary.get("conflicts"):
-            notes.append(ngettext("{n} conflict will be listed under Conflicts for review.",
-                                  "{n} conflicts will be listed under Conflicts for review.",
-                                  summary["conflicts"]).format(n=summary["conflicts"]))
+            notes.append(
+                ngettext(
+                    "{n} conflict will be listed under Conflicts for review.",
+                    "{n} conflicts will be listed under Conflicts for review.",
+                    summary["conflicts"],
+                ).format(n=summary["conflicts"])
+            )
         for note in notes:
             label = QLabel(note)
             label.setWordWrap(True)
@@ -157,8 +173,9 @@ class SyncPage(QWidget, Page):
         self.export_labels = [QLabel() for _n in range(4)]
         export_form = QFormLayout()
         export_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        for label, editor in zip(self.export_labels, (self.recipient, self.full, self.export_passphrase,
-                                                       self.max_size)):
+        for label, editor in zip(
+            self.export_labels, (self.recipient, self.full, self.export_passphrase, self.max_size)
+        ):
             label.setBuddy(editor)
             export_form.addRow(label, editor)
         export_buttons = QHBoxLayout()
@@ -229,8 +246,10 @@ class SyncPage(QWidget, Page):
 
     def retranslate(self) -> None:
         self.export_box.setTitle(_("Send my changes"))
-        for label, text in zip(self.export_labels, (_("Recipient"), _("Everything"), _("Passphrase (optional)"),
-                                                     _("Split into parts of at most (MB)"))):
+        for label, text in zip(
+            self.export_labels,
+            (_("Recipient"), _("Everything"), _("Passphrase (optional)"), _("Split into parts of at most (MB)")),
+        ):
             label.setText(text)
             label.buddy().setAccessibleName(text)
         self.full.setText(_("all records, not only what the recipient lacks"))
@@ -238,24 +257,33 @@ class SyncPage(QWidget, Page):
         self.export_button.setText(_("Export…"))
         self.mail_button.setText(_("Send by e-mail"))
         self.import_box.setTitle(_("Receive changes"))
-        self.import_note.setText(_("Choose .pdsync files, or drop them anywhere on this window. You will see what "
-                                   "they contain before anything changes."))
+        self.import_note.setText(
+            _(
+                "Choose .pdsync files, or drop them anywhere on this window. You will see what "
+                "they contain before anything changes."
+            )
+        )
         self.import_passphrase_label.setText(_("Passphrase (if the sender set one)"))
         self.import_passphrase.setAccessibleName(_("Passphrase (if the sender set one)"))
         self.import_button.setText(_("Import…"))
         self.history_box.setTitle(_("Exchanges"))
         self.history.setAccessibleName(_("Exchanges"))
         self.devices.setAccessibleName(_("Known installations"))
-        self.history.setHorizontalHeaderLabels([_("When"), _("Direction"), _("Other installation"), _("Changes"), _("File")])
+        self.history.setHorizontalHeaderLabels(
+            [_("When"), _("Direction"), _("Other installation"), _("Changes"), _("File")]
+        )
         self.devices_box.setTitle(_("Known installations"))
-        self.devices.setHorizontalHeaderLabels([_("Installation"), _("Key fingerprint"), _("Believed because"),
-                                                _("Last seen")])
+        self.devices.setHorizontalHeaderLabels(
+            [_("Installation"), _("Key fingerprint"), _("Believed because"), _("Last seen")]
+        )
         self.forget_button.setText(_("Forget"))
-        self.forget_button.setToolTip(_("Un-pin the selected installation: its next file is a first contact again "
-                                        "(a re-installed laptop)"))
+        self.forget_button.setToolTip(
+            _("Un-pin the selected installation: its next file is a first contact again (a re-installed laptop)")
+        )
         self.revoke_button.setText(_("Revoke"))
-        self.revoke_button.setToolTip(_("Mark the selected installation as lost or stolen: every installation then "
-                                        "refuses its files"))
+        self.revoke_button.setToolTip(
+            _("Mark the selected installation as lost or stolen: every installation then refuses its files")
+        )
         self.refresh()
 
     def shown(self) -> None:
@@ -277,8 +305,9 @@ class SyncPage(QWidget, Page):
                 because = _("vouched for by {name}").format(name=device["vouched_by_name"])
             else:
                 because = _("confirmed here")
-            for column, text in enumerate((device_label(device), device["fingerprint"], because,
-                                           format_time(device["last_seen"]))):
+            for column, text in enumerate(
+                (device_label(device), device["fingerprint"], because, format_time(device["last_seen"]))
+            ):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, device["device_id"])
                 self.devices.setItem(row, column, item)
@@ -288,8 +317,13 @@ class SyncPage(QWidget, Page):
         directions = {"export": _("Sent"), "import": _("Received")}
         for row, item in enumerate(history):
             peer = one_line(item.get("peer_name") or names.get(item.get("peer_device")) or "")
-            cells = (format_time(item["at"]), directions.get(item["direction"], item["direction"]), peer,
-                     i18n.format_number(item["change_count"]), item["filename"])
+            cells = (
+                format_time(item["at"]),
+                directions.get(item["direction"], item["direction"]),
+                peer,
+                i18n.format_number(item["change_count"]),
+                item["filename"],
+            )
             for column, text in enumerate(cells):
                 self.history.setItem(row, column, QTableWidgetItem(text))
         self.history.resizeColumnsToContents()
@@ -300,8 +334,9 @@ class SyncPage(QWidget, Page):
     def _ask_and_export(self) -> None:
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         name = f"platform-desk-{self.desk.identity['device_name']}-{date.today().isoformat()}{BUNDLE_SUFFIX}"
-        path, _filter = QFileDialog.getSaveFileName(self, _("Save the bundle as"), str(Path(folder) / name),
-                                                    _("Platform Desk bundles (*.pdsync)"))
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Save the bundle as"), str(Path(folder) / name), _("Platform Desk bundles (*.pdsync)")
+        )
         if path:
             self.export(Path(path if path.endswith(BUNDLE_SUFFIX) else path + BUNDLE_SUFFIX))
 
@@ -310,16 +345,23 @@ class SyncPage(QWidget, Page):
         to, full = self.recipient.currentData() or None, self.full.isChecked()
         passphrase = self.export_passphrase.text() or None
         max_size = self.max_size.value() * 1_000_000 or None
-        self._run(_("Writing {name}…").format(name=out.name),
-                  lambda _progress: api.export_bundle(self.desk, out, to=to, full=full, passphrase=passphrase,
-                                                      max_size=max_size), self._exported,
-                  lambda: self._export_cancelled(out))
+        self._run(
+            _("Writing {name}…").format(name=out.name),
+            lambda _progress: api.export_bundle(
+                self.desk, out, to=to, full=full, passphrase=passphrase, max_size=max_size
+            ),
+            self._exported,
+            lambda: self._export_cancelled(out),
+        )
 
     def _exported(self, result) -> None:
         self.last_export = list(result.paths)
         files = ", ".join(path.name for path in result.paths)
-        self.export_result.setText(ngettext("{n} change written to {files}", "{n} changes written to {files}",
-                                            result.change_count).format(n=result.change_count, files=files))
+        self.export_result.setText(
+            ngettext("{n} change written to {files}", "{n} changes written to {files}", result.change_count).format(
+                n=result.change_count, files=files
+            )
+        )
         self.mail_button.setEnabled(True)
         self.refresh()
         self.exchanged.emit()
@@ -336,10 +378,13 @@ class SyncPage(QWidget, Page):
         ident = self.desk.identity
         query = QUrlQuery()
         query.addQueryItem("subject", _("Platform Desk changes from {name}").format(name=ident["device_name"]))
-        query.addQueryItem("body", _(
-            "Please import the attached file(s) in Platform Desk (Sync, Import): {files}\n"
-            "Key fingerprint of the sender: {fingerprint}").format(
-                files=", ".join(p.name for p in self.last_export), fingerprint=self.desk.fingerprint))
+        query.addQueryItem(
+            "body",
+            _(
+                "Please import the attached file(s) in Platform Desk (Sync, Import): {files}\n"
+                "Key fingerprint of the sender: {fingerprint}"
+            ).format(files=", ".join(p.name for p in self.last_export), fingerprint=self.desk.fingerprint),
+        )
         url = QUrl("mailto:")
         url.setQuery(query)
         QDesktopServices.openUrl(url)
@@ -348,8 +393,9 @@ class SyncPage(QWidget, Page):
     # ----- import ----------------------------------------------------------------------------
 
     def _ask_and_import(self) -> None:
-        names, _filter = QFileDialog.getOpenFileNames(self, _("Import bundles"), "",
-                                                      _("Platform Desk bundles (*.pdsync)"))
+        names, _filter = QFileDialog.getOpenFileNames(
+            self, _("Import bundles"), "", _("Platform Desk bundles (*.pdsync)")
+        )
         if names:
             self.start_import([Path(name) for name in names])
 
@@ -362,11 +408,12 @@ class SyncPage(QWidget, Page):
         if not paths:
             return
         passphrase = self.import_passphrase.text() or None
-        self._run(_("Reading {files}…").format(files=", ".join(p.name for p in paths)),
-                  lambda _progress: api.import_files(self.desk, paths, dry_run=True, passphrase=passphrase,
-                                                     trust=trust),
-                  lambda summary: self._previewed(paths, passphrase, trust, summary),
-                  on_refused=lambda error: self._refused(paths, trust, error))
+        self._run(
+            _("Reading {files}…").format(files=", ".join(p.name for p in paths)),
+            lambda _progress: api.import_files(self.desk, paths, dry_run=True, passphrase=passphrase, trust=trust),
+            lambda summary: self._previewed(paths, passphrase, trust, summary),
+            on_refused=lambda error: self._refused(paths, trust, error),
+        )
 
     def _refused(self, paths, trust, error) -> None:
         if isinstance(error, api.UntrustedSender):
@@ -383,9 +430,11 @@ class SyncPage(QWidget, Page):
         if not ImportPreview(summary, self).exec():
             self.import_result.setText(_("Import cancelled: nothing was changed."))
             return
-        self._run(_("Importing {files}…").format(files=", ".join(p.name for p in paths)),
-                  lambda _progress: api.import_files(self.desk, paths, passphrase=passphrase, trust=trust),
-                  self._imported)
+        self._run(
+            _("Importing {files}…").format(files=", ".join(p.name for p in paths)),
+            lambda _progress: api.import_files(self.desk, paths, passphrase=passphrase, trust=trust),
+            self._imported,
+        )
 
     def _selected_device(self) -> str | None:
         item = self.devices.item(self.devices.currentRow(), 0)
@@ -393,14 +442,21 @@ class SyncPage(QWidget, Page):
 
     def _forget(self) -> None:
         device = self._selected_device()
-        if device and confirm(self, _("Forget this installation? Its next file will be a first contact again."),
-                              _("Forget")):
+        if device and confirm(
+            self, _("Forget this installation? Its next file will be a first contact again."), _("Forget")
+        ):
             self._change_trust(api.forget, device)
 
     def _revoke(self) -> None:
         device = self._selected_device()
-        if device and confirm(self, _("Revoke this installation as lost or stolen? Everyone who receives your next "
-                                      "files will refuse its files from then on."), _("Revoke")):
+        if device and confirm(
+            self,
+            _(
+                "Revoke this installation as lost or stolen? Everyone who receives your next "
+                "files will refuse its files from then on."
+            ),
+            _("Revoke"),
+        ):
             self._change_trust(api.revoke, device)
 
     def _change_trust(self, change, device: str) -> None:
@@ -425,9 +481,16 @@ class SyncPage(QWidget, Page):
             for button in (self.export_button, self.import_button):
                 button.setEnabled(True)
 
-        self._running = run_operation(self, label, work, on_done, on_finished=finished, on_refused=on_refused,
-                                      on_cancelled=on_cancelled or (
-            lambda: self.import_result.setText(_("Import cancelled: nothing was changed."))))
+        self._running = run_operation(
+            self,
+            label,
+            work,
+            on_done,
+            on_finished=finished,
+            on_refused=on_refused,
+            on_cancelled=on_cancelled
+            or (lambda: self.import_result.setText(_("Import cancelled: nothing was changed."))),
+        )
 
     def busy(self) -> bool:
         return self._running is not None

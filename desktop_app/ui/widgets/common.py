@@ -52,8 +52,9 @@ def follow_language(widget) -> None:
 def show_error(parent, message: str, details: str = "") -> None:
     """An error as a dialog in the user's language, as one line (names from files cannot fake a message),
     with ``details`` (where the log is…) as a second paragraph."""
-    box = QMessageBox(QMessageBox.Icon.Warning, _("Platform Desk"), one_line(message),
-                      QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Warning, _("Platform Desk"), one_line(message), QMessageBox.StandardButton.NoButton, parent
+    )
     if details:
         box.setInformativeText(one_line(details))
     box.addButton(_("OK"), QMessageBox.ButtonRole.AcceptRole)
@@ -69,8 +70,9 @@ def unexpected_error_texts(error: BaseException, log_file) -> tuple[str, str]:
 
 def confirm(parent, message: str, yes: str) -> bool:
     """Ask before something that cannot be undone; ``yes`` names the action."""
-    box = QMessageBox(QMessageBox.Icon.Question, _("Platform Desk"), message, QMessageBox.StandardButton.NoButton,
-                      parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question, _("Platform Desk"), message, QMessageBox.StandardButton.NoButton, parent
+    )
     accept = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole))
     box.exec()
@@ -82,11 +84,18 @@ SAVE, DISCARD, STAY = "save", "discard", "stay"
 
 def ask_unsaved(parent) -> str:
     """Save, discard or stay, when unsaved changes would otherwise be lost."""
-    box = QMessageBox(QMessageBox.Icon.Question, _("Platform Desk"), _("You have unsaved changes."),
-                      QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        _("Platform Desk"),
+        _("You have unsaved changes."),
+        QMessageBox.StandardButton.NoButton,
+        parent,
+    )
     box.setInformativeText(_("Save them before leaving?"))
-    buttons = {box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole): SAVE,
-               box.addButton(_("Discard"), QMessageBox.ButtonRole.DestructiveRole): DISCARD}
+    buttons = {
+        box.addButton(_("Save"), QMessageBox.ButtonRole.AcceptRole): SAVE,
+        box.addButton(_("Discard"), QMessageBox.ButtonRole.DestructiveRole): DISCARD,
+    }
     stay = box.addButton(_("Cancel"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(stay)
     box.exec()
@@ -130,8 +139,9 @@ def _sort_by_current_column(view: QTableView) -> None:
     view.sortByColumn(column, Qt.SortOrder.AscendingOrder if ascending else Qt.SortOrder.DescendingOrder)
     current = view.currentIndex()  # the same row, found again after sorting: the focus stays in the column
     if current.isValid():
-        view.selectionModel().setCurrentIndex(current.siblingAtColumn(column),
-                                              QItemSelectionModel.SelectionFlag.NoUpdate)
+        view.selectionModel().setCurrentIndex(
+            current.siblingAtColumn(column), QItemSelectionModel.SelectionFlag.NoUpdate
+        )
 
 
 def fit_to_screen(window: QWidget, width: int, height: int) -> None:
@@ -156,8 +166,12 @@ def focus_first(widget: QWidget) -> None:
         return
     candidate = widget.nextInFocusChain()
     while candidate is not widget:
-        if (widget.isAncestorOf(candidate) and candidate.isVisibleTo(widget.window()) and candidate.isEnabled()
-                and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus):
+        if (
+            widget.isAncestorOf(candidate)
+            and candidate.isVisibleTo(widget.window())
+            and candidate.isEnabled()
+            and candidate.focusPolicy() & Qt.FocusPolicy.TabFocus
+        ):
             candidate.setFocus(Qt.FocusReason.TabFocusReason)
             return
         candidate = candidate.nextInFocusChain()
@@ -357,8 +371,7 @@ class DateField(QDateEdit):
             # a separator (“/”, “.”, “-”) goes on to the next part of the date, ready to be typed over, unless
             # the part just typed was complete and the cursor went on by itself
             if not self._moved_on:
-                self.setSelectedSection(self.sectionAt(min(self.currentSectionIndex() + 1,
-                                                           self.sectionCount() - 1)))
+                self.setSelectedSection(self.sectionAt(min(self.currentSectionIndex() + 1, self.sectionCount() - 1)))
             self._moved_on = False
             return
         section = self.currentSectionIndex()

@@ -127,8 +127,11 @@ class FieldForm(QWidget):
             typed = coerce_fields(self.kind, self.values())
         except ValidationError:
             typed = self.values()
-        return {name: self.values()[name] for name, value in typed.items()
-                if canonical(value) != canonical(record.get(name))}
+        return {
+            name: self.values()[name]
+            for name, value in typed.items()
+            if canonical(value) != canonical(record.get(name))
+        }
 
     def check_live(self) -> None:
         """Run the domain's rules on what is typed and show a message about dates and counts as they change."""

@@ -87,9 +87,18 @@ def _settings(p: QPainter) -> None:  # a gear
         p.drawLine(QPointF(12 + 7 * dx, 12 + 7 * dy), QPointF(12 + 10 * dx, 12 + 10 * dy))
 
 
-DRAWINGS = {"events": _calendar, "trainings": _training, "meetings": _meeting, "conferences": _conference,
-            "people": _person, "actions": _actions, "reports": _reports, "sync": _sync, "conflicts": _conflicts,
-            "settings": _settings}
+DRAWINGS = {
+    "events": _calendar,
+    "trainings": _training,
+    "meetings": _meeting,
+    "conferences": _conference,
+    "people": _person,
+    "actions": _actions,
+    "reports": _reports,
+    "sync": _sync,
+    "conflicts": _conflicts,
+    "settings": _settings,
+}
 
 
 def draw(name: str, size: int, color: str = COLOR) -> QPixmap:

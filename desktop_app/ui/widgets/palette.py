@@ -11,6 +11,7 @@ ERROR_ON_DARK = "#ff9e9e"  # 9.6:1 on black
 
 def luminance(color: QColor) -> float:
     """Relative luminance (WCAG 2.1)."""
+
     def channel(value: float) -> float:
         return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
 
@@ -36,13 +37,20 @@ def high_contrast_palette() -> QPalette:
     """White on black with a yellow selection, as Windows' “High Contrast Black” theme."""
     palette = QPalette()
     colours = {
-        QPalette.ColorRole.Window: "#000000", QPalette.ColorRole.WindowText: "#ffffff",
-        QPalette.ColorRole.Base: "#000000", QPalette.ColorRole.AlternateBase: "#1a1a1a",
-        QPalette.ColorRole.Text: "#ffffff", QPalette.ColorRole.Button: "#000000",
-        QPalette.ColorRole.ButtonText: "#ffffff", QPalette.ColorRole.Highlight: "#ffff00",
-        QPalette.ColorRole.HighlightedText: "#000000", QPalette.ColorRole.ToolTipBase: "#000000",
-        QPalette.ColorRole.ToolTipText: "#ffffff", QPalette.ColorRole.PlaceholderText: "#c0c0c0",
-        QPalette.ColorRole.Link: "#80c0ff", QPalette.ColorRole.BrightText: "#ffffff",
+        QPalette.ColorRole.Window: "#000000",
+        QPalette.ColorRole.WindowText: "#ffffff",
+        QPalette.ColorRole.Base: "#000000",
+        QPalette.ColorRole.AlternateBase: "#1a1a1a",
+        QPalette.ColorRole.Text: "#ffffff",
+        QPalette.ColorRole.Button: "#000000",
+        QPalette.ColorRole.ButtonText: "#ffffff",
+        QPalette.ColorRole.Highlight: "#ffff00",
+        QPalette.ColorRole.HighlightedText: "#000000",
+        QPalette.ColorRole.ToolTipBase: "#000000",
+        QPalette.ColorRole.ToolTipText: "#ffffff",
+        QPalette.ColorRole.PlaceholderText: "#c0c0c0",
+        QPalette.ColorRole.Link: "#80c0ff",
+        QPalette.ColorRole.BrightText: "#ffffff",
     }
     for role, colour in colours.items():
         palette.setColor(role, QColor(colour))

@@ -55,8 +55,11 @@ class LazyTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.columns):
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.columns)
+        ):
             return _(self.columns[section].header)
         return None
 
@@ -74,8 +77,13 @@ class LazyTableModel(QAbstractTableModel):
         column = self.columns[index.column()]
         if role == ID_ROLE:
             return self.ids[index.row()]
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.EditRole,
-                        Qt.ItemDataRole.ForegroundRole, Qt.ItemDataRole.TextAlignmentRole):
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.EditRole,
+            Qt.ItemDataRole.ForegroundRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+        ):
             return None
         row = self.row(index.row())
         if row is None:
@@ -116,7 +124,7 @@ class LazyTableModel(QAbstractTableModel):
         row_id = self.ids[number]
         if row_id not in self._cache:
             start = max(0, number - FETCH_CHUNK // 4)
-            wanted = [i for i in self.ids[start:start + FETCH_CHUNK] if i not in self._cache]
+            wanted = [i for i in self.ids[start : start + FETCH_CHUNK] if i not in self._cache]
             self._cache.update(self._load_rows(wanted))
         return self._cache.get(row_id)
 

@@ -55,8 +55,12 @@ class TranslationsForm(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.note.setText(_("The text of this record in other languages. A screen or a document in a language "
-                            "shows this text where it is given, and the text of the Details tab otherwise."))
+        self.note.setText(
+            _(
+                "The text of this record in other languages. A screen or a document in a language "
+                "shows this text where it is given, and the text of the Details tab otherwise."
+            )
+        )
         self.language_label.setText(_("Language"))
         self.language.setAccessibleName(_("Language"))
         for form in self.forms.values():

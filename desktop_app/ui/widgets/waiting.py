@@ -48,8 +48,9 @@ class WaitingBox(QGroupBox):
 
     def retranslate(self) -> None:
         self.setTitle(_("Waiting changes"))
-        self.table.setHorizontalHeaderLabels([_("Since"), _("Sender"), _("Record"), _("Field"), _("Waits because"),
-                                              _("Bytes")])
+        self.table.setHorizontalHeaderLabels(
+            [_("Since"), _("Sender"), _("Record"), _("Field"), _("Waits because"), _("Bytes")]
+        )
         self.table.setAccessibleName(_("Waiting changes"))
         self.purge_sender_button.setText(_("Purge this sender's"))
         self.purge_sender_button.setAccessibleName(_("Purge the waiting changes of the selected sender"))
@@ -60,20 +61,28 @@ class WaitingBox(QGroupBox):
     def refresh(self) -> None:
         """Re-read the waiting lines."""
         self.rows = waiting.held_changes(self.desk)
-        self.summary.setText(ngettext(
-            "{n} change received waits for what allows it (its record, or its author's key). It is tried again "
-            "when that arrives, and dropped after {days} days.",
-            "{n} changes received wait for what allows them (their record, or their author's key). They are tried "
-            "again when that arrives, and dropped after {days} days.", len(self.rows)).format(
-            n=i18n.format_number(len(self.rows)), days=waiting.HELD_DAYS))
+        self.summary.setText(
+            ngettext(
+                "{n} change received waits for what allows it (its record, or its author's key). It is tried again "
+                "when that arrives, and dropped after {days} days.",
+                "{n} changes received wait for what allows them (their record, or their author's key). They are tried "
+                "again when that arrives, and dropped after {days} days.",
+                len(self.rows),
+            ).format(n=i18n.format_number(len(self.rows)), days=waiting.HELD_DAYS)
+        )
         shown = self.rows[:SHOWN]
         self.table.setRowCount(len(shown))
         for row, held in enumerate(shown):
             kind = KINDS.get(held["kind"])
             reason = waiting.REASON_LABELS.get(held["reason"], held["reason"])
-            cells = (i18n.format_date(held["since"][:10]) if held["since"] else "", held["sender_name"] or held["sender"],
-                     f"{_(kind.label) if kind else held['kind']} {held['record']}",
-                     field_label(held["kind"], held["field"]), _(reason), i18n.format_number(held["bytes"]))
+            cells = (
+                i18n.format_date(held["since"][:10]) if held["since"] else "",
+                held["sender_name"] or held["sender"],
+                f"{_(kind.label) if kind else held['kind']} {held['record']}",
+                field_label(held["kind"], held["field"]),
+                _(reason),
+                i18n.format_number(held["bytes"]),
+            )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, held["sender"])
@@ -92,10 +101,13 @@ class WaitingBox(QGroupBox):
 
     def purge(self, sender: str | None) -> None:
         """Remove the waiting lines (of one sender), after asking: they return only with a full bundle."""
-        question = (_("Remove every waiting change? They come back only if their senders export everything again.")
-                    if sender is None else
-                    _("Remove the waiting changes this sender brought? They come back only if it exports everything "
-                      "again."))
+        question = (
+            _("Remove every waiting change? They come back only if their senders export everything again.")
+            if sender is None
+            else _(
+                "Remove the waiting changes this sender brought? They come back only if it exports everything again."
+            )
+        )
         if not confirm(self, question, _("Purge")):
             return
         try:

@@ -14,6 +14,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-06
 """
+
 import hashlib
 import json
 import os
@@ -21,8 +22,8 @@ import os
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -35,24 +36,26 @@ def _sha256(value) -> str:
 
 
 def upgrade() -> None:
-    for table in ('changes', 'held_back'):
+    for table in ("changes", "held_back"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('salt', sa.String(length=32), nullable=True))
-            batch_op.add_column(sa.Column('replaces', sa.Text(), nullable=True))
-    op.create_table('links',
-    sa.Column('device_id', sa.String(length=36), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('prev', sa.String(length=64), nullable=False),
-    sa.Column('digest', sa.String(length=64), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('device_id', 'seq')
+            batch_op.add_column(sa.Column("salt", sa.String(length=32), nullable=True))
+            batch_op.add_column(sa.Column("replaces", sa.Text(), nullable=True))
+    op.create_table(
+        "links",
+        sa.Column("device_id", sa.String(length=36), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("prev", sa.String(length=64), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("device_id", "seq"),
     )
-    op.create_table('heads',
-    sa.Column('device_id', sa.String(length=36), nullable=False),
-    sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.Column('signature', sa.String(length=100), nullable=False),
-    sa.PrimaryKeyConstraint('device_id', 'seq')
+    op.create_table(
+        "heads",
+        sa.Column("device_id", sa.String(length=36), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("signature", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("device_id", "seq"),
     )
     connection = op.get_bind()
     # Changes waiting since format 2 came without proof of their authors: their relays send them again, proven.
@@ -60,17 +63,29 @@ def upgrade() -> None:
     me = connection.execute(sa.text("SELECT device_id FROM installation")).scalar()
     if me is None:
         return
-    rows = connection.execute(sa.text(
-        "SELECT rowid, seq, hlc, kind, record_id, field, value, context FROM changes "
-        "WHERE device_id = :me ORDER BY seq"), {"me": me}).all()
+    rows = connection.execute(
+        sa.text(
+            "SELECT rowid, seq, hlc, kind, record_id, field, value, context FROM changes "
+            "WHERE device_id = :me ORDER BY seq"
+        ),
+        {"me": me},
+    ).all()
     prev, expected = GENESIS, 1
     salts, links = [], []
     for rowid, seq, stamp, kind, record_id, name, value, context in rows:
         if seq != expected:
             break  # a gap in one's own log (never written by this program): the chain stops before it
         salt = os.urandom(16).hex()
-        line = {"device_id": me, "seq": seq, "hlc": stamp, "kind": kind, "record_id": record_id, "field": name,
-                "value": json.loads(value), "salt": salt}
+        line = {
+            "device_id": me,
+            "seq": seq,
+            "hlc": stamp,
+            "kind": kind,
+            "record_id": record_id,
+            "field": name,
+            "value": json.loads(value),
+            "salt": salt,
+        }
         if context is not None:
             line["context"] = json.loads(context)
         digest = _sha256(line)
@@ -80,14 +95,19 @@ def upgrade() -> None:
         prev, expected = link, seq + 1
     if salts:
         connection.execute(sa.text("UPDATE changes SET salt = :salt WHERE rowid = :rowid"), salts)
-        connection.execute(sa.text("INSERT INTO links (device_id, seq, prev, digest, hash) "
-                                   "VALUES (:device_id, :seq, :prev, :digest, :hash)"), links)
+        connection.execute(
+            sa.text(
+                "INSERT INTO links (device_id, seq, prev, digest, hash) "
+                "VALUES (:device_id, :seq, :prev, :digest, :hash)"
+            ),
+            links,
+        )
 
 
 def downgrade() -> None:
-    op.drop_table('heads')
-    op.drop_table('links')
-    for table in ('changes', 'held_back'):
+    op.drop_table("heads")
+    op.drop_table("links")
+    for table in ("changes", "held_back"):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('replaces')
-            batch_op.drop_column('salt')
+            batch_op.drop_column("replaces")
+            batch_op.drop_column("salt")
