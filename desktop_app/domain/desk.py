@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Boolean, ColumnElement, Connection, JSON, case, func, insert, literal, null, or_, select, update
+from sqlalchemy import JSON, Boolean, ColumnElement, Connection, case, func, insert, literal, null, or_, select, update
 
 from desktop_app.domain import author_log, identity, progress
 from desktop_app.domain.authority import SECRETARIAT, Standing, may_change
