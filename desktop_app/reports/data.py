@@ -26,10 +26,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from desktop_app.country_names import MEMBER_STATES
 from desktop_app.domain.changelog import record_table
 from desktop_app.domain.desk import visible_query
 from desktop_app.domain.reading import in_language, overdue, translatable
-from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, KINDS, ROLES, THEMATIC_AREAS, member_states
+from desktop_app.domain.schema import ACTION_STATUSES, EVENT_TYPES, KINDS, ROLES, THEMATIC_AREAS
 from desktop_app.i18n import _, country_name, format_date, format_number, ngettext, sort_key
 from desktop_app.storage.models import Action, Event, Participation, Person
 
@@ -226,7 +227,7 @@ def _by_delegation(report: Report, attended: list[dict]) -> dict[str, dict]:
         if code:
             events.setdefault(code, set()).add(participation["event_id"])
             attendances[code] += 1
-    states = member_states()
+    states = MEMBER_STATES
     order = sorted(events, key=lambda code: (code not in states, sort_key(country_name(code))))
     return {code: {"events": len(events[code]), "participants": attendances[code]} for code in order}
 
