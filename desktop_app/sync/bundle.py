@@ -970,7 +970,7 @@ def check_change(change) -> dict:
         if not isinstance(value, bool):
             raise ValidationError(DELETED, _("must be true or false"))
     elif field == OWNER:
-        if value != SECRETARIAT and value not in country_codes():
+        if not isinstance(value, str) or (value != SECRETARIAT and value not in country_codes()):
             raise ValidationError(OWNER, _("must be “secretariat” or a country code"))
     else:
         if not isinstance(field, str):

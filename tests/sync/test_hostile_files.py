@@ -133,6 +133,7 @@ def make_cases(folder, kz, good, event):
     case("wrong-value-type", lambda p: signed(kz, p, [line(kz, field="participants_total", value="many")]))
     case("unknown-kind", lambda p: signed(kz, p, [line(kz, kind="spaceship")]))
     case("unknown-field", lambda p: signed(kz, p, [line(kz, field="colour")]))
+    case("owner-not-text", lambda p: signed(kz, p, [line(kz, field="owner", value=[])]))  # found by the long fuzz
     case("newer-format", lambda p: signed(kz, p, [line(kz)], format_version="4.0"))
     case("older-format", lambda p: signed(kz, p, [line(kz)], format_version="1.0"))
     case("count-mismatch", lambda p: signed(kz, p, [line(kz)], change_count=5))
@@ -199,6 +200,7 @@ EXPECTED_WORDS = {
     "wrong-value-type": "participants_total",
     "unknown-kind": "spaceship",
     "unknown-field": "colour",
+    "owner-not-text": "secretariat",
     "newer-format": "4.0",
     "older-format": "must update",
     "count-mismatch": "manifest says",
