@@ -128,8 +128,8 @@ def test_a_cancelled_export_leaves_no_file(page, qtbot, tmp_path, monkeypatch):
     writing, resume = threading.Event(), threading.Event()
     write_report = export.write_report
 
-    def slow_write(report, name, path):
-        write_report(report, name, path)
+    def slow_write(report, name, path, **options):
+        write_report(report, name, path, **options)
         writing.set()
         resume.wait(10)
 
