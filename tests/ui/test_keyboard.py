@@ -37,7 +37,7 @@ def test_an_empty_optional_date_is_typed_stepped_and_left_by_keyboard(window, qt
     _key(end, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is not end and end.get_value() is None  # untouched: still empty
     _focus(end)
-    QTest.keyClicks(end, "3/15/2025")
+    QTest.keyClicks(end, "15/3/2025")  # English dates are en-GB: day, month, year
     assert end.get_value() == "2025-03-15" and page.editor.dirty
     _key(end, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is not end
@@ -49,8 +49,8 @@ def test_an_empty_optional_date_is_typed_stepped_and_left_by_keyboard(window, qt
     _key(end, Qt.Key.Key_Delete)
     assert end.get_value() is None
     end.set_value(None)  # emptied while it has the focus: today is offered again
-    _key(end, Qt.Key.Key_Down)  # a month back from today
-    assert end.get_value() == QDate.currentDate().addMonths(-1).toString(Qt.DateFormat.ISODate)
+    _key(end, Qt.Key.Key_Down)  # the first part back from today: the day, in en-GB order
+    assert end.get_value() == QDate.currentDate().addDays(-1).toString(Qt.DateFormat.ISODate)
 
 
 def test_every_table_lets_tab_leave_and_sorts_by_keyboard(window, qtbot):

@@ -11,7 +11,7 @@ from desktop_app.errors import DeskError
 from desktop_app.i18n import _, ngettext
 from desktop_app.sync import waiting
 from desktop_app.ui.pages.conflicts import field_label
-from desktop_app.ui.widgets.common import confirm, follow_language, show_error
+from desktop_app.ui.widgets.common import confirm, follow_language, keyboard_table, show_error
 
 SHOWN = 500  # rows in the table; the summary counts them all (a sender may leave 20,000 waiting)
 
@@ -25,7 +25,7 @@ class WaitingBox(QGroupBox):
         self.rows: list[dict] = []
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, 6)
+        self.table = keyboard_table(QTableWidget(0, 6))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
