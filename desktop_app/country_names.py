@@ -24,3 +24,40 @@ MEMBER_STATE_NAMES = {
 def member_state_name(code: str, language: str) -> str | None:
     """The member state's own name in ``language``, or None for another country (CLDR's name then)."""
     return MEMBER_STATE_NAMES.get(language, {}).get(code)
+
+
+# Long and short names of the member states that lists use besides the UN's and CLDR's.
+MEMBER_STATE_ALIASES = {
+    "KZ": (
+        "Republic of Kazakhstan",
+        "Республика Казахстан",
+        "РК",
+        "Қазақстан Республикасы",
+        "Qazaqstan",
+        "Qazaqstan Respublikasy",
+        "Казахстан",
+        "Қазақстан",
+    ),
+    "KG": (
+        "Kyrgyz Republic",
+        "Kyrgyzstan",
+        "Кыргызская Республика",
+        "Киргизия",
+        "Кыргызстан",
+        "КР",
+        "Кыргыз Республикасы",
+        "Qirgʻiziston",
+    ),
+    "TJ": ("Republic of Tajikistan", "Республика Таджикистан", "РТ", "Ҷумҳурии Тоҷикистон", "Тоҷикистон", "Tojikiston"),
+    "TM": ("Туркмения", "Türkmenistan", "Туркменистан", "Turkmaniston"),
+    "UZ": (
+        "Republic of Uzbekistan",
+        "Республика Узбекистан",
+        "РУз",
+        "Ўзбекистон",
+        "Oʻzbekiston",
+        "Ўзбекистон Республикаси",
+        "Oʻzbekiston Respublikasi",
+        "Узбекистан",
+    ),
+}

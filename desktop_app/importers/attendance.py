@@ -28,7 +28,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from desktop_app.country_names import MEMBER_STATE_NAMES
+from desktop_app.country_names import MEMBER_STATE_ALIASES, MEMBER_STATE_NAMES
 from desktop_app.domain.desk import create_attendees, put_record, visible_query
 from desktop_app.domain.folding import name_key
 from desktop_app.domain.progress import checkpoint
@@ -118,41 +118,6 @@ DEVICE_PREFIX = re.compile(
 )
 # A section heading of a Teams attendance report ("2. Participants"): the table above it ends there.
 SECTION_HEADING = re.compile(r"^\d+\.\s+\S")
-# Long and short names of the member states that lists use besides the UN's and CLDR's.
-COUNTRY_ALIASES = {
-    "KZ": (
-        "Republic of Kazakhstan",
-        "Республика Казахстан",
-        "РК",
-        "Қазақстан Республикасы",
-        "Qazaqstan",
-        "Qazaqstan Respublikasy",
-        "Казахстан",
-        "Қазақстан",
-    ),
-    "KG": (
-        "Kyrgyz Republic",
-        "Kyrgyzstan",
-        "Кыргызская Республика",
-        "Киргизия",
-        "Кыргызстан",
-        "КР",
-        "Кыргыз Республикасы",
-        "Qirgʻiziston",
-    ),
-    "TJ": ("Republic of Tajikistan", "Республика Таджикистан", "РТ", "Ҷумҳурии Тоҷикистон", "Тоҷикистон", "Tojikiston"),
-    "TM": ("Туркмения", "Türkmenistan", "Туркменистан", "Turkmaniston"),
-    "UZ": (
-        "Republic of Uzbekistan",
-        "Республика Узбекистан",
-        "РУз",
-        "Ўзбекистон",
-        "Oʻzbekiston",
-        "Ўзбекистон Республикаси",
-        "Oʻzbekiston Respublikasi",
-        "Узбекистан",
-    ),
-}
 GENDER_WORDS = {
     "female": ("female", "f", "woman", "w", "женский", "жен", "ж", "женщина", "әйел", "аял", "ayol", "зан", "aýal"),
     "male": ("male", "m", "man", "мужской", "муж", "м", "мужчина", "ер", "эркек", "erkak", "мард", "erkek"),
@@ -408,7 +373,7 @@ def _country_names() -> dict[str, str]:
     for spelled in MEMBER_STATE_NAMES.values():
         for code, name in spelled.items():
             names[name_key(name)] = code
-    for code, aliases in COUNTRY_ALIASES.items():
+    for code, aliases in MEMBER_STATE_ALIASES.items():
         for alias in aliases:
             names[name_key(alias)] = code
     return names

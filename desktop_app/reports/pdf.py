@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from desktop_app.domain.schema import SECRETARIAT
 from desktop_app.i18n import N_, _, country_name, current_language, format_date, format_date_range
 from desktop_app.reports.data import Report
 from desktop_app.reports.layout import ACCENT, Column, Pages, finish_pdf, pdf_writer
@@ -37,7 +38,7 @@ def put_table(pages: Pages, data: Table, fields: list[str] | None = None) -> Non
 
 
 def issuing_office(issuer: dict) -> str:
-    if issuer.get("role") == "secretariat" or not issuer.get("country"):
+    if issuer.get("role") == SECRETARIAT or not issuer.get("country"):
         return _("Secretariat: United Nations Office on Drugs and Crime (UNODC)")
     return _("Delegation of {country} to the Platform").format(country=country_name(issuer["country"]))
 
