@@ -42,17 +42,7 @@ def setting(tmp_path_factory):
 
 
 def header(kz) -> dict:
-    me = kz.identity
-    return {
-        "device_id": me["device_id"],
-        "device_name": me["device_name"],
-        "role": me["role"],
-        "country": me["country"],
-        "public_key": fmt.b64(me["public_key"]),
-        "created_at": "2025-01-01T00:00:00+00:00",
-        "vector": {me["device_id"]: 1},
-        "to": None,
-    }
+    return forge.header(kz, vector={kz.identity["device_id"]: 1})
 
 
 def line(kz, seq: int = 1) -> str:
