@@ -31,8 +31,9 @@ class OneLineParser(argparse.ArgumentParser):
 
 def _add_common(parser: argparse.ArgumentParser, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
-    parser.add_argument("--db", type=Path, default=default, metavar="PATH",
-                        help=_("the database file (default: in your data folder)"))
+    parser.add_argument("--db", type=database_target, default=default, metavar="PATH",
+                        help=_("the database file (default: in your data folder), or a server database "
+                               "postgresql://user@host[:port]/dbname"))
     parser.add_argument("--db-passphrase-file", type=Path, default=default, metavar="F",
                         help=_("the database's passphrase is in F (an encrypted database; not a bundle's)"))
     parser.add_argument("--lang", choices=i18n.LANGUAGES, default=default, metavar="CODE",
@@ -55,8 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def database_path(args) -> Path:
-    return Path(args.db) if args.db else paths.default_db_path()
+def database_target(value: str) -> Path | str:
+    """A ``--db`` value: a server URL is kept as text (a path would fold its ``//``), anything else is a file."""
+    return value if paths.is_server_url(value) else Path(value)
+
+
+def database_path(args) -> Path | str:
+    """The file or server URL named by ``--db``, or the default file."""
+    return args.db if args.db else paths.default_db_path()
 
 
 def _language_from(argv: list[str]) -> str | None:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from desktop_app.domain.errors import InputError
 from desktop_app.domain.schema import KINDS
 from desktop_app.i18n import _
+from desktop_app.paths import is_server_url
 
 
 def register(subparsers) -> list:
@@ -56,7 +57,10 @@ def opened(args):
     from desktop_app.domain.desk import Desk  # not at import: --help and --version stay quick
 
     path = database_path(args)
-    desk = Desk.open(path, current_passphrase(args, path) if path.exists() else None)
+    if is_server_url(path):
+        desk = with_password(path, lambda password: Desk.open(path, password=password))
+    else:
+        desk = Desk.open(path, current_passphrase(args, path) if path.exists() else None)
     for notice in desk.notices:
         print(notice, file=sys.stderr)
     try:
@@ -77,13 +81,16 @@ def run_init(args) -> int:
     from desktop_app.domain.desk import Desk
 
     passphrase = None
+    if args.encrypt and is_server_url(path):
+        raise InputError(_("--encrypt: a server database is protected by the server, not by a passphrase"))
     if args.encrypt:
         from desktop_app.cli.encryption import new_passphrase
 
         passphrase = new_passphrase(args)
     elif args.db_passphrase_file is not None:
         raise InputError(_("--db-passphrase-file: add --encrypt to create an encrypted database"))
-    desk = Desk.create(path, args.device_name, args.role, args.country, passphrase=passphrase)
+    desk = with_password(path, lambda password: Desk.create(
+        path, args.device_name, args.role, args.country, passphrase=passphrase, password=password))
     try:
         if args.demo:
             load_public_record(desk)
@@ -96,6 +103,22 @@ def run_init(args) -> int:
     finally:
         desk.close()
     return 0
+
+
+def with_password(target, attempt):
+    """``attempt(None)``; if a server database wants a password PGPASSWORD and ~/.pgpass did not give, it is
+    typed on the terminal and ``attempt(password)`` tried once more. The password is never stored."""
+    from desktop_app.storage import server
+
+    try:
+        return attempt(None)
+    except server.PasswordNeeded as needed:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise InputError(_("{reason}: set PGPASSWORD or add it to ~/.pgpass (there is no terminal to type it "
+                               "on)").format(reason=needed)) from None
+        import getpass
+
+        return attempt(getpass.getpass(_("Password for {url}: ").format(url=server.display(target))))
 
 
 def _print_json(value) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import JSON, Boolean, Connection, Table, func, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain.authority import Author
 from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import OWNER
+from desktop_app.storage import server
 from desktop_app.storage.models import RECORD_MODELS, Change, Coverage, Installation, Knowledge
 
 CHANGES = Change.__table__
@@ -42,21 +42,21 @@ def apply_fields(connection: Connection, kind: str, updates: dict[str, dict[str,
         groups.setdefault(names, []).append((record_id, *(_stored(table, n, fields[n]) for n in names)))
     for names, rows in groups.items():
         columns = ", ".join(("id", *names))
-        marks = ", ".join("?" * (len(names) + 1))
+        marks = server.driver_marks(connection, len(names) + 1)
         action = ("DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in names)) if names else "DO NOTHING"
         connection.exec_driver_sql(
             f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT (id) {action}", rows)
 
 
 def _stored(table: Table, name: str, value):
-    """A value as SQLAlchemy would store it in that column (JSON text for lists, 0/1 for booleans)."""
+    """A value as SQLAlchemy would store it in that column (JSON text for lists, a bool for booleans)."""
     if value is None:
         return None
     column_type = table.c[name].type
     if isinstance(column_type, JSON):
         return json.dumps(value)
     if isinstance(column_type, Boolean):
-        return int(value)
+        return bool(value)
     return value
 
 
@@ -71,7 +71,7 @@ def raise_knowledge(connection: Connection, highest: dict[str, int], model=Knowl
     if not highest:
         return
     table = model.__table__
-    statement = sqlite_insert(table)
+    statement = server.upsert(table, connection)
     statement = statement.on_conflict_do_update(
         index_elements=["device_id"],
         set_={"seq": statement.excluded.seq},
@@ -89,7 +89,9 @@ class ChangeWriter:
 
     def __init__(self, connection: Connection):
         self.connection = connection
-        row = connection.execute(select(Installation)).one()
+        # The row lock numbers changes one writer at a time on a server (SQLite's BEGIN IMMEDIATE already does).
+        row = connection.execute(select(Installation).with_for_update()).one()
+        self.user = server.session_user(connection)
         self.device_id = row.device_id
         self.author = Author(row.role, row.country)
         self.clock = Clock(row.clock)
@@ -117,7 +119,7 @@ class ChangeWriter:
         self._changes.append({
             "device_id": self.device_id, "seq": self.next_seq, "hlc": self.clock.tick(),
             "kind": kind, "record_id": record_id, "field": field, "value": canonical(value),
-            "context": canonical(context) if context is not None else None,
+            "context": canonical(context) if context is not None else None, "user": self.user,
         })
         self.next_seq += 1
         self._fields.setdefault(kind, {}).setdefault(record_id, {})[field] = value

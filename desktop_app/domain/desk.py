@@ -22,7 +22,7 @@ from desktop_app.domain.errors import InputError, NotFoundError, ValidationError
 from desktop_app.domain.schema import DELETED, KINDS, Kind
 from desktop_app.domain.validation import check_record, coerce_fields, kind_of
 from desktop_app.i18n import _
-from desktop_app.storage import database, encryption
+from desktop_app.storage import database, encryption, server
 from desktop_app.storage.models import Installation
 
 FLUSH_EVERY = 20_000  # changes buffered before a bulk write inside one transaction
@@ -31,9 +31,10 @@ FLUSH_EVERY = 20_000  # changes buffered before a bulk write inside one transact
 class Desk:
     """An open database. Use ``Desk.create`` for ``init`` and ``Desk.open`` otherwise."""
 
-    def __init__(self, path: Path, engine):
-        self.path = path
+    def __init__(self, path: Path, engine, url: str | None = None):
+        self.path = path  # a server database's: a name in this computer's folder for its backups
         self.engine = engine
+        self.url = url  # the server database's address (no password), None for a file
         self._identity: dict | None = None
         self.notices: list[str] = []  # things the user should be told once, e.g. a copied database
 
@@ -41,12 +42,20 @@ class Desk:
 
     @classmethod
     def create(cls, path: Path, device_name: str, role: str, country: str | None = None,
-               passphrase: str | bytes | bytearray | None = None) -> "Desk":
-        """Create a database with a new installation identity (SPEC §3), encrypted with ``passphrase`` if given."""
-        path = Path(path).absolute()
-        database.check_location(path, must_exist=False)
-        if path.exists() and path.stat().st_size > 0:
-            raise InputError(_("{path} already exists; choose another file or remove it first").format(path=path))
+               passphrase: str | bytes | bytearray | None = None, password: str | None = None) -> "Desk":
+        """Create a database with a new installation identity (SPEC §3), encrypted with ``passphrase`` if given.
+
+        ``path`` may be a server URL (``postgresql://…``, SPEC §6): its database must be empty.
+        """
+        url = None
+        if server.is_url(path):
+            url = path
+        else:
+            path = Path(path).absolute()
+            database.check_location(path, must_exist=False)
+            if path.exists() and path.stat().st_size > 0:
+                raise InputError(_("{path} already exists; choose another file or remove it first").format(
+                    path=path))
         device_name = (device_name or "").strip()
         if not device_name:
             raise ValidationError("device_name", _("is required"))
@@ -56,8 +65,12 @@ class Desk:
             country = coerce_fields(KINDS["person"], {"country": country})["country"]
         if role == "delegation" and not country:
             raise ValidationError("country", _("a delegation needs its country (--country)"))
-        key = encryption.Key.new(passphrase) if passphrase is not None else None
-        engine = database.create_sqlite_engine(path, key)
+        if url is not None:
+            engine, path = server.open_engine(url, password), server.local_folder(url) / "server.db"
+            _refuse_unless_empty(engine, url)
+        else:
+            key = encryption.Key.new(passphrase) if passphrase is not None else None
+            engine = database.create_sqlite_engine(path, key)
         with database.translate_busy():
             database.migrate(engine, path)
             private, public = identity.new_key_pair()
@@ -66,14 +79,18 @@ class Desk:
                     device_id=identity.new_device_id(), device_name=device_name, role=role, country=country,
                     private_key=private, public_key=public, created_at=_now_iso(),
                     machine_id=identity.machine_id(), clock="0000000000000.0000", next_seq=1))
-        return cls(path, engine)
+        return cls(path, engine, url and server.display(url))
 
     @classmethod
-    def open(cls, path: Path, passphrase: str | bytes | bytearray | None = None) -> "Desk":
+    def open(cls, path: Path, passphrase: str | bytes | bytearray | None = None,
+             password: str | None = None) -> "Desk":
         """Open an existing database, upgrading its schema (after a backup) if it is older.
 
-        An encrypted database needs its ``passphrase``; a wrong one raises ``WrongPassphrase``.
+        An encrypted database needs its ``passphrase``; a wrong one raises ``WrongPassphrase``. ``path`` may be
+        a server URL, with ``password`` when neither PGPASSWORD nor ~/.pgpass gives it (``PasswordNeeded``).
         """
+        if server.is_url(path):
+            return cls._open_server(path, password)
         path = Path(path).absolute()
         if not path.exists():
             database.check_location(path, must_exist=True)
@@ -87,6 +104,24 @@ class Desk:
             if not read_only:
                 desk._detect_copy()
         return desk
+
+    @classmethod
+    def _open_server(cls, url: str, password: str | None) -> "Desk":
+        """A server database is shared by several computers: no single-instance lock, no copy detection."""
+        engine = server.open_engine(url, password)
+        if not _holds_installation(engine):
+            engine.dispose()
+            raise InputError(_("The server database {url} holds no Platform Desk installation: create one with "
+                               "“init” or “migrate-to”").format(url=server.display(url)))
+        path = server.local_folder(url) / "server.db"
+        with database.translate_busy():
+            database.migrate(engine, path)
+        return cls(path, engine, server.display(url))
+
+    @property
+    def location(self) -> str:
+        """Where the database is, as shown to the person: the file, or the server URL without password."""
+        return self.url or str(self.path)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -157,6 +192,9 @@ class Desk:
     def dump(self) -> Iterator[str]:
         """Every visible record as one canonical JSON line, sorted by kind and id."""
         with self.engine.connect() as connection:
+            if connection.dialect.name != "sqlite":  # SQLite writes the lines itself; others through Python
+                yield from _dump_rows(connection)
+                return
             for name in sorted(KINDS):
                 kind = KINDS[name]
                 for text, redo in connection.execute(_dump_query(kind).execution_options(yield_per=5000)):
@@ -400,6 +438,29 @@ def _dump_line(kind: Kind, columns):
             values[field.name] = column
     pairs = [part for key in sorted(values) for part in (literal(key), values[key])]
     return func.json_object(*pairs), (or_(*escaped) if escaped else literal(False))
+
+
+def _dump_rows(connection: Connection) -> Iterator[str]:
+    """``dump`` on any database: the visible records by kind and id, made canonical here."""
+    for name in sorted(KINDS):
+        kind = KINDS[name]
+        query = visible_query(kind).order_by(None).order_by(record_table(name).c.id)
+        for row in connection.execute(query.execution_options(yield_per=5000)).mappings():
+            yield canonical(_public(name, dict(row)))
+
+
+def _holds_installation(engine) -> bool:
+    with engine.connect() as connection:
+        return server.has_table(connection, "installation") and bool(connection.execute(
+            select(func.count()).select_from(Installation)).scalar())
+
+
+def _refuse_unless_empty(engine, url: str) -> None:
+    """``init`` and ``migrate-to`` write only into a server database that holds no installation yet."""
+    if _holds_installation(engine):
+        engine.dispose()
+        raise InputError(_("The server database {url} already holds a Platform Desk installation; "
+                           "choose an empty database").format(url=server.display(url)))
 
 
 def _public(kind_name: str, row: dict) -> dict:

@@ -13,18 +13,18 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, select
 from sqlalchemy.exc import OperationalError
 
 from desktop_app.domain.errors import BusyError, DiskFullError, InputError
 from desktop_app.i18n import _
-from desktop_app.storage import encryption
+from desktop_app.storage import encryption, server
 
 BUSY_TIMEOUT_S = 5.0
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration; a test checks it against Alembic. Knowing it here lets an up-to-date
 # database open without importing Alembic at all, which keeps start-up quick.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0008"
 
 
 def _alembic_config():
@@ -137,11 +137,41 @@ def check_database_file(path: Path) -> None:
 
 
 def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
-    """Copy the live database with SQLite's backup API into ``backups/`` beside it; keep the last ``keep``."""
+    """Copy the live database into ``backups/`` beside ``path``; keep the last ``keep``.
+
+    A SQLite file is copied with SQLite's backup API. A server database is copied row by row, in one
+    consistent read, into a SQLite file at the same schema revision: a Platform Desk database that the
+    program opens as it is and restores with ``migrate-to``.
+    """
     folder = path.parent / "backups"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}-{stamp}-{reason}.db"
+    if engine.dialect.name != "sqlite":
+        _server_backup(engine, target)
+    else:
+        _file_backup(engine, target)
+    old = sorted(folder.glob(f"{path.stem}-*.db"))
+    for stale in old[:-keep]:
+        stale.unlink(missing_ok=True)
+    return target
+
+
+def _server_backup(engine: Engine, target: Path) -> None:
+    copy = create_sqlite_engine(target)
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+        _upgrade(copy, revision)
+        copy_database(engine, copy)
+    except BaseException:
+        copy.dispose()
+        target.unlink(missing_ok=True)
+        raise
+    copy.dispose()
+
+
+def _file_backup(engine: Engine, target: Path) -> None:
     key = key_of(engine)
     raw = engine.raw_connection()
     try:
@@ -159,10 +189,6 @@ def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
         raise
     finally:
         raw.close()
-    old = sorted(folder.glob(f"{path.stem}-*.db"))
-    for stale in old[:-keep]:
-        stale.unlink(missing_ok=True)
-    return target
 
 
 def list_backups(path: Path) -> list[Path]:
@@ -172,12 +198,9 @@ def list_backups(path: Path) -> list[Path]:
 def migrate(engine: Engine, path: Path) -> None:
     """Bring the schema to the newest revision, after a backup if the file already held data."""
     with engine.connect() as connection:
-        has_version = connection.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").first()
-        current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() if has_version else None
+        current = current_revision(connection)
     if current == SCHEMA_HEAD:
         return
-    from alembic import command
     from alembic.script import ScriptDirectory
 
     head = head_revision()
@@ -191,10 +214,47 @@ def migrate(engine: Engine, path: Path) -> None:
                 "this version understands schema {known} and older. Install the newer version."
             ).format(found=current, known=head)) from None
         backup(engine, path, f"before-{head}")
+    _upgrade(engine, "head")
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The schema revision of a database, SQLite or PostgreSQL; ``None`` for an empty one."""
+    if not server.has_table(connection, "alembic_version"):
+        return None
+    return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def copy_database(source: Engine, target: Engine, batch: int = 5000) -> None:
+    """Copy every row of ``source`` into ``target`` in one transaction, replacing what ``target`` held.
+
+    Both must be at the same schema revision (the migrations made both, so one schema definition serves
+    either dialect); rows keep their ids, the change log its numbering, the installation its identity.
+    """
+    with source.connect() as reading, target.begin() as writing:
+        found, expected = current_revision(reading), current_revision(writing)
+        if found != expected:
+            raise InputError(_("The two databases have different schemas ({found} and {expected}); "
+                               "nothing was copied").format(found=found, expected=expected))
+        tables = MetaData()
+        tables.reflect(writing)
+        for table in tables.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            source_table = Table(table.name, MetaData(), autoload_with=reading)
+            writing.execute(table.delete())
+            rows = reading.execute(select(source_table).execution_options(yield_per=batch)).mappings()
+            for chunk in rows.partitions(batch):
+                writing.execute(table.insert(), [dict(row) for row in chunk])
+            server.reset_counters(writing, table)
 
 
 @contextmanager
