@@ -18,7 +18,7 @@ from desktop_app.domain.errors import DeskError, InputError, one_line
 from desktop_app.i18n import _
 
 COMMAND_MODULES = ("desktop_app.cli.records", "desktop_app.cli.sync", "desktop_app.cli.reports",
-                   "desktop_app.cli.attendance", "desktop_app.cli.encryption")
+                   "desktop_app.cli.attendance", "desktop_app.cli.encryption", "desktop_app.cli.server")
 log = logging.getLogger("platform_desk")
 
 

@@ -83,11 +83,12 @@ class Desk:
 
     @classmethod
     def open(cls, path: Path, passphrase: str | bytes | bytearray | None = None,
-             password: str | None = None) -> "Desk":
+             password: str | None = None, keep_identity: bool = False) -> "Desk":
         """Open an existing database, upgrading its schema (after a backup) if it is older.
 
         An encrypted database needs its ``passphrase``; a wrong one raises ``WrongPassphrase``. ``path`` may be
         a server URL, with ``password`` when neither PGPASSWORD nor ~/.pgpass gives it (``PasswordNeeded``).
+        ``keep_identity`` opens a file copied from another computer as the original (to move it, ``copy_to``).
         """
         if server.is_url(path):
             return cls._open_server(path, password)
@@ -101,7 +102,7 @@ class Desk:
         with database.translate_busy():
             database.migrate(engine, path)
             desk = cls(path, engine)
-            if not read_only:
+            if not read_only and not keep_identity:
                 desk._detect_copy()
         return desk
 
@@ -117,6 +118,17 @@ class Desk:
         with database.translate_busy():
             database.migrate(engine, path)
         return cls(path, engine, server.display(url))
+
+    def copy_to(self, url: str, password: str | None = None) -> "Desk":
+        """Copy this database into the empty server database ``url`` — identity, change log and all — and open it
+        there (``migrate-to``: moving a secretariat, or restoring a server database from its backup file)."""
+        engine = server.open_engine(url, password)
+        _refuse_unless_empty(engine, url)
+        path = server.local_folder(url) / "server.db"
+        with database.translate_busy():
+            database.migrate(engine, path)
+            database.copy_database(self.engine, engine)
+        return Desk(path, engine, server.display(url))
 
     @property
     def location(self) -> str:

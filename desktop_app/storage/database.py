@@ -240,6 +240,7 @@ def copy_database(source: Engine, target: Engine, batch: int = 5000) -> None:
     either dialect); rows keep their ids, the change log its numbering, the installation its identity.
     """
     with source.connect() as reading, target.begin() as writing:
+        server.read_consistently(reading)
         found, expected = current_revision(reading), current_revision(writing)
         if found != expected:
             raise InputError(_("The two databases have different schemas ({found} and {expected}); "

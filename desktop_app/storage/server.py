@@ -39,8 +39,9 @@ def parse(target: str) -> URL:
 
 def display(target: str) -> str:
     """The URL as shown and remembered: ``postgresql://user@host:port/dbname``, never with a password."""
-    url = parse(target).set(drivername="postgresql", password=None)
-    return url.render_as_string(hide_password=False)
+    url = parse(target)
+    shown = URL.create("postgresql", url.username, None, url.host, url.port, url.database, url.query)
+    return shown.render_as_string(hide_password=False)
 
 
 def create_server_engine(target: str, password: str | None = None) -> Engine:
@@ -104,6 +105,12 @@ def session_user(connection: Connection) -> str | None:
         return getpass.getuser()
     except (KeyError, OSError):
         return None
+
+
+def read_consistently(connection: Connection) -> None:
+    """Make the connection's next transaction read one snapshot across tables (SQLite's transactions already do)."""
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="REPEATABLE READ")
 
 
 def has_table(connection: Connection, name: str) -> bool:

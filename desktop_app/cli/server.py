@@ -1,0 +1,38 @@
+"""Commands for a secretariat on a PostgreSQL server (SPEC §6): migrate-to."""
+
+from __future__ import annotations
+
+from desktop_app.domain.errors import InputError
+from desktop_app.i18n import _
+from desktop_app.paths import is_server_url
+
+
+def register(subparsers) -> list:
+    move = subparsers.add_parser("migrate-to", help=_(
+        "copy this database (identity, change log and all) into an empty server database; also restores a "
+        "server database from its backup file"))
+    move.add_argument("url", metavar="URL", help=_("the empty server database, postgresql://user@host[:port]/dbname"))
+    move.set_defaults(handler=run_migrate_to)
+    return [move]
+
+
+def run_migrate_to(args) -> int:
+    from desktop_app.cli.encryption import current_passphrase
+    from desktop_app.cli.main import database_path
+    from desktop_app.cli.records import with_password
+    from desktop_app.domain.desk import Desk
+
+    source = database_path(args)
+    if is_server_url(source):
+        raise InputError(_("migrate-to: --db must name a database file; back up a server database to a file first"))
+    if not is_server_url(args.url):
+        raise InputError(_("“{url}” is not a server database: write postgresql://user@host[:port]/dbname").format(
+            url=args.url))
+    desk = Desk.open(source, current_passphrase(args, source) if source.exists() else None, keep_identity=True)
+    try:
+        moved = with_password(args.url, lambda password: desk.copy_to(args.url, password))
+        moved.close()
+    finally:
+        desk.close()
+    print(_("Copied {path} to {url}").format(path=desk.location, url=moved.location))
+    return 0
