@@ -12,8 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu, QSplitter,
-                               QStackedWidget)
+from PySide6.QtWidgets import (QDialog, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu,
+                               QSplitter, QStackedWidget)
 
 from desktop_app import i18n, paths, user_settings
 from desktop_app.domain.reading import EVERYTHING, Changes, Reader
@@ -94,7 +94,7 @@ def _build_page(window: "MainWindow", key: str):
 class MainWindow(QMainWindow):
     """``open_database(path)``: the user chose another database (File → Open); the application switches."""
 
-    open_database = Signal(Path)
+    open_database = Signal(object)  # a Path, or a server database's URL
 
     def __init__(self, desk, parent=None):
         super().__init__(parent)
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
         self.open_action = self._action(self.file_menu, self.ask_open_database, QKeySequence.StandardKey.Open)
+        self.server_action = self._action(self.file_menu, self.ask_open_server)
         self.recent_menu = self.file_menu.addMenu("")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.file_menu.addSeparator()
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
     def _retranslate_menus(self) -> None:
         self.file_menu.setTitle(_("&File"))
         self.open_action.setText(_("&Open database…"))
+        self.server_action.setText(_("Open a &server database…"))
         self.recent_menu.setTitle(_("Open &recent"))
         self.import_action.setText(_("&Import sync files…"))
         self.export_action.setText(_("&Export a sync file…"))
@@ -206,7 +208,7 @@ class MainWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        recent = [path for path in user_settings.recent_databases() if path != self.desk.path]
+        recent = [path for path in user_settings.recent_databases() if str(path) != self.desk.location]
         for path in recent:
             action = self.recent_menu.addAction(str(path))
             action.triggered.connect(lambda _checked=False, p=path: self.open_database.emit(p))
@@ -229,10 +231,18 @@ class MainWindow(QMainWindow):
         self.find_action.setEnabled(hasattr(page, "focus_search"))
 
     def ask_open_database(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(self, _("Open database"), str(self.desk.path.parent),
+        folder = self.desk.path.parent if self.desk.url is None else paths.data_dir()
+        path, _filter = QFileDialog.getOpenFileName(self, _("Open database"), str(folder),
                                                     _("Platform Desk databases (*.db);;All files (*)"))
         if path:
             self.open_database.emit(Path(path))
+
+    def ask_open_server(self) -> None:
+        from desktop_app.ui.dialogs.server import ServerDialog
+
+        dialog = ServerDialog(self, self.desk.url or "")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.open_database.emit(dialog.url)
 
     def show_shortcuts(self) -> None:
         from desktop_app.ui.dialogs.about import ShortcutsDialog
