@@ -151,8 +151,9 @@ class Reader:
     engine: object = field(init=False)
 
     def __post_init__(self):
-        self.engine = database.create_sqlite_engine(self.desk.path, database.key_of(self.desk.engine))
-        sa_event.listen(self.engine, "connect", _register_functions)
+        self.engine = database.another_engine(self.desk.engine, self.desk.path)
+        if self.engine.dialect.name == "sqlite":
+            sa_event.listen(self.engine, "connect", _register_functions)
         self._orders: dict[tuple, tuple[object, list[str]]] = {}
         self._indexes: dict[tuple[str, str], SearchIndex] = {}
         self._index_lock = threading.Lock()  # an index may be warmed on a worker thread

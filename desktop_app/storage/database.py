@@ -82,6 +82,13 @@ def create_sqlite_engine(path: Path, key: encryption.Key | None = None, read_onl
     return engine
 
 
+def another_engine(engine: Engine, path: Path) -> Engine:
+    """A second engine on the same database, with connections of its own (a reader beside the writer)."""
+    if engine.dialect.name == "sqlite":
+        return create_sqlite_engine(path, key_of(engine))
+    return server.create_server_engine(engine.url.render_as_string(hide_password=False))
+
+
 def key_of(engine: Engine) -> encryption.Key | None:
     """The key an engine's connections are made with; ``None`` for a plain database."""
     return getattr(engine, "sqlcipher_key", None)

@@ -11,10 +11,12 @@ import getpass
 import hashlib
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, Table, create_engine, text
+from sqlalchemy import Connection, Engine, Table, Text, create_engine, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import GenericFunction
 
 from desktop_app import paths
 from desktop_app.domain.errors import InputError
@@ -84,6 +86,19 @@ def _safe(name: str) -> str:
 
 
 # ----- what SQLite and PostgreSQL spell differently ------------------------------------------------------------
+
+class pd_sort_key(GenericFunction):  # noqa: N801  (the SQL name: ``func.pd_sort_key`` builds one)
+    """A text column's sort key. SQLite calls the program's own function (``reading``), which follows the
+    alphabet of the language in use; PostgreSQL sorts by the lower-cased text in the database's collation."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(pd_sort_key, "postgresql")
+def _sort_key_on_a_server(element, compiler, **options) -> str:
+    return f"lower({compiler.process(element.clauses, **options)})"
+
 
 def upsert(table: Table, connection: Connection):
     """An INSERT with ``on_conflict_do_update``/``on_conflict_do_nothing`` in the connection's dialect."""
