@@ -118,7 +118,7 @@ def with_password(target, attempt):
                                "on)").format(reason=needed)) from None
         import getpass
 
-        return attempt(getpass.getpass(_("Password for {url}: ").format(url=server.display(target))))
+        return attempt(getpass.getpass(_("Password for {url}:").format(url=server.display(target)) + " "))
 
 
 def _print_json(value) -> None:

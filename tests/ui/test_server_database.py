@@ -25,7 +25,7 @@ def test_file_menu_opens_a_server_database_and_remembers_it_without_the_password
         dialog.grab().save(str(tmp_path / "server-dialog.png"))
         seen.append(dialog.label.text())
 
-    answered = answer_next_dialog(qtbot, "Open", fill)
+    answered = answer_next_dialog(qtbot, "Connect", fill)
     first.server_action.trigger()
     qtbot.waitUntil(lambda: len(windows.windows) == 2, timeout=10_000)
     assert answered and seen == ["&Address of the database on the office's PostgreSQL server:"]

@@ -31,7 +31,7 @@ class ServerDialog(QDialog):
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.error = error_label()
-        self.buttons = translated_buttons(_("Open"))
+        self.buttons = translated_buttons(_("Connect"))
         self.buttons.accepted.connect(self._check)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -45,7 +45,7 @@ class ServerDialog(QDialog):
         self.field.setAccessibleName(_("Server database address"))
         self.hint.setText(_("The password is asked for when the server needs one (unless PGPASSWORD or "
                             "~/.pgpass gives it); it is never saved."))
-        self.buttons.button(self.buttons.StandardButton.Ok).setText(_("Open"))
+        self.buttons.button(self.buttons.StandardButton.Ok).setText(_("Connect"))
 
     def _check(self) -> None:
         text = self.field.text().strip()
