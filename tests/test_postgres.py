@@ -197,3 +197,23 @@ def test_two_processes_writing_at_once_lose_nothing_and_share_no_number(pg_url):
         desk.close()
     assert sorted(names) == sorted(f"{who} {n:05d}" for who in ("Alisher", "Gulnara") for n in range(writes))
     assert seqs == list(range(1, len(seqs) + 1)) and next_seq == len(seqs) + 1  # one number each, no gap
+
+
+def test_restoring_a_backup_in_place_brings_back_the_server_database(pg_url):
+    from desktop_app.domain.backups import restore_backup
+
+    desk = Desk.create(pg_url, "UNODC Tashkent", "secretariat")
+    try:
+        kept = desk.put("event", {"type": "webinar", "title": "Kept", "start_date": "2025-01-01"})
+        before = list(desk.dump())
+        saved = database.backup(desk.engine, desk.path, "manual")
+        desk.put("event", {"id": kept, "title": "Changed after the backup"})
+        desk.put("person", {"full_name": "Added after the backup"})
+        seq_before_restore = desk.identity["next_seq"]
+        safety = restore_backup(desk, saved)
+        assert list(desk.dump()) == before
+        assert desk.identity["next_seq"] == seq_before_restore  # numbers already used are never given again
+        assert len(list(Cli(safety).dump().splitlines())) == 2  # the state just before the restore was saved
+        desk.put("person", {"full_name": "Written after the restore"})
+    finally:
+        desk.close()
