@@ -122,3 +122,31 @@ def pg_url(postgres_server):
     name = "test_" + uuid.uuid4().hex[:12]
     local_postgres.create_database(postgres_server, name)
     return postgres_server.rsplit("/", 1)[0] + "/" + name
+
+
+SERVER_PASSWORD = "Kl3rk-pass"
+
+
+@pytest.fixture
+def password_url(postgres_server, pg_url):
+    """``pg_url`` for a role that must give the password ``SERVER_PASSWORD`` (scram-sha-256 on loopback), without
+    it in the URL: for PGPASSWORD, ~/.pgpass and the prompts."""
+    import uuid
+    from pathlib import Path
+
+    import psycopg
+
+    role = "clerk_" + uuid.uuid4().hex[:8]
+    database = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        folder = Path(connection.execute("SHOW data_directory").fetchone()[0])
+        connection.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{SERVER_PASSWORD}'")
+        connection.execute(f'ALTER DATABASE "{database}" OWNER TO {role}')
+        rules = folder / "pg_hba.conf"
+        original = rules.read_text()
+        rules.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n" + original)
+        connection.execute("SELECT pg_reload_conf()")
+    yield pg_url.replace("//desk@", f"//{role}@")
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        rules.write_text(original)
+        connection.execute("SELECT pg_reload_conf()")

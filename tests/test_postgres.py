@@ -217,3 +217,26 @@ def test_restoring_a_backup_in_place_brings_back_the_server_database(pg_url):
         desk.put("person", {"full_name": "Written after the restore"})
     finally:
         desk.close()
+
+
+def test_the_password_comes_from_pgpassword_or_pgpass_and_is_never_stored(password_url, monkeypatch, tmp_path):
+    from tests.conftest import SERVER_PASSWORD
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cli = Cli(password_url)
+    refused = cli("init", "--device-name", "UNODC", "--role", "secretariat", input="")
+    assert refused.returncode == 2 and "needs a password" in refused.stderr and "PGPASSWORD" in refused.stderr
+    monkeypatch.setenv("PGPASSWORD", "wrong")
+    assert cli("list", "event", input="").returncode == 2
+    monkeypatch.setenv("PGPASSWORD", SERVER_PASSWORD)
+    _init(cli)
+    monkeypatch.delenv("PGPASSWORD")
+    url = server.parse(password_url)
+    pgpass = tmp_path / ".pgpass"
+    pgpass.write_text(f"127.0.0.1:{url.port}:*:{url.username}:{SERVER_PASSWORD}\n")
+    pgpass.chmod(0o600)
+    assert json.loads(cli("peers", "--json", input="", check=True).stdout)[0]["device_name"] == "UNODC Tashkent"
+    settings = os.environ["PLATFORM_DESK_DATA"]
+    assert not any(SERVER_PASSWORD in p.read_text(errors="ignore") for p in __import__("pathlib").Path(
+        settings).rglob("*") if p.is_file() and p.suffix != ".db")

@@ -51,3 +51,29 @@ def test_the_server_dialog_explains_an_address_that_is_not_one(qtbot):
     dialog.buttons.accepted.emit()
     assert dialog.url is None and dialog.error.isVisibleTo(dialog)
     assert "postgresql://user@host[:port]/dbname" in dialog.error.text()
+
+
+def test_the_window_asks_for_the_password_the_server_wants(qtbot, password_url, monkeypatch, tmp_path):
+    from desktop_app.ui.dialogs.server import open_server_database
+    from tests.conftest import SERVER_PASSWORD
+
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("PGPASSWORD", SERVER_PASSWORD)
+    Desk.create(password_url, "UNODC secretariat", "secretariat").close()
+    monkeypatch.delenv("PGPASSWORD")
+    asked = []
+
+    def fill(dialog):
+        asked.append(dialog.labelText())
+        dialog.setTextValue(SERVER_PASSWORD)
+
+    answer_next_dialog(qtbot, "OK", fill)
+    desk = open_server_database(password_url)
+    try:
+        assert desk.identity["device_name"] == "UNODC secretariat"
+        assert asked == [f"Password for {server.display(password_url)}:"]
+    finally:
+        desk.close()
+    answer_next_dialog(qtbot, "Cancel")
+    assert open_server_database(password_url) is None  # the person gave up: nothing opens, nothing fails
