@@ -240,3 +240,26 @@ def test_the_password_comes_from_pgpassword_or_pgpass_and_is_never_stored(passwo
     settings = os.environ["PLATFORM_DESK_DATA"]
     assert not any(SERVER_PASSWORD in p.read_text(errors="ignore") for p in __import__("pathlib").Path(
         settings).rglob("*") if p.is_file() and p.suffix != ".db")
+
+
+
+def test_opening_an_older_server_database_backs_it_up_and_upgrades_it(pg_url):
+    desk = Desk.create(pg_url, "secretariat", "secretariat")
+    desk.put("person", {"full_name": "Written under the older schema"})
+    with desk.engine.begin() as connection:  # back to the schema before this version's migration
+        connection.execute(text('ALTER TABLE changes DROP COLUMN "user"'))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+    desk.close()
+    desk = Desk.open(pg_url)
+    try:
+        with desk.engine.connect() as connection:
+            assert database.current_revision(connection) == database.SCHEMA_HEAD
+        assert [json.loads(line)["full_name"] for line in desk.dump()] == ["Written under the older schema"]
+        saved = database.list_backups(desk.path)
+        assert len(saved) == 1 and saved[0].name.endswith(f"before-{database.SCHEMA_HEAD}.db")
+        old = create_engine(f"sqlite:///{saved[0]}")
+        with old.connect() as connection:
+            assert database.current_revision(connection) == "0004"  # the backup keeps the schema it was taken at
+        old.dispose()
+    finally:
+        desk.close()

@@ -229,6 +229,7 @@ def _upgrade(engine: Engine, revision: str) -> None:
 
     config = _alembic_config()
     with engine.begin() as connection:
+        server.lock_schema(connection)  # two programs opening one older server database: one migrates
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

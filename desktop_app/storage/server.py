@@ -128,6 +128,16 @@ def read_consistently(connection: Connection) -> None:
         connection.execution_options(isolation_level="REPEATABLE READ")
 
 
+SCHEMA_LOCK = 0x50444D47  # "PDMG": the advisory lock that makes migrations on one server take turns
+
+
+def lock_schema(connection: Connection) -> None:
+    """Hold, until this transaction ends, the lock that lets one program at a time migrate a server database
+    (a SQLite file is migrated in a write transaction, which already excludes the others)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+
+
 def has_table(connection: Connection, name: str) -> bool:
     return connection.dialect.has_table(connection, name)
 
