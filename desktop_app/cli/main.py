@@ -133,16 +133,20 @@ def run_command(args) -> int:
         return known.exit_code if isinstance(known, DeskError) else 2
 
 
-def explain(error: BaseException, db: Path) -> DeskError | None:
+def explain(error: BaseException, db: Path | str) -> DeskError | None:
     """The user's side of a failure — a refused file, a database that is not one, a read-only medium,
     a full disk — as one translated line with exit status 2; None for a bug."""
     if isinstance(error, DeskError):
         return error
     import sqlite3
 
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     if isinstance(error, DBAPIError):
+        if paths.is_server_url(db) and isinstance(error, OperationalError):  # the server went away, or refused
+            from desktop_app.storage import server
+
+            return server.connect_error(error, db)
         error = error.orig or error
     if isinstance(error, OSError):
         where = error.filename or db
