@@ -204,7 +204,7 @@ class Desk:
     def dump(self) -> Iterator[str]:
         """Every visible record as one canonical JSON line, sorted by kind and id."""
         with self.engine.connect() as connection:
-            if connection.dialect.name != "sqlite":  # SQLite writes the lines itself; others through Python
+            if connection.dialect.name != "sqlite":  # SQLite writes the lines itself; a server through Python
                 yield from _dump_rows(connection)
                 return
             for name in sorted(KINDS):
@@ -453,10 +453,11 @@ def _dump_line(kind: Kind, columns):
 
 
 def _dump_rows(connection: Connection) -> Iterator[str]:
-    """``dump`` on any database: the visible records by kind and id, made canonical here."""
+    """``dump`` on a server database: the visible records by kind and id, made canonical here. Ids sort
+    byte by byte (collation "C") as in SQLite, whatever the server database's own collation."""
     for name in sorted(KINDS):
         kind = KINDS[name]
-        query = visible_query(kind).order_by(None).order_by(record_table(name).c.id)
+        query = visible_query(kind).order_by(None).order_by(record_table(name).c.id.collate("C"))
         for row in connection.execute(query.execution_options(yield_per=5000)).mappings():
             yield canonical(_public(name, dict(row)))
 
