@@ -25,9 +25,9 @@ def run_migrate_to(args) -> int:
     source = database_path(args)
     if is_server_url(source):
         raise InputError(_("migrate-to: --db must name a database file; back up a server database to a file first"))
-    if not is_server_url(args.url):
-        raise InputError(_("“{url}” is not a server database: write postgresql://user@host[:port]/dbname").format(
-            url=args.url))
+    from desktop_app.storage import server
+
+    server.parse(args.url)  # a file or a malformed address: one line before anything is opened
     desk = Desk.open(source, current_passphrase(args, source) if source.exists() else None, keep_identity=True)
     try:
         moved = with_password(args.url, lambda password: desk.copy_to(args.url, password))

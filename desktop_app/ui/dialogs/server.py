@@ -50,9 +50,6 @@ class ServerDialog(QDialog):
     def _check(self) -> None:
         text = self.field.text().strip()
         try:
-            if not server.is_url(text):
-                raise InputError(_("“{url}” is not a server database: write postgresql://user@host[:port]/dbname")
-                                 .format(url=text))
             server.parse(text)
         except InputError as error:
             self.error.setText(str(error))
