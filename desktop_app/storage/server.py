@@ -28,9 +28,10 @@ is_url = paths.is_server_url
 
 def parse(target: str) -> URL:
     """The SQLAlchemy URL (driver psycopg 3) of ``postgresql://user@host[:port]/dbname``; InputError if malformed."""
+    if target.lower().startswith("postgres://"):  # libpq's short spelling
+        target = "postgresql://" + target[len("postgres://"):]
     try:
-        url = make_url(target.replace("postgres://", "postgresql://", 1) if target.lower().startswith(
-            "postgres://") else target)
+        url = make_url(target)
     except ArgumentError:
         url = None
     if url is None or not url.database or url.get_backend_name() != "postgresql":
@@ -61,8 +62,8 @@ def create_server_engine(target: str, password: str | None = None) -> Engine:
 
 
 def connect_error(error: DBAPIError, target: str) -> InputError:
-    """A failed connection as one translated line naming the server."""
-    reason = str(error.orig or error).strip().splitlines()[-1] if str(error.orig or error).strip() else ""
+    """A failed connection as one translated line naming the server, with the first line of the server's reason."""
+    reason = (str(error.orig or error).strip().splitlines() or [""])[0]
     return InputError(_("Cannot open the server database {url}: {reason}").format(url=display(target),
                                                                                  reason=reason))
 
