@@ -134,6 +134,9 @@ def test_migrate_to_copies_a_secretariat_with_identity_and_change_log(pg_url, tm
     on_server = Cli(pg_url)
     assert on_server.dump() == source.dump()
     assert on_server("peers", "--json", check=True).stdout == source("peers", "--json", check=True).stdout
+    for cli, name in ((source, "file.json"), (on_server, "server.json")):
+        cli("report", "--year", "2024", "--format", "json", "--out", tmp_path / name, check=True)
+    assert (tmp_path / "file.json").read_bytes() == (tmp_path / "server.json").read_bytes()
     # The log continues where the file's stopped: the next change takes the next number, no gap, no reuse.
     on_server("put", "event", "--json", json.dumps({"id": event, "status": "held"}), check=True)
     desk = Desk.open(pg_url)

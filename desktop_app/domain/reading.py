@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import Text, func, or_, select, type_coerce
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy import event as sa_event
 
 from desktop_app import i18n
@@ -52,8 +52,9 @@ def _register_functions(dbapi_connection, _record):
 
 
 def _json_text(column):
-    """A JSON list column compared as its stored text (``["KZ", "UZ"]``)."""
-    return type_coerce(column, Text)
+    """A JSON list column compared as its stored text (``["KZ", "UZ"]``); a cast, since PostgreSQL's driver
+    would otherwise hand back the decoded list."""
+    return cast(column, Text)
 
 
 def _joined(*values) -> str:

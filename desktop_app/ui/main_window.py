@@ -15,6 +15,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDialog, QFileDialog, QLabel, QListWidget, QListWidgetItem, QMainWindow, QMenu,
                                QSplitter, QStackedWidget)
 
+from sqlalchemy.exc import DBAPIError
+
 from desktop_app import i18n, paths, user_settings
 from desktop_app.domain.reading import EVERYTHING, Changes, Reader
 from desktop_app.domain.schema import INSTALLATION_ROLES
@@ -38,6 +40,7 @@ NAVIGATION = [
 ]
 INDENTED = {"trainings", "meetings", "conferences"}
 WARM_UP_DELAY_MS = 500
+SERVER_POLL_MS = 3000  # how often a window on a server database looks for what other staff wrote
 STANDARD_FALLBACK = {QKeySequence.StandardKey.Open: "Ctrl+O", QKeySequence.StandardKey.Quit: "Ctrl+Q",
                      QKeySequence.StandardKey.New: "Ctrl+N", QKeySequence.StandardKey.Find: "Ctrl+F",
                      QKeySequence.StandardKey.Refresh: "F5", QKeySequence.StandardKey.HelpContents: "F1"}
@@ -128,6 +131,19 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         # After the first paint, build the events' search index so that the first keystroke is quick too.
         QTimer.singleShot(WARM_UP_DELAY_MS, self._warm_up)
+        if desk.url is not None:  # other staff write the same server database: their changes show as they come
+            self._server_poll = QTimer(self, interval=SERVER_POLL_MS)
+            self._server_poll.timeout.connect(self._look_for_others)
+            self._server_poll.start()
+
+    def _look_for_others(self) -> None:
+        try:
+            others_wrote = self.reader.version() != self._seen_version
+        except DBAPIError:
+            self.statusBar().showMessage(_("The server cannot be reached; trying again"), SERVER_POLL_MS)
+            return
+        if others_wrote:
+            self.written_elsewhere()
 
     def _warm_up(self) -> None:
         operations.run_operation(self, "", lambda _progress: self.reader.search_index("event"), quiet=True)

@@ -77,3 +77,23 @@ def test_the_window_asks_for_the_password_the_server_wants(qtbot, password_url, 
         desk.close()
     answer_next_dialog(qtbot, "Cancel")
     assert open_server_database(password_url) is None  # the person gave up: nothing opens, nothing fails
+
+
+def test_what_other_staff_write_shows_in_the_window_without_a_reload(qtbot, pg_url):
+    from desktop_app.ui.main_window import MainWindow
+
+    Desk.create(pg_url, "UNODC secretariat", "secretariat").close()
+    mine = Desk.open(pg_url)
+    window = MainWindow(mine)
+    qtbot.addWidget(window)
+    window.show()
+    events = window.page("events")
+    assert events.count_label.text() == "0 rows"
+    colleague = Desk.open(pg_url)  # another member of staff, in another program
+    try:
+        colleague.put("event", {"type": "webinar", "title": "Written by a colleague", "start_date": "2025-02-03"})
+    finally:
+        colleague.close()
+    qtbot.waitUntil(lambda: events.count_label.text() == "1 row", timeout=10_000)
+    window.close()
+    mine.close()
