@@ -27,8 +27,8 @@ def _init(cli: Cli, *extra) -> None:
 def test_every_record_command_works_on_a_server_database(pg_url):
     cli = Cli(pg_url)
     _init(cli)
-    event = cli.put("event", type="webinar", title="Вебинар по возврату активов", start_date="2025-03-04",
-                    parties=["KZ", "UZ"])
+    event = cli.put("event", type="webinar", title="Вебинар по возврату активов",
+                    start_date="2025-03-04", parties=["KZ", "UZ"])
     person = cli.put("person", full_name="Айгерим Садыкова", gender="female")
     cli.put("participation", event_id=event, person_id=person, role="speaker")
     assert json.loads(cli("get", event, check=True).stdout)["parties"] == ["KZ", "UZ"]
@@ -103,9 +103,10 @@ def test_each_dialect_difference_works_on_both_back_ends(any_engine):
                                                     set_={"seq": statement.excluded.seq})
         connection.execute(statement, [{"device_id": "d1", "seq": 1}])
         connection.execute(statement, [{"device_id": "d1", "seq": 7}])
-        connection.exec_driver_sql(f"INSERT INTO knowledge (device_id, seq) VALUES ({server.driver_marks(connection, 2)})",
-                                   [("d2", 3)])
-        assert dict(connection.execute(select(table.c.device_id, table.c.seq)).all())["d1"] == 7
+        marks = server.driver_marks(connection, 2)
+        connection.exec_driver_sql(f"INSERT INTO knowledge (device_id, seq) VALUES ({marks})", [("d2", 3)])
+        held = dict(connection.execute(select(table.c.device_id, table.c.seq)).all())
+        assert (held["d1"], held["d2"]) == (7, 3)
         assert server.session_user(connection)
         assert server.has_table(connection, "knowledge") and not server.has_table(connection, "nothing_here")
 
