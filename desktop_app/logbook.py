@@ -47,7 +47,7 @@ def _counts(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{number} {name}" for name, number in counts.items()) or "nothing"
 
 
-def migration(database: Path, old: str | None, new: str, backup: Path | None) -> None:
+def migration(database: Path | str, old: str | None, new: str, backup: Path | None) -> None:
     """The schema of ``database`` was brought from revision ``old`` (None: a new file) to ``new``."""
     if old is None:
         log.info("migration: %s created at schema %s", database, new)
@@ -55,11 +55,11 @@ def migration(database: Path, old: str | None, new: str, backup: Path | None) ->
         log.info("migration: %s from schema %s to %s, backup %s", database, old, new, backup)
 
 
-def backup(database: Path, copy: Path, reason: str) -> None:
+def backup(database: Path | str, copy: Path, reason: str) -> None:
     log.info("backup: %s copied to %s (%s)", database, copy, reason)
 
 
-def restore(database: Path, source: Path, safety: Path) -> None:
+def restore(database: Path | str, source: Path, safety: Path) -> None:
     log.info("restore: %s replaced by %s; its state before is in %s", database, source, safety)
 
 

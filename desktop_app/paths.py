@@ -55,3 +55,11 @@ def log_file() -> Path:
 def licenses_dir() -> Path:
     """The full texts of the licences of what ships inside the program."""
     return resources_dir() / "licenses"
+
+
+SERVER_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+
+
+def is_server_url(target) -> bool:
+    """Whether a ``--db`` value names a database on a PostgreSQL server (SPEC §6) rather than a file."""
+    return isinstance(target, str) and target.lower().startswith(SERVER_SCHEMES)

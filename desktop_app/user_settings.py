@@ -33,13 +33,18 @@ def save(**values) -> None:
         pass
 
 
-def recent_databases() -> list[Path]:
-    """The databases opened lately, newest first, that still exist."""
+def recent_databases() -> list[Path | str]:
+    """The databases opened lately, newest first: the files that still exist, and server URLs."""
     recent = load().get("recent_databases") or []
-    return [Path(p) for p in recent if isinstance(p, str) and Path(p).exists()]
+    return [
+        p if paths.is_server_url(p) else Path(p)
+        for p in recent
+        if isinstance(p, str) and (paths.is_server_url(p) or Path(p).exists())
+    ]
 
 
-def remember_database(path: Path) -> None:
-    absolute = str(Path(path).absolute())
-    recent = [p for p in load().get("recent_databases") or [] if p != absolute]
-    save(recent_databases=[absolute, *recent][:RECENT_LIMIT])
+def remember_database(path: Path | str) -> None:
+    """Put a file or a server URL (given without its password) first in the recent list."""
+    path = path if paths.is_server_url(path) else str(Path(path).absolute())
+    recent = [p for p in load().get("recent_databases") or [] if p != path]
+    save(recent_databases=[path, *recent][:RECENT_LIMIT])

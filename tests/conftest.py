@@ -99,3 +99,71 @@ def cli(tmp_path):
     runner = Cli(db)
     runner("init", "--device-name", "kz-laptop", "--role", "delegation", "--country", "KZ", check=True)
     return runner
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for this test run, on a temporary data folder and a free loopback port
+    (``desktop_app.tools.local_postgres``); the tests that need one are skipped, saying why, where none can start."""
+    import shutil
+    import socket
+    import tempfile
+    from pathlib import Path
+
+    from desktop_app.tools import local_postgres
+
+    reason = local_postgres.unavailable_reason()
+    if reason:
+        pytest.skip(f"no PostgreSQL server for the tests: {reason}")
+    folder = Path(tempfile.mkdtemp(prefix="pd-postgres-"))  # outside pytest's root-only folders: the server's own
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    try:
+        url = local_postgres.start(folder, port=port, database="postgres")
+    except subprocess.CalledProcessError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"no PostgreSQL server for the tests: {error.stderr.strip()}")
+    yield url
+    local_postgres.stop(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(postgres_server):
+    """The URL of a new, empty database on the test server: ``postgresql://desk@127.0.0.1:PORT/test_N``."""
+    import uuid
+
+    from desktop_app.tools import local_postgres
+
+    name = "test_" + uuid.uuid4().hex[:12]
+    local_postgres.create_database(postgres_server, name)
+    return postgres_server.rsplit("/", 1)[0] + "/" + name
+
+
+SERVER_PASSWORD = "Kl3rk-pass"
+
+
+@pytest.fixture
+def password_url(postgres_server, pg_url):
+    """``pg_url`` for a role that must give the password ``SERVER_PASSWORD`` (scram-sha-256 on loopback), without
+    it in the URL: for PGPASSWORD, ~/.pgpass and the prompts."""
+    import uuid
+    from pathlib import Path
+
+    import psycopg
+
+    role = "clerk_" + uuid.uuid4().hex[:8]
+    database = pg_url.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        folder = Path(connection.execute("SHOW data_directory").fetchone()[0])
+        connection.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{SERVER_PASSWORD}'")
+        connection.execute(f'ALTER DATABASE "{database}" OWNER TO {role}')
+        rules = folder / "pg_hba.conf"
+        original = rules.read_text()
+        rules.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n" + original)
+        connection.execute("SELECT pg_reload_conf()")
+    yield pg_url.replace("//desk@", f"//{role}@")
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        rules.write_text(original)
+        connection.execute("SELECT pg_reload_conf()")

@@ -1,4 +1,5 @@
-"""What the commands share: the database a command works on, and its passphrase (from a file or typed).
+"""What the commands share: the database a command works on (a file or a server URL), its passphrase (from a
+file or typed) and a server's password (typed when PGPASSWORD and ~/.pgpass have none).
 
 A passphrase file, for a database or a bundle, is read by ``read_passphrase_file`` alone: one line, a
 byte-order mark (as Notepad writes) and the line end are not part of the passphrase.
@@ -20,9 +21,31 @@ from desktop_app.storage import encryption
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def database_path(args) -> Path:
-    """The database named by ``--db``, or the one in the user's data folder."""
-    return Path(args.db) if args.db else paths.default_db_path()
+def database_target(value: str) -> Path | str:
+    """A ``--db`` value: a server URL is kept as text (a path would fold its ``//``), anything else is a file."""
+    return value if paths.is_server_url(value) else Path(value)
+
+
+def database_path(args) -> Path | str:
+    """The file or server URL named by ``--db``, or the database file in the user's data folder."""
+    return database_target(str(args.db)) if args.db else paths.default_db_path()
+
+
+def with_password(target: Path | str, attempt):
+    """``attempt(None)``; if a server database wants a password that PGPASSWORD and ~/.pgpass did not give, it is
+    typed on the terminal and ``attempt(password)`` tried once more. The password is never stored."""
+    from desktop_app.storage import server
+
+    try:
+        return attempt(None)
+    except server.PasswordNeeded as needed:
+        if not sys.stdin or not sys.stdin.isatty():
+            raise InputError(
+                _("{reason}: set PGPASSWORD or add it to ~/.pgpass (there is no terminal to type it on)").format(
+                    reason=needed
+                )
+            ) from None
+        return attempt(getpass.getpass(_("Password for {url}:").format(url=server.display(target)) + " "))
 
 
 def read_passphrase_file(path: Path, option: str) -> bytearray:
@@ -84,7 +107,10 @@ def opened(args) -> Iterator:
     from desktop_app.domain.desk import Desk  # not at import: --help and --version stay quick
 
     path = database_path(args)
-    desk = Desk.open(path, current_passphrase(args, path) if path.exists() else None)
+    if isinstance(path, str):
+        desk = with_password(path, lambda password: Desk.open(path, password=password))
+    else:
+        desk = Desk.open(path, current_passphrase(args, path) if path.exists() else None)
     for notice in desk.notices:
         print(notice, file=sys.stderr)
     try:

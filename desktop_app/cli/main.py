@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from desktop_app import __version__, i18n, logbook, paths
-from desktop_app.cli.common import database_path, read_passphrase_file
+from desktop_app.cli.common import database_path, database_target, read_passphrase_file
 from desktop_app.errors import DeskError, InputError, one_line, sqlite_code
 from desktop_app.i18n import _
 
@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "desktop_app.cli.reports",
     "desktop_app.cli.attendance",
     "desktop_app.cli.encryption",
+    "desktop_app.cli.server",
 )
 
 
@@ -38,7 +39,14 @@ class OneLineParser(argparse.ArgumentParser):
 def _add_common(parser: argparse.ArgumentParser, top: bool) -> None:
     default = None if top else argparse.SUPPRESS
     parser.add_argument(
-        "--db", type=Path, default=default, metavar="PATH", help=_("the database file (default: in your data folder)")
+        "--db",
+        type=database_target,
+        default=default,
+        metavar="PATH",
+        help=_(
+            "the database file (default: in your data folder), or a server database "
+            "postgresql://user@host[:port]/dbname"
+        ),
     )
     parser.add_argument(
         "--db-passphrase-file",
@@ -142,14 +150,18 @@ def run_command(args) -> int:
         return known.exit_code if isinstance(known, DeskError) else 2
 
 
-def explain(error: BaseException, db: Path) -> DeskError | None:
+def explain(error: BaseException, db: Path | str) -> DeskError | None:
     """The user's side of a failure — a refused file, a database that is not one, a read-only medium,
     a full disk — as one translated line with exit status 2; None for a bug."""
     if isinstance(error, DeskError):
         return error
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import DBAPIError, OperationalError
 
     if isinstance(error, DBAPIError):
+        if isinstance(db, str) and isinstance(error, OperationalError):  # the server went away, or refused
+            from desktop_app.storage import server
+
+            return server.connect_error(error, db)
         error = error.orig or error
     if isinstance(error, OSError):
         where = error.filename or db
@@ -172,10 +184,10 @@ def explain(error: BaseException, db: Path) -> DeskError | None:
     return None
 
 
-def _nearly_full(db: Path) -> bool:
+def _nearly_full(db: Path | str) -> bool:
     """SQLite reports a disk too full even for its shared-memory file as a mere I/O error."""
     try:
-        stats = os.statvfs(db.absolute().parent)
+        stats = os.statvfs(Path(db).absolute().parent)
     except (OSError, AttributeError):
         return False
     return stats.f_bavail * stats.f_frsize < (1 << 20)

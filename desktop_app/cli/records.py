@@ -6,10 +6,11 @@ import json
 import sys
 
 from desktop_app.cli.arguments import whole_number
-from desktop_app.cli.common import database_path, new_passphrase, opened
+from desktop_app.cli.common import database_path, new_passphrase, opened, with_password
 from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS
 from desktop_app.errors import InputError
 from desktop_app.i18n import _
+from desktop_app.paths import is_server_url
 
 
 def register(subparsers) -> list:
@@ -68,11 +69,18 @@ def run_init(args) -> int:
     from desktop_app.domain.desk import Desk
 
     passphrase = None
+    if args.encrypt and is_server_url(path):
+        raise InputError(_("--encrypt: a server database is protected by the server, not by a passphrase"))
     if args.encrypt:
         passphrase = new_passphrase(args)
     elif args.db_passphrase_file is not None:
         raise InputError(_("--db-passphrase-file: add --encrypt to create an encrypted database"))
-    desk = Desk.create(path, args.device_name, args.role, args.country, passphrase=passphrase)
+    desk = with_password(
+        path,
+        lambda password: Desk.create(
+            path, args.device_name, args.role, args.country, passphrase=passphrase, password=password
+        ),
+    )
     try:
         if args.demo:
             load_public_record(desk)

@@ -7,12 +7,12 @@ import mimetypes
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import progress
 from desktop_app.domain.desk import Desk, put_record
 from desktop_app.errors import InputError, NotFoundError
 from desktop_app.i18n import _
+from desktop_app.storage import server
 from desktop_app.storage.models import Blob
 
 MAX_ATTACHMENT_BYTES = 50_000_000
@@ -44,7 +44,7 @@ def add_attachment(desk: Desk, event_id: str, path: Path) -> str:
         raise InputError(_("Cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     with desk.writing() as writer:
-        statement = sqlite_insert(Blob.__table__).values(sha256=digest, content=content)
+        statement = server.upsert(Blob.__table__, writer.connection).values(sha256=digest, content=content)
         writer.connection.execute(statement.on_conflict_do_nothing(index_elements=["sha256"]))
         return put_record(
             writer,

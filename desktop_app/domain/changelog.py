@@ -11,13 +11,13 @@ import json
 import uuid
 
 from sqlalchemy import JSON, Boolean, Connection, Table, insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import author_log
 from desktop_app.domain.authority import Author
 from desktop_app.domain.hlc import Clock
 from desktop_app.domain.schema import OWNER, is_variant
 from desktop_app.domain.variants import apply_variants, split
+from desktop_app.storage import server
 from desktop_app.storage.models import RECORD_MODELS, Change, Coverage, Installation, Knowledge, Link
 
 CHANGES = Change.__table__
@@ -54,7 +54,7 @@ def apply_fields(connection: Connection, kind: str, updates: dict[str, dict[str,
         groups.setdefault(names, []).append((record_id, *(_stored(table, n, fields[n]) for n in names)))
     for names, rows in groups.items():
         columns = ", ".join(("id", *names))
-        marks = ", ".join("?" * (len(names) + 1))
+        marks = server.driver_marks(connection, len(names) + 1)
         action = ("DO UPDATE SET " + ", ".join(f"{n} = excluded.{n}" for n in names)) if names else "DO NOTHING"
         connection.exec_driver_sql(
             f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT (id) {action}", rows
@@ -77,14 +77,14 @@ def _apart_from_variants(connection: Connection, updates: dict[str, dict[str, ob
 
 
 def _stored(table: Table, name: str, value):
-    """A value as SQLAlchemy would store it in that column (JSON text for lists, 0/1 for booleans)."""
+    """A value as SQLAlchemy would store it in that column (JSON text for lists, a bool for booleans)."""
     if value is None:
         return None
     column_type = table.c[name].type
     if isinstance(column_type, JSON):
         return json.dumps(value)
     if isinstance(column_type, Boolean):
-        return int(value)
+        return bool(value)
     return value
 
 
@@ -99,7 +99,7 @@ def raise_knowledge(connection: Connection, highest: dict[str, int], model=Knowl
     if not highest:
         return
     table = model.__table__
-    statement = sqlite_insert(table)
+    statement = server.upsert(table, connection)
     statement = statement.on_conflict_do_update(
         index_elements=["device_id"],
         set_={"seq": statement.excluded.seq},
@@ -133,7 +133,9 @@ class ChangeWriter:
 
     def __init__(self, connection: Connection):
         self.connection = connection
-        row = connection.execute(select(Installation)).one()
+        # The row lock numbers changes one writer at a time on a server (SQLite's BEGIN IMMEDIATE already does).
+        row = connection.execute(select(Installation).with_for_update()).one()
+        self.user = server.session_user(connection)
         self.device_id = row.device_id
         self.author = Author(row.role, row.country)
         self.clock = Clock(row.clock)
@@ -197,6 +199,7 @@ class ChangeWriter:
                 "value": canonical(value),
                 "context": canonical(context) if context is not None else None,
                 "replaces": canonical(line["replaces"]) if "replaces" in line else None,
+                "user": self.user,
             }
         )
         self.next_seq += 1

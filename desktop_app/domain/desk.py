@@ -23,7 +23,7 @@ from desktop_app.domain.validation import check_record, coerce_fields, kind_of
 from desktop_app.domain.variants import VARIANTS, split, variants_of
 from desktop_app.errors import InputError, NotFoundError, ValidationError
 from desktop_app.i18n import _
-from desktop_app.storage import database, encryption
+from desktop_app.storage import database, encryption, server
 from desktop_app.storage.models import Head, Installation, Link
 
 FLUSH_EVERY = 20_000  # changes buffered before a bulk write inside one transaction
@@ -32,9 +32,10 @@ FLUSH_EVERY = 20_000  # changes buffered before a bulk write inside one transact
 class Desk:
     """An open database. Use ``Desk.create`` for ``init`` and ``Desk.open`` otherwise."""
 
-    def __init__(self, path: Path, engine):
-        self.path = path
+    def __init__(self, path: Path, engine, url: str | None = None):
+        self.path = path  # a server database's: a name in this computer's folder for its backups
         self.engine = engine
+        self.url = url  # the server database's address (no password), None for a file
         self._identity: dict | None = None
         self.notices: list[str] = []  # things the user should be told once, e.g. a copied database
 
@@ -43,17 +44,23 @@ class Desk:
     @classmethod
     def create(
         cls,
-        path: Path,
+        path: Path | str,
         device_name: str,
         role: str,
         country: str | None = None,
         passphrase: str | bytes | bytearray | None = None,
+        password: str | None = None,
     ) -> "Desk":
-        """Create a database with a new installation identity (SPEC §3), encrypted with ``passphrase`` if given."""
-        path = Path(path).absolute()
-        database.check_location(path, must_exist=False)
-        if path.exists() and path.stat().st_size > 0:
-            raise InputError(_("{path} already exists; choose another file or remove it first").format(path=path))
+        """Create a database with a new installation identity (SPEC §3), encrypted with ``passphrase`` if given.
+
+        ``path`` may be a server URL (``postgresql://…``, SPEC §6): its database must be empty.
+        """
+        url = str(path) if server.is_url(path) else None
+        file = Path(path).absolute()
+        if url is None:
+            database.check_location(file, must_exist=False)
+            if file.exists() and file.stat().st_size > 0:
+                raise InputError(_("{path} already exists; choose another file or remove it first").format(path=file))
         device_name = (device_name or "").strip()
         if not device_name:
             raise ValidationError("device_name", _("is required"))
@@ -63,10 +70,14 @@ class Desk:
             country = coerce_fields(KINDS["person"], {"country": country})["country"]
         if role == DELEGATION and not country:
             raise ValidationError("country", _("a delegation needs its country (--country)"))
-        key = encryption.Key.new(passphrase) if passphrase is not None else None
-        engine = database.create_sqlite_engine(path, key)
+        if url is not None:
+            engine, file = server.open_engine(url, password), server.local_folder(url) / "server.db"
+            _refuse_unless_empty(engine, url)
+        else:
+            key = encryption.Key.new(passphrase) if passphrase is not None else None
+            engine = database.create_sqlite_engine(file, key)
         with database.translate_busy():
-            database.migrate(engine, path)
+            database.migrate(engine, file)
             private, public = identity.new_key_pair()
             device_id = identity.new_device_id()
             with engine.begin() as connection:
@@ -85,14 +96,24 @@ class Desk:
                     )
                 )
         identity.mark_this_computer(device_id)
-        return cls(path, engine)
+        return cls(file, engine, url and server.display(url))
 
     @classmethod
-    def open(cls, path: Path, passphrase: str | bytes | bytearray | None = None) -> "Desk":
+    def open(
+        cls,
+        path: Path | str,
+        passphrase: str | bytes | bytearray | None = None,
+        password: str | None = None,
+        keep_identity: bool = False,
+    ) -> "Desk":
         """Open an existing database, upgrading its schema (after a backup) if it is older.
 
-        An encrypted database needs its ``passphrase``; a wrong one raises ``WrongPassphrase``.
+        An encrypted database needs its ``passphrase``; a wrong one raises ``WrongPassphrase``. ``path`` may be
+        a server URL, with ``password`` when neither PGPASSWORD nor ~/.pgpass gives it (``PasswordNeeded``).
+        ``keep_identity`` opens a file copied from another computer as the original (to move it, ``copy_to``).
         """
+        if server.is_url(path):
+            return cls._open_server(str(path), password)
         path = Path(path).absolute()
         if not path.exists():
             database.check_location(path, must_exist=True)
@@ -103,9 +124,46 @@ class Desk:
         with database.translate_busy():
             before = database.migrate(engine, path)
             desk = cls(path, engine)
-            if not read_only:
+            if not read_only and not keep_identity:
                 desk._detect_copy(adopt=before is not None and before < "0005")
         return desk
+
+    @classmethod
+    def _open_server(cls, url: str, password: str | None) -> "Desk":
+        """A server database is shared by several computers: no single-instance lock, no copy detection. Each
+        computer that opens it is marked as holding its installation, so that its backup files (SQLite files
+        of the same installation) open here as that installation, not as a copy."""
+        engine = server.open_engine(url, password)
+        if not _holds_installation(engine):
+            engine.dispose()
+            raise InputError(
+                _(
+                    "The server database {url} holds no Platform Desk installation: create one with "
+                    "“init” or “migrate-to”"
+                ).format(url=server.display(url))
+            )
+        path = server.local_folder(url) / "server.db"
+        with database.translate_busy():
+            database.migrate(engine, path)
+        desk = cls(path, engine, server.display(url))
+        identity.mark_this_computer(desk.identity["device_id"])
+        return desk
+
+    def copy_to(self, url: str, password: str | None = None) -> "Desk":
+        """Copy this database into the empty server database ``url`` — identity, change log and all — and open it
+        there (``migrate-to``: moving a secretariat, or restoring a server database from its backup file)."""
+        engine = server.open_engine(url, password)
+        _refuse_unless_empty(engine, url)
+        path = server.local_folder(url) / "server.db"
+        with database.translate_busy():
+            database.migrate(engine, path)
+            database.copy_database(self.engine, engine)
+        return Desk(path, engine, server.display(url))
+
+    @property
+    def location(self) -> str:
+        """Where the database is, as shown to the person: the file, or the server URL without password."""
+        return self.url or str(self.path)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -196,6 +254,9 @@ class Desk:
     def dump(self) -> Iterator[str]:
         """Every visible record as one canonical JSON line, sorted by kind and id."""
         with self.engine.connect() as connection:
+            if connection.dialect.name != "sqlite":  # SQLite writes the lines itself; a server through Python
+                yield from _dump_rows(connection)
+                return
             for name in sorted(KINDS):
                 kind = KINDS[name]
                 for text, redo in connection.execute(_dump_query(kind).execution_options(yield_per=5000)):
@@ -544,6 +605,36 @@ def _dump_line(kind: Kind, columns):
         line = case((has_variants, func.json_patch(line, given)), else_=line)
         escaped.append(has_variants)
     return line, (or_(*escaped) if escaped else literal(False))
+
+
+def _dump_rows(connection: Connection) -> Iterator[str]:
+    """``dump`` on a server database: the visible records by kind and id, made canonical here. Ids sort
+    byte by byte (collation "C") as in SQLite, whatever the server database's own collation."""
+    for name in sorted(KINDS):
+        kind = KINDS[name]
+        query = visible_query(kind).order_by(None).order_by(record_table(name).c.id.collate("C"))
+        for rows in connection.execute(query.execution_options(yield_per=5000)).mappings().partitions():
+            given = variants_of(connection, [row["id"] for row in rows]) if name in TRANSLATABLE else {}
+            for row in rows:
+                yield canonical(_public(name, dict(row)) | given.get(row["id"], {}))
+
+
+def _holds_installation(engine) -> bool:
+    with engine.connect() as connection:
+        return server.has_table(connection, "installation") and bool(
+            connection.execute(select(func.count()).select_from(Installation)).scalar()
+        )
+
+
+def _refuse_unless_empty(engine, url: str) -> None:
+    """``init`` and ``migrate-to`` write only into a server database that holds no installation yet."""
+    if _holds_installation(engine):
+        engine.dispose()
+        raise InputError(
+            _("The server database {url} already holds a Platform Desk installation; choose an empty database").format(
+                url=server.display(url)
+            )
+        )
 
 
 def _public(kind_name: str, row: dict) -> dict:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import Engine, Text, func, or_, select, type_coerce
+from sqlalchemy import Engine, Text, cast, func, or_, select
 from sqlalchemy import event as sa_event
 
 from desktop_app import i18n
@@ -76,8 +76,9 @@ def _register_functions(dbapi_connection, _record):
 
 
 def _json_text(column):
-    """A JSON list column compared as its stored text (``["KZ", "UZ"]``)."""
-    return type_coerce(column, Text)
+    """A JSON list column compared as its stored text (``["KZ", "UZ"]``); a cast, since PostgreSQL's driver
+    would otherwise hand back the decoded list."""
+    return cast(column, Text)
 
 
 def _joined(*values) -> str:
@@ -175,8 +176,9 @@ class Reader:
     engine: Engine = field(init=False)
 
     def __post_init__(self):
-        self.engine = database.create_sqlite_engine(self.desk.path, database.key_of(self.desk.engine))
-        sa_event.listen(self.engine, "connect", _register_functions)
+        self.engine = database.another_engine(self.desk.engine, self.desk.path)
+        if self.engine.dialect.name == "sqlite":
+            sa_event.listen(self.engine, "connect", _register_functions)
         self._orders: dict[tuple, tuple[object, list[str]]] = {}
         self._indexes: dict[tuple[str, str], SearchIndex] = {}
         self._index_lock = threading.Lock()  # an index may be warmed on a worker thread

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, select
 
 from desktop_app.domain.schema import is_variant, variant_name
+from desktop_app.storage import server
 from desktop_app.storage.models import TextVariant
 
 VARIANTS = TextVariant.__table__
@@ -33,12 +34,13 @@ def apply_variants(connection: Connection, updates: dict[str, dict[str, object]]
             )
     if setting:
         connection.exec_driver_sql(
-            "INSERT INTO text_variants (record_id, field, value) VALUES (?, ?, ?) "
+            f"INSERT INTO text_variants (record_id, field, value) VALUES ({server.driver_marks(connection, 3)}) "
             "ON CONFLICT (record_id, field) DO UPDATE SET value = excluded.value",
             setting,
         )
     if clearing:
-        connection.exec_driver_sql("DELETE FROM text_variants WHERE record_id = ? AND field = ?", clearing)
+        one, two = server.driver_marks(connection, 2).split(", ")
+        connection.exec_driver_sql(f"DELETE FROM text_variants WHERE record_id = {one} AND field = {two}", clearing)
 
 
 def split(fields: dict[str, object]) -> tuple[dict[str, object], dict[str, object]]:

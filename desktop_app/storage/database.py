@@ -14,13 +14,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, select
 from sqlalchemy.exc import OperationalError
 
 from desktop_app import logbook
 from desktop_app.errors import BUSY_CODES, BusyError, DiskFullError, InputError, sqlite_code
 from desktop_app.i18n import _
-from desktop_app.storage import encryption
+from desktop_app.storage import encryption, server
 
 BUSY_TIMEOUT_S = 5.0
 # The key each engine's connections are made with (``key_of``); an engine that is dropped drops its entry.
@@ -28,7 +28,7 @@ _KEYS: weakref.WeakKeyDictionary[Engine, encryption.Key | None] = weakref.WeakKe
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration; a test checks it against Alembic. Knowing it here lets an up-to-date
 # database open without importing Alembic at all, which keeps start-up quick.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 
 
 def _alembic_config():
@@ -88,6 +88,13 @@ def create_sqlite_engine(path: Path, key: encryption.Key | None = None, read_onl
     return engine
 
 
+def another_engine(engine: Engine, path: Path) -> Engine:
+    """A second engine on the same database, with connections of its own (a reader beside the writer)."""
+    if engine.dialect.name == "sqlite":
+        return create_sqlite_engine(path, key_of(engine))
+    return server.create_server_engine(engine.url.render_as_string(hide_password=False))
+
+
 def key_of(engine: Engine) -> encryption.Key | None:
     """The key an engine's connections are made with; ``None`` for a plain database."""
     return _KEYS.get(engine)
@@ -145,11 +152,42 @@ def check_database_file(path: Path) -> None:
 
 
 def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
-    """Copy the live database with SQLite's backup API into ``backups/`` beside it; keep the last ``keep``."""
+    """Copy the live database into ``backups/`` beside ``path``; keep the last ``keep``.
+
+    A SQLite file is copied with SQLite's backup API. A server database is copied row by row, in one
+    consistent read, into a SQLite file at the same schema revision: a Platform Desk database that the
+    program opens as it is and restores with ``migrate-to``.
+    """
     folder = path.parent / "backups"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}-{stamp}-{reason}.db"
+    if engine.dialect.name != "sqlite":
+        _server_backup(engine, target)
+    else:
+        _file_backup(engine, target)
+    old = sorted(folder.glob(f"{path.stem}-*.db"))
+    for stale in old[:-keep]:
+        stale.unlink(missing_ok=True)
+    logbook.backup(path, target, reason)
+    return target
+
+
+def _server_backup(engine: Engine, target: Path) -> None:
+    copy = create_sqlite_engine(target)
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+        _upgrade(copy, revision or "head")
+        copy_database(engine, copy)
+    except BaseException:
+        copy.dispose()
+        target.unlink(missing_ok=True)
+        raise
+    copy.dispose()
+
+
+def _file_backup(engine: Engine, target: Path) -> None:
     key = key_of(engine)
     raw = engine.raw_connection()
     try:
@@ -167,11 +205,6 @@ def backup(engine: Engine, path: Path, reason: str, keep: int = 10) -> Path:
         raise
     finally:
         raw.close()
-    old = sorted(folder.glob(f"{path.stem}-*.db"))
-    for stale in old[:-keep]:
-        stale.unlink(missing_ok=True)
-    logbook.backup(path, target, reason)
-    return target
 
 
 def list_backups(path: Path) -> list[Path]:
@@ -183,15 +216,9 @@ def migrate(engine: Engine, path: Path) -> str | None:
     """Bring the schema to the newest revision, after a backup if the file already held data; returns the
     revision the file had (None for a new file)."""
     with engine.connect() as connection:
-        has_version = connection.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-        ).first()
-        current = (
-            connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() if has_version else None
-        )
+        current = current_revision(connection)
     if current == SCHEMA_HEAD:
         return current
-    from alembic import command
     from alembic.script import ScriptDirectory
     from alembic.util import CommandError
 
@@ -209,12 +236,54 @@ def migrate(engine: Engine, path: Path) -> str | None:
                 ).format(found=current, known=head)
             ) from None
         safety = backup(engine, path, f"before-{head}")
-    config = _alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    _upgrade(engine, "head")
     logbook.migration(path, current, head, safety)
     return current
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    config = _alembic_config()
+    with engine.begin() as connection:
+        server.lock_schema(connection)  # two programs opening one older server database: one migrates
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The schema revision of a database, SQLite or PostgreSQL; ``None`` for an empty one."""
+    if not server.has_table(connection, "alembic_version"):
+        return None
+    return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def copy_database(source: Engine, target: Engine, batch: int = 5000) -> None:
+    """Copy every row of ``source`` into ``target`` in one transaction, replacing what ``target`` held.
+
+    Both must be at the same schema revision (the migrations made both, so one schema definition serves
+    either dialect); rows keep their ids, the change log its numbering, the installation its identity.
+    """
+    with source.connect() as reading, target.begin() as writing:
+        server.read_consistently(reading)
+        found, expected = current_revision(reading), current_revision(writing)
+        if found != expected:
+            raise InputError(
+                _("The two databases have different schemas ({found} and {expected}); nothing was copied").format(
+                    found=found, expected=expected
+                )
+            )
+        tables = MetaData()
+        tables.reflect(writing)
+        for table in tables.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            source_table = Table(table.name, MetaData(), autoload_with=reading)
+            writing.execute(table.delete())
+            rows = reading.execute(select(source_table).execution_options(yield_per=batch)).mappings()
+            for chunk in rows.partitions(batch):
+                writing.execute(table.insert(), [dict(row) for row in chunk])
+            server.reset_counters(writing, table)
 
 
 @contextmanager

@@ -149,6 +149,7 @@ class Change(ChangeLine, Base):
         UniqueConstraint("device_id", "seq", name="uq_changes_origin"),
         Index("ix_changes_field_time", "record_id", "field", "hlc"),
     )
+    user: Mapped[str | None] = mapped_column(String(64))  # who made a local change: server role or OS user
 
 
 class Link(Base):

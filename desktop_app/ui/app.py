@@ -20,8 +20,13 @@ from desktop_app.ui.widgets.common import show_error, unexpected_error_texts
 LOCK_WAIT_MS = 200
 
 
-def lock_for(db_path: Path) -> QLockFile | None:
-    """Hold the lock file beside the database; ``None`` when another running copy holds it."""
+def lock_for(db_path: Path | str) -> QLockFile | None:
+    """Hold the lock file beside the database; ``None`` when another running copy holds it.
+
+    A server database takes no lock (several staff work in it at once, SPEC §6): its lock holds nothing.
+    """
+    if paths.is_server_url(db_path):
+        return QLockFile("")
     lock = QLockFile(str(Path(db_path).with_name(Path(db_path).name + ".lock")))
     lock.setStaleLockTime(0)
     return lock if lock.tryLock(LOCK_WAIT_MS) else None
@@ -65,8 +70,8 @@ def run(db_path: Path, language: str | None = None, smoke: bool = False, passphr
     qt_i18n.install(i18n.current_language())
     reporter = ErrorReporter(smoke)
     sys.excepthook = reporter
-    db_path = Path(db_path)
-    if not db_path.parent.exists() and db_path.parent == paths.data_dir():
+    db_path = db_path if paths.is_server_url(db_path) else Path(db_path)
+    if not paths.is_server_url(db_path) and not db_path.parent.exists() and db_path.parent == paths.data_dir():
         db_path.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_for(db_path)
     if lock is None:
@@ -97,15 +102,15 @@ class Windows:
         window.open_database.connect(lambda path: self.switch(window, path))
         self.windows.append(window)
         window.show()
-        user_settings.remember_database(desk.path)
+        user_settings.remember_database(desk.url or desk.path)
         for notice in desk.notices:
             _tell(notice, self.smoke, window)
         return window
 
     def switch(self, window, path: Path):
         """File → Open: the other database in a new window, once this one may close; the new window or None."""
-        path = Path(path).absolute()
-        if path == window.desk.path or not window.may_leave():
+        path = path if paths.is_server_url(path) else Path(path).absolute()
+        if str(path) == window.desk.location or not window.may_leave():
             return None
         lock = lock_for(path)
         if lock is None:
@@ -157,7 +162,7 @@ def _smoke_lock(windows: list, passphrase: bytes | None, reporter: ErrorReporter
 def _run_window(
     app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, windows: Windows, passphrase: bytes | None
 ) -> int:
-    if db_path.exists():
+    if paths.is_server_url(db_path) or db_path.exists():
         from desktop_app.ui.lock import open_database
 
         try:

@@ -184,7 +184,11 @@ class OpenEncryptedDialog(QDialog):
 
 def open_database(path: Path, passphrase: bytes | None = None, ask: bool = True) -> Desk | None:
     """``Desk.open``, asking for the passphrase in a dialog (if ``ask``) when the file is encrypted and none
-    was given; ``None`` when the user gave up."""
+    was given; ``None`` when the user gave up. A server database asks for its password instead, if needed."""
+    if paths.is_server_url(path):
+        from desktop_app.ui.dialogs.server import open_server_database
+
+        return open_server_database(path, ask=ask)
     if passphrase is not None or not encryption.is_encrypted(path) or not ask:
         return Desk.open(path, passphrase)
     dialog = OpenEncryptedDialog(path)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QFrame,
     QLabel,
@@ -50,6 +51,7 @@ NAVIGATION = [
 ]
 INDENTED = {"trainings", "meetings", "conferences"}
 WARM_UP_DELAY_MS = 500
+SERVER_POLL_MS = 3000  # how often a window on a server database looks for what other staff wrote
 DEFAULT_SIZE = (1280, 800)  # or what the screen has room for, when it is smaller
 STANDARD_FALLBACK = {
     QKeySequence.StandardKey.Open: "Ctrl+O",
@@ -119,7 +121,7 @@ def _build_page(window: "MainWindow", key: str):
 class MainWindow(QMainWindow):
     """``open_database(path)``: the user chose another database (File → Open); the application switches."""
 
-    open_database = Signal(Path)
+    open_database = Signal(object)  # a Path, or a server database's URL
 
     def __init__(self, desk, parent=None):
         super().__init__(parent)
@@ -156,6 +158,11 @@ class MainWindow(QMainWindow):
         self._warm_up_timer = QTimer(self, singleShot=True, interval=WARM_UP_DELAY_MS)
         self._warm_up_timer.timeout.connect(self._warm_up)
         self._warm_up_timer.start()
+        self._server_poll: QTimer | None = None
+        if desk.url is not None:  # other staff write the same server database: their changes show as they come
+            self._server_poll = QTimer(self, interval=SERVER_POLL_MS)
+            self._server_poll.timeout.connect(self._look_for_others)
+            self._server_poll.start()
 
     def _restore_geometry(self) -> None:
         """The size and place the window had when it was last closed, else 1280×800 or what the screen allows."""
@@ -163,6 +170,17 @@ class MainWindow(QMainWindow):
         if isinstance(saved, str) and self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii"))):
             return
         fit_to_screen(self, *DEFAULT_SIZE)
+
+    def _look_for_others(self) -> None:
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            others_wrote = self.reader.version() != self._seen_version
+        except DBAPIError:
+            self.statusBar().showMessage(_("The server cannot be reached; trying again"), SERVER_POLL_MS)
+            return
+        if others_wrote:
+            self.written_elsewhere()
 
     def _warm_up(self) -> None:
         if not self.isVisible():  # closed before the timer fired: its reader is closed, nothing to warm
@@ -188,6 +206,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         self.file_menu = bar.addMenu("")
         self.open_action = self._action(self.file_menu, self.ask_open_database, QKeySequence.StandardKey.Open)
+        self.server_action = self._action(self.file_menu, self.ask_open_server)
         self.recent_menu = self.file_menu.addMenu("")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.file_menu.addSeparator()
@@ -233,6 +252,7 @@ class MainWindow(QMainWindow):
     def _retranslate_menus(self) -> None:
         self.file_menu.setTitle(_("&File"))
         self.open_action.setText(_("&Open database…"))
+        self.server_action.setText(_("Open a &server database…"))
         self.recent_menu.setTitle(_("Open &recent"))
         self.import_action.setText(_("&Import sync files…"))
         self.export_action.setText(_("&Export a sync file…"))
@@ -254,7 +274,7 @@ class MainWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        recent = [path for path in user_settings.recent_databases() if path != self.desk.path]
+        recent = [path for path in user_settings.recent_databases() if str(path) != self.desk.location]
         for path in recent:
             action = self.recent_menu.addAction(str(path))
             action.triggered.connect(lambda _checked=False, p=path: self.open_database.emit(p))
@@ -277,11 +297,19 @@ class MainWindow(QMainWindow):
         self.find_action.setEnabled(hasattr(page, "focus_search"))
 
     def ask_open_database(self) -> None:
+        folder = self.desk.path.parent if self.desk.url is None else paths.data_dir()
         path, _filter = QFileDialog.getOpenFileName(
-            self, _("Open database"), str(self.desk.path.parent), _("Platform Desk databases (*.db);;All files (*)")
+            self, _("Open database"), str(folder), _("Platform Desk databases (*.db);;All files (*)")
         )
         if path:
             self.open_database.emit(Path(path))
+
+    def ask_open_server(self) -> None:
+        from desktop_app.ui.dialogs.server import ServerDialog
+
+        dialog = ServerDialog(self, self.desk.url or "")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.open_database.emit(dialog.url)
 
     def show_shortcuts(self) -> None:
         from desktop_app.ui.dialogs.about import ShortcutsDialog
@@ -466,6 +494,8 @@ class MainWindow(QMainWindow):
             event.ignore()
         elif self.may_leave():
             self._warm_up_timer.stop()
+            if self._server_poll is not None:
+                self._server_poll.stop()
             operations.stop_reading()  # a report being computed, a cache being warmed: dropped
             self.reader.close()
             user_settings.save(window_geometry=bytes(self.saveGeometry().toBase64()).decode("ascii"))

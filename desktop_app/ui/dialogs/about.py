@@ -131,7 +131,7 @@ class AboutDialog(QDialog):
                 (_("Role"), ", ".join(filter(None, [role, i18n.country_name(ident["country"])]))),
                 (_("Installation id"), ident["device_id"]),
                 (_("Key fingerprint"), desk.fingerprint),
-                (_("Database"), str(desk.path)),
+                (_("Database"), desk.location),
                 (_("Log file"), str(paths.log_file())),
             ],
         )

@@ -108,7 +108,7 @@ class SettingsPage(QWidget, Page):
             (_("Country"), i18n.country_name(ident["country"]) or "—"),
             (_("Installation id"), ident["device_id"]),
             (_("Key fingerprint"), self.desk.fingerprint),
-            (_("Database"), str(self.desk.path)),
+            (_("Database"), self.desk.location),
         ]
         for label, value in rows:
             shown = QLabel(value)

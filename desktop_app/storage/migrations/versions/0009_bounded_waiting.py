@@ -10,6 +10,8 @@ Revises: 0007
 Create Date: 2026-12-06
 """
 
+from datetime import datetime, timezone
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -28,13 +30,22 @@ def upgrade() -> None:
         batch_op.create_index("ix_held_back_sender", ["sender"])
         batch_op.create_index("ix_held_back_waits_for", ["waits_for"])
         batch_op.create_index("ix_held_back_record", ["record_id"])
-    op.execute("""
+    # Byte lengths are spelled per dialect (SQLite has no octet_length before 3.43); the SQL is otherwise shared.
+    postgresql = op.get_bind().dialect.name == "postgresql"
+
+    def octets(column: str) -> str:
+        return f"octet_length({column})" if postgresql else f"length(CAST({column} AS BLOB))"
+
+    op.get_bind().execute(
+        sa.text(f"""
         UPDATE held_back SET sender = device_id,
-            held_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'),
-            size = length(CAST(value AS BLOB)) + length(CAST(coalesce(context, '') AS BLOB)) + length(record_id)
+            held_at = :now,
+            size = {octets("value")} + {octets("coalesce(context, '')")} + length(record_id)
                    + length(device_id) + length(field) + length(kind) + length(hlc) + 100,
             waits_for = CASE WHEN reason = 'unknown_installation' THEN device_id ELSE record_id END
-    """)
+    """),
+        {"now": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")},
+    )
     with op.batch_alter_table("conflicts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("rule", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("loser_field", sa.String(length=40), nullable=True))
