@@ -118,6 +118,63 @@ def driver_marks(connection: Connection, count: int) -> str:
     return ", ".join([mark] * count)
 
 
+class _QmarkCursor:
+    """A psycopg cursor that takes SQL written with ``?`` marks (as SQLite's driver does): the sync merge's
+    statements are written once, with no ``?`` or ``%`` other than parameter marks."""
+
+    def __init__(self, cursor):
+        self._cursor = cursor
+
+    def execute(self, sql: str, parameters=()):
+        self._cursor.execute(sql.replace("?", "%s"), parameters)
+        return self
+
+    def executemany(self, sql: str, rows):
+        self._cursor.executemany(sql.replace("?", "%s"), rows)
+        return self
+
+    def fetchone(self):
+        return self._cursor.fetchone()
+
+    def fetchall(self):
+        return self._cursor.fetchall()
+
+    def __iter__(self):
+        return iter(self._cursor)
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    def close(self) -> None:
+        self._cursor.close()
+
+
+def qmark_sql(connection: Connection, sql: str) -> str:
+    """SQL written with ``?`` marks (and no other ``?`` or ``%``), as the connection's driver takes it."""
+    return sql if connection.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
+
+
+def driver_cursor(connection: Connection):
+    """A DB-API cursor of the connection's own transaction that takes ``?`` parameter marks on either driver."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]  # checked out
+    return cursor if connection.dialect.paramstyle == "qmark" else _QmarkCursor(cursor)
+
+
+def json_string_sql(dialect: str, expression: str) -> str:
+    """SQL giving the JSON string of a text ``expression`` (ids, names, stamps: ASCII, spelled as Python does)."""
+    if dialect == "postgresql":
+        return f"to_json(CAST({expression} AS text))::text"
+    return f"json_quote({expression})"
+
+
+def json_member_sql(dialect: str, document: str, key: str) -> str:
+    """SQL giving the whole number under the text ``key`` of the JSON object ``document`` (NULL if absent)."""
+    if dialect == "postgresql":
+        return f"CAST(CAST({document} AS jsonb) ->> {key} AS integer)"
+    return f"json_extract({document}, '$.\"' || {key} || '\"')"
+
+
 def session_user(connection: Connection) -> str | None:
     """Who is making changes: the server role for PostgreSQL, the operating-system user for a file."""
     if connection.dialect.name == "postgresql":

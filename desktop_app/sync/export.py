@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import ColumnClause, and_, func, insert, literal_column, or_, select, text
+from sqlalchemy import ColumnClause, TextClause, and_, func, insert, literal_column, or_, select, text
 
 from desktop_app import logbook
 from desktop_app.domain.authority import SECRETARIAT
@@ -20,6 +21,7 @@ from desktop_app.domain.changelog import canonical, version_vector
 from desktop_app.domain.desk import Desk, now_iso
 from desktop_app.errors import InputError
 from desktop_app.i18n import _
+from desktop_app.storage import server
 from desktop_app.storage.models import Blob, Change, Coverage, Exchange, Head, Link, Peer
 from desktop_app.sync import chain, merge_sql
 from desktop_app.sync.bundle import b64, check_max_size, split_bundle, write_bundle
@@ -91,25 +93,34 @@ _COLUMNS = (
 )
 
 
-# A change's line (FORMAT.md §4) spelled by SQLite: canonical JSON, keys sorted, values already canonical in
-# the table, ``prev`` from the author's log; ids, field names, stamps and hashes are ASCII, which
-# ``json_quote`` spells as Python does.
-_LINE: ColumnClause = literal_column(
-    """CASE WHEN changes.context IS NULL THEN '{' ELSE '{"context":' || changes.context || ',' END"""
-    """ || '"device_id":' || json_quote(changes.device_id) || ',"field":' || json_quote(changes.field)"""
-    """ || ',"hlc":' || json_quote(changes.hlc) || ',"kind":' || json_quote(changes.kind)"""
-    """ || ',"prev":' || json_quote((SELECT links.prev FROM links WHERE links.device_id = changes.device_id"""
-    """ AND links.seq = changes.seq))"""
-    """ || ',"record_id":' || json_quote(changes.record_id)"""
-    """ || CASE WHEN changes.replaces IS NULL THEN '' ELSE ',"replaces":' || changes.replaces END"""
-    """ || ',"salt":' || json_quote(changes.salt)"""
-    """ || ',"seq":' || changes.seq || ',"value":' || changes.value || '}'"""
-)
-# A line the recipient does not receive, as its place in the author's log alone (a stub).
-_STUB: ColumnClause = literal_column(
-    """'{"device_id":' || json_quote(links.device_id) || ',"digest":' || json_quote(links.digest)"""
-    """ || ',"prev":' || json_quote(links.prev) || ',"seq":' || links.seq || '}'"""
-)
+@lru_cache(maxsize=None)
+def _line_sql(dialect: str) -> tuple[ColumnClause, ColumnClause]:
+    """A change's line (FORMAT.md §4) and a stub, spelled by the database in ``dialect``: canonical JSON, keys
+    sorted, values already canonical in the table, ``prev`` from the author's log; ids, field names, stamps and
+    hashes are ASCII, which ``server.json_string_sql`` spells as Python does. A stub is a line the recipient
+    does not receive, as its place in the author's log alone."""
+
+    def q(expression: str) -> str:
+        return server.json_string_sql(dialect, expression)
+
+    prev = "(SELECT links.prev FROM links WHERE links.device_id = changes.device_id AND links.seq = changes.seq)"
+    line: ColumnClause = literal_column(
+        """CASE WHEN changes.context IS NULL THEN '{' ELSE '{"context":' || changes.context || ',' END"""
+        f""" || '"device_id":' || {q("changes.device_id")} || ',"field":' || {q("changes.field")}"""
+        f""" || ',"hlc":' || {q("changes.hlc")} || ',"kind":' || {q("changes.kind")}"""
+        f""" || ',"prev":' || {q(prev)}"""
+        f""" || ',"record_id":' || {q("changes.record_id")}"""
+        """ || CASE WHEN changes.replaces IS NULL THEN '' ELSE ',"replaces":' || changes.replaces END"""
+        f""" || ',"salt":' || {q("changes.salt")}"""
+        """ || ',"seq":' || changes.seq || ',"value":' || changes.value || '}'"""
+    )
+    stub: ColumnClause = literal_column(
+        f"""'{{"device_id":' || {q("links.device_id")} || ',"digest":' || {q("links.digest")}"""
+        f""" || ',"prev":' || {q("links.prev")} || ',"seq":' || links.seq || '}}'"""
+    )
+    return line, stub
+
+
 HEAD_TRIES = 20  # signed heads of one author looked at for one that the log held here reaches
 
 
@@ -149,16 +160,22 @@ def _widened(connection, ranges, since: int | None) -> set[str]:
     return changed | attending | dependants
 
 
-# A record's current values (SPEC §4.3, ``merge.FieldHistory``): changes of a field that no other change of it
-# replaces, and that no change nothing replaces beats by clock.
-_CURRENT_VALUE = text(
-    "NOT EXISTS (SELECT 1 FROM changes later WHERE later.record_id = changes.record_id "
-    "AND later.field = changes.field AND later.rowid != changes.rowid AND ("
-    f"{merge_sql.covered('later.replaces', 'changes.device_id', 'changes.seq')} OR ((later.hlc > changes.hlc "
-    "OR (later.hlc = changes.hlc AND later.device_id > changes.device_id)) AND NOT EXISTS (SELECT 1 FROM changes e "
-    "WHERE e.record_id = later.record_id AND e.field = later.field "
-    f"AND {merge_sql.covered('e.replaces', 'later.device_id', 'later.seq')}))))"
-)
+@lru_cache(maxsize=None)
+def _current_value(dialect: str) -> TextClause:
+    """A record's current values (SPEC §4.3, ``merge.FieldHistory``): changes of a field that no other change of
+    it replaces, and that no change nothing replaces beats by clock."""
+
+    def covered(vector: str, device: str, seq: str) -> str:
+        return merge_sql.covered(vector, device, seq, dialect)
+
+    return text(
+        "NOT EXISTS (SELECT 1 FROM changes later WHERE later.record_id = changes.record_id "
+        "AND later.field = changes.field AND later.rowid != changes.rowid AND ("
+        f"{covered('later.replaces', 'changes.device_id', 'changes.seq')} OR ((later.hlc > changes.hlc "
+        "OR (later.hlc = changes.hlc AND later.device_id > changes.device_id)) AND NOT EXISTS (SELECT 1 FROM "
+        "changes e WHERE e.record_id = later.record_id AND e.field = later.field "
+        f"AND {covered('e.replaces', 'later.device_id', 'later.seq')}))))"
+    )
 
 
 def _logs(connection, me: dict, theirs: dict) -> dict[str, tuple[int, dict]]:
@@ -209,12 +226,13 @@ def _lines(connection, logs: dict, hidden: set[str], attachments: set[str], sinc
     widened = _widened(connection, ranges, since) - hidden if widen else set()
     queries = [select(*_COLUMNS).where(Change.record_id.in_(widened), ~or_(*ranges))] if widened else []
     queries.append(select(*_COLUMNS).where(or_(*ranges)))
+    line_sql, stub_sql = _line_sql(connection.dialect.name)
     for query in queries:
         query = (
             query.with_only_columns(
-                _LINE, Change.device_id, Change.seq, Change.record_id, Change.field, Change.kind, Change.value
+                line_sql, Change.device_id, Change.seq, Change.record_id, Change.field, Change.kind, Change.value
             )
-            .where(_CURRENT_VALUE, Change.salt.is_not(None))
+            .where(_current_value(connection.dialect.name), Change.salt.is_not(None))
             .order_by(Change.rowid)
             .execution_options(yield_per=5000)
         )
@@ -228,7 +246,7 @@ def _lines(connection, logs: dict, hidden: set[str], attachments: set[str], sinc
             yield line
     for device, (base, head) in logs.items():
         query = (
-            select(_STUB, Link.seq)
+            select(stub_sql, Link.seq)
             .where(Link.device_id == device, Link.seq > base, Link.seq <= head["seq"])
             .order_by(Link.seq)
             .execution_options(yield_per=5000)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import NotRequired, TypedDict
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app import logbook
 from desktop_app.domain import identity, progress
@@ -23,7 +22,7 @@ from desktop_app.domain.changelog import raise_knowledge, version_vector
 from desktop_app.domain.desk import Desk, now_iso
 from desktop_app.errors import InputError
 from desktop_app.i18n import _, ngettext
-from desktop_app.storage import database
+from desktop_app.storage import database, server
 from desktop_app.storage.models import Blob, Coverage, Exchange, Peer
 from desktop_app.sync import trust as trusting
 from desktop_app.sync import waiting
@@ -226,7 +225,7 @@ def _apply(
                 _raise_coverage(connection, me, manifest, origins[manifest["device_id"]])
                 for sha256, content in bundle.blobs(passphrase):
                     connection.execute(
-                        sqlite_insert(Blob)
+                        server.upsert(Blob.__table__, connection)
                         .values(sha256=sha256, content=content)
                         .on_conflict_do_nothing(index_elements=["sha256"])
                     )

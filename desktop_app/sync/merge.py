@@ -38,7 +38,6 @@ from dataclasses import field as _field
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, delete, func, or_, select, union_all, update
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop_app.domain import hlc
 from desktop_app.domain.authority import SECRETARIAT, Author, Standing, may_change
@@ -48,13 +47,15 @@ from desktop_app.domain.schema import DELETED, KINDS, OWNER, Kind
 from desktop_app.domain.validation import RULES, broken_rules, check_record
 from desktop_app.errors import InputError, ValidationError
 from desktop_app.i18n import _
+from desktop_app.storage import server
 from desktop_app.storage.models import Change, Conflict, Head, HeldBack, Installation, Link
 from desktop_app.sync import chain, merge_sql, waiting
 
 BATCH = 2000
 _INSERT_HELD = (
-    "INSERT OR IGNORE INTO held_back (device_id, seq, hlc, kind, record_id, field, value, context, salt, "
-    "replaces, reason, sender, held_at, size, waits_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO held_back (device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces, "
+    "reason, sender, held_at, size, waits_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
 )
 _INSERT_CHANGES = (
     "INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt, "
@@ -151,7 +152,9 @@ class Merger:
         self.keys = keys
         self.me = me
         self._state: dict[str, dict] = {}  # record id -> {"owner", "parties", "event_id"} as merged so far
-        row = connection.execute(select(Installation.clock)).one()
+        # The installation row lock: an import and local edits of other staff on one server database take turns,
+        # so that the change log's row numbers are committed in the order they are read (``_rowid_before``).
+        row = connection.execute(select(Installation.clock).with_for_update()).one()
         self.clock = Clock(row.clock)
         self.counts = MergeCounts()
         self._fields: dict[tuple[str, str], FieldHistory] = {}
@@ -173,7 +176,7 @@ class Merger:
     def merge(self, changes, heads: dict) -> None:
         """Stage the bundle's lines, keep those their authors' signed ``heads`` prove, then merge them in
         SQL, or line by line when they need it."""
-        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = server.driver_cursor(self.connection)
         try:
             merge_sql.stage(cursor, changes)
             self._prove(cursor, heads)
@@ -235,11 +238,12 @@ class Merger:
                 for seq in sorted(verdict.proven)
             ]
             cursor.executemany(
-                "INSERT OR IGNORE INTO links (device_id, seq, prev, digest, hash) VALUES (?, ?, ?, ?, ?)", proven
+                "INSERT INTO links (device_id, seq, prev, digest, hash) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                proven,
             )
             if head is not None and head["seq"] in verdict.proven:
                 cursor.execute(
-                    "INSERT OR IGNORE INTO heads (device_id, seq, hash, signature) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO heads (device_id, seq, hash, signature) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (device, head["seq"], head["hash"], head["signature"]),
                 )
             if proven:
@@ -387,20 +391,25 @@ class Merger:
         if inserts:
             # Straight to the driver: at 100,000 rows SQLAlchemy's per-row parameter handling costs more
             # than SQLite's own work.
-            self.connection.exec_driver_sql(_INSERT_CHANGES, inserts)
+            self.connection.exec_driver_sql(server.qmark_sql(self.connection, _INSERT_CHANGES), inserts)
             self.counts.applied += len(inserts)
         for kind, records in updates.items():
             apply_fields(self.connection, kind, records)
         if self._waiting:
-            self.connection.exec_driver_sql(_INSERT_HELD, self._waiting)
+            self.connection.exec_driver_sql(server.qmark_sql(self.connection, _INSERT_HELD), self._waiting)
             self._held += len(self._waiting)
             self._waiting = []
         by_kind: dict[str, list[dict]] = defaultdict(list)
         for row in conflicts:
             by_kind[row["kind"]].append(row)
         for kind, rows in by_kind.items():
-            result = self.connection.execute(sqlite_insert(Conflict.__table__).on_conflict_do_nothing(), rows)
-            self.counts.conflicts[kind] += max(result.rowcount, 0)
+            self.counts.conflicts[kind] += self._new_conflicts(rows)
+
+    def _new_conflicts(self, rows: list[dict]) -> int:
+        """Record conflicts not recorded yet; returns how many were new (counted from what the insert returns:
+        a row count after many rows is not reliable on every driver)."""
+        statement = server.upsert(Conflict.__table__, self.connection).on_conflict_do_nothing()
+        return len(self.connection.execute(statement.returning(Conflict.id), rows).all())
 
     # ----- SPEC §3: who may relay and who may change -------------------------------------------
 
@@ -703,8 +712,7 @@ class Merger:
             "rule": rule,
             "loser_field": other,
         }
-        result = self.connection.execute(sqlite_insert(Conflict.__table__).on_conflict_do_nothing(), [clash])
-        self.counts.conflicts[kind] += max(result.rowcount, 0)
+        self.counts.conflicts[kind] += self._new_conflicts([clash])
 
     def _check_references(self) -> None:
         """Every record touched must point at records that exist, here or in the bundle."""

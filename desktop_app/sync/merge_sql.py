@@ -1,6 +1,6 @@
 """The set-based merge: a bundle's change lines staged in a temporary table and decided in SQL.
 
-``stage`` streams the verified lines into ``temp.incoming`` with one ``executemany`` (flat memory,
+``stage`` streams the verified lines into the temporary table ``incoming`` with one ``executemany`` (flat memory,
 whatever the bundle's size). ``try_set_based`` then decides, in a handful of statements, what is
 already held (and what diverges from it), whether every new line passes SPEC §3,
 the winner of each field, the conflicts and the new record values, and writes them. It returns
@@ -29,6 +29,7 @@ from desktop_app.domain import hlc
 from desktop_app.domain.authority import PROTECTED, SECRETARIAT, owner_tag
 from desktop_app.domain.changelog import record_table
 from desktop_app.domain.schema import DELETED, OWNER
+from desktop_app.storage import server
 
 _SCHEMA = (
     "CREATE TEMP TABLE IF NOT EXISTS incoming (n INTEGER PRIMARY KEY, device_id TEXT, seq INTEGER, hlc TEXT, "
@@ -45,12 +46,12 @@ _SCHEMA = (
 )
 _TABLES = ("incoming", "origins", "rec", "cand")
 _INDEXES = (
-    "CREATE INDEX IF NOT EXISTS temp.incoming_origin ON incoming (device_id, seq)",
-    "CREATE INDEX IF NOT EXISTS temp.incoming_field ON incoming (record_id, field)",
+    "CREATE INDEX IF NOT EXISTS incoming_origin ON incoming (device_id, seq)",
+    "CREATE INDEX IF NOT EXISTS incoming_field ON incoming (record_id, field)",
 )
 _STAGE = (
-    "INSERT INTO incoming (device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces, stub, "
-    "prev, digest, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO incoming (n, device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces, stub, "
+    "prev, digest, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _FRESH = "held = 0"
 
@@ -60,9 +61,10 @@ _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
 
 
 def _rows(changes):
-    for change in changes:
+    for n, change in enumerate(changes, 1):  # ``n``: the arrival order
         if change.get("stub"):
             yield (
+                n,
                 change["device_id"],
                 change["seq"],
                 None,
@@ -81,6 +83,7 @@ def _rows(changes):
             continue
         context, replaces = change.get("context"), change.get("replaces")
         yield (
+            n,
             change["device_id"],
             change["seq"],
             change["hlc"],
@@ -99,11 +102,14 @@ def _rows(changes):
 
 
 def stage(cursor, changes) -> int:
-    """Empty the temporary tables and stream ``changes`` into ``incoming``; returns how many lines."""
+    """Empty the temporary tables and stream ``changes`` into ``incoming``; returns how many lines.
+
+    ``cursor`` takes ``?`` marks (``server.driver_cursor``); the statements up to the line-by-line merge are
+    spelled alike in SQLite and PostgreSQL, whose unqualified names find the temporary tables first."""
     for statement in _SCHEMA:
         cursor.execute(statement)
     for table in _TABLES:
-        cursor.execute(f"DELETE FROM temp.{table}")
+        cursor.execute(f"DELETE FROM {table}")
     cursor.executemany(_STAGE, _rows(changes))
     for statement in _INDEXES:
         cursor.execute(statement)
@@ -113,7 +119,7 @@ def stage(cursor, changes) -> int:
 def clear(cursor) -> None:
     """Drop the temporary tables, so that a long-lived connection (the GUI's) keeps no bundle between imports."""
     for table in _TABLES:
-        cursor.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def staged(cursor, batch: int = 5000):
@@ -152,7 +158,9 @@ def _one(cursor, sql: str, parameters=()) -> bool:
 
 def try_set_based(merger, cursor) -> bool:
     """Merge the staged lines in SQL into ``merger``'s counts; False (nothing written) if they need the
-    line-by-line merge."""
+    line-by-line merge. The statements below are SQLite's: a server database merges line by line."""
+    if merger.connection.dialect.name != "sqlite":
+        return False
     cursor.execute(
         "UPDATE incoming SET held = 1 WHERE EXISTS (SELECT 1 FROM changes c "
         "WHERE c.device_id = incoming.device_id AND c.seq = incoming.seq)"
@@ -299,9 +307,9 @@ _CONFLICT_COLUMNS = (
 )
 
 
-def covered(vector: str, device: str, seq: str) -> str:
+def covered(vector: str, device: str, seq: str, dialect: str = "sqlite") -> str:
     """SQL: whether the version vector (JSON text) ``vector`` covers change ``seq`` of ``device``."""
-    return f"({vector} IS NOT NULL AND coalesce(json_extract({vector}, '$.\"' || {device} || '\"'), 0) >= {seq})"
+    return f"({vector} IS NOT NULL AND coalesce({server.json_member_sql(dialect, vector, device)}, 0) >= {seq})"
 
 
 def _apply(merger, cursor, fields) -> None:
