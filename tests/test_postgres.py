@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
 from desktop_app.domain.desk import Desk
+from desktop_app.domain.reading import Reader
 from desktop_app.storage import database, server
 from desktop_app.storage.models import Change, Knowledge
 from tests.conftest import Cli
@@ -111,11 +112,18 @@ def test_each_dialect_difference_works_on_both_back_ends(any_engine):
         assert server.has_table(connection, "knowledge") and not server.has_table(connection, "nothing_here")
 
 
-def test_each_change_records_who_made_it(pg_url, tmp_path):
+def test_each_change_records_who_made_it_and_the_history_shows_it(pg_url, tmp_path):
     desk = Desk.create(pg_url, "server", "secretariat")
-    desk.put("person", {"full_name": "Nodira Yusupova"})
+    person = desk.put("person", {"full_name": "Nodira Yusupova"})
+    desk.put("person", {"id": person, "organization": "Anti-Corruption Agency"})
     with desk.engine.connect() as connection:
         assert set(connection.execute(select(Change.user)).scalars()) == {"desk"}  # the server role
+    reader = Reader(desk)
+    history = reader.history(person)
+    reader.close()
+    assert [(c["field"], c["value"], c["installation"], c["user"]) for c in history[:1]] == [
+        ("organization", "Anti-Corruption Agency", "server", "desk")
+    ]
     desk.close()
     file_desk = Desk.create(tmp_path / "file.db", "file", "secretariat")
     file_desk.put("person", {"full_name": "Nodira Yusupova"})

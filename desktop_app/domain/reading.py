@@ -13,7 +13,7 @@ import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import lru_cache
 
 from sqlalchemy import Engine, Text, cast, func, or_, select
@@ -21,12 +21,13 @@ from sqlalchemy import event as sa_event
 
 from desktop_app import i18n
 from desktop_app.country_names import MEMBER_STATES
+from desktop_app.domain import hlc
 from desktop_app.domain.desk import Desk, visible_query
 from desktop_app.domain.schema import KINDS, TRANSLATABLE
 from desktop_app.domain.search import SearchIndex
 from desktop_app.domain.variants import localized, variants_of
 from desktop_app.storage import database
-from desktop_app.storage.models import Action, Attachment, Change, Event, Participation, Person
+from desktop_app.storage.models import Action, Attachment, Change, Event, Installation, Participation, Peer, Person
 
 EVENTS = Event.__table__
 PEOPLE = Person.__table__
@@ -425,6 +426,31 @@ class Reader:
                 .order_by(ATTACHMENTS.c.filename)
             )
         ]
+
+    # ----- history ---------------------------------------------------------------------------
+
+    def history(self, record_id: str) -> list[dict]:
+        """Every change of one record held here, newest first: when (``at``, UTC), which installation made it
+        (``installation``: its name), who there (``user``: the server role or the computer's user, for the
+        changes this installation made since it records them), the field and its value."""
+        with self.engine.connect() as connection:
+            names = dict(connection.execute(select(Installation.device_id, Installation.device_name)).tuples().all())
+            names |= dict(connection.execute(select(Peer.device_id, Peer.device_name)).tuples().all())
+            rows = connection.execute(
+                select(Change.hlc, Change.device_id, Change.user, Change.field, Change.value)
+                .where(Change.record_id == record_id)
+                .order_by(Change.hlc.desc(), Change.device_id.desc())
+            ).tuples()
+            return [
+                {
+                    "at": datetime.fromtimestamp(hlc.decode(stamp)[0] / 1000, timezone.utc),
+                    "installation": names.get(device, device),
+                    "user": user,
+                    "field": name,
+                    "value": json.loads(value),
+                }
+                for stamp, device, user, name, value in rows
+            ]
 
     # ----- people ----------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from desktop_app import i18n
 from desktop_app.domain.reading import EventFilter
 from desktop_app.ui.pages.events import events_model
 from tests.ui.conftest import answer_next_dialog, event_id_titled, press, type_text
@@ -214,3 +215,26 @@ def test_events_model_keeps_the_qt_model_contract(qtmodeltester, window):
     model.sort(1, Qt.SortOrder.AscendingOrder)
     titles = [model.data(model.index(row, 1)) for row in range(model.rowCount())]
     assert titles == sorted(titles, key=str.casefold)
+
+
+def test_the_history_tab_shows_who_changed_what_and_when(window, qtbot):
+    import getpass
+
+    page = window.page("events")
+    _select(page, CONFERENCE)
+    city = page.editor.form.editors["city"]
+    city.clear()
+    type_text(city, "Астана")
+    press(city, "Ctrl+S")
+    history = page.editor.history
+    page.editor.tabs.setCurrentWidget(history)
+    rows = [[history.item(row, column).text() for column in range(4)] for row in range(history.rowCount())]
+    assert rows[0][1:] == ["City", "Астана", f"{window.desk.identity['device_name']} ({getpass.getuser()})"]
+    assert history.horizontalHeaderItem(0).text().startswith("When (UTC")  # local times, the zone named
+    assert len(rows) > 1 and rows[-1][1] == "Owner"  # the record's first line: whose it is
+    i18n.set_language("ru")
+    try:
+        assert page.editor.tabs.tabText(page.editor.tabs.indexOf(history)) == "История"
+        assert history.item(0, 1).text() == "Город"
+    finally:
+        i18n.set_language("en")

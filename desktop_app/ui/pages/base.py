@@ -35,6 +35,7 @@ from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import N_, _, ngettext
 from desktop_app.ui.widgets.common import DISCARD, SAVE, ask_unsaved, confirm, keyboard_table, name_tabs, show_error
 from desktop_app.ui.widgets.forms import FieldForm
+from desktop_app.ui.widgets.history import HistoryTable
 from desktop_app.ui.widgets.table_model import ID_ROLE, LazyTableModel
 from desktop_app.ui.widgets.translations import add_translations_tab
 
@@ -208,7 +209,8 @@ class RecordEditor(QWidget):
         scroll.setWidget(self.form)
         self.tabs = QTabWidget()
         self.tabs.addTab(scroll, "")
-        self.translations = None  # the last tab, added by the first ``load`` once subclasses have added theirs
+        self.translations = None  # the last tabs, added by the first ``load`` once subclasses have added theirs
+        self.history: HistoryTable | None = None
         self.save_button = QPushButton()
         self.save_button.clicked.connect(self.save)
         self.cancel_button = QPushButton()
@@ -234,6 +236,9 @@ class RecordEditor(QWidget):
         if self.translations is not None:
             self.translations.retranslate()
             self.tabs.setTabText(self.tabs.indexOf(self.translations.page), _("Translations"))
+        if self.history is not None:
+            self.history.retranslate()
+            self.tabs.setTabText(self.tabs.indexOf(self.history), _("History"))
         name_tabs(self.tabs)
         self.save_button.setText(_("Save"))
         self.save_button.setToolTip(_("Save (Ctrl+S)"))
@@ -271,6 +276,10 @@ class RecordEditor(QWidget):
             self.translations = add_translations_tab(self.tabs, self.kind, self._mark_dirty)
         if self.translations is not None:
             self.translations.set_values(self.record)
+        if self.history is None:
+            self.history = HistoryTable(self.kind)
+            self.tabs.addTab(self.history, _("History"))
+        self.history.show_record(self.reader.history(record_id) if record_id else [])
         self.dirty = False
         self.load_related()
         self._update_state()
