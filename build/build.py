@@ -53,6 +53,13 @@ def constraint_mismatches(constraints: Path = CONSTRAINTS) -> list[str]:
     return wrong
 
 
+def missing_drivers() -> list[str]:
+    """The installer opens a secretariat's server database too (SPEC §6): its PostgreSQL driver must be there."""
+    from importlib.util import find_spec
+
+    return [] if find_spec("psycopg") and find_spec("psycopg_binary") else ["psycopg: not installed (the postgres extra)"]
+
+
 def folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
 
@@ -101,11 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--portable", action="store_true", help="keep the data beside the program (portable.txt)")
     args = parser.parse_args(argv)
 
-    mismatches = constraint_mismatches()
+    mismatches = constraint_mismatches() + missing_drivers()
     if mismatches:
         print(
             "build: the installed packages differ from build/constraints.txt; run\n"
-            '  pip install -c build/constraints.txt -e ".[build]"\n' + "\n".join(mismatches),
+            '  pip install -c build/constraints.txt -e ".[build,postgres]"\n' + "\n".join(mismatches),
             file=sys.stderr,
         )
         return 1

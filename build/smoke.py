@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -289,6 +290,30 @@ def check_encryption(program: FrozenProgram, plain: Path, gui: bool) -> None:
         check("locked and unlocked" in shown.stdout, "GUI --smoke (encrypted)", "the window did not lock and unlock")
 
 
+def check_server(program: FrozenProgram) -> None:
+    """The frozen program on a PostgreSQL server database (its driver is inside), where this computer can start a
+    server (``desktop_app.tools.local_postgres``); said and skipped otherwise."""
+    from desktop_app.tools import local_postgres
+
+    reason = local_postgres.unavailable_reason()
+    if reason:
+        print(f"smoke: server database skipped: {reason}")
+        return
+    folder = Path(tempfile.mkdtemp(prefix="pd-smoke-postgres-"))  # one the server's own account can reach
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    try:
+        url = local_postgres.start(folder, port=port, database="smoke")
+        program.run("init on a server", "--db", url, "init", "--device-name", "server", "--role", "secretariat")
+        program.run("put on a server", "--db", url, "put", "person", "--json", '{"full_name": "Айгерим"}')
+        dumped = program.run("dump on a server", "--db", url, "dump").stdout
+        check("Айгерим" in dumped, "dump on a server", "the person written is missing")
+    finally:
+        local_postgres.stop(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def check_portable(program: FrozenProgram, bundle: Path) -> None:
     """Without ``--db``, the portable program keeps its database in ``data/`` beside itself."""
     data = bundle / "data"
@@ -323,6 +348,7 @@ def run_smoke(bundle: Path, portable: bool = False) -> None:
             print("smoke: GUI --smoke not in --help yet: skipped")
         if lists_command(help_text, "encrypt"):
             check_encryption(program, db, "--smoke" in help_text)
+        check_server(program)
         if portable:
             check_portable(program, bundle)
     print(f"smoke: passed in {time.monotonic() - started:.0f} s")

@@ -1,4 +1,6 @@
-"""``python -m tests.benchmarks [--quick] [--repeat N] [--only NAME]``: run the benchmarks, print one table."""
+"""``python -m tests.benchmarks [--quick] [--repeat N] [--only NAME] [--backend postgresql]``: run the
+benchmarks, print one table. ``--backend postgresql`` runs those of a secretariat on a PostgreSQL server (``server``),
+beside the same on a SQLite file, on a server the run starts."""
 
 from __future__ import annotations
 
@@ -42,13 +44,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_SCALE:,} events instead of {FULL_SCALE:,}")
     parser.add_argument("--repeat", type=int, default=3, metavar="N", help="runs per figure; the median counts")
     parser.add_argument("--only", metavar="NAME", help="run only the benchmarks whose name contains NAME")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite", help="the database kind")
     args = parser.parse_args(argv)
     load_areas()
-    chosen = [function for function in BENCHMARKS if not args.only or args.only in function.__name__]
+    chosen = [
+        function
+        for function in BENCHMARKS
+        if (not args.only or args.only in function.__name__)
+        and (function.__module__.endswith(".server") == (args.backend == "postgresql"))
+    ]
     figures, failures = [], []
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="platform-desk-bench-") as folder:
-        session = Session(QUICK_SCALE if args.quick else FULL_SCALE, args.repeat, Path(folder))
+        session = Session(QUICK_SCALE if args.quick else FULL_SCALE, args.repeat, Path(folder), args.backend)
         for function in chosen:
             name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
             print(f"running {name} …", file=sys.stderr)

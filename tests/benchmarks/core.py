@@ -206,10 +206,11 @@ def copy_database(source: Path, target: Path) -> Path:
 class Session:
     """What every benchmark shares: the scale, the repeat count, a scratch folder, the program's command line."""
 
-    def __init__(self, scale: int, repeats: int, folder: Path):
+    def __init__(self, scale: int, repeats: int, folder: Path, backend: str = "sqlite"):
         self.scale = scale
         self.repeats = repeats
         self.folder = folder
+        self.backend = backend  # "postgresql": the server benchmarks (``server``) instead of the others
         self.env = dict(
             os.environ,
             PYTHONPATH=str(PROJECT),
