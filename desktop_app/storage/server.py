@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, Text, create_engine, text
@@ -148,6 +149,18 @@ class _QmarkCursor:
 
     def close(self) -> None:
         self._cursor.close()
+
+
+def insert_rows(cursor, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    """Many new rows into ``table`` through ``driver_cursor``'s ``cursor``: ``executemany`` on SQLite, where it
+    is the quickest way in; PostgreSQL's ``COPY``, many times quicker there than one statement a row."""
+    names = ", ".join(columns)
+    if isinstance(cursor, _QmarkCursor):
+        with cursor._cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})", rows)
 
 
 def qmark_sql(connection: Connection, sql: str) -> str:

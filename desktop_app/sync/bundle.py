@@ -413,6 +413,8 @@ class Bundle:
         self.key: bytes | None = None
         self.body: dict | None = None
         self.referenced: set[str] = set()
+        self.checked = False  # ``check`` passed
+        self.damaged = False  # a line was refused (a bundle assembled from parts is then dropped from their store)
         try:
             size = self.path.stat().st_size
         except FileNotFoundError:
@@ -850,21 +852,35 @@ class Bundle:
         except (KeyError, TypeError, ValueError):
             return False
 
-    def check(self, passphrase: str | None = None) -> None:
+    def check(self, passphrase: str | None = None, lines: bool = True) -> None:
         """Read everything once, storing nothing: the tag, every line, every attachment and what refers to it,
-        and the registry if there is one."""
-        for _change in self.changes(passphrase):
-            pass
-        body = self.unseal(passphrase)
+        and the registry if there is one. ``lines=False`` leaves the lines and what refers to the attachments
+        to the one pass that stages them (``changes``, then ``check_attachments``): an import reads each line once,
+        in the transaction that a bad line rolls back."""
+        if lines:
+            for _change in self.changes(passphrase):
+                pass
         self.registry(passphrase)
-        unreferenced = set(body["blobs"]) - self.referenced
-        if unreferenced:
-            raise self._error(_("it carries the content of an attachment none of its changes refers to"))
         for _blob in self.blobs(passphrase):
             pass
+        if lines:
+            self.check_attachments(passphrase)
+        self.checked = True
+
+    def check_attachments(self, passphrase: str | None = None) -> None:
+        """Once every line was read: each attachment's content carried is referred to by one of them."""
+        if set(self.unseal(passphrase)["blobs"]) - self.referenced:
+            raise self._error(_("it carries the content of an attachment none of its changes refers to"))
 
     def changes(self, passphrase: str | None = None) -> Iterator[dict]:
         """Each change line, checked and normalised; refuses the bundle at the first bad line."""
+        try:
+            yield from self._changes(passphrase)
+        except InputError:
+            self.damaged = True
+            raise
+
+    def _changes(self, passphrase: str | None) -> Iterator[dict]:
         pending = b""
         number = 0
         stated = self.unseal(passphrase)["change_count"]

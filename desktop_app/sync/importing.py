@@ -107,8 +107,9 @@ def import_files(
     """Import bundles (and parts of split ones) in one transaction; returns the summary of SPEC §5.
 
     ``trust`` holds the fingerprints a person has confirmed for first contacts (SPEC §3). Every file is
-    checked completely — signature, sender, every part, every line, every attachment — before anything
-    is stored; the backup is taken only once the import is about to be committed.
+    checked completely — signature, sender, every part, every attachment — before the transaction starts,
+    and every line as the merge reads it, once, in that transaction: a bad line anywhere commits nothing.
+    The backup is taken only once the import is about to be committed.
     """
     me = desk.identity
     confirmed = {identity.normalise_fingerprint(t) for t in trust}
@@ -128,16 +129,17 @@ def import_files(
                 opened.append(open_assembled(store, group, path))
                 groups[id(opened[-1])] = group
             bundles = [b for b in opened if not b.is_part]
-            for bundle in bundles:
-                try:
-                    bundle.check(passphrase)
-                except InputError:
-                    if id(bundle) in groups:
+            try:
+                for bundle in bundles:  # the lines are read once, by the merge, inside its transaction
+                    bundle.check(passphrase, lines=False)
+                with desk.engine.connect() as connection:
+                    believed = trusting.resolve_trust(connection, me, bundles, confirmed, passphrase)
+                summary = _apply(desk, me, bundles, missing, dry_run, passphrase, believed)
+            except InputError:
+                for bundle in bundles:  # a damaged set of parts is not kept to be assembled again
+                    if (bundle.damaged or not bundle.checked) and id(bundle) in groups:
                         store.discard(groups[id(bundle)])
-                    raise
-            with desk.engine.connect() as connection:
-                believed = trusting.resolve_trust(connection, me, bundles, confirmed, passphrase)
-            summary = _apply(desk, me, bundles, missing, dry_run, passphrase, believed)
+                raise
             if not dry_run:
                 with desk.engine.connect() as connection:
                     store.keep(
@@ -221,7 +223,10 @@ def _apply(
                     merger.retry_held_back(pinned=trust.pins)
                     counts = merger.finish()
                 except InputError as error:
+                    if bundle.damaged:  # a bad line: the bundle's own message names it
+                        raise
                     raise InputError(f"{bundle.name}: {error}") from None
+                bundle.check_attachments(passphrase)
                 _raise_coverage(connection, me, manifest, origins[manifest["device_id"]])
                 for sha256, content in bundle.blobs(passphrase):
                     connection.execute(

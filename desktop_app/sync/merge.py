@@ -57,10 +57,7 @@ _INSERT_HELD = (
     "reason, sender, held_at, size, waits_for) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT DO NOTHING"
 )
-_INSERT_CHANGES = (
-    "INSERT INTO changes (device_id, seq, hlc, kind, record_id, field, value, context, salt, "
-    "replaces) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_CHANGE_COLUMNS = ("device_id", "seq", "hlc", "kind", "record_id", "field", "value", "context", "salt", "replaces")
 
 
 @dataclass
@@ -391,7 +388,9 @@ class Merger:
         if inserts:
             # Straight to the driver: at 100,000 rows SQLAlchemy's per-row parameter handling costs more
             # than SQLite's own work.
-            self.connection.exec_driver_sql(server.qmark_sql(self.connection, _INSERT_CHANGES), inserts)
+            cursor = server.driver_cursor(self.connection)
+            server.insert_rows(cursor, "changes", _CHANGE_COLUMNS, inserts)
+            cursor.close()
             self.counts.applied += len(inserts)
         for kind, records in updates.items():
             apply_fields(self.connection, kind, records)

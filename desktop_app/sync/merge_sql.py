@@ -49,10 +49,10 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS incoming_origin ON incoming (device_id, seq)",
     "CREATE INDEX IF NOT EXISTS incoming_field ON incoming (record_id, field)",
 )
-_STAGE = (
-    "INSERT INTO incoming (n, device_id, seq, hlc, kind, record_id, field, value, context, salt, replaces, stub, "
-    "prev, digest, link) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+_STAGED = (
+    "n", "device_id", "seq", "hlc", "kind", "record_id", "field", "value", "context", "salt", "replaces", "stub",
+    "prev", "digest", "link",
+)  # fmt: skip
 _FRESH = "held = 0"
 
 
@@ -110,7 +110,7 @@ def stage(cursor, changes) -> int:
         cursor.execute(statement)
     for table in _TABLES:
         cursor.execute(f"DELETE FROM {table}")
-    cursor.executemany(_STAGE, _rows(changes))
+    server.insert_rows(cursor, "incoming", _STAGED, _rows(changes))
     for statement in _INDEXES:
         cursor.execute(statement)
     return cursor.execute("SELECT count(*) FROM incoming").fetchone()[0]
