@@ -57,7 +57,9 @@ def missing_drivers() -> list[str]:
     """The installer opens a secretariat's server database too (SPEC §6): its PostgreSQL driver must be there."""
     from importlib.util import find_spec
 
-    return [] if find_spec("psycopg") and find_spec("psycopg_binary") else ["psycopg: not installed (the postgres extra)"]
+    return (
+        [] if find_spec("psycopg") and find_spec("psycopg_binary") else ["psycopg: not installed (the postgres extra)"]
+    )
 
 
 def folder_size(folder: Path) -> int:

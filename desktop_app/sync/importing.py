@@ -247,10 +247,14 @@ def _apply(
                 for device, number in sorted(counts.diverged.items()):
                     summary["diverged"].append({"device_id": device, "changes": number})
                     summary["warnings"].append(
-                        _(
+                        ngettext(
+                            "{count} change of installation {device} differs from the one held here under the same "
+                            "number: two computers are using one identity (a copied database or key). It was not "
+                            "applied. The secretariat should revoke that installation (revoke {device}).",
                             "{count} changes of installation {device} differ from the ones held here under the same "
-                            "numbers: two computers are using one identity (a copied database?); they were not "
-                            "applied"
+                            "numbers: two computers are using one identity (a copied database or key). They were not "
+                            "applied. The secretariat should revoke that installation (revoke {device}).",
+                            number,
                         ).format(count=number, device=device)
                     )
                 bundle_counts = {

@@ -292,7 +292,10 @@ def test_a_copied_identity_is_named_not_skipped(world, tmp_path):
     api.export_bundle(copy, out)
     summary = unodc.receive(out)
     assert summary["diverged"] == [{"device_id": kz.device_id, "changes": summary["diverged"][0]["changes"]}]
-    assert any("copied database" in w for w in summary["warnings"])
+    assert any(
+        "copied database" in w and f"The secretariat should revoke that installation (revoke {kz.device_id})" in w
+        for w in summary["warnings"]
+    )
     copy.close()
 
 
