@@ -132,13 +132,18 @@ def postgres_server():
 @pytest.fixture
 def pg_url(postgres_server):
     """The URL of a new, empty database on the test server: ``postgresql://desk@127.0.0.1:PORT/test_N``."""
+    return new_server_database(postgres_server)
+
+
+def new_server_database(maintenance_url: str) -> str:
+    """A new, empty database on the server of ``maintenance_url``, and its URL."""
     import uuid
 
     from desktop_app.tools import local_postgres
 
     name = "test_" + uuid.uuid4().hex[:12]
-    local_postgres.create_database(postgres_server, name)
-    return postgres_server.rsplit("/", 1)[0] + "/" + name
+    local_postgres.create_database(maintenance_url, name)
+    return maintenance_url.rsplit("/", 1)[0] + "/" + name
 
 
 SERVER_PASSWORD = "Kl3rk-pass"

@@ -20,10 +20,10 @@ class Office:
     _numbers = itertools.count(1)
     everyone: list["Office"] = []
 
-    def __init__(self, folder, name, role, country=None):
+    def __init__(self, folder, name, role, country=None, server_url=None):
         self.folder = folder
         self.name = name
-        self.desk = Desk.create(folder / f"{name}.db", name, role, country)
+        self.desk = Desk.create(server_url or folder / f"{name}.db", name, role, country)
         self.device_id = self.desk.identity["device_id"]
         Office.everyone.append(self)
 

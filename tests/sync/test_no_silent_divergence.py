@@ -22,12 +22,13 @@ from pathlib import Path
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from desktop_app.domain import hlc
 from desktop_app.errors import InputError, NotFoundError, ValidationError
 from desktop_app.sync import api
 from desktop_app.sync.sharing import Recipient, hidden_records
+from tests.conftest import new_server_database
 from tests.sync import forge
 from tests.sync.conftest import Office
 
@@ -55,7 +56,7 @@ class Platform(RuleBasedStateMachine):
         Office.everyone = []
         self.folder = Path(tempfile.mkdtemp(prefix="pd-platform-"))
         self.offices = {
-            "unodc": Office(self.folder, "unodc", "secretariat"),
+            "unodc": Office(self.folder, "unodc", "secretariat", server_url=self.server_database()),
             "unodc2": Office(self.folder, "unodc2", "secretariat"),
         }
         for name, country in DELEGATIONS.items():
@@ -68,6 +69,10 @@ class Platform(RuleBasedStateMachine):
         for name in ("unodc2", *DELEGATIONS):  # first contacts, confirmed by phone: the root first
             self.exchange(name, "unodc")
             self.exchange("unodc", name)
+
+    def server_database(self) -> str | None:
+        """Where the secretariat's database is: None for a file (``OnServer`` gives a PostgreSQL database)."""
+        return None
 
     @contextlib.contextmanager
     def clock_of(self, name):
@@ -347,3 +352,21 @@ Platform.TestCase.settings = settings(
     parent=settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev")),
 )
 test_every_installation_ends_with_the_secretariats_values = Platform.TestCase
+
+
+def test_a_secretariat_on_a_server_keeps_everyone_in_step(postgres_server):
+    """The same property with the secretariat on a PostgreSQL server database (SPEC §6), fewer histories."""
+
+    class OnServer(Platform):
+        def server_database(self) -> str | None:
+            return new_server_database(postgres_server)
+
+    run_state_machine_as_test(
+        OnServer,
+        settings=settings(
+            max_examples=int(os.environ.get("PD_SERVER_EXAMPLES", 50 if LONG else 3)),
+            stateful_step_count=25,
+            derandomize=not LONG,
+            parent=settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev")),
+        ),
+    )
