@@ -44,6 +44,30 @@ def test_every_record_command_works_on_a_server_database(pg_url):
     assert cli("get", person).returncode == 2
 
 
+def test_sync_commands_work_on_a_server_database(pg_url, tmp_path):
+    """export, import (with a first contact), conflicts, held and peers through the real command line."""
+    server, kz = Cli(pg_url), Cli(tmp_path / "kz.db")
+    _init(server)
+    kz("init", "--device-name", "KZ laptop", "--role", "delegation", "--country", "KZ", check=True)
+    meeting = kz.put("event", type="bilateral_meeting", title="KZ–UZ", start_date="2025-05-01", parties=["KZ", "UZ"])
+    kz_fingerprint = json.loads(kz("peers", "--json", check=True).stdout)[0]["fingerprint"]
+    kz("export", "--out", tmp_path / "kz.pdsync", check=True)
+    imported = server("import", tmp_path / "kz.pdsync", "--trust", kz_fingerprint, check=True)
+    assert json.loads(imported.stdout)["new"] == 1
+    assert json.loads(server("get", meeting, check=True).stdout)["title"] == "KZ–UZ"
+    server.put("event", id=meeting, city="Astana")
+    kz.put("event", id=meeting, city="Almaty")  # the same field, unseen: a conflict at the secretariat
+    kz("export", "--out", tmp_path / "kz2.pdsync", check=True)
+    assert json.loads(server("import", tmp_path / "kz2.pdsync", check=True).stdout)["conflicts"] == 1
+    assert len(json.loads(server("conflicts", "--json", check=True).stdout)) == 1
+    assert json.loads(server("held", "--json", check=True).stdout) == []
+    server_fingerprint = json.loads(server("peers", "--json", check=True).stdout)[0]["fingerprint"]
+    kz_id = [p["device_id"] for p in json.loads(server("peers", "--json", check=True).stdout) if not p["self"]][0]
+    server("export", "--to", kz_id, "--out", tmp_path / "back.pdsync", check=True)
+    kz("import", tmp_path / "back.pdsync", "--trust", server_fingerprint, check=True)
+    assert kz.dump() == server.dump()
+
+
 def test_a_second_init_on_the_same_server_database_is_refused(pg_url):
     cli = Cli(pg_url)
     _init(cli)
@@ -224,6 +248,37 @@ def test_two_processes_writing_at_once_lose_nothing_and_share_no_number(pg_url):
         desk.close()
     assert sorted(names) == sorted(f"{who} {n:05d}" for who in ("Alisher", "Gulnara") for n in range(writes))
     assert seqs == list(range(1, len(seqs) + 1)) and next_seq == len(seqs) + 1  # one number each, no gap
+
+
+def test_an_import_and_local_edits_at_once_both_land(pg_url, tmp_path):
+    """One staff member imports a bundle while another writes: both take the installation's row lock in turn."""
+    sender = Desk.create(tmp_path / "kz.db", "KZ laptop", "delegation", "KZ")
+    sender.put_many(("person", {"full_name": f"Участник {n:04d}"}) for n in range(1500))
+    bundle = tmp_path / "kz.pdsync"
+    from desktop_app.sync import api
+
+    api.export_bundle(sender, bundle)
+    fingerprint = sender.fingerprint
+    sender.close()
+    Desk.create(pg_url, "secretariat", "secretariat").close()
+    environment = dict(os.environ, PYTHONPATH=os.getcwd(), QT_QPA_PLATFORM="offscreen")
+    importer = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "--db", pg_url, "import", str(bundle), "--trust", fingerprint],
+        env=environment,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, pg_url, "Staff", "300"], env=environment, stderr=subprocess.PIPE, text=True
+    )
+    assert importer.wait(timeout=600) == 0, importer.stderr.read()
+    assert writer.wait(timeout=600) == 0, writer.stderr.read()
+    desk = Desk.open(pg_url)
+    try:
+        names = {json.loads(line)["full_name"] for line in desk.dump()}
+    finally:
+        desk.close()
+    assert {f"Участник {n:04d}" for n in range(1500)} | {f"Staff {n:05d}" for n in range(300)} == names
 
 
 def test_restoring_a_backup_in_place_brings_back_the_server_database(pg_url):
