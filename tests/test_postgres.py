@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, inspect, select, text
 from desktop_app.domain.desk import Desk
 from desktop_app.domain.reading import Reader
 from desktop_app.storage import database, server
-from desktop_app.storage.models import Change, Knowledge
+from desktop_app.storage.models import Change, Event, Knowledge
 from tests.conftest import Cli
 
 
@@ -134,6 +134,31 @@ def test_each_dialect_difference_works_on_both_back_ends(any_engine):
         assert (held["d1"], held["d2"]) == (7, 3)
         assert server.session_user(connection)
         assert server.has_table(connection, "knowledge") and not server.has_table(connection, "nothing_here")
+
+        dialect = connection.dialect.name
+
+        def value(sql: str):
+            return connection.exec_driver_sql(f"SELECT {sql}").scalar()
+
+        assert value(server.json_string_sql(dialect, "'a-1.B'")) == '"a-1.B"'
+        vector = """'{"d1": 7}'"""
+        assert (
+            value(server.json_member_sql(dialect, vector, "'d1'")),
+            value(server.json_member_sql(dialect, vector, "'x'")),
+        ) == (7, None)
+        assert value(server.json_scalar_sql(dialect, """'"KZ"'""")) == "KZ"
+        assert value(server.json_is_string_sql(dialect, """'"KZ"'""")) in (True, 1)
+        assert value(server.json_is_string_sql(dialect, "'12'")) in (False, 0)
+        women = Event.__table__.c.participants_women
+        assert value(server.typed_sql(dialect, server.json_scalar_sql(dialect, "'12'"), women)) == 12
+        elements = connection.exec_driver_sql(server.json_elements_sql(dialect, """'["KZ", "UZ"]'""")).scalars().all()
+        assert elements == ["KZ", "UZ"]
+        connection.exec_driver_sql(f"CREATE TEMP TABLE numbered (n {server.autonumber_sql(dialect)}, x TEXT)")
+        connection.exec_driver_sql("INSERT INTO numbered (x) VALUES ('a'), ('b')")
+        assert connection.exec_driver_sql("SELECT n, x FROM numbered ORDER BY n").all() == [(1, "a"), (2, "b")]
+        cursor = server.driver_cursor(connection)
+        server.insert_rows(cursor, "knowledge", ("device_id", "seq"), [("d3", 1), ("d4", 2)])
+        assert cursor.execute("SELECT seq FROM knowledge WHERE device_id = ?", ("d4",)).fetchone()[0] == 2
 
 
 def test_each_change_records_who_made_it_and_the_history_shows_it(pg_url, tmp_path):

@@ -175,7 +175,7 @@ class Merger:
         SQL, or line by line when they need it."""
         cursor = server.driver_cursor(self.connection)
         try:
-            merge_sql.stage(cursor, changes)
+            merge_sql.stage(cursor, changes, self.connection.dialect.name)
             self._prove(cursor, heads)
             self.set_based = merge_sql.try_set_based(self, cursor)
             if not self.set_based:
@@ -245,7 +245,7 @@ class Merger:
                 )
             if proven:
                 highest[device] = proven[-1][1]
-        cursor.execute("DELETE FROM incoming WHERE stub = 1")
+        cursor.execute("DELETE FROM incoming WHERE stub")
         # A line held from before format 3 and now proven by its author can be relayed from here on.
         same = (
             "FROM incoming i WHERE i.device_id = changes.device_id AND i.seq = changes.seq AND i.hlc = changes.hlc "

@@ -22,6 +22,7 @@ the tables end the same.)
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from sqlalchemy import JSON
 
@@ -31,16 +32,17 @@ from desktop_app.domain.changelog import record_table
 from desktop_app.domain.schema import DELETED, OWNER
 from desktop_app.storage import server
 
+# Booleans are BOOLEAN with TRUE and FALSE, which both dialects take; ``cand`` numbers its rows by itself.
 _SCHEMA = (
     "CREATE TEMP TABLE IF NOT EXISTS incoming (n INTEGER PRIMARY KEY, device_id TEXT, seq INTEGER, hlc TEXT, "
-    "kind TEXT, record_id TEXT, field TEXT, value TEXT, context TEXT, salt TEXT, replaces TEXT, stub INTEGER, prev TEXT, "
-    "digest TEXT, link TEXT, held INTEGER DEFAULT 0, replaced INTEGER, wins INTEGER, "
+    "kind TEXT, record_id TEXT, field TEXT, value TEXT, context TEXT, salt TEXT, replaces TEXT, stub BOOLEAN, prev TEXT, "
+    "digest TEXT, link TEXT, held BOOLEAN DEFAULT FALSE, replaced BOOLEAN, wins BOOLEAN, "
     "h_device TEXT, h_seq INTEGER, h_hlc TEXT, h_value TEXT)",
     "CREATE TEMP TABLE IF NOT EXISTS origins (device_id TEXT PRIMARY KEY, role TEXT, country TEXT, tag TEXT, "
     "revoked_seq INTEGER)",
-    "CREATE TEMP TABLE IF NOT EXISTS rec (record_id TEXT PRIMARY KEY, kind TEXT, existed INTEGER DEFAULT 0, "
-    "owner TEXT, bundle_owner TEXT, parties TEXT, event_id TEXT, loaded INTEGER DEFAULT 0)",
-    "CREATE TEMP TABLE IF NOT EXISTS cand (n INTEGER PRIMARY KEY, kind TEXT, record_id TEXT, field TEXT, "
+    "CREATE TEMP TABLE IF NOT EXISTS rec (record_id TEXT PRIMARY KEY, kind TEXT, existed BOOLEAN DEFAULT FALSE, "
+    "owner TEXT, bundle_owner TEXT, parties TEXT, event_id TEXT, loaded BOOLEAN DEFAULT FALSE)",
+    "CREATE TEMP TABLE IF NOT EXISTS cand (n {autonumber}, kind TEXT, record_id TEXT, field TEXT, "
     "winner_value TEXT, winner_device TEXT, winner_seq INTEGER, winner_hlc TEXT, loser_value TEXT, "
     "loser_device TEXT, loser_seq INTEGER, loser_hlc TEXT)",
 )
@@ -53,7 +55,7 @@ _STAGED = (
     "n", "device_id", "seq", "hlc", "kind", "record_id", "field", "value", "context", "salt", "replaces", "stub",
     "prev", "digest", "link",
 )  # fmt: skip
-_FRESH = "held = 0"
+_FRESH = "NOT held"
 
 
 # ``changelog.canonical`` without building an encoder for every value.
@@ -75,7 +77,7 @@ def _rows(changes):
                 None,
                 None,
                 None,
-                1,
+                True,
                 change["prev"],
                 change["digest"],
                 change["link"],
@@ -94,25 +96,27 @@ def _rows(changes):
             _canonical(context) if context is not None else None,
             change.get("salt"),
             _canonical(replaces) if replaces else None,
-            0,
+            False,
             change.get("prev"),
             change.get("digest"),
             change.get("link"),
         )
 
 
-def stage(cursor, changes) -> int:
+def stage(cursor, changes, dialect: str = "sqlite") -> int:
     """Empty the temporary tables and stream ``changes`` into ``incoming``; returns how many lines.
 
-    ``cursor`` takes ``?`` marks (``server.driver_cursor``); the statements up to the line-by-line merge are
-    spelled alike in SQLite and PostgreSQL, whose unqualified names find the temporary tables first."""
+    ``cursor`` takes ``?`` marks (``server.driver_cursor``) and ``dialect`` names its database; unqualified
+    names find the temporary tables first in SQLite and PostgreSQL alike."""
     for statement in _SCHEMA:
-        cursor.execute(statement)
+        cursor.execute(statement.format(autonumber=server.autonumber_sql(dialect)))
     for table in _TABLES:
         cursor.execute(f"DELETE FROM {table}")
     server.insert_rows(cursor, "incoming", _STAGED, _rows(changes))
     for statement in _INDEXES:
         cursor.execute(statement)
+    if dialect == "postgresql":  # its planner knows nothing of a temporary table it was not told about
+        cursor.execute("ANALYZE incoming")
     return cursor.execute("SELECT count(*) FROM incoming").fetchone()[0]
 
 
@@ -158,16 +162,17 @@ def _one(cursor, sql: str, parameters=()) -> bool:
 
 def try_set_based(merger, cursor) -> bool:
     """Merge the staged lines in SQL into ``merger``'s counts; False (nothing written) if they need the
-    line-by-line merge. The statements below are SQLite's: a server database merges line by line."""
-    if merger.connection.dialect.name != "sqlite":
-        return False
+    line-by-line merge. What SQLite and PostgreSQL spell differently comes from ``storage.server``."""
+    dialect = merger.connection.dialect.name
+    scalar = partial(server.json_scalar_sql, dialect)
+    is_string = partial(server.json_is_string_sql, dialect)
     cursor.execute(
-        "UPDATE incoming SET held = 1 WHERE EXISTS (SELECT 1 FROM changes c "
+        "UPDATE incoming SET held = TRUE WHERE EXISTS (SELECT 1 FROM changes c "
         "WHERE c.device_id = incoming.device_id AND c.seq = incoming.seq)"
     )
     if _one(cursor, f"SELECT 1 FROM incoming WHERE {_FRESH} GROUP BY device_id, seq HAVING count(*) > 1 LIMIT 1"):
         return False
-    if _one(cursor, "SELECT 1 FROM incoming WHERE held = 1 GROUP BY device_id, seq HAVING count(*) > 1 LIMIT 1"):
+    if _one(cursor, "SELECT 1 FROM incoming WHERE held GROUP BY device_id, seq HAVING count(*) > 1 LIMIT 1"):
         return False
     cursor.executemany(
         "INSERT INTO origins VALUES (?, ?, ?, ?, ?)",
@@ -179,7 +184,7 @@ def try_set_based(merger, cursor) -> bool:
     # Unknown or revoked authors are refused line by line.
     if _one(
         cursor,
-        f"SELECT 1 FROM incoming i LEFT JOIN origins o USING (device_id) WHERE i.{_FRESH} "
+        "SELECT 1 FROM incoming i LEFT JOIN origins o USING (device_id) WHERE NOT i.held "
         "AND (o.device_id IS NULL OR (o.revoked_seq IS NOT NULL AND i.seq > o.revoked_seq)) LIMIT 1",
     ):
         return False
@@ -200,9 +205,9 @@ def try_set_based(merger, cursor) -> bool:
     for field, table in (("event_id", "events"), ("parent_id", "events"), ("person_id", "people")):
         if _one(
             cursor,
-            f"SELECT 1 FROM incoming i WHERE i.{_FRESH} AND i.field = ? AND json_type(i.value) = 'text' "
-            f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = json_extract(i.value, '$')) "
-            "AND NOT EXISTS (SELECT 1 FROM incoming j WHERE j.record_id = json_extract(i.value, '$') "
+            f"SELECT 1 FROM incoming i WHERE NOT i.held AND i.field = ? AND {is_string('i.value')} "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = {scalar('i.value')}) "
+            f"AND NOT EXISTS (SELECT 1 FROM incoming j WHERE j.record_id = {scalar('i.value')} "
             "AND j.field = ?) LIMIT 1",
             (field, OWNER),
         ):
@@ -210,75 +215,75 @@ def try_set_based(merger, cursor) -> bool:
     fields = cursor.execute(f"SELECT DISTINCT kind, field FROM incoming WHERE {_FRESH}").fetchall()
     if any(name not in record_table(kind).c for kind, name in fields):
         return False
-    _decide_winners(cursor)
+    _decide_winners(cursor, dialect)
     # The standing of every record the new lines touch (SPEC §3): as held here, with the owner the bundle
     # gives it, and the parties and event its winning lines give it; and the standing of that event.
     cursor.execute(f"INSERT INTO rec (record_id, kind) SELECT DISTINCT record_id, kind FROM incoming WHERE {_FRESH}")
     _load_standing(cursor)
     if _one(
         cursor,
-        f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
-        f"WHERE i.{_FRESH} AND i.field = ? AND NOT coalesce(json_type(i.value) = 'text' AND ("
-        "(r.owner IS NOT NULL AND r.owner = json_extract(i.value, '$')) OR (r.owner IS NULL AND "
-        "(o.role = ? OR o.tag = json_extract(i.value, '$')))), 0) LIMIT 1",
+        "SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
+        f"WHERE NOT i.held AND i.field = ? AND NOT coalesce({is_string('i.value')} AND ("
+        f"(r.owner IS NOT NULL AND r.owner = {scalar('i.value')}) OR (r.owner IS NULL AND "
+        f"(o.role = ? OR o.tag = {scalar('i.value')}))), FALSE) LIMIT 1",
         (OWNER, SECRETARIAT),
     ):
         return False
     # Moving a record held here to another event or person is judged against the event it leaves, line by line.
     if _one(
         cursor,
-        f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) WHERE i.{_FRESH} AND r.existed "
+        "SELECT 1 FROM incoming i JOIN rec r USING (record_id) WHERE NOT i.held AND r.existed "
         "AND i.field IN ('event_id', 'person_id') LIMIT 1",
     ):
         return False
     for column, field, value in (
-        ("bundle_owner", OWNER, "json_extract(i.value, '$')"),
+        ("bundle_owner", OWNER, scalar("i.value")),
         ("parties", "parties", "i.value"),
-        ("event_id", "event_id", "json_extract(i.value, '$')"),
+        ("event_id", "event_id", scalar("i.value")),
     ):
         cursor.execute(
-            f"UPDATE rec SET {column} = {value} FROM incoming i WHERE i.{_FRESH} AND i.field = ? "
+            f"UPDATE rec SET {column} = {value} FROM incoming i WHERE NOT i.held AND i.field = ? "
             f"AND i.record_id = rec.record_id{'' if field == OWNER else ' AND i.wins'}",
             (field,),
         )
     cursor.execute(
-        "INSERT OR IGNORE INTO rec (record_id, kind) SELECT DISTINCT event_id, 'event' FROM rec "
-        "WHERE event_id IS NOT NULL"
+        "INSERT INTO rec (record_id, kind) SELECT DISTINCT event_id, 'event' FROM rec "
+        "WHERE event_id IS NOT NULL ON CONFLICT DO NOTHING"
     )
     _load_standing(cursor)
     # ``authority.may_change``, for every other line at once; protected fields ignore the parties.
     protected = ", ".join(f"'{name}'" for name in sorted(PROTECTED))
     if _one(
         cursor,
-        f"SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
-        f"LEFT JOIN rec e ON e.record_id = r.event_id WHERE i.{_FRESH} AND i.field != ? AND NOT coalesce("
+        "SELECT 1 FROM incoming i JOIN rec r USING (record_id) JOIN origins o USING (device_id) "
+        "LEFT JOIN rec e ON e.record_id = r.event_id WHERE NOT i.held AND i.field != ? AND NOT coalesce("
         "(coalesce(r.owner, r.bundle_owner) IS NOT NULL OR r.existed) AND ("
         "o.role = ? OR coalesce(r.owner, r.bundle_owner) IS NULL "
         "OR o.country = coalesce(r.owner, r.bundle_owner) OR o.country = coalesce(e.owner, e.bundle_owner) "
-        f"OR (i.field NOT IN ({protected}) AND (o.country IN (SELECT value FROM json_each(r.parties)) "
-        "OR o.country IN (SELECT value FROM json_each(e.parties))))), 0) LIMIT 1",
+        f"OR (i.field NOT IN ({protected}) AND (o.country IN ({server.json_elements_sql(dialect, 'r.parties')}) "
+        f"OR o.country IN ({server.json_elements_sql(dialect, 'e.parties')})))), FALSE) LIMIT 1",
         (OWNER, SECRETARIAT),
     ):
         return False
-    _apply(merger, cursor, fields)
+    _apply(merger, cursor, fields, dialect)
     return True
 
 
-def _decide_winners(cursor) -> None:
+def _decide_winners(cursor, dialect: str) -> None:
     """SPEC §4.3 for each field a new line sets: whether a change held already replaced the line
     (``replaced``: history, no conflict); the strongest held head the line did not see (``h_…``); and
     whether the line beats it by clock (``wins``). ``merge.FieldHistory`` is the same rule line by line."""
     cursor.execute(
         f"UPDATE incoming SET replaced = EXISTS (SELECT 1 FROM changes d WHERE d.record_id = incoming.record_id "
-        f"AND d.field = incoming.field AND {covered('d.replaces', 'incoming.device_id', 'incoming.seq')}) "
+        f"AND d.field = incoming.field AND {covered('d.replaces', 'incoming.device_id', 'incoming.seq', dialect)}) "
         f"WHERE {_FRESH}"
     )
     cursor.execute(
         "UPDATE incoming SET (h_device, h_seq, h_hlc, h_value) = (SELECT c.device_id, c.seq, c.hlc, c.value "
         "FROM changes c WHERE c.record_id = incoming.record_id AND c.field = incoming.field "
-        f"AND NOT {covered('incoming.replaces', 'c.device_id', 'c.seq')} "
+        f"AND NOT {covered('incoming.replaces', 'c.device_id', 'c.seq', dialect)} "
         "AND NOT EXISTS (SELECT 1 FROM changes d WHERE d.record_id = c.record_id AND d.field = c.field "
-        f"AND {covered('d.replaces', 'c.device_id', 'c.seq')}) "
+        f"AND {covered('d.replaces', 'c.device_id', 'c.seq', dialect)}) "
         f"ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) WHERE {_FRESH}"
     )
     cursor.execute(
@@ -291,14 +296,14 @@ def _load_standing(cursor) -> None:
     """Owner, parties and event, as held here, of the records of ``rec`` not looked up yet."""
     for (kind,) in cursor.execute("SELECT DISTINCT kind FROM rec WHERE NOT loaded").fetchall():
         table = record_table(kind)
-        held = ["existed = 1", "owner = t.owner"]
+        held = ["existed = TRUE", "owner = t.owner"]
         held += [f"{name} = t.{name}" for name in ("parties", "event_id") if name in table.c]
         cursor.execute(
             f"UPDATE rec SET {', '.join(held)} FROM {table.name} t "
             "WHERE rec.kind = ? AND NOT rec.loaded AND t.id = rec.record_id",
             (kind,),
         )
-    cursor.execute("UPDATE rec SET loaded = 1 WHERE NOT loaded")
+    cursor.execute("UPDATE rec SET loaded = TRUE WHERE NOT loaded")
 
 
 _CONFLICT_COLUMNS = (
@@ -307,14 +312,14 @@ _CONFLICT_COLUMNS = (
 )
 
 
-def covered(vector: str, device: str, seq: str, dialect: str = "sqlite") -> str:
+def covered(vector: str, device: str, seq: str, dialect: str) -> str:
     """SQL: whether the version vector (JSON text) ``vector`` covers change ``seq`` of ``device``."""
     return f"({vector} IS NOT NULL AND coalesce({server.json_member_sql(dialect, vector, device)}, 0) >= {seq})"
 
 
-def _apply(merger, cursor, fields) -> None:
+def _apply(merger, cursor, fields, dialect: str) -> None:
     counts = merger.counts
-    for kind, number in cursor.execute("SELECT kind, count(*) FROM incoming WHERE held = 1 GROUP BY kind"):
+    for kind, number in cursor.execute("SELECT kind, count(*) FROM incoming WHERE held GROUP BY kind").fetchall():
         counts.skipped[kind] += number
     # A value the new line beat without having seen it, and a new value that lost to one it had not seen.
     cursor.execute(
@@ -339,9 +344,9 @@ def _apply(merger, cursor, fields) -> None:
         "value, device_id, seq, hlc FROM (SELECT d.kind, d.record_id, c.field, d.value AS d_value, "
         "d.device_id AS d_device, d.seq AS d_seq, d.hlc AS d_hlc, c.value, c.device_id, c.seq, c.hlc, "
         "row_number() OVER (PARTITION BY d.record_id, c.field ORDER BY c.hlc DESC, c.device_id DESC) AS latest "
-        f"FROM incoming d JOIN changes c ON c.record_id = d.record_id AND c.field != ? WHERE d.{_FRESH} AND d.wins "
-        f"AND d.field = ? AND d.value = 'true' AND NOT {covered('d.context', 'c.device_id', 'c.seq')}) "
-        "WHERE latest = 1",
+        "FROM incoming d JOIN changes c ON c.record_id = d.record_id AND c.field != ? WHERE NOT d.held AND d.wins "
+        f"AND d.field = ? AND d.value = 'true' AND NOT {covered('d.context', 'c.device_id', 'c.seq', dialect)}) "
+        "AS edits WHERE latest = 1",
         (DELETED, DELETED),
     )
     # New edits of a record whose winning deletion had not seen them.
@@ -355,24 +360,24 @@ def _apply(merger, cursor, fields) -> None:
             "d.hlc, i.value, i.device_id, i.seq, i.hlc FROM incoming i JOIN changes d ON d.rowid = ("
             "SELECT c.rowid FROM changes c WHERE c.record_id = i.record_id AND c.field = ? "
             "AND NOT EXISTS (SELECT 1 FROM changes e WHERE e.record_id = c.record_id AND e.field = c.field "
-            f"AND {covered('e.replaces', 'c.device_id', 'c.seq')}) ORDER BY c.hlc DESC, c.device_id DESC LIMIT 1) "
-            f"WHERE i.{_FRESH} AND i.field != ? AND d.value = 'true' "
-            f"AND NOT {covered('d.context', 'i.device_id', 'i.seq')} "
+            f"AND {covered('e.replaces', 'c.device_id', 'c.seq', dialect)}) ORDER BY c.hlc DESC, c.device_id DESC "
+            "LIMIT 1) WHERE NOT i.held AND i.field != ? AND d.value = 'true' "
+            f"AND NOT {covered('d.context', 'i.device_id', 'i.seq', dialect)} "
             "ORDER BY i.n",
             (DELETED, DELETED),
         )
     # The new values: a new record's row in one statement, fields of records held before one by one.
     for kind in sorted({kind for kind, _ in fields}):
-        _write_values(cursor, record_table(kind), kind)
+        _write_values(cursor, record_table(kind), kind, dialect)
     for kind, record_id, existed in cursor.execute(
-        f"SELECT DISTINCT i.kind, i.record_id, r.existed FROM incoming i JOIN rec r USING (record_id) "
-        f"WHERE i.{_FRESH} AND i.wins"
-    ):
+        "SELECT DISTINCT i.kind, i.record_id, r.existed FROM incoming i JOIN rec r USING (record_id) "
+        "WHERE NOT i.held AND i.wins"
+    ).fetchall():
         (counts.updated if existed else counts.new)[kind].add(record_id)
     for kind in [k for (k,) in cursor.execute("SELECT DISTINCT kind FROM cand").fetchall()]:
         cursor.execute(
-            f"INSERT OR IGNORE INTO conflicts ({_CONFLICT_COLUMNS}, detected_at, status) "
-            f"SELECT {_CONFLICT_COLUMNS}, ?, 'open' FROM cand WHERE kind = ? ORDER BY n",
+            f"INSERT INTO conflicts ({_CONFLICT_COLUMNS}, detected_at, status) "
+            f"SELECT {_CONFLICT_COLUMNS}, ?, 'open' FROM cand WHERE kind = ? ORDER BY n ON CONFLICT DO NOTHING",
             (merger._now, kind),
         )
         counts.conflicts[kind] += max(cursor.rowcount, 0)
@@ -384,19 +389,23 @@ def _apply(merger, cursor, fields) -> None:
             counts.suspicious_clocks.add(device)
     # A line held back before and carried again has now been applied.
     cursor.execute(
-        f"DELETE FROM held_back WHERE rowid IN (SELECT h.rowid FROM held_back h JOIN incoming i "
-        f"ON i.device_id = h.device_id AND i.seq = h.seq WHERE i.{_FRESH})"
+        "DELETE FROM held_back WHERE rowid IN (SELECT h.rowid FROM held_back h JOIN incoming i "
+        "ON i.device_id = h.device_id AND i.seq = h.seq WHERE NOT i.held)"
     )
 
 
-def _write_values(cursor, table, kind: str) -> None:
-    winning = f"FROM incoming i JOIN rec r USING (record_id) WHERE i.{_FRESH} AND i.wins AND i.kind = ?"
+def _write_values(cursor, table, kind: str, dialect: str) -> None:
+    winning = "FROM incoming i JOIN rec r USING (record_id) WHERE NOT i.held AND i.wins AND i.kind = ?"
     touched = cursor.execute(f"SELECT DISTINCT i.field, r.existed {winning}", (kind,)).fetchall()
     lists = {name for name, _ in touched if isinstance(table.c[name].type, JSON)}
     plain = sorted(name for name, existed in touched if not existed and name not in lists)
     held = sorted(name for name, existed in touched if existed and name not in lists)
-    pivot = [f"max(CASE WHEN i.field = '{name}' THEN json_extract(i.value, '$') END)" for name in plain]
-    pivot = [f"coalesce({value}, 0)" if name == DELETED else value for name, value in zip(plain, pivot)]
+    scalar = server.json_scalar_sql(dialect, "i.value")
+    pivot = [
+        server.typed_sql(dialect, f"max(CASE WHEN i.field = '{name}' THEN {scalar} END)", table.c[name])
+        for name in plain
+    ]
+    pivot = [f"coalesce({value}, FALSE)" if name == DELETED else value for name, value in zip(plain, pivot)]
     columns = ", ".join(["id", *(f'"{name}"' for name in plain)])
     cursor.execute(
         f"INSERT INTO {table.name} ({columns}) "
@@ -412,8 +421,8 @@ def _write_values(cursor, table, kind: str) -> None:
         )
     for name in held:
         cursor.execute(
-            f"UPDATE {table.name} SET \"{name}\" = json_extract(i.value, '$') FROM incoming i JOIN rec r "
-            f"USING (record_id) WHERE i.{_FRESH} AND i.wins AND r.existed AND i.kind = ? AND i.field = ? "
+            f'UPDATE {table.name} SET "{name}" = {server.typed_sql(dialect, scalar, table.c[name])} FROM incoming i '
+            "JOIN rec r USING (record_id) WHERE NOT i.held AND i.wins AND r.existed AND i.kind = ? AND i.field = ? "
             f"AND i.record_id = {table.name}.id",
             (kind, name),
         )
