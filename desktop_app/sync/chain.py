@@ -9,6 +9,7 @@ link already proven here; two different links proven for one ``seq`` prove that 
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
@@ -48,25 +49,32 @@ def verify_author(
     element off that path is proven only if it equals the link held here for its seq.
     """
     verdict = Verdict()
-    held = _held_links(connection, device_id, elements, head)
     lowest = min(elements, default=1)
     if head is not None and public_key is not None and head_is_signed(public_key, device_id, head):
         seq, expected = head["seq"], head["hash"]
-        while seq >= lowest:
-            element, stored = elements.get(seq), held.get(seq)
-            if stored is not None and stored.hash != expected:
-                verdict.forked = True
-                verdict.proven.clear()
-                return verdict
-            step = element if element is not None and element.hash == expected else stored
-            if step is None:
-                break  # a gap: nothing below it is reached from this head
-            if element is not None and element.hash == expected:
-                verdict.proven.add(seq)
-            expected = step.prev
-            seq -= 1
+        below = _links_down(connection, device_id, lowest, seq)  # streamed: memory for the bundle's lines only
+        stored_seq, stored_link = next(below, (0, None))
+        try:
+            while seq >= lowest:
+                while stored_seq > seq:
+                    stored_seq, stored_link = next(below, (0, None))
+                element, stored = elements.get(seq), stored_link if stored_seq == seq else None
+                if stored is not None and stored.hash != expected:
+                    verdict.forked = True
+                    verdict.proven.clear()
+                    return verdict
+                step = element if element is not None and element.hash == expected else stored
+                if step is None:
+                    break  # a gap: nothing below it is reached from this head
+                if element is not None and element.hash == expected:
+                    verdict.proven.add(seq)
+                expected = step.prev
+                seq -= 1
+        finally:
+            below.close()
         if seq == 0 and expected != GENESIS:
             verdict.proven.clear()  # a chain that does not start at the author's first line proves nothing
+    held = _held_links(connection, device_id, [seq for seq in elements if seq not in verdict.proven])
     for seq, element in elements.items():
         stored = held.get(seq)
         if seq not in verdict.proven and stored is not None and stored.hash == element.hash:
@@ -74,18 +82,32 @@ def verify_author(
     return verdict
 
 
-def _held_links(
-    connection: Connection, device_id: str, elements: dict[int, Element], head: dict | None
-) -> dict[int, Element]:
-    seqs = list(elements) + ([head["seq"]] if head else [])
-    if not seqs:
-        return {}
-    rows = connection.execute(
-        select(Link.seq, Link.prev, Link.digest, Link.hash).where(
-            Link.device_id == device_id, Link.seq.between(min(seqs), max(seqs))
-        )
+def _links_down(connection: Connection, device_id: str, lowest: int, highest: int) -> Generator[tuple[int, Element]]:
+    """The links held here of one author from ``highest`` down to ``lowest``, read a batch at a time."""
+    result = connection.execute(
+        select(Link.seq, Link.prev, Link.digest, Link.hash)
+        .where(Link.device_id == device_id, Link.seq.between(lowest, highest))
+        .order_by(Link.seq.desc())
+        .execution_options(yield_per=5000)
     )
-    return {row.seq: Element(row.prev, row.digest, row.hash) for row in rows}
+    try:
+        for row in result:
+            yield row.seq, Element(row.prev, row.digest, row.hash)
+    finally:
+        result.close()
+
+
+def _held_links(connection: Connection, device_id: str, seqs: list[int], chunk: int = 500) -> dict[int, Element]:
+    """The links held here of one author at exactly ``seqs``."""
+    held = {}
+    for start in range(0, len(seqs), chunk):
+        rows = connection.execute(
+            select(Link.seq, Link.prev, Link.digest, Link.hash).where(
+                Link.device_id == device_id, Link.seq.in_(seqs[start : start + chunk])
+            )
+        )
+        held.update({row.seq: Element(row.prev, row.digest, row.hash) for row in rows})
+    return held
 
 
 def latest_head(connection: Connection, device_id: str, at_most: int | None = None) -> dict | None:
