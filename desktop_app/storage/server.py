@@ -154,7 +154,7 @@ class _QmarkCursor:
 def insert_rows(cursor, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
     """Many new rows into ``table`` through ``driver_cursor``'s ``cursor``: ``executemany`` on SQLite, where it
     is the quickest way in; PostgreSQL's ``COPY``, many times quicker there than one statement a row."""
-    names = ", ".join(columns)
+    names = ", ".join(f'"{column}"' for column in columns)  # quoted: ``user`` is a keyword of PostgreSQL
     if isinstance(cursor, _QmarkCursor):
         with cursor._cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
