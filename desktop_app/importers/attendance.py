@@ -26,9 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from desktop_app.country_names import MEMBER_STATE_ALIASES, MEMBER_STATE_NAMES
+from desktop_app.domain.changelog import ChangeWriter
 from desktop_app.domain.desk import create_attendees, put_record, visible_query
 from desktop_app.domain.folding import name_key
 from desktop_app.domain.progress import checkpoint
@@ -37,7 +37,7 @@ from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.errors import InputError, ValidationError
 from desktop_app.i18n import LANGUAGES, N_, _, babel_locale
 from desktop_app.os_errors import os_reason
-from desktop_app.storage.models import Participation, Person
+from desktop_app.storage.models import Participation
 
 PERSON_FIELDS = ("full_name", "email", "organization", "position", "country", "gender", "phone")
 FIELDS = PERSON_FIELDS + ("role",)
@@ -124,6 +124,7 @@ GENDER_WORDS = {
     "unspecified": ("unspecified", "other", "не указан", "-"),
 }
 PROGRESS_EVERY = 500  # rows between two progress reports
+WRITER_BATCH = 5_000  # new people written by one change writer (see ``import_attendance``)
 HEADER_SEARCH_ROWS = 15  # exports often start with a few lines about the meeting before the header
 CSV_ENCODINGS = ("utf-8", "cp1251")  # tried in turn when the file has no byte-order mark
 BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -172,6 +173,8 @@ class PlannedRow:
 class Preview:
     mapping: dict[str, int]
     rows: list[PlannedRow] = field(default_factory=list)
+    people: dict[str, dict] = field(default_factory=dict)  # the people recorded, by id, as read once
+    participations: dict[str, dict] = field(default_factory=dict)  # the event's participations, by person id
 
     def count(self, status: str) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -517,7 +520,7 @@ def plan(connection, table: SourceTable, mapping: dict[str, int], event_id: str)
         raise InputError(_("Choose the column that holds the names"))
     people, participations = _recorded(connection, event_id)
     index = PeopleIndex(people)
-    preview = Preview(mapping)
+    preview = Preview(mapping, people={person["id"]: person for person in people}, participations=participations)
     seen: dict[str, int] = {}
     for done, (number, cells) in enumerate(table.rows):
         if done % PROGRESS_EVERY == 0:
@@ -593,26 +596,35 @@ class ImportResult:
 
 
 def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] | None = None) -> ImportResult:
-    """Import the list into the event in one transaction; AttendanceImportError (nothing written) on bad rows."""
+    """Import the list into the event in one transaction; AttendanceImportError (nothing written) on bad rows.
+
+    New people go through ``create_attendees`` in batches of ``WRITER_BATCH``, each with a change writer of
+    its own on the one transaction: a writer remembers every record it wrote (to validate later writes
+    against them), which a flushed batch no longer needs, and 50,000 rows of that memory would double the
+    import's peak."""
     _check_event(desk, event_id)
     table = read_table(path)
     mapping = mapping or detect_mapping(table.headers)
-    with desk.writing() as writer:
-        planned = plan(writer.connection, table, mapping, event_id)
+    with desk.transaction(write=True) as connection:
+        planned = plan(connection, table, mapping, event_id)
         if planned.errors:
             raise AttendanceImportError(planned.errors)
-        _people, participations = _recorded(writer.connection, event_id)
-        checkpoint(_("Recording the attendance…"))
-        create_attendees(
-            writer, event_id, ((_person_fields(row), row.values["role"]) for row in planned.rows if row.status == "new")
-        )
+        del table  # the planned rows hold what is written
+        new_rows = [row for row in planned.rows if row.status == "new"]
+        for start in range(0, len(new_rows), WRITER_BATCH):
+            checkpoint(_("Recording the attendance…"), start, len(new_rows))
+            writer = ChangeWriter(connection)
+            batch = new_rows[start : start + WRITER_BATCH]
+            create_attendees(writer, event_id, ((_person_fields(row), row.values["role"]) for row in batch))
+            writer.flush()
+        writer = ChangeWriter(connection)
         errors = []
         for row in planned.rows:
             if row.status != "matched":
                 continue
             try:
-                _fill_blanks(writer, row.person_id, _person_fields(row))
-                existing = participations.get(row.person_id)
+                _fill_blanks(writer, planned.people[row.person_id], _person_fields(row))
+                existing = planned.participations.get(row.person_id)
                 if existing:
                     put_record(writer, "participation", {"id": existing["id"], "attended": True})
                 else:
@@ -630,6 +642,7 @@ def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] |
                 errors.append((row.row, explain(error)))
         if errors:
             raise AttendanceImportError(errors)
+        writer.flush()
     new, matched = planned.count("new"), planned.count("matched")
     return ImportResult(new, matched, new + matched, planned.count("already"), planned.count("rejoin"))
 
@@ -638,11 +651,11 @@ def _person_fields(row: PlannedRow) -> dict:
     return {name: value for name, value in row.values.items() if name != "role"}
 
 
-def _fill_blanks(writer, person_id: str, values: dict) -> None:
-    """Add what the list knows and the record lacks (an e-mail, an organization); never overwrite."""
-    current = writer.connection.execute(select(Person.__table__).where(Person.id == person_id)).mappings().one()
+def _fill_blanks(writer, current: dict, values: dict) -> None:
+    """Add what the list knows and the recorded person ``current`` lacks (an e-mail, an organization); never
+    overwrite."""
     missing = {k: v for k, v in values.items() if v and not is_variant(k) and not current[k] and k != "gender"}
     if values.get("gender") not in (None, "unspecified") and current["gender"] in (None, "unspecified"):
         missing["gender"] = values["gender"]
     if missing:
-        put_record(writer, "person", {"id": person_id, **missing})
+        put_record(writer, "person", {"id": current["id"], **missing})
