@@ -35,7 +35,7 @@ from desktop_app.domain.progress import checkpoint
 from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes, is_variant, variant_name
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.errors import InputError, ValidationError
-from desktop_app.i18n import LANGUAGES, N_, _, babel_locale
+from desktop_app.i18n import LANGUAGES, N_, _, babel_locale, ngettext
 from desktop_app.os_errors import os_reason
 from desktop_app.storage.models import Participation
 
@@ -146,7 +146,7 @@ class AttendanceImportError(InputError):
         shown = "; ".join(_("row {row}: {message}").format(row=row, message=message) for row, message in errors[:5])
         more = len(errors) - 5
         if more > 0:
-            shown += "; " + _("and {count} more").format(count=more)
+            shown += "; " + ngettext("and {count} more row", "and {count} more rows", more).format(count=more)
         super().__init__(_("Nothing was imported. {errors}").format(errors=shown))
 
 

@@ -232,6 +232,11 @@ def _by_delegation(report: Report, attended: list[dict]) -> dict[str, dict]:
     return {code: {"events": len(events[code]), "participants": attendances[code]} for code in order}
 
 
+def _counted(*sentences: tuple[str, int]) -> list[str]:
+    """Sentences of one count each (chosen by ``ngettext`` for that count), with the count filled in."""
+    return [sentence.format(count=format_number(count)) for sentence, count in sentences]
+
+
 def summary(figures: dict) -> str:
     """A few sentences stating the period's achievements, in the Platform's own style, from ``figures`` only."""
     n = format_number
@@ -253,38 +258,52 @@ def summary(figures: dict) -> str:
     events = figures["events_total"]
     sentences.append(
         ngettext(
-            "In {year}, the Platform held {count} event with {participants} participants "
-            "({women} women and {men} men).",
-            "In {year}, the Platform held {count} events with {participants} participants "
-            "({women} women and {men} men).",
-            events,
-        ).format(
-            year=figures["year"],
-            count=n(events),
-            participants=n(figures["participants_total"]),
-            women=n(figures["participants_women"]),
-            men=n(figures["participants_men"]),
-        )
+            "In {year}, the Platform held {count} event.", "In {year}, the Platform held {count} events.", events
+        ).format(year=figures["year"], count=n(events))
+    )
+    sentences += _counted(
+        (
+            ngettext(
+                "{count} participant took part in all.",
+                "{count} participants took part in all.",
+                figures["participants_total"],
+            ),
+            figures["participants_total"],
+        ),
+        (
+            ngettext("Of them, {count} was a woman.", "Of them, {count} were women.", figures["participants_women"]),
+            figures["participants_women"],
+        ),
+        (
+            ngettext("Of them, {count} was a man.", "Of them, {count} were men.", figures["participants_men"]),
+            figures["participants_men"],
+        ),
     )
     if figures["events_within_others"]:
-        sentences.append(
-            ngettext(
-                "{count} of these events was held within another, and its participants are counted only once, "
-                "with that event's.",
-                "{count} of these events were held within others, and their participants are counted only once, "
-                "with those events'.",
+        sentences += _counted(
+            (
+                ngettext(
+                    "{count} of these events was held within another, and its participants are counted only once, "
+                    "with that event's.",
+                    "{count} of these events were held within others, and their participants are counted only once, "
+                    "with those events'.",
+                    figures["events_within_others"],
+                ),
                 figures["events_within_others"],
-            ).format(count=n(figures["events_within_others"]))
+            )
         )
     if figures["events_planned_past"]:
-        sentences.append(
-            ngettext(
-                "{count} event is still recorded as planned although its dates have passed: it is counted, "
-                "but not yet confirmed as held.",
-                "{count} events are still recorded as planned although their dates have passed: they are counted, "
-                "but not yet confirmed as held.",
+        sentences += _counted(
+            (
+                ngettext(
+                    "{count} event is still recorded as planned although its dates have passed: it is counted, "
+                    "but not yet confirmed as held.",
+                    "{count} events are still recorded as planned although their dates have passed: they are counted, "
+                    "but not yet confirmed as held.",
+                    figures["events_planned_past"],
+                ),
                 figures["events_planned_past"],
-            ).format(count=n(figures["events_planned_past"]))
+            )
         )
     training = figures["by_type"]["regional_training"]
     trainings, training_participants = training["events"], training["participants_total"]
@@ -292,47 +311,77 @@ def summary(figures: dict) -> str:
     if trainings:
         rounded = _round_down(training_participants)
         if rounded < training_participants:
-            sentence = ngettext(
-                "This includes {count} regional technical training session with over {participants} "
-                "participants and {experts} international experts.",
-                "This includes {count} regional technical training sessions with over {participants} "
-                "participants and {experts} international experts.",
-                trainings,
+            took_part = ngettext(
+                "Over {count} participant took part in them.", "Over {count} participants took part in them.", rounded
             )
         else:
-            sentence = ngettext(
-                "This includes {count} regional technical training session with {participants} "
-                "participants and {experts} international experts.",
-                "This includes {count} regional technical training sessions with {participants} "
-                "participants and {experts} international experts.",
-                trainings,
+            took_part = ngettext(
+                "{count} participant took part in them.", "{count} participants took part in them.", rounded
             )
-        sentences.append(sentence.format(count=n(trainings), participants=n(rounded), experts=n(training_experts)))
+        sentences += _counted(
+            (
+                ngettext(
+                    "This includes {count} regional technical training session.",
+                    "This includes {count} regional technical training sessions.",
+                    trainings,
+                ),
+                trainings,
+            ),
+            (took_part, rounded),
+            (
+                ngettext(
+                    "{count} international expert contributed to them.",
+                    "{count} international experts contributed to them.",
+                    training_experts,
+                ),
+                training_experts,
+            ),
+        )
     if figures["bilateral_meetings"]:
-        sentences.append(
-            ngettext(
-                "{count} bilateral meeting was held.",
-                "{count} bilateral meetings were held.",
+        sentences += _counted(
+            (
+                ngettext(
+                    "{count} bilateral meeting was held.",
+                    "{count} bilateral meetings were held.",
+                    figures["bilateral_meetings"],
+                ),
                 figures["bilateral_meetings"],
-            ).format(count=n(figures["bilateral_meetings"]))
+            )
         )
     if figures["attendances"]:
-        sentences.append(
-            ngettext(
-                "{people} person took part by name, with {attendances} attendances in all.",
-                "{people} people took part by name, with {attendances} attendances in all.",
+        sentences += _counted(
+            (
+                ngettext(
+                    "{count} person took part by name.", "{count} people took part by name.", figures["unique_people"]
+                ),
                 figures["unique_people"],
-            ).format(people=n(figures["unique_people"]), attendances=n(figures["attendances"]))
+            ),
+            (
+                ngettext(
+                    "{count} attendance was recorded in all.",
+                    "{count} attendances were recorded in all.",
+                    figures["attendances"],
+                ),
+                figures["attendances"],
+            ),
         )
     done = figures["actions"]["done"]
     agreed = sum(v for k, v in figures["actions"].items() if k != "overdue")
     if agreed:
-        sentences.append(
-            ngettext(
-                "{done} of {count} follow-up action agreed is done; {overdue} overdue.",
-                "{done} of {count} follow-up actions agreed are done; {overdue} overdue.",
+        sentences += _counted(
+            (
+                ngettext("{count} follow-up action was agreed.", "{count} follow-up actions were agreed.", agreed),
                 agreed,
-            ).format(done=n(done), count=n(agreed), overdue=n(figures["actions"]["overdue"]))
+            ),
+            (ngettext("Of them, {count} is done.", "Of them, {count} are done.", done), done),
+            (
+                ngettext(
+                    "{count} follow-up action is overdue.",
+                    "{count} follow-up actions are overdue.",
+                    figures["actions"]["overdue"],
+                ),
+                figures["actions"]["overdue"],
+            ),
         )
     return " ".join(sentences)
 
