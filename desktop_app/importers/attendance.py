@@ -35,7 +35,7 @@ from desktop_app.domain.progress import checkpoint
 from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes, is_variant, variant_name
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.errors import InputError, ValidationError
-from desktop_app.i18n import LANGUAGES, N_, _, babel_locale, ngettext
+from desktop_app.i18n import LANGUAGES, N_, _, babel_locale, current_language, ngettext
 from desktop_app.os_errors import os_reason
 from desktop_app.storage.models import Participation
 
@@ -382,6 +382,7 @@ def _country_names() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=1024)  # a list names a few countries many times
 def _country_code(value: str) -> str:
     code = value.strip().upper()
     if code in country_codes():
@@ -394,6 +395,18 @@ def _country_code(value: str) -> str:
 
 def _labels(codes: dict) -> dict[str, tuple]:
     return {code: (code, label, _(label)) for code, label in codes.items()}
+
+
+# The words each coded column is written in (as exported by the tools), then the codes and their labels.
+CODED_COLUMNS = {"gender": (GENDER_WORDS, GENDERS), "role": (ROLE_WORDS, ROLES)}
+
+
+@lru_cache(maxsize=1024)
+def _column_code(column: str, value: str, language: str) -> str | None:
+    """The code of a gender or role cell (a list repeats a handful of spellings: each is looked up once per
+    language, since the labels are compared translated)."""
+    words, codes = CODED_COLUMNS[column]
+    return _code_from_words(value, words) or _code_from_words(value, _labels(codes))
 
 
 def row_values(cells: list[str], mapping: dict[str, int], headers: list[str] | None = None) -> dict:
@@ -409,9 +422,7 @@ def row_values(cells: list[str], mapping: dict[str, int], headers: list[str] | N
         language = second_name_language(headers[mapping[SECOND_NAME]] if headers else "", raw[SECOND_NAME])
         values[variant_name("full_name", language)] = raw[SECOND_NAME]
     if raw.get("gender"):
-        values["gender"] = _code_from_words(raw["gender"], GENDER_WORDS) or _code_from_words(
-            raw["gender"], _labels(GENDERS)
-        )
+        values["gender"] = _column_code("gender", raw["gender"], current_language())
         if values["gender"] is None:
             raise ValidationError(
                 "gender", _("“{value}” is not female, male or unspecified").format(value=raw["gender"])
@@ -422,7 +433,7 @@ def row_values(cells: list[str], mapping: dict[str, int], headers: list[str] | N
         values["email"] = raw["email"].lower()
     role = "participant"
     if raw.get("role"):
-        role = _code_from_words(raw["role"], ROLE_WORDS) or _code_from_words(raw["role"], _labels(ROLES))
+        role = _column_code("role", raw["role"], current_language())
         if role is None:
             raise ValidationError(
                 "role",
