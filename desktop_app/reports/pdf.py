@@ -9,7 +9,7 @@ from pathlib import Path
 from desktop_app.domain.schema import SECRETARIAT
 from desktop_app.i18n import N_, _, country_name, current_language, format_date, format_date_range
 from desktop_app.reports.data import Report
-from desktop_app.reports.layout import ACCENT, Column, Pages, finish_pdf, pdf_writer
+from desktop_app.reports.layout import ACCENT, PLATFORM_NAME, Column, Pages, finish_pdf, pdf_writer
 from desktop_app.reports.printing import application, chart_layout, display, font_family, paint_bar_chart
 from desktop_app.reports.tables import Table, charts, key_figures, period_title, table
 
@@ -49,7 +49,7 @@ def put_cover(pages: Pages, report: Report, title: str) -> None:
     acknowledgement of those who funded the events (their ``funding_source``)."""
     figures = report.figures
     pages.paragraph(
-        _("Regional Platform for Fast-Tracking UNCAC Implementation in Central Asia"),
+        _(PLATFORM_NAME),
         points=13,
         bold=True,
         colour=ACCENT,
