@@ -232,13 +232,9 @@ def _by_delegation(report: Report, attended: list[dict]) -> dict[str, dict]:
     return {code: {"events": len(events[code]), "participants": attendances[code]} for code in order}
 
 
-def _counted(*sentences: tuple[str, int]) -> list[str]:
-    """Sentences of one count each (chosen by ``ngettext`` for that count), with the count filled in."""
-    return [sentence.format(count=format_number(count)) for sentence, count in sentences]
-
-
 def summary(figures: dict) -> str:
-    """A few sentences stating the period's achievements, in the Platform's own style, from ``figures`` only."""
+    """A few sentences stating the period's achievements, in the Platform's own style, from ``figures`` only.
+    Each sentence states one count, so that each takes the plural form its language gives that count."""
     n = format_number
     sentences = []
     if figures["country"]:
@@ -255,62 +251,44 @@ def summary(figures: dict) -> str:
                 "not only from {country}."
             ).format(country=country_name(figures["country"]))
         )
-    events = figures["events_total"]
-    sentences.append(
+    events, total = figures["events_total"], figures["participants_total"]
+    women, men = figures["participants_women"], figures["participants_men"]
+    sentences += [
         ngettext(
             "In {year}, the Platform held {count} event.", "In {year}, the Platform held {count} events.", events
-        ).format(year=figures["year"], count=n(events))
-    )
-    sentences += _counted(
-        (
+        ).format(year=figures["year"], count=n(events)),
+        ngettext("{count} participant took part in all.", "{count} participants took part in all.", total).format(
+            count=n(total)
+        ),
+        ngettext("Of them, {count} was a woman.", "Of them, {count} were women.", women).format(count=n(women)),
+        ngettext("Of them, {count} was a man.", "Of them, {count} were men.", men).format(count=n(men)),
+    ]
+    within, planned = figures["events_within_others"], figures["events_planned_past"]
+    if within:
+        sentences.append(
             ngettext(
-                "{count} participant took part in all.",
-                "{count} participants took part in all.",
-                figures["participants_total"],
-            ),
-            figures["participants_total"],
-        ),
-        (
-            ngettext("Of them, {count} was a woman.", "Of them, {count} were women.", figures["participants_women"]),
-            figures["participants_women"],
-        ),
-        (
-            ngettext("Of them, {count} was a man.", "Of them, {count} were men.", figures["participants_men"]),
-            figures["participants_men"],
-        ),
-    )
-    if figures["events_within_others"]:
-        sentences += _counted(
-            (
-                ngettext(
-                    "{count} of these events was held within another, and its participants are counted only once, "
-                    "with that event's.",
-                    "{count} of these events were held within others, and their participants are counted only once, "
-                    "with those events'.",
-                    figures["events_within_others"],
-                ),
-                figures["events_within_others"],
-            )
+                "{count} of these events was held within another, and its participants are counted only once, "
+                "with that event's.",
+                "{count} of these events were held within others, and their participants are counted only once, "
+                "with those events'.",
+                within,
+            ).format(count=n(within))
         )
-    if figures["events_planned_past"]:
-        sentences += _counted(
-            (
-                ngettext(
-                    "{count} event is still recorded as planned although its dates have passed: it is counted, "
-                    "but not yet confirmed as held.",
-                    "{count} events are still recorded as planned although their dates have passed: they are counted, "
-                    "but not yet confirmed as held.",
-                    figures["events_planned_past"],
-                ),
-                figures["events_planned_past"],
-            )
+    if planned:
+        sentences.append(
+            ngettext(
+                "{count} event is still recorded as planned although its dates have passed: it is counted, "
+                "but not yet confirmed as held.",
+                "{count} events are still recorded as planned although their dates have passed: they are counted, "
+                "but not yet confirmed as held.",
+                planned,
+            ).format(count=n(planned))
         )
     training = figures["by_type"]["regional_training"]
-    trainings, training_participants = training["events"], training["participants_total"]
-    training_experts = training["international_experts"]
+    trainings, experts = training["events"], training["international_experts"]
     if trainings:
-        rounded = _round_down(training_participants)
-        if rounded < training_participants:
+        rounded = _round_down(training["participants_total"])
+        if rounded < training["participants_total"]:
             took_part = ngettext(
                 "Over {count} participant took part in them.", "Over {count} participants took part in them.", rounded
             )
@@ -318,71 +296,48 @@ def summary(figures: dict) -> str:
             took_part = ngettext(
                 "{count} participant took part in them.", "{count} participants took part in them.", rounded
             )
-        sentences += _counted(
-            (
-                ngettext(
-                    "This includes {count} regional technical training session.",
-                    "This includes {count} regional technical training sessions.",
-                    trainings,
-                ),
+        sentences += [
+            ngettext(
+                "This includes {count} regional technical training session.",
+                "This includes {count} regional technical training sessions.",
                 trainings,
-            ),
-            (took_part, rounded),
-            (
-                ngettext(
-                    "{count} international expert contributed to them.",
-                    "{count} international experts contributed to them.",
-                    training_experts,
-                ),
-                training_experts,
-            ),
-        )
-    if figures["bilateral_meetings"]:
-        sentences += _counted(
-            (
-                ngettext(
-                    "{count} bilateral meeting was held.",
-                    "{count} bilateral meetings were held.",
-                    figures["bilateral_meetings"],
-                ),
-                figures["bilateral_meetings"],
+            ).format(count=n(trainings)),
+            took_part.format(count=n(rounded)),
+            ngettext(
+                "{count} international expert contributed to them.",
+                "{count} international experts contributed to them.",
+                experts,
+            ).format(count=n(experts)),
+        ]
+    bilaterals = figures["bilateral_meetings"]
+    if bilaterals:
+        sentences.append(
+            ngettext("{count} bilateral meeting was held.", "{count} bilateral meetings were held.", bilaterals).format(
+                count=n(bilaterals)
             )
         )
-    if figures["attendances"]:
-        sentences += _counted(
-            (
-                ngettext(
-                    "{count} person took part by name.", "{count} people took part by name.", figures["unique_people"]
-                ),
-                figures["unique_people"],
+    people, attendances = figures["unique_people"], figures["attendances"]
+    if attendances:
+        sentences += [
+            ngettext("{count} person took part by name.", "{count} people took part by name.", people).format(
+                count=n(people)
             ),
-            (
-                ngettext(
-                    "{count} attendance was recorded in all.",
-                    "{count} attendances were recorded in all.",
-                    figures["attendances"],
-                ),
-                figures["attendances"],
-            ),
-        )
-    done = figures["actions"]["done"]
+            ngettext(
+                "{count} attendance was recorded in all.", "{count} attendances were recorded in all.", attendances
+            ).format(count=n(attendances)),
+        ]
+    done, overdue = figures["actions"]["done"], figures["actions"]["overdue"]
     agreed = sum(v for k, v in figures["actions"].items() if k != "overdue")
     if agreed:
-        sentences += _counted(
-            (
-                ngettext("{count} follow-up action was agreed.", "{count} follow-up actions were agreed.", agreed),
-                agreed,
+        sentences += [
+            ngettext("{count} follow-up action was agreed.", "{count} follow-up actions were agreed.", agreed).format(
+                count=n(agreed)
             ),
-            (ngettext("Of them, {count} is done.", "Of them, {count} are done.", done), done),
-            (
-                ngettext(
-                    "{count} follow-up action is overdue.",
-                    "{count} follow-up actions are overdue.",
-                    figures["actions"]["overdue"],
-                ),
-                figures["actions"]["overdue"],
+            ngettext("Of them, {count} is done.", "Of them, {count} are done.", done).format(count=n(done)),
+            ngettext("{count} follow-up action is overdue.", "{count} follow-up actions are overdue.", overdue).format(
+                count=n(overdue)
             ),
-        )
+        ]
     return " ".join(sentences)
 
 
