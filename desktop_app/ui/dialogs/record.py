@@ -13,6 +13,9 @@ from desktop_app.ui.widgets.forms import FieldForm
 from desktop_app.ui.widgets.translations import add_translations_tab
 
 
+MIN_HEIGHT = 520  # room for two long texts on the Translations tab
+
+
 class RecordDialog(QDialog):
     """Fields ``names`` of ``kind``; ``fixed`` values are added on save (e.g. the event an action belongs to)."""
 
@@ -48,7 +51,7 @@ class RecordDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
-        self.resize(520, self.sizeHint().height())
+        self.resize(560, max(self.sizeHint().height(), MIN_HEIGHT if self.translations else 0))
 
     def accept(self) -> None:
         """Save; on a refusal keep the dialog open with what was typed and the message beside the field."""
