@@ -12,7 +12,6 @@ from desktop_app.ui.widgets.common import name_tabs, show_error, translated_butt
 from desktop_app.ui.widgets.forms import FieldForm
 from desktop_app.ui.widgets.translations import add_translations_tab
 
-
 MIN_HEIGHT = 520  # room for two long texts on the Translations tab
 
 
