@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -607,13 +610,30 @@ class ImportResult:
 
 
 def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] | None = None) -> ImportResult:
-    """Import the list into the event in one transaction; AttendanceImportError (nothing written) on bad rows.
+    """Import the list into the event in one transaction; AttendanceImportError (nothing written) on bad rows."""
+    _check_event(desk, event_id)
+    with _no_cycle_collection():
+        return _import(desk, path, event_id, mapping)
 
-    New people go through ``create_attendees`` in batches of ``WRITER_BATCH``, each with a change writer of
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while a list is imported: the import makes millions of small dicts and
+    no cycles, and each full collection walks every one of them again (a fifth of a 50,000-row import)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import(desk, path: Path, event_id: str, mapping: dict[str, int] | None) -> ImportResult:
+    """New people go through ``create_attendees`` in batches of ``WRITER_BATCH``, each with a change writer of
     its own on the one transaction: a writer remembers every record it wrote (to validate later writes
     against them), which a flushed batch no longer needs, and 50,000 rows of that memory would double the
     import's peak."""
-    _check_event(desk, event_id)
     table = read_table(path)
     mapping = mapping or detect_mapping(table.headers)
     with desk.transaction(write=True) as connection:
