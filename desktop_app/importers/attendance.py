@@ -127,7 +127,7 @@ GENDER_WORDS = {
     "unspecified": ("unspecified", "other", "не указан", "-"),
 }
 PROGRESS_EVERY = 500  # rows between two progress reports
-WRITER_BATCH = 5_000  # new people written by one change writer (see ``import_attendance``)
+WRITER_BATCH = 5_000  # new people written by one change writer (see ``_import``)
 HEADER_SEARCH_ROWS = 15  # exports often start with a few lines about the meeting before the header
 CSV_ENCODINGS = ("utf-8", "cp1251")  # tried in turn when the file has no byte-order mark
 BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))

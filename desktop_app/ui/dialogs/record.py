@@ -67,7 +67,7 @@ class RecordDialog(QDialog):
         except ValidationError as error:
             if self.form.show_error(error):
                 self.tabs.setCurrentWidget(self.form)
-            elif not (self.translations and self.translations.show_error(error)):
+            elif not (self.translations is not None and self.translations.show_error(error)):
                 show_error(self, str(error))
             return
         except DeskError as error:

@@ -292,7 +292,9 @@ class RecordEditor(QWidget):
                 if values:
                     self.desk.put(self.kind.name, {"id": record_id, **values})
         except ValidationError as error:
-            if not self.form.show_error(error) and not (self.translations and self.translations.show_error(error)):
+            if not self.form.show_error(error) and not (
+                self.translations is not None and self.translations.show_error(error)
+            ):
                 show_error(self, str(error))
             return False
         except DeskError as error:
