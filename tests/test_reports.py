@@ -50,8 +50,83 @@ def test_figures_of_a_small_record(small):
     ]
     assert figures["by_thematic_area"] == {"prevention": 2, "asset_recovery": 1}
     assert figures["actions"] == {"open": 1, "in_progress": 1, "done": 1, "dropped": 0, "overdue": 1}
-    assert "3 events with 96 participants (47 women and 49 men)" in figures["summary"]
+    assert (
+        "the Platform held 3 events. 96 participants took part in all. Of them, 47 were women. Of them, 49 were men."
+        in figures["summary"]
+    )
     json.dumps(figures)
+
+
+def _every_count(count: int) -> dict:
+    """Figures in which every number the summary states is ``count``."""
+    return {
+        "country": None,
+        "year": 2024,
+        **dict.fromkeys(("events_total", "participants_total", "participants_women", "participants_men"), count),
+        **dict.fromkeys(("events_within_others", "events_planned_past", "bilateral_meetings"), count),
+        **dict.fromkeys(("attendances", "unique_people"), count),
+        "by_type": {
+            "regional_training": {"events": count, "participants_total": count, "international_experts": count}
+        },
+        "actions": {"open": 0, "done": count, "overdue": count},
+    }
+
+
+# Each sentence holds one count, in the plural form Russian gives it: one (1, 21), few (2), many (5).
+RUSSIAN_SUMMARY = {
+    1: "В 2024 году Платформа провела 1 мероприятие. Всего участие принял 1 человек. Из них 1 женщина. "
+    "Из них 1 мужчина. 1 из этих мероприятий проведено в рамках другого, и его участники учтены лишь один раз — "
+    "вместе с участниками того мероприятия. 1 мероприятие всё ещё значится запланированным, хотя его сроки прошли: "
+    "оно учтено, но его проведение не подтверждено. В том числе 1 региональный технический тренинг. "
+    "В них принял участие 1 человек. В их работе участвовал 1 международный эксперт. Проведена 1 двусторонняя "
+    "встреча. Поимённо учтён 1 человек. Всего отмечен 1 случай участия. Согласовано 1 последующее действие. "
+    "Из них выполнено 1 действие. Просрочено 1 последующее действие.",
+    2: "В 2024 году Платформа провела 2 мероприятия. Всего участие приняли 2 человека. Из них 2 женщины. "
+    "Из них 2 мужчины. 2 из этих мероприятий проведены в рамках других, и их участники учтены лишь один раз — "
+    "вместе с участниками тех мероприятий. 2 мероприятия всё ещё значатся запланированными, хотя их сроки прошли: "
+    "они учтены, но их проведение не подтверждено. В том числе 2 региональных технических тренинга. "
+    "В них приняли участие 2 человека. В их работе участвовали 2 международных эксперта. Проведены 2 двусторонние "
+    "встречи. Поимённо учтены 2 человека. Всего отмечено 2 случая участия. Согласовано 2 последующих действия. "
+    "Из них выполнено 2 действия. Просрочено 2 последующих действия.",
+    5: "В 2024 году Платформа провела 5 мероприятий. Всего участие приняли 5 человек. Из них 5 женщин. "
+    "Из них 5 мужчин. 5 из этих мероприятий проведены в рамках других, и их участники учтены лишь один раз — "
+    "вместе с участниками тех мероприятий. 5 мероприятий всё ещё значатся запланированными, хотя их сроки прошли: "
+    "они учтены, но их проведение не подтверждено. В том числе 5 региональных технических тренингов. "
+    "В них приняли участие 5 человек. В их работе участвовали 5 международных экспертов. Проведено 5 двусторонних "
+    "встреч. Поимённо учтены 5 человек. Всего отмечено 5 случаев участия. Согласовано 5 последующих действий. "
+    "Из них выполнено 5 действий. Просрочено 5 последующих действий.",
+    21: "В 2024 году Платформа провела 21 мероприятие. Всего участие принял 21 человек. Из них 21 женщина. "
+    "Из них 21 мужчина. 21 из этих мероприятий проведено в рамках другого, и его участники учтены лишь один раз — "
+    "вместе с участниками того мероприятия. 21 мероприятие всё ещё значится запланированным, хотя его сроки прошли: "
+    "оно учтено, но его проведение не подтверждено. В том числе 21 региональный технический тренинг. "
+    "В них приняли участие более 20 человек. В их работе участвовал 21 международный эксперт. Проведена 21 "
+    "двусторонняя встреча. Поимённо учтён 21 человек. Всего отмечен 21 случай участия. Согласовано 21 последующее "
+    "действие. Из них выполнено 21 действие. Просрочено 21 последующее действие.",
+}
+
+
+@pytest.mark.parametrize("count", sorted(RUSSIAN_SUMMARY))
+def test_summary_sentences_each_agree_with_their_own_count_in_russian(count):
+    from desktop_app.reports.data import summary
+
+    i18n.set_language("ru")
+    try:
+        assert summary(_every_count(count)) == RUSSIAN_SUMMARY[count]
+    finally:
+        i18n.set_language("en")
+
+
+def test_summary_sentences_with_different_counts_each_take_their_own_form():
+    """Two counts never share one sentence: 1 event with 5 participants reads "1 мероприятие" and "5 человек"."""
+    from desktop_app.reports.data import summary
+
+    figures = _every_count(5) | {"events_total": 1, "participants_women": 21, "participants_men": 2}
+    i18n.set_language("ru")
+    try:
+        text = summary(figures)
+    finally:
+        i18n.set_language("en")
+    assert "провела 1 мероприятие. Всего участие приняли 5 человек. Из них 21 женщина. Из них 2 мужчины." in text
 
 
 def test_country_and_dates_narrow_the_report(small):
@@ -88,8 +163,8 @@ def test_demo_figures_match_the_public_record(demo_db):
     assert sum(e["international_experts"] for e in trainings) == 30
     assert figures["bilateral_meetings"] == 12
     assert (
-        "10 regional technical training sessions with over 900 participants and 30 international experts"
-        in figures["summary"]
+        "This includes 10 regional technical training sessions. Over 900 participants took part in them. "
+        "30 international experts contributed to them." in figures["summary"]
     )
     assert "12 bilateral meetings" in figures["summary"]
 

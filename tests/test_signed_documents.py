@@ -84,6 +84,8 @@ def small_desk(desk):
 
 
 def test_russian_report_reads_russian_with_cover_outcomes_and_cldr_dates(demo, tmp_path, in_language):
+    from pypdf import PdfReader
+
     from desktop_app.reports.pdf import write_pdf
 
     in_language("ru")
@@ -103,6 +105,11 @@ def test_russian_report_reads_russian_with_cover_outcomes_and_cldr_dates(demo, t
     assert "Подведены итоги первого года; согласованы приоритеты на 2025 год" in text
     assert "Криминализация и правоохранительная деятельность" in text and "…" not in text, "labels wrap"
     assert "Участники по странам делегаций" in text
+    lines = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+    start = lines.index("Итоги")
+    outcomes = lines[start : lines.index("Последующие действия", start)]
+    assert outcomes.count("октября") >= 12
+    assert not re.search(r"\(\d[^)\n]*[^\s—–)-][ \t]*\n", outcomes), "a heading's date breaks only at its dash"
 
 
 def test_english_dates_are_written_as_the_un_writes_them(demo, tmp_path):

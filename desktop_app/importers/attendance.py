@@ -18,26 +18,29 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from desktop_app.country_names import MEMBER_STATE_ALIASES, MEMBER_STATE_NAMES
+from desktop_app.domain.changelog import ChangeWriter
 from desktop_app.domain.desk import create_attendees, put_record, visible_query
 from desktop_app.domain.folding import name_key
 from desktop_app.domain.progress import checkpoint
 from desktop_app.domain.schema import GENDERS, KINDS, ROLES, country_codes, is_variant, variant_name
 from desktop_app.domain.validation import check_record, coerce_fields
 from desktop_app.errors import InputError, ValidationError
-from desktop_app.i18n import LANGUAGES, N_, _, babel_locale
+from desktop_app.i18n import LANGUAGES, N_, _, babel_locale, current_language, ngettext
 from desktop_app.os_errors import os_reason
-from desktop_app.storage.models import Participation, Person
+from desktop_app.storage.models import Participation
 
 PERSON_FIELDS = ("full_name", "email", "organization", "position", "country", "gender", "phone")
 FIELDS = PERSON_FIELDS + ("role",)
@@ -124,6 +127,7 @@ GENDER_WORDS = {
     "unspecified": ("unspecified", "other", "не указан", "-"),
 }
 PROGRESS_EVERY = 500  # rows between two progress reports
+WRITER_BATCH = 5_000  # new people written by one change writer (see ``_import``)
 HEADER_SEARCH_ROWS = 15  # exports often start with a few lines about the meeting before the header
 CSV_ENCODINGS = ("utf-8", "cp1251")  # tried in turn when the file has no byte-order mark
 BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -145,7 +149,7 @@ class AttendanceImportError(InputError):
         shown = "; ".join(_("row {row}: {message}").format(row=row, message=message) for row, message in errors[:5])
         more = len(errors) - 5
         if more > 0:
-            shown += "; " + _("and {count} more").format(count=more)
+            shown += "; " + ngettext("and {count} more row", "and {count} more rows", more).format(count=more)
         super().__init__(_("Nothing was imported. {errors}").format(errors=shown))
 
 
@@ -172,6 +176,8 @@ class PlannedRow:
 class Preview:
     mapping: dict[str, int]
     rows: list[PlannedRow] = field(default_factory=list)
+    people: dict[str, dict] = field(default_factory=dict)  # the people recorded, by id, as read once
+    participations: dict[str, dict] = field(default_factory=dict)  # the event's participations, by person id
 
     def count(self, status: str) -> int:
         return sum(1 for row in self.rows if row.status == status)
@@ -379,6 +385,7 @@ def _country_names() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=1024)  # a list names a few countries many times
 def _country_code(value: str) -> str:
     code = value.strip().upper()
     if code in country_codes():
@@ -391,6 +398,18 @@ def _country_code(value: str) -> str:
 
 def _labels(codes: dict) -> dict[str, tuple]:
     return {code: (code, label, _(label)) for code, label in codes.items()}
+
+
+# The words each coded column is written in (as exported by the tools), then the codes and their labels.
+CODED_COLUMNS = {"gender": (GENDER_WORDS, GENDERS), "role": (ROLE_WORDS, ROLES)}
+
+
+@lru_cache(maxsize=1024)
+def _column_code(column: str, value: str, language: str) -> str | None:
+    """The code of a gender or role cell (a list repeats a handful of spellings: each is looked up once per
+    language, since the labels are compared translated)."""
+    words, codes = CODED_COLUMNS[column]
+    return _code_from_words(value, words) or _code_from_words(value, _labels(codes))
 
 
 def row_values(cells: list[str], mapping: dict[str, int], headers: list[str] | None = None) -> dict:
@@ -406,9 +425,7 @@ def row_values(cells: list[str], mapping: dict[str, int], headers: list[str] | N
         language = second_name_language(headers[mapping[SECOND_NAME]] if headers else "", raw[SECOND_NAME])
         values[variant_name("full_name", language)] = raw[SECOND_NAME]
     if raw.get("gender"):
-        values["gender"] = _code_from_words(raw["gender"], GENDER_WORDS) or _code_from_words(
-            raw["gender"], _labels(GENDERS)
-        )
+        values["gender"] = _column_code("gender", raw["gender"], current_language())
         if values["gender"] is None:
             raise ValidationError(
                 "gender", _("“{value}” is not female, male or unspecified").format(value=raw["gender"])
@@ -419,7 +436,7 @@ def row_values(cells: list[str], mapping: dict[str, int], headers: list[str] | N
         values["email"] = raw["email"].lower()
     role = "participant"
     if raw.get("role"):
-        role = _code_from_words(raw["role"], ROLE_WORDS) or _code_from_words(raw["role"], _labels(ROLES))
+        role = _column_code("role", raw["role"], current_language())
         if role is None:
             raise ValidationError(
                 "role",
@@ -517,7 +534,7 @@ def plan(connection, table: SourceTable, mapping: dict[str, int], event_id: str)
         raise InputError(_("Choose the column that holds the names"))
     people, participations = _recorded(connection, event_id)
     index = PeopleIndex(people)
-    preview = Preview(mapping)
+    preview = Preview(mapping, people={person["id"]: person for person in people}, participations=participations)
     seen: dict[str, int] = {}
     for done, (number, cells) in enumerate(table.rows):
         if done % PROGRESS_EVERY == 0:
@@ -595,24 +612,50 @@ class ImportResult:
 def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] | None = None) -> ImportResult:
     """Import the list into the event in one transaction; AttendanceImportError (nothing written) on bad rows."""
     _check_event(desk, event_id)
+    with _no_cycle_collection():
+        return _import(desk, path, event_id, mapping)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while a list is imported: the import makes millions of small dicts and
+    no cycles, and each full collection walks every one of them again (a fifth of a 50,000-row import)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import(desk, path: Path, event_id: str, mapping: dict[str, int] | None) -> ImportResult:
+    """New people go through ``create_attendees`` in batches of ``WRITER_BATCH``, each with a change writer of
+    its own on the one transaction: a writer remembers every record it wrote (to validate later writes
+    against them), which a flushed batch no longer needs, and 50,000 rows of that memory would double the
+    import's peak."""
     table = read_table(path)
     mapping = mapping or detect_mapping(table.headers)
-    with desk.writing() as writer:
-        planned = plan(writer.connection, table, mapping, event_id)
+    with desk.transaction(write=True) as connection:
+        planned = plan(connection, table, mapping, event_id)
         if planned.errors:
             raise AttendanceImportError(planned.errors)
-        _people, participations = _recorded(writer.connection, event_id)
-        checkpoint(_("Recording the attendance…"))
-        create_attendees(
-            writer, event_id, ((_person_fields(row), row.values["role"]) for row in planned.rows if row.status == "new")
-        )
+        del table  # the planned rows hold what is written
+        new_rows = [row for row in planned.rows if row.status == "new"]
+        for start in range(0, len(new_rows), WRITER_BATCH):
+            checkpoint(_("Recording the attendance…"), start, len(new_rows))
+            writer = ChangeWriter(connection)
+            batch = new_rows[start : start + WRITER_BATCH]
+            create_attendees(writer, event_id, ((_person_fields(row), row.values["role"]) for row in batch))
+            writer.flush()
+        writer = ChangeWriter(connection)
         errors = []
         for row in planned.rows:
             if row.status != "matched":
                 continue
             try:
-                _fill_blanks(writer, row.person_id, _person_fields(row))
-                existing = participations.get(row.person_id)
+                _fill_blanks(writer, planned.people[row.person_id], _person_fields(row))
+                existing = planned.participations.get(row.person_id)
                 if existing:
                     put_record(writer, "participation", {"id": existing["id"], "attended": True})
                 else:
@@ -630,6 +673,7 @@ def import_attendance(desk, path: Path, event_id: str, mapping: dict[str, int] |
                 errors.append((row.row, explain(error)))
         if errors:
             raise AttendanceImportError(errors)
+        writer.flush()
     new, matched = planned.count("new"), planned.count("matched")
     return ImportResult(new, matched, new + matched, planned.count("already"), planned.count("rejoin"))
 
@@ -638,11 +682,11 @@ def _person_fields(row: PlannedRow) -> dict:
     return {name: value for name, value in row.values.items() if name != "role"}
 
 
-def _fill_blanks(writer, person_id: str, values: dict) -> None:
-    """Add what the list knows and the record lacks (an e-mail, an organization); never overwrite."""
-    current = writer.connection.execute(select(Person.__table__).where(Person.id == person_id)).mappings().one()
+def _fill_blanks(writer, current: dict, values: dict) -> None:
+    """Add what the list knows and the recorded person ``current`` lacks (an e-mail, an organization); never
+    overwrite."""
     missing = {k: v for k, v in values.items() if v and not is_variant(k) and not current[k] and k != "gender"}
     if values.get("gender") not in (None, "unspecified") and current["gender"] in (None, "unspecified"):
         missing["gender"] = values["gender"]
     if missing:
-        put_record(writer, "person", {"id": person_id, **missing})
+        put_record(writer, "person", {"id": current["id"], **missing})

@@ -233,7 +233,8 @@ def _by_delegation(report: Report, attended: list[dict]) -> dict[str, dict]:
 
 
 def summary(figures: dict) -> str:
-    """A few sentences stating the period's achievements, in the Platform's own style, from ``figures`` only."""
+    """A few sentences stating the period's achievements, in the Platform's own style, from ``figures`` only.
+    Each sentence states one count, so that each takes the plural form its language gives that count."""
     n = format_number
     sentences = []
     if figures["country"]:
@@ -250,90 +251,93 @@ def summary(figures: dict) -> str:
                 "not only from {country}."
             ).format(country=country_name(figures["country"]))
         )
-    events = figures["events_total"]
-    sentences.append(
+    events, total = figures["events_total"], figures["participants_total"]
+    women, men = figures["participants_women"], figures["participants_men"]
+    sentences += [
         ngettext(
-            "In {year}, the Platform held {count} event with {participants} participants "
-            "({women} women and {men} men).",
-            "In {year}, the Platform held {count} events with {participants} participants "
-            "({women} women and {men} men).",
-            events,
-        ).format(
-            year=figures["year"],
-            count=n(events),
-            participants=n(figures["participants_total"]),
-            women=n(figures["participants_women"]),
-            men=n(figures["participants_men"]),
-        )
-    )
-    if figures["events_within_others"]:
+            "In {year}, the Platform held {count} event.", "In {year}, the Platform held {count} events.", events
+        ).format(year=figures["year"], count=n(events)),
+        ngettext("{count} participant took part in all.", "{count} participants took part in all.", total).format(
+            count=n(total)
+        ),
+        ngettext("Of them, {count} was a woman.", "Of them, {count} were women.", women).format(count=n(women)),
+        ngettext("Of them, {count} was a man.", "Of them, {count} were men.", men).format(count=n(men)),
+    ]
+    within, planned = figures["events_within_others"], figures["events_planned_past"]
+    if within:
         sentences.append(
             ngettext(
                 "{count} of these events was held within another, and its participants are counted only once, "
                 "with that event's.",
                 "{count} of these events were held within others, and their participants are counted only once, "
                 "with those events'.",
-                figures["events_within_others"],
-            ).format(count=n(figures["events_within_others"]))
+                within,
+            ).format(count=n(within))
         )
-    if figures["events_planned_past"]:
+    if planned:
         sentences.append(
             ngettext(
                 "{count} event is still recorded as planned although its dates have passed: it is counted, "
                 "but not yet confirmed as held.",
                 "{count} events are still recorded as planned although their dates have passed: they are counted, "
                 "but not yet confirmed as held.",
-                figures["events_planned_past"],
-            ).format(count=n(figures["events_planned_past"]))
+                planned,
+            ).format(count=n(planned))
         )
     training = figures["by_type"]["regional_training"]
-    trainings, training_participants = training["events"], training["participants_total"]
-    training_experts = training["international_experts"]
+    trainings, experts = training["events"], training["international_experts"]
     if trainings:
-        rounded = _round_down(training_participants)
-        if rounded < training_participants:
-            sentence = ngettext(
-                "This includes {count} regional technical training session with over {participants} "
-                "participants and {experts} international experts.",
-                "This includes {count} regional technical training sessions with over {participants} "
-                "participants and {experts} international experts.",
-                trainings,
+        rounded = _round_down(training["participants_total"])
+        if rounded < training["participants_total"]:
+            took_part = ngettext(
+                "Over {count} participant took part in them.", "Over {count} participants took part in them.", rounded
             )
         else:
-            sentence = ngettext(
-                "This includes {count} regional technical training session with {participants} "
-                "participants and {experts} international experts.",
-                "This includes {count} regional technical training sessions with {participants} "
-                "participants and {experts} international experts.",
-                trainings,
+            took_part = ngettext(
+                "{count} participant took part in them.", "{count} participants took part in them.", rounded
             )
-        sentences.append(sentence.format(count=n(trainings), participants=n(rounded), experts=n(training_experts)))
-    if figures["bilateral_meetings"]:
-        sentences.append(
+        sentences += [
             ngettext(
-                "{count} bilateral meeting was held.",
-                "{count} bilateral meetings were held.",
-                figures["bilateral_meetings"],
-            ).format(count=n(figures["bilateral_meetings"]))
-        )
-    if figures["attendances"]:
-        sentences.append(
+                "This includes {count} regional technical training session.",
+                "This includes {count} regional technical training sessions.",
+                trainings,
+            ).format(count=n(trainings)),
+            took_part.format(count=n(rounded)),
             ngettext(
-                "{people} person took part by name, with {attendances} attendances in all.",
-                "{people} people took part by name, with {attendances} attendances in all.",
-                figures["unique_people"],
-            ).format(people=n(figures["unique_people"]), attendances=n(figures["attendances"]))
+                "{count} international expert contributed to them.",
+                "{count} international experts contributed to them.",
+                experts,
+            ).format(count=n(experts)),
+        ]
+    bilaterals = figures["bilateral_meetings"]
+    if bilaterals:
+        sentences.append(
+            ngettext("{count} bilateral meeting was held.", "{count} bilateral meetings were held.", bilaterals).format(
+                count=n(bilaterals)
+            )
         )
-    done = figures["actions"]["done"]
+    people, attendances = figures["unique_people"], figures["attendances"]
+    if attendances:
+        sentences += [
+            ngettext("{count} person took part by name.", "{count} people took part by name.", people).format(
+                count=n(people)
+            ),
+            ngettext(
+                "{count} attendance was recorded in all.", "{count} attendances were recorded in all.", attendances
+            ).format(count=n(attendances)),
+        ]
+    done, overdue = figures["actions"]["done"], figures["actions"]["overdue"]
     agreed = sum(v for k, v in figures["actions"].items() if k != "overdue")
     if agreed:
-        sentences.append(
-            ngettext(
-                "{done} of {count} follow-up action agreed is done; {overdue} overdue.",
-                "{done} of {count} follow-up actions agreed are done; {overdue} overdue.",
-                agreed,
-            ).format(done=n(done), count=n(agreed), overdue=n(figures["actions"]["overdue"]))
-        )
+        sentences += [
+            ngettext("{count} follow-up action was agreed.", "{count} follow-up actions were agreed.", agreed).format(
+                count=n(agreed)
+            ),
+            ngettext("Of them, {count} is done.", "Of them, {count} are done.", done).format(count=n(done)),
+            ngettext("{count} follow-up action is overdue.", "{count} follow-up actions are overdue.", overdue).format(
+                count=n(overdue)
+            ),
+        ]
     return " ".join(sentences)
 
 

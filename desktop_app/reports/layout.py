@@ -36,12 +36,16 @@ from PySide6.QtGui import (
     QTextOption,
 )
 
+from desktop_app.i18n import N_
+
 MARGIN_MM = 15
 RESOLUTION = 300
 TEXT_COLOUR = "#222222"
 GRID_COLOUR = "#9aa7b5"
 HEADER_FILL = "#e8eef5"
 ACCENT = "#1f5f99"
+# The Platform's official name, at the head of every document it issues.
+PLATFORM_NAME = N_("Regional Platform for Fast-Tracking UNCAC Implementation in Central Asia")
 MIN_TABLE_POINTS = 6.5  # a table shrinks its type down to this size before it breaks a word
 
 

@@ -3,12 +3,13 @@ charts, key figures, the events, their outcomes and the follow-up actions."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from desktop_app.domain.schema import SECRETARIAT
 from desktop_app.i18n import N_, _, country_name, current_language, format_date, format_date_range
 from desktop_app.reports.data import Report
-from desktop_app.reports.layout import ACCENT, Column, Pages, finish_pdf, pdf_writer
+from desktop_app.reports.layout import ACCENT, PLATFORM_NAME, Column, Pages, finish_pdf, pdf_writer
 from desktop_app.reports.printing import application, chart_layout, display, font_family, paint_bar_chart
 from desktop_app.reports.tables import Table, charts, key_figures, period_title, table
 
@@ -48,7 +49,7 @@ def put_cover(pages: Pages, report: Report, title: str) -> None:
     acknowledgement of those who funded the events (their ``funding_source``)."""
     figures = report.figures
     pages.paragraph(
-        _("Regional Platform for Fast-Tracking UNCAC Implementation in Central Asia"),
+        _(PLATFORM_NAME),
         points=13,
         bold=True,
         colour=ACCENT,
@@ -72,6 +73,12 @@ def put_cover(pages: Pages, report: Report, title: str) -> None:
         )
 
 
+def unbroken(dates: str) -> str:
+    """Dates that a line does not break inside (no-break spaces), only at a range's dash: «(30 октября
+    2024 г.)» after a long title moves to the next line whole."""
+    return re.sub(r"(?<![–—-]) (?![–—-])", "\u00a0", dates)
+
+
 def put_outcomes(pages: Pages, report: Report) -> None:
     """What the events achieved: each counted event with outcomes, its dates and its outcomes."""
     with_outcomes = [e for e in report.events if e["outcomes"]]
@@ -80,7 +87,7 @@ def put_outcomes(pages: Pages, report: Report) -> None:
     pages.heading(_("Outcomes"))
     for event in with_outcomes:
         pages.paragraph(
-            f"{event['title']} ({format_date_range(event['start_date'], event['end_date'])})",
+            f"{event['title']} ({unbroken(format_date_range(event['start_date'], event['end_date']))})",
             points=10,
             bold=True,
             after_mm=1,

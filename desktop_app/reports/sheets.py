@@ -36,7 +36,7 @@ from desktop_app.i18n import (
     sort_key,
 )
 from desktop_app.reports.data import visible_records
-from desktop_app.reports.layout import ACCENT, Column, Pages, finish_pdf, mm, pdf_writer, wrap
+from desktop_app.reports.layout import ACCENT, PLATFORM_NAME, Column, Pages, finish_pdf, mm, pdf_writer, wrap
 from desktop_app.reports.pdf import page_label
 from desktop_app.reports.printing import application, font_family
 from desktop_app.storage.models import Participation, Person
@@ -311,9 +311,7 @@ class Certificate:
     def paint(self, event: dict, person: dict) -> None:
         self.frame()
         appreciation = person["role"] in APPRECIATED_ROLES
-        y = self.text(
-            Line(_("Regional Anti-Corruption Platform for Central Asia"), 11, True, ACCENT, width=180), mm(22)
-        )
+        y = self.text(Line(_(PLATFORM_NAME), 11, True, ACCENT, width=180), mm(22))
         y = self.text(
             Line(_("Secretariat: United Nations Office on Drugs and Crime (UNODC)"), 9, colour="#555555", width=180),
             y + mm(1),

@@ -41,7 +41,7 @@ def listed_titles(page):
 def test_figures_follow_the_chosen_year_and_country(page):
     # Counted as of today, so the webinar planned for December 2024 has passed and counts too.
     assert button_for(page, "Participants").text().startswith("116 ")
-    assert "4 events with 116 participants" in page.summary.text()
+    assert "held 4 events. 116 participants took part in all." in page.summary.text()
     page.country.setCurrentIndex(page.country.findData("KG"))
     settle(page)
     assert button_for(page, "Participants").text().startswith("90 ")

@@ -292,7 +292,7 @@ class RecordEditor(QWidget):
         """Write what is typed through the domain; on a refusal keep it and show why beside the field."""
         values = self.form.changed_values(self.record) if self.record_id else self.form.values()
         if self.translations is not None:
-            values |= self.translations.changed_values(self.record) if self.record_id else self.translations.values()
+            values |= self.translations.to_save(self.record, saved=self.record_id is not None)
         try:
             if self.record_id is None:
                 record_id = self.desk.put(self.kind.name, values)
@@ -301,7 +301,9 @@ class RecordEditor(QWidget):
                 if values:
                     self.desk.put(self.kind.name, {"id": record_id, **values})
         except ValidationError as error:
-            if not self.form.show_error(error) and not self._show_translation_error(error):
+            if not self.form.show_error(error) and not (
+                self.translations is not None and self.translations.show_error(error)
+            ):
                 show_error(self, str(error))
             return False
         except DeskError as error:
@@ -309,12 +311,6 @@ class RecordEditor(QWidget):
             return False
         self.load(record_id)
         self.saved.emit(record_id)
-        return True
-
-    def _show_translation_error(self, error: ValidationError) -> bool:
-        if self.translations is None or not self.translations.show_error(error):
-            return False
-        self.tabs.setCurrentIndex(self.tabs.indexOf(self.translations.page))
         return True
 
     def revert(self) -> None:

@@ -30,7 +30,8 @@ class TranslationsForm(QWidget):
     def __init__(self, kind: Kind, parent=None):
         super().__init__(parent)
         self.kind = kind
-        self.page: QWidget | None = None
+        self.page: QWidget | None = None  # the tab that holds it (``add_translations_tab``)
+        self.tabs: QTabWidget | None = None
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.language_label = QLabel()
@@ -80,25 +81,33 @@ class TranslationsForm(QWidget):
     def changed_values(self, record: dict) -> dict:
         return {name: value for form in self.forms.values() for name, value in form.changed_values(record).items()}
 
+    def to_save(self, record: dict, saved: bool) -> dict:
+        """The variants to save: those changed from a ``saved`` record, every one typed for a new one."""
+        return self.changed_values(record) if saved else self.values()
+
     def show_error(self, error: ValidationError) -> bool:
-        """Show the message beside its variant, switching to that language; False if it is not a variant."""
+        """Show the message beside its variant, bringing its tab and language forward; False if it is not a
+        variant."""
         language = (error.field or "").partition("@")[2]
         if language not in self.forms:
             return False
         self.show_language(language)
+        if self.tabs is not None and self.page is not None:
+            self.tabs.setCurrentWidget(self.page)
         return self.forms[language].show_error(error)
 
 
-def add_translations_tab(tabs: QTabWidget, kind: Kind, on_change) -> TranslationsForm | None:
+def add_translations_tab(tabs: QTabWidget, kind: Kind, on_change=None) -> TranslationsForm | None:
     """A scrolling "Translations" tab for a kind whose text may be given in several languages, else None."""
     if kind.name not in TRANSLATABLE:
         return None
     form = TranslationsForm(kind)
-    form.changed.connect(on_change)
+    if on_change is not None:
+        form.changed.connect(on_change)
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     scroll.setWidget(form)
     tabs.addTab(scroll, "")
-    form.page = scroll  # the tab, for the editor to bring forward
+    form.page, form.tabs = scroll, tabs
     return form
