@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_app import i18n, logbook, paths
 from desktop_app.errors import DeskError
 from desktop_app.i18n import _
-from desktop_app.ui import qt_i18n
 from desktop_app.storage import encryption
+from desktop_app.ui import qt_i18n
 from desktop_app.ui.widgets import palette
 from desktop_app.ui.widgets.common import show_error, unexpected_error_texts
 
@@ -175,9 +175,9 @@ def _smoke_lock(windows: list, passphrase: bytes | None, reporter: ErrorReporter
 def _opened_off_the_gui_thread(db_path: Path, passphrase: bytes | None) -> Desk:
     """``Desk.open`` on a worker thread, with the modules the first page needs imported there too."""
     from desktop_app.domain.desk import Desk
-    from desktop_app.ui.pages import events  # noqa: F401 - imported here, not on the GUI thread
-    from desktop_app.ui import lock  # noqa: F401
     from desktop_app.sync import api  # noqa: F401
+    from desktop_app.ui import lock  # noqa: F401
+    from desktop_app.ui.pages import events  # noqa: F401 - imported here, not on the GUI thread
 
     i18n.language_names()  # the editor's translations tab lists them: Babel's data is read here
     return Desk.open(db_path, passphrase)

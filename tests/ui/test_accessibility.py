@@ -75,6 +75,7 @@ def test_menu_letters_do_not_clash(qtbot, tmp_path, language):
     window = MainWindow(desk)
     window.locker = Locker(window, desk, minutes=0)
     qtbot.addWidget(window)
+    window.show()  # a hidden window is re-translated when shown
     i18n.set_language(language)
     try:
         clashes = []

@@ -54,12 +54,14 @@ def test_language_switch_retranslates_open_screens(window):
     settings.language.activated.emit(settings.language.currentIndex())
     assert i18n.current_language() == "ru" and i18n.saved_language() == "ru"
     assert "Казахстан" in window.installation_label.text()
+    window.go_to("events")  # the pages not shown during the switch are re-translated when shown
     events = window.page("events")
     assert not events.editor.dirty  # relabelled choices are not edits
     assert events.editor.form.editors["country"].currentText() == "Казахстан"
     countries = {events.model.data(events.model.index(row, 4)) for row in range(events.model.rowCount())}
     assert "Казахстан" in countries
     assert events.country_filter.itemText(1) == "Казахстан"
+    window.go_to("actions")
     actions = window.page("actions")
     assert "2025" in actions.model.data(actions.model.index(0, 0)) and "г." in actions.model.data(
         actions.model.index(0, 0)

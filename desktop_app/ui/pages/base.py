@@ -171,7 +171,7 @@ class TablePage(QWidget, Page):
 
     def reload(self, changes: Changes) -> None:
         if changes.touches(*self.kinds):
-            self.model.refresh()
+            self.model.refresh_later(self)
 
     def may_leave(self) -> bool:
         return True
@@ -423,8 +423,12 @@ class RecordPage(TablePage):
     def _saved(self, record_id: str) -> None:
         self.refresh_keeping(record_id)
 
-    def refresh_keeping(self, record_id: str | None) -> None:
-        """Re-read the table and select ``record_id`` (a saved or opened record)."""
+    def refresh_keeping(self, record_id: str | None, later: bool = False) -> None:
+        """Re-read the table and select ``record_id`` (a saved or opened record); ``later``: read the rows
+        off the GUI thread and select when they arrive (a reload of 20,000 events)."""
+        if later:
+            self.model.refresh_later(self, lambda: self._reselect(record_id))
+            return
         self.model.refresh()
         self._reselect(record_id)
 
@@ -456,4 +460,4 @@ class RecordPage(TablePage):
                 editor.load(editor.record_id)
             except DeskError:
                 editor.load(None)
-        self.refresh_keeping(editor.record_id)
+        self.refresh_keeping(editor.record_id, later=True)

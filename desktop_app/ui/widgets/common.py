@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 
 import shiboken6
-from PySide6.QtCore import QDate, QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,12 +35,36 @@ TITLE_BAR = 40  # pixels the system adds above a window, kept free when sizing i
 NO_COUNT = -1
 
 
+class _RetranslateWhenShown(QObject):
+    """Re-translates its widget when it is shown, if the language changed while it was hidden."""
+
+    def __init__(self, widget):
+        super().__init__(widget)
+        self.widget = widget
+        self.stale = False
+        widget.installEventFilter(self)
+
+    def language_changed(self) -> None:
+        if not isinstance(self.widget, QWidget) or self.widget.isVisible():
+            self.widget.retranslate()
+        else:  # a hidden page or dialog costs the switch nothing now
+            self.stale = True
+
+    def eventFilter(self, watched, event) -> bool:
+        if self.stale and event.type() == QEvent.Type.Show:
+            self.stale = False
+            self.widget.retranslate()
+        return False
+
+
 def follow_language(widget) -> None:
-    """Call ``widget.retranslate()`` now and after every language switch, for as long as the widget lives."""
+    """Call ``widget.retranslate()`` now and after every language switch, for as long as the widget lives;
+    a hidden widget (a page not shown, a dialog closed) is re-translated when it is shown again."""
+    follower = _RetranslateWhenShown(widget)
 
     def listener(_language):
-        if shiboken6.isValid(widget):
-            widget.retranslate()
+        if shiboken6.isValid(widget) and shiboken6.isValid(follower):
+            follower.language_changed()
         else:
             i18n.remove_listener(listener)
 
