@@ -15,11 +15,12 @@ import io
 import locale
 import os
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as _babel_format_date
+from babel.dates import format_datetime as _babel_format_datetime
 from babel.numbers import format_decimal
 
 from desktop_app import paths
@@ -285,3 +286,26 @@ def sort_key(text: str | None, language: str | None = None) -> str:
             folded = folded.replace(digraph, letter)
     ranks = _letter_ranks(language)
     return "".join(chr(0x1000 + ranks[c]) if c in ranks else chr(0x2000 + ord(c)) if c.isalpha() else c for c in folded)
+
+
+def format_local_time(moment: datetime | str | None) -> str:
+    """A moment in this computer's time zone, in the current language, with the zone: ``1 мар. 2025 г.,
+    14:05:00 (UTC+5)``. A time without a zone (or an ISO text without one) is taken as UTC."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone()
+    text = _babel_format_datetime(local, "medium", tzinfo=local.tzinfo, locale=babel_locale())
+    return f"{text} ({utc_offset(local)})"
+
+
+def utc_offset(moment: datetime) -> str:
+    """``UTC+5``, ``UTC-3:30``, ``UTC`` for a moment with a zone."""
+    minutes = int(moment.utcoffset().total_seconds() // 60) if moment.utcoffset() is not None else 0
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")

@@ -6,10 +6,9 @@ Exports and imports are operations (``ui.operations``): off the GUI thread, with
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-from babel.dates import format_datetime
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, QUrlQuery, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -497,7 +496,5 @@ class SyncPage(QWidget, Page):
 
 
 def format_time(stamp: str | None) -> str:
-    """An ISO time stamp in the current language (empty for none)."""
-    if not stamp:
-        return ""
-    return format_datetime(datetime.fromisoformat(stamp), "medium", locale=i18n.babel_locale())
+    """An ISO time stamp in local time with its zone, in the current language (empty for none)."""
+    return i18n.format_local_time(stamp)
