@@ -43,7 +43,7 @@ def test_times_are_shown_in_local_time_with_the_zone(monkeypatch):
     try:
         assert format_time("2025-03-01T09:05:00+00:00") == "1 Mar 2025, 14:05:00 (UTC+5)"
         i18n.set_language("ru")
-        assert format_time("2025-03-01T09:05:00") == "1 мар. 2025\xa0г., 14:05:00 (UTC+5)"
+        assert format_time("2025-03-01T09:05:00") == "1 мар. 2025\u202fг., 14:05:00 (UTC+5)"
         wall_ms = int(datetime(2025, 3, 1, 9, 5, tzinfo=timezone.utc).timestamp() * 1000)
         assert "14:05:00 (UTC+5)" in clock_time(hlc.encode(wall_ms, 0))
         monkeypatch.setenv("TZ", "UTC")
