@@ -87,6 +87,13 @@ def test_restore_a_backup_after_confirmation(window, qtbot):
     assert "Added after the backup" not in titles
     settings.refresh()
     assert settings.backups.count() == 2  # the state before the restore was kept too
+    # each backup reads as when (local time, with the zone) and why, not as a file name
+    labels = [settings.backups.item(row).text() for row in range(2)]
+    assert labels[0].endswith(" — before a restore") and labels[1].endswith(" — made by hand"), labels
+    assert all("(UTC" in label and ".db" not in label for label in labels), labels
+    i18n.set_language("ru")
+    window.go_to("settings")
+    assert settings.backups.item(0).text().endswith(" — перед восстановлением")
     event_id_titled(desk, "First Annual Conference of the Regional Platform")
 
 
