@@ -152,6 +152,8 @@ class ReportsPage(QWidget, Page):
         self.year.setValue(latest_year_with_events(desk) or date.today().year)
         self.country_label = QLabel()
         self.country = QComboBox()
+        # as wide as its longest entry in every language ("All countries" was cut in kk, ky, uz, tg)
+        self.country.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.limit_dates = QCheckBox()
         self.start = QDateEdit()
         self.end = QDateEdit()
