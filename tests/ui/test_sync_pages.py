@@ -66,6 +66,9 @@ def test_a_dropped_bundle_is_previewed_applied_and_its_conflict_resolved(window,
     preview = previews[0]
     texts = " ".join(label.text() for label in preview.findChildren(type(window.installation_label)))
     assert "First bundle from UNODC Vienna" in texts and "1 conflict" in texts
+    # who sent it, from the file's signed header, and no "Dry run" jargon
+    assert f"From UNODC Vienna (Secretariat) · key fingerprint {secretariat.fingerprint}" in texts
+    assert "Dry run" not in texts and "Nothing is changed until you choose Apply." in texts
     sync = window.page("sync")
     qtbot.waitUntil(lambda: not sync.busy() and "new record" in sync.import_result.text(), timeout=10_000)
     assert mine.get(conference)["venue"] == "Hilton Astana"
