@@ -214,3 +214,30 @@ def test_events_model_keeps_the_qt_model_contract(qtmodeltester, window):
     model.sort(1, Qt.SortOrder.AscendingOrder)
     titles = [model.data(model.index(row, 1)) for row in range(model.rowCount())]
     assert titles == sorted(titles, key=str.casefold)
+
+
+def test_the_role_is_written_once_chosen_not_at_each_arrow_key(window, qtbot):
+    page = window.page("events")
+    desk = page.editor.desk
+    _select(page, CONFERENCE)
+    table = page.editor.participants.table
+    combo = table.cellWidget(0, 2)
+    participation = table.item(0, 0).data(Qt.ItemDataRole.UserRole)
+    assert table.columnWidth(2) >= combo.sizeHint().width()  # the longest role is shown whole
+    written = desk.get(participation)["role"]
+    changes = len(window.reader.changes_since(window.reader.version()).ids)
+    version = window.reader.version()
+    window.activateWindow()
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # browsing the roles writes nothing
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.get_value() != written
+    assert desk.get(participation)["role"] == written and window.reader.version() == version
+    qtbot.keyClick(combo, Qt.Key.Key_Return)  # Enter chooses
+    assert desk.get(participation)["role"] == combo.get_value()
+    assert len(window.reader.changes_since(version).ids) == changes + 1
+    qtbot.keyClick(combo, Qt.Key.Key_Up)
+    chosen = combo.get_value()
+    table.setFocus()  # leaving the drop-down chooses too
+    assert desk.get(participation)["role"] == chosen

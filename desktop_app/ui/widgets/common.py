@@ -266,6 +266,42 @@ class CodeCombo(QComboBox):
         self.setCurrentIndex(max(index, 0))
 
 
+class CommittedCodeCombo(CodeCombo):
+    """A ``CodeCombo`` that reports a choice once it is made (``committed(code)``): when its list closes on
+    another entry, on Enter, or when the focus leaves it changed — not at each arrow key that browses it."""
+
+    committed = Signal(object)
+
+    def __init__(self, codes: dict | None = None, blank: bool = False, parent=None):
+        super().__init__(codes, blank, parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._committed_value = self.get_value()
+
+    def set_value(self, value) -> None:
+        super().set_value(value)
+        self._committed_value = self.get_value()
+
+    def commit(self) -> None:
+        """Report the value shown, if it is not the one reported last."""
+        if self.get_value() != self._committed_value:
+            self._committed_value = self.get_value()
+            self.committed.emit(self._committed_value)
+
+    def hidePopup(self) -> None:
+        super().hidePopup()
+        self.commit()
+
+    def keyPressEvent(self, event) -> None:
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.commit()
+
+    def focusOutEvent(self, event) -> None:
+        if not self.view().isVisible():  # the focus went to the open list: not a choice yet
+            self.commit()
+        super().focusOutEvent(event)
+
+
 class CountryCombo(CodeCombo):
     """A country by its name in the current language; member states come first."""
 
