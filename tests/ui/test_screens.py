@@ -173,3 +173,36 @@ def test_an_unexpected_error_is_a_dialog_naming_the_log_file(qtbot):
     assert "Something went wrong: disk on fire" in shown[0] and "platform-desk.log" in shown[0]
     assert "\\n" not in shown[0]  # two paragraphs, not a literal “\n\n”
     assert "Traceback" not in shown[0]
+
+
+def test_an_empty_database_says_what_to_do_and_offers_nothing_to_act_on(qtbot, tmp_path):
+    from desktop_app.domain.desk import Desk
+    from desktop_app.ui import operations
+    from desktop_app.ui.main_window import MainWindow
+
+    desk = Desk.create(tmp_path / "empty.db", "kz-laptop", "delegation", "KZ")
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        events = window.page("events")
+        assert "Nothing recorded here yet" in events.count_label.text() and "Ctrl+N" in events.count_label.text()
+        assert not events.editor.delete_button.isEnabled()
+        type_text(events.search, "Astana")
+        events.apply_filters()
+        assert events.count_label.text() == "No rows match the search or the filters."
+        window.go_to("actions")
+        assert window.page("actions").count_label.text().startswith("No follow-up actions yet.")
+        window.go_to("reports")
+        reports = window.page("reports")
+        qtbot.waitUntil(lambda: reports.report is not None and not reports.busy(), timeout=20_000)
+        assert not any(button.isEnabled() for button in reports.export_buttons.values())
+        assert "nothing to export" in reports.status.text()
+        i18n.set_language("ru")
+        window.go_to("people")
+        assert "Пока ничего не записано" in window.page("people").count_label.text()
+    finally:
+        i18n.set_language("en")
+        operations.wait_for_all()
+        window.close()
+        desk.close()

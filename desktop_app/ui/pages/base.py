@@ -94,6 +94,11 @@ class TablePage(QWidget, Page):
     ``kinds``: the records whose changes the table shows."""
 
     kinds: tuple[str, ...] = ()
+    # what the line below the table says while there is nothing at all to show
+    empty_text = N_(
+        "Nothing recorded here yet. Add the first record with Edit → New record (Ctrl+N), or bring in "
+        "another office's records with File → Import sync files… (Ctrl+I)."
+    )
 
     def __init__(self, model: LazyTableModel, parent=None):
         super().__init__(parent)
@@ -108,6 +113,7 @@ class TablePage(QWidget, Page):
         self.search_bar.addWidget(self.search, 1)
         self.filter_bar = QHBoxLayout()
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)
         self.table = QTableView()
         self.table.setModel(model)
         self.table.setSortingEnabled(True)
@@ -135,9 +141,21 @@ class TablePage(QWidget, Page):
         self._search_timer.stop()
         self.model.refresh(keep_rows=True)
 
+    def _filtered(self) -> bool:
+        """Whether a search or a filter narrows the rows."""
+        filters = (self.filter_bar.itemAt(n).widget() for n in range(self.filter_bar.count()))
+        return bool(self.search.text().strip()) or any(getattr(f, "get_value", lambda: None)() for f in filters)
+
     def _show_count(self) -> None:
+        """The number of rows; with none, why, and what to do (an empty database gets guidance)."""
         count = len(self.model.ids)
-        self.count_label.setText(ngettext("{n} row", "{n} rows", count).format(n=count))
+        if count:
+            text = ngettext("{n} row", "{n} rows", count).format(n=count)
+        elif self._filtered():
+            text = _("No rows match the search or the filters.")
+        else:
+            text = _(self.empty_text)
+        self.count_label.setText(text)
 
     def retranslate(self) -> None:
         self.search.setPlaceholderText(_("Search…"))
