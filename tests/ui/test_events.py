@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from desktop_app.domain.reading import EventFilter
 from desktop_app.ui.pages.events import events_model
@@ -241,3 +242,27 @@ def test_the_role_is_written_once_chosen_not_at_each_arrow_key(window, qtbot):
     chosen = combo.get_value()
     table.setFocus()  # leaving the drop-down chooses too
     assert desk.get(participation)["role"] == chosen
+
+
+def test_save_names_every_refused_field_at_once_and_ties_each_to_its_field(window, qtbot):
+    page = window.page("events")
+    page.new_record()
+    editor = page.editor
+    form = editor.form
+    count = page.model.rowCount()
+    form.editors["start_date"].set_value("2025-03-10")
+    form.editors["end_date"].set_value("2025-03-01")  # before the start, and the title left empty
+    form.editors["participants_total"].set_value(4)
+    form.editors["participants_women"].set_value(3)
+    form.editors["participants_men"].set_value(3)
+    window.activateWindow()
+    assert editor.save() is False
+    assert page.model.rowCount() == count  # nothing written
+    refused = {name for name in form.errors if form.error_text(name)}
+    assert refused == {"title", "end_date", "participants_total"}
+    for name in refused:  # a screen reader reads the message with the field
+        assert form.editors[name].accessibleDescription() == form.error_text(name)
+    assert form.summary.text() == "Check these fields: Title, End date, Participants"
+    assert form.editors["title"].hasFocus() or QApplication.focusWidget() is form.editors["title"]
+    type_text(form.editors["title"], "Regional workshop")
+    assert form.editors["title"].accessibleDescription() == ""

@@ -302,6 +302,8 @@ class RecordEditor(QWidget):
         values = self.form.changed_values(self.record) if self.record_id else self.form.values()
         if self.translations is not None:
             values |= self.translations.changed_values(self.record) if self.record_id else self.translations.values()
+        if not self.form.check_all(None if self.record_id is None else set(values)):
+            return False
         try:
             if self.record_id is None:
                 record_id = self.desk.put(self.kind.name, values)
