@@ -86,7 +86,15 @@ def test_a_dropped_bundle_is_previewed_applied_and_its_conflict_resolved(window,
     assert page.sides["winner"][1].text() == "Hilton Astana"
     assert page.sides["loser"][1].text() == "Palace of Independence"
     assert "kz-laptop (this computer)" in page.sides["loser"][2].text()
-    page.restore_button.click()
+    # by keyboard alone: from the chosen conflict, Tab reaches Keep then Restore, and Space presses it
+    window.activateWindow()
+    page.table.setFocus()
+    qtbot.waitUntil(page.table.hasFocus)
+    qtbot.keyClick(page.table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is page.keep_button
+    qtbot.keyClick(page.keep_button, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is page.restore_button
+    qtbot.keyClick(page.restore_button, Qt.Key.Key_Space)
     assert mine.get(conference)["venue"] == "Palace of Independence"
     assert page.table.rowCount() == 0
     assert window.navigation.findItems("Conflicts", Qt.MatchFlag.MatchExactly)

@@ -193,4 +193,6 @@ class ConflictsPage(QWidget, Page):
         except DeskError as error:
             show_error(self, str(error))
         self.refresh()
+        if self.conflicts:  # by keyboard: back on the list, on the next conflict, to choose it
+            self.table.setFocus()
         self.resolved.emit()
