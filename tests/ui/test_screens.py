@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from PySide6.QtCore import Qt
 
 from desktop_app import i18n
@@ -206,3 +207,20 @@ def test_an_empty_database_says_what_to_do_and_offers_nothing_to_act_on(qtbot, t
         operations.wait_for_all()
         window.close()
         desk.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "ky"])
+def test_the_first_start_check_boxes_line_up_in_the_field_column(qtbot, tmp_path, language):
+    from desktop_app.ui.dialogs.first_start import FirstStartDialog
+
+    i18n.set_language(language)
+    try:
+        dialog = FirstStartDialog(tmp_path / "new.db")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        column = dialog.device_name.mapTo(dialog, dialog.device_name.rect().topLeft()).x()
+        for box in (dialog.demo, dialog.encrypt, dialog.encrypt_note):
+            assert box.mapTo(dialog, box.rect().topLeft()).x() == column, box.text()
+            assert box.mapTo(dialog, box.rect().topRight()).x() <= dialog.width()
+    finally:
+        i18n.set_language("en")
