@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop_app import __version__, i18n, paths
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
+from desktop_app.ui.widgets import mnemonics
 from desktop_app.ui.widgets.common import keyboard_table, name_tabs
 from desktop_app.ui.widgets.icons import COLOR
 
@@ -106,6 +107,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(table)
         layout.addWidget(_close_buttons(self))
         self.resize(560, 480)
+        mnemonics.assign(self)
 
 
 class AboutDialog(QDialog):
@@ -179,6 +181,7 @@ class AboutDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(_close_buttons(self))
         self.resize(760, 560)
+        mnemonics.assign(self)
 
     def open_license(self, row: int) -> None:
         """The full text of the licence of ``COMPONENTS[row]``, in a dialog of its own."""
@@ -203,3 +206,4 @@ class LicenceDialog(QDialog):
         layout.addWidget(_close_buttons(self))
         self.text.setFocus()
         self.resize(720, 560)
+        mnemonics.assign(self)

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QVBoxLayout
 from desktop_app.domain.schema import Kind
 from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import _
+from desktop_app.ui.widgets import mnemonics
 from desktop_app.ui.widgets.common import show_error, translated_buttons
 from desktop_app.ui.widgets.forms import FieldForm
 
@@ -40,6 +41,7 @@ class RecordDialog(QDialog):
         layout.addWidget(self.form)
         layout.addWidget(buttons)
         self.resize(520, self.sizeHint().height())
+        mnemonics.assign(self)
 
     def accept(self) -> None:
         """Save; on a refusal keep the dialog open with what was typed and the message beside the field."""

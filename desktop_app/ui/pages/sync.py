@@ -36,6 +36,7 @@ from desktop_app.i18n import _, ngettext
 from desktop_app.sync import api
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import Page
+from desktop_app.ui.widgets import mnemonics
 from desktop_app.ui.widgets.common import confirm, follow_language, keyboard_table, show_error, translated_buttons
 from desktop_app.ui.widgets.waiting import WaitingBox
 
@@ -186,6 +187,7 @@ class ImportPreview(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(620, self.sizeHint().height())
+        mnemonics.assign(self)
 
 
 class SyncPage(QWidget, Page):

@@ -45,16 +45,33 @@ class _RetranslateWhenShown(QObject):
         widget.installEventFilter(self)
 
     def language_changed(self) -> None:
-        if not isinstance(self.widget, QWidget) or self.widget.isVisible():
+        if not isinstance(self.widget, QWidget):
             self.widget.retranslate()
+        elif self.widget.isVisible():
+            self.widget.retranslate()
+            self._assign_letters()
         else:  # a hidden page or dialog costs the switch nothing now
             self.stale = True
 
     def eventFilter(self, watched, event) -> bool:
-        if self.stale and event.type() == QEvent.Type.Show:
-            self.stale = False
-            self.widget.retranslate()
+        if event.type() == QEvent.Type.Show:
+            if self.stale:
+                self.stale = False
+                self.widget.retranslate()
+            self._assign_letters()
         return False
+
+    def _assign_letters(self) -> None:
+        """Alt-letters for the screen this widget is on, in the words of the current language."""
+        from desktop_app.ui.widgets import mnemonics
+
+        screen = mnemonics.screen_of(self.widget, _follows_language)
+        if screen is not None:
+            mnemonics.assign(screen)
+
+
+def _follows_language(widget) -> bool:
+    return any(isinstance(child, _RetranslateWhenShown) for child in widget.children())
 
 
 def follow_language(widget) -> None:
