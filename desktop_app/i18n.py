@@ -315,7 +315,8 @@ def format_local_time(moment: datetime | str | None) -> str:
 
 def utc_offset(moment: datetime) -> str:
     """``UTC+5``, ``UTC-3:30``, ``UTC`` for a moment with a zone."""
-    minutes = int(moment.utcoffset().total_seconds() // 60) if moment.utcoffset() is not None else 0
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     if minutes == 0:
         return "UTC"
     sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)

@@ -212,7 +212,8 @@ def check_record(kind: Kind, record: dict, changed: set[str] | None = None) -> N
 def record_errors(kind: Kind, values: dict, changed: set[str] | None = None) -> list[ValidationError]:
     """Every reason to refuse ``values`` typed for a record, not only the first (a form shows them all at
     once): each field not of its type, then what ``check_record`` checks, on the fields not refused yet."""
-    errors, typed = [], {}
+    errors: list[ValidationError] = []
+    typed: dict = {}
     for name, value in values.items():
         try:
             typed |= coerce_fields(kind, {name: value})
