@@ -15,15 +15,15 @@ import io
 import locale
 import os
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import lru_cache
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date as _babel_format_date
-from babel.numbers import format_decimal
+from typing import TYPE_CHECKING
 
 from desktop_app import paths
 from desktop_app.country_names import member_state_name
+
+if TYPE_CHECKING:  # Babel is imported when first used: the window paints without it
+    from babel import Locale
 
 DOMAIN = "platform_desk"
 LANGUAGES = ("en", "ru", "kk", "ky", "uz", "tg", "tk")
@@ -54,6 +54,8 @@ def pgettext(context: str, message: str) -> str:
 
 def language_names() -> dict[str, str]:
     """Each language by its own name (``Қазақ тілі``), so anyone can find theirs."""
+    from babel import Locale
+
     return {code: (Locale.parse(code).get_display_name(code) or code).capitalize() for code in LANGUAGES}
 
 
@@ -147,6 +149,8 @@ _FORMAT_LOCALES = {"en": "en_GB"}
 
 @lru_cache(maxsize=None)
 def _parsed_locale(language: str) -> Locale:
+    from babel import Locale, UnknownLocaleError
+
     try:
         return Locale.parse(_FORMAT_LOCALES.get(language, language))
     except (UnknownLocaleError, ValueError):
@@ -182,7 +186,9 @@ def format_date(value: date | str | None, form: str = "long") -> str:
         if numeric is not None:
             return numeric.format(value)  # a table of 20,000 dates: no pattern parsed per cell
         form = numeric_date_pattern()
-    return _lower_months(_babel_format_date(value, format=form, locale=babel_locale()))
+    from babel.dates import format_date as babel_format_date
+
+    return _lower_months(babel_format_date(value, format=form, locale=babel_locale()))
 
 
 # Languages whose CLDR month names are capitalised although the language writes them in lower case (Tajik).
@@ -203,6 +209,8 @@ def format_date_range(start: date | str, end: date | str | None) -> str:
     end = date.fromisoformat(end) if isinstance(end, str) else (end or start)
     if end == start:
         return format_date(start)
+    from babel.dates import format_date as babel_format_date
+
     locale = babel_locale()
     greatest = "y" if start.year != end.year else "M" if start.month != end.month else "d"
     patterns = _INTERVALS.get(_current, {}).get(greatest) or locale.interval_formats.get("yMMMd", {}).get(greatest)
@@ -210,7 +218,7 @@ def format_date_range(start: date | str, end: date | str | None) -> str:
         return f"{format_date(start)} – {format_date(end)}"
     wide = [re.sub(r"(?<![ML])([ML])\1\1(?![ML])", r"\1\1\1\1", pattern) for pattern in patterns]  # MMM → MMMM
     return _lower_months(
-        "".join(_babel_format_date(day, format=pattern, locale=locale) for day, pattern in zip((start, end), wide))
+        "".join(babel_format_date(day, format=pattern, locale=locale) for day, pattern in zip((start, end), wide))
     )
 
 
@@ -242,6 +250,8 @@ def _numeric_template(language: str) -> str | None:
 def format_number(value: int | float | None) -> str:
     if value is None:
         return ""
+    from babel.numbers import format_decimal
+
     return format_decimal(value, locale=babel_locale())
 
 
@@ -285,3 +295,30 @@ def sort_key(text: str | None, language: str | None = None) -> str:
             folded = folded.replace(digraph, letter)
     ranks = _letter_ranks(language)
     return "".join(chr(0x1000 + ranks[c]) if c in ranks else chr(0x2000 + ord(c)) if c.isalpha() else c for c in folded)
+
+
+def format_local_time(moment: datetime | str | None, form: str = "medium", with_zone: bool = True) -> str:
+    """A moment in this computer's time zone, in the current language, with the zone: ``1 мар. 2025 г.,
+    14:05:00 (UTC+5)`` (``form``: Babel's; without the zone where a column's title names it). A time without a
+    zone (or an ISO text without one) is taken as UTC."""
+    if not moment:
+        return ""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone()
+    from babel.dates import format_datetime
+
+    text = format_datetime(local, form, tzinfo=local.tzinfo, locale=babel_locale())
+    return f"{text} ({utc_offset(local)})" if with_zone else text
+
+
+def utc_offset(moment: datetime) -> str:
+    """``UTC+5``, ``UTC-3:30``, ``UTC`` for a moment with a zone."""
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    if minutes == 0:
+        return "UTC"
+    sign, minutes = ("+" if minutes > 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")

@@ -64,13 +64,15 @@ def _add_common(parser: argparse.ArgumentParser, top: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _top_parser(**options) -> argparse.ArgumentParser:
+    """The options of the program itself, before any command."""
     parser = OneLineParser(
         prog="platform-desk",
         description=_(
             "Platform Desk: the offline record of the Regional Anti-Corruption Platform for Central Asia. "
             "Without a command, it opens the window."
         ),
+        **options,
     )
     parser.add_argument("--version", action="version", version=f"Platform Desk {__version__}")
     _add_common(parser, top=True)
@@ -79,6 +81,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=_("open the window with its first page, then exit as soon as it is idle (0 if all went well)"),
     )
+    return parser
+
+
+def window_arguments(argv: list[str]) -> argparse.Namespace | None:
+    """The parsed options when ``argv`` opens the window (no command, no help); ``None`` otherwise.
+
+    The window starts without importing the commands (and SQLAlchemy behind them), so that it paints at once.
+    """
+    args, rest = _top_parser(add_help=False).parse_known_args(argv)
+    return None if rest else args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _top_parser()
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for module_name in COMMAND_MODULES:
         module = __import__(module_name, fromlist=["register"])
@@ -115,9 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8", errors="replace")
     language = _language_from(argv)
     i18n.set_language(i18n.preferred_language(language if language in i18n.LANGUAGES else None))
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
+    args = window_arguments(argv) or build_parser().parse_args(argv)
+    if getattr(args, "command", None) is None:
         from desktop_app.ui.app import run  # Qt only for the window: commands stay fast
 
         return run(database_path(args), args.lang, smoke=args.smoke, passphrase=gui_passphrase(args))

@@ -187,16 +187,38 @@ def broken_rules(kind: Kind, record: dict) -> list[str]:
     return [rule for rule in RULES if _rule_error(rule, record) is not None]
 
 
+def _whole_record_errors(kind: Kind, record: dict, changed: set[str] | None):
+    """Each required field left empty, then each cross-field rule broken (see ``check_record``)."""
+    for field in kind.fields:
+        if field.required and record.get(field.name) in (None, ""):
+            yield ValidationError(field.name, _("is required"))
+    if kind.name == "event":
+        for rule, fields in RULES.items():
+            error = _rule_error(rule, record) if changed is None or changed & set(fields) else None
+            if error is not None:
+                yield error
+
+
 def check_record(kind: Kind, record: dict, changed: set[str] | None = None) -> None:
     """Rules that concern the record as a whole: required fields and cross-field limits.
 
     With ``changed`` (the fields an edit sets), a cross-field rule is checked only when the edit touches
     one of its fields: a record that already clashes (SPEC §4.3) stays editable in its other fields."""
-    for field in kind.fields:
-        if field.required and record.get(field.name) in (None, ""):
-            raise ValidationError(field.name, _("is required"))
-    if kind.name == "event":
-        for rule, fields in RULES.items():
-            error = _rule_error(rule, record) if changed is None or changed & set(fields) else None
-            if error is not None:
-                raise error
+    error = next(_whole_record_errors(kind, record, changed), None)
+    if error is not None:
+        raise error
+
+
+def record_errors(kind: Kind, values: dict, changed: set[str] | None = None) -> list[ValidationError]:
+    """Every reason to refuse ``values`` typed for a record, not only the first (a form shows them all at
+    once): each field not of its type, then what ``check_record`` checks, on the fields not refused yet."""
+    errors: list[ValidationError] = []
+    typed: dict = {}
+    for name, value in values.items():
+        try:
+            typed |= coerce_fields(kind, {name: value})
+        except ValidationError as error:
+            errors.append(error)
+    refused = {error.field for error in errors}
+    record = {field.name: field.default for field in kind.fields} | typed
+    return errors + [e for e in _whole_record_errors(kind, record, changed) if e.field not in refused]

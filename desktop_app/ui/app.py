@@ -1,23 +1,33 @@
-"""Starting the GUI: one running copy per database, the first-start dialog, errors as dialogs, ``--smoke``."""
+"""Starting the GUI: one running copy per database, the first-start dialog, errors as dialogs, ``--smoke``.
+
+The main window is shown (navigation, menus and "Loading…") before SQLAlchemy is imported; the database is
+then opened off the GUI thread and attached to the window, which shows its first page.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import i18n, logbook, paths
-from desktop_app.domain.desk import Desk
 from desktop_app.errors import DeskError
 from desktop_app.i18n import _
+from desktop_app.storage import encryption
 from desktop_app.ui import qt_i18n
 from desktop_app.ui.widgets import palette
 from desktop_app.ui.widgets.common import show_error, unexpected_error_texts
 
+if TYPE_CHECKING:
+    from desktop_app.domain.desk import Desk
+
 LOCK_WAIT_MS = 200
+OPENING_DIALOG_DELAY_MS = 2000  # "Opening the database…" only when it takes long (an upgrade, a slow disk)
 
 
 def lock_for(db_path: Path | str) -> QLockFile | None:
@@ -92,20 +102,28 @@ class Windows:
         self.smoke = smoke
         self.windows: list = []
 
-    def open_main(self, desk: Desk):
-        from desktop_app import user_settings
-        from desktop_app.ui.lock import Locker
+    def open_main(self, desk: Desk | None = None):
+        """A new main window, shown; on ``desk`` if given, else "Loading…" until ``attach``."""
         from desktop_app.ui.main_window import MainWindow
 
-        window = MainWindow(desk)
-        window.locker = Locker(window, desk)
+        window = MainWindow()
         window.open_database.connect(lambda path: self.switch(window, path))
         self.windows.append(window)
         window.show()
+        if desk is not None:
+            self.attach(window, desk)
+        return window
+
+    def attach(self, window, desk: Desk) -> None:
+        """Show ``desk`` in ``window`` (shown "Loading…" so far), with its lock, and tell its notices."""
+        from desktop_app import user_settings
+        from desktop_app.ui.lock import Locker
+
+        window.attach(desk)
+        window.locker = Locker(window, desk)
         user_settings.remember_database(desk.url or desk.path)
         for notice in desk.notices:
             _tell(notice, self.smoke, window)
-        return window
 
     def switch(self, window, path: Path):
         """File → Open: the other database in a new window, once this one may close; the new window or None."""
@@ -159,20 +177,68 @@ def _smoke_lock(windows: list, passphrase: bytes | None, reporter: ErrorReporter
             print("smoke: locked and unlocked")
 
 
+def _opened_off_the_gui_thread(db_path: Path, passphrase: bytes | None) -> Desk:
+    """``Desk.open`` on a worker thread, with the modules the first page needs imported there too."""
+    from desktop_app.domain.desk import Desk
+    from desktop_app.sync import api  # noqa: F401
+    from desktop_app.ui import lock  # noqa: F401
+    from desktop_app.ui.pages import events  # noqa: F401 - imported here, not on the GUI thread
+
+    i18n.language_names()  # the editor's translations tab lists them: Babel's data is read here
+    return Desk.open(db_path, passphrase)
+
+
+def _open_into(window, app: QApplication, db_path: Path, windows: Windows, passphrase: bytes | None) -> None:
+    """Open ``db_path`` and attach it to ``window``; a refusal is told and the program ends with its status."""
+    from desktop_app.ui import operations
+
+    def refused(error: DeskError) -> None:
+        _tell(str(error), windows.smoke, window)
+        app.exit(error.exit_code)
+
+    def finished() -> None:
+        if operation.outcome == "failed":  # the error dialog (the log, with --smoke) has told what
+            app.exit(1)
+
+    on_server = paths.is_server_url(db_path)
+    if on_server or (passphrase is None and encryption.is_encrypted(db_path) and not windows.smoke):
+        from desktop_app.ui.lock import open_database
+
+        try:  # a passphrase, or a server's password, is asked on the GUI thread, over the window
+            desk = open_database(db_path, ask=not windows.smoke)
+        except DeskError as error:
+            refused(error)
+            return
+        if desk is None:
+            app.exit(1)
+        else:
+            windows.attach(window, desk)
+        return
+    operation = operations.run_operation(
+        window,
+        _("Opening the database…"),
+        lambda _progress: _opened_off_the_gui_thread(db_path, passphrase),
+        lambda desk: windows.attach(window, desk),
+        on_refused=refused,
+        on_finished=finished,
+        cancellable=False,
+        delay_ms=OPENING_DIALOG_DELAY_MS,
+        quiet=windows.smoke,
+    )
+
+
 def _run_window(
     app: QApplication, db_path: Path, reporter: ErrorReporter, smoke: bool, windows: Windows, passphrase: bytes | None
 ) -> int:
-    if paths.is_server_url(db_path) or db_path.exists():
-        from desktop_app.ui.lock import open_database
+    def smoke_end() -> None:
+        QTimer.singleShot(0, lambda: _smoke_lock(windows.windows, passphrase, reporter) or app.quit())
 
-        try:
-            desk = open_database(db_path, passphrase, ask=not smoke)
-        except DeskError as error:
-            _tell(str(error), smoke)
-            return error.exit_code
-        if desk is None:
-            return 1
-        windows.open_main(desk)
+    if paths.is_server_url(db_path) or db_path.exists():
+        window = windows.open_main()
+        if smoke:  # the window is painted once the events shown with it are handled
+            QTimer.singleShot(0, lambda: print(f"smoke: window shown at {time.time():.3f}", flush=True))
+            window.ready.connect(smoke_end)
+        QTimer.singleShot(0, lambda: _open_into(window, app, db_path, windows, passphrase))
     else:
         from desktop_app.ui.dialogs.first_start import FirstStartDialog
 
@@ -181,8 +247,8 @@ def _run_window(
         wizard.rejected.connect(app.quit)
         windows.windows.append(wizard)
         wizard.show()
-    if smoke:
-        QTimer.singleShot(0, lambda: _smoke_lock(windows.windows, passphrase, reporter) or app.quit())
+        if smoke:
+            smoke_end()
     status = app.exec()
     for window in windows.windows:
         desk = getattr(window, "desk", None)

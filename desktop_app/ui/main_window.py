@@ -1,14 +1,17 @@
 """The main window: the menu bar, navigation on the left, one page at a time on the right, the installation
 in the status bar.
 
-Pages are built on their first visit (``page``) and share one read model (``Reader``). After a write made
-outside a page (an import, a restore, a resolved conflict, a quick meeting) the window asks the change log
+The window paints before the database is open: navigation and menus wait, greyed, beside a "Loading…"
+page until ``attach(desk)`` (start-up opens the database off the GUI thread, so SQLAlchemy is not imported
+before the first paint). Pages are built on their first visit (``page``) and share one read model
+(``Reader``). After a write made outside a page (an import, a restore, a resolved conflict, a quick meeting) the window asks the change log
 what changed and passes it to every page built so far (``reload``); each re-reads only if it shows it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -29,12 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import i18n, paths, user_settings
-from desktop_app.domain.reading import EVERYTHING, Changes, Reader
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
 from desktop_app.ui import operations
 from desktop_app.ui.widgets.common import fit_to_screen, focus_first, follow_language, show_error
 from desktop_app.ui.widgets.icons import icon
+
+if TYPE_CHECKING:
+    from desktop_app.domain.reading import Changes
 
 # (key, label, page, quick filter of the events page)
 NAVIGATION = [
@@ -67,13 +72,19 @@ def _merged(earlier: Changes | None, later: Changes) -> Changes:
     """Both sets of changes as one."""
     if earlier is None:
         return later
-    return Changes(earlier.kinds | later.kinds, earlier.ids | later.ids, earlier.everything or later.everything)
+    return type(later)(earlier.kinds | later.kinds, earlier.ids | later.ids, earlier.everything or later.everything)
 
 
 def _dropped_bundles(event) -> list[Path]:
     from desktop_app.ui.pages.sync import bundle_paths
 
     return bundle_paths(url.toLocalFile() for url in event.mimeData().urls())
+
+
+def _everything() -> Changes:
+    from desktop_app.domain.reading import EVERYTHING
+
+    return EVERYTHING
 
 
 def _build_page(window: "MainWindow", key: str):
@@ -114,20 +125,22 @@ def _build_page(window: "MainWindow", key: str):
         from desktop_app.ui.pages.settings import SettingsPage
 
         page = SettingsPage(desk)
-        page.restored.connect(lambda: window.written_elsewhere(EVERYTHING))
+        page.restored.connect(lambda: window.written_elsewhere(_everything()))
     return page
 
 
 class MainWindow(QMainWindow):
-    """``open_database(path)``: the user chose another database (File → Open); the application switches."""
+    """``open_database(path)``: the user chose another database (File → Open); the application switches.
+    ``ready``: the database is attached and the first page shown."""
 
     open_database = Signal(object)  # a Path, or a server database's URL
+    ready = Signal()
 
-    def __init__(self, desk, parent=None):
+    def __init__(self, desk=None, parent=None):
         super().__init__(parent)
-        self.desk = desk
-        self.reader = Reader(desk)
-        self._seen_version = self.reader.version()
+        self.desk = None
+        self.reader = None
+        self._seen_version = 0
         self.pages: dict[str, object] = {}  # the pages built so far
         self._pending: dict[object, Changes] = {}  # changes the hidden pages have not re-read yet
         self.stack = QStackedWidget()
@@ -150,19 +163,44 @@ class MainWindow(QMainWindow):
         self.exchange_label = QLabel()
         self.statusBar().addPermanentWidget(self.exchange_label)
         self._make_menus()
-        self.setAcceptDrops(True)
-        self.stack.setCurrentWidget(self._show_page("events"))
+        self.loading = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.loading)
+        # until a database is attached, the menus and their shortcuts wait (enabled again by attach)
+        self._waiting = [action for action in self.findChildren(QAction) if action.isEnabled()]
+        self._enable_commands(False)
         follow_language(self)
         self._restore_geometry()
         # After the first paint, build the events' search index so that the first keystroke is quick too.
         self._warm_up_timer = QTimer(self, singleShot=True, interval=WARM_UP_DELAY_MS)
         self._warm_up_timer.timeout.connect(self._warm_up)
-        self._warm_up_timer.start()
         self._server_poll: QTimer | None = None
+        if desk is not None:
+            self.attach(desk)
+
+    def attach(self, desk) -> None:
+        """Show ``desk``: its first page replaces "Loading…", the navigation and menus come alive."""
+        from desktop_app.domain.reading import Reader
+
+        self.desk = desk
+        self.reader = Reader(desk)
+        self._seen_version = self.reader.version()
+        self.stack.removeWidget(self.loading)
+        self.loading.deleteLater()
+        self.stack.setCurrentWidget(self._show_page("events"))
+        self._enable_commands(True)
+        self.retranslate()
+        self._warm_up_timer.start()
         if desk.url is not None:  # other staff write the same server database: their changes show as they come
             self._server_poll = QTimer(self, interval=SERVER_POLL_MS)
             self._server_poll.timeout.connect(self._look_for_others)
             self._server_poll.start()
+        self.ready.emit()
+
+    def _enable_commands(self, enabled: bool) -> None:
+        self.navigation.setEnabled(enabled)
+        self.menuBar().setEnabled(enabled)
+        for action in self._waiting:
+            action.setEnabled(enabled)
 
     def _restore_geometry(self) -> None:
         """The size and place the window had when it was last closed, else 1280×800 or what the screen allows."""
@@ -235,7 +273,7 @@ class MainWindow(QMainWindow):
             self.go_actions.append(action)
         self.view_menu.addSeparator()
         self.reload_action = self._action(
-            self.view_menu, lambda: self.written_elsewhere(EVERYTHING), QKeySequence.StandardKey.Refresh
+            self.view_menu, lambda: self.written_elsewhere(_everything()), QKeySequence.StandardKey.Refresh
         )
 
         self.view_menu.addSeparator()
@@ -274,7 +312,8 @@ class MainWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        recent = [path for path in user_settings.recent_databases() if str(path) != self.desk.location]
+        here = self.desk.location if self.desk is not None else None
+        recent = [path for path in user_settings.recent_databases() if str(path) != here]
         for path in recent:
             action = self.recent_menu.addAction(str(path))
             action.triggered.connect(lambda _checked=False, p=path: self.open_database.emit(p))
@@ -332,13 +371,17 @@ class MainWindow(QMainWindow):
     # ----- texts -----------------------------------------------------------------------------
 
     def retranslate(self) -> None:
-        self.setWindowTitle(_("Platform Desk — {name}").format(name=self.desk.identity["device_name"]))
         self._retranslate_menus()
         self._label_navigation()
         self.navigation.setAccessibleName(_("Navigation"))
         width = self.navigation.sizeHintForColumn(0) + 24
         self.navigation.setMinimumWidth(width)
         self.splitter.setSizes([width, max(self.width() - width, width)])
+        if self.desk is None:
+            self.setWindowTitle(_("Platform Desk"))
+            self.loading.setText(_("Loading…"))
+            return
+        self.setWindowTitle(_("Platform Desk — {name}").format(name=self.desk.identity["device_name"]))
         ident = self.desk.identity
         parts = [ident["device_name"], _(INSTALLATION_ROLES.get(ident["role"], ident["role"]))]
         if ident["country"]:
@@ -347,9 +390,11 @@ class MainWindow(QMainWindow):
         self.show_exchanges()
 
     def _label_navigation(self) -> None:
-        from desktop_app.sync import api
+        open_conflicts = 0
+        if self.desk is not None:
+            from desktop_app.sync import api
 
-        open_conflicts = len(api.list_conflicts(self.desk))
+            open_conflicts = len(api.list_conflicts(self.desk))
         for row, (key, label, _page, _quick) in enumerate(NAVIGATION):
             text = ("    " if key in INDENTED else "") + _(label)
             if key == "conflicts" and open_conflicts:
@@ -497,7 +542,8 @@ class MainWindow(QMainWindow):
             if self._server_poll is not None:
                 self._server_poll.stop()
             operations.stop_reading()  # a report being computed, a cache being warmed: dropped
-            self.reader.close()
+            if self.reader is not None:
+                self.reader.close()
             user_settings.save(window_geometry=bytes(self.saveGeometry().toBase64()).decode("ascii"))
             event.accept()
         else:

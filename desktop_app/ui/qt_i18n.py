@@ -99,7 +99,7 @@ def install(language: str) -> None:
     for translator in _installed:
         app.removeTranslator(translator)
     _installed.clear()
-    QLocale.setDefault(QLocale(i18n.babel_locale(language).language))
+    QLocale.setDefault(QLocale(language))  # a language code, as Babel's locale for it has (not read before the paint)
     if language == i18n.DEFAULT_LANGUAGE:
         return
     if language in SHIPPED_BY_QT:

@@ -70,7 +70,8 @@ def answer_next_dialog(qtbot, button_text: str, fill=None) -> list:
             if isinstance(dialog, QMessageBox)
             else dialog
         )
-        next(b for b in dialog.findChildren(QPushButton) if b.text() == button_text).click()
+        # the button as read: its Alt-letter marker (“&Save”) is not part of what it says
+        next(b for b in dialog.findChildren(QPushButton) if b.text().replace("&", "") == button_text).click()
 
     QTimer.singleShot(0, answer)
     return answered

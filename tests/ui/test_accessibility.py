@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPlainTextEdit,
+    QPushButton,
     QScrollBar,
     QTextEdit,
     QWidget,
@@ -75,6 +76,7 @@ def test_menu_letters_do_not_clash(qtbot, tmp_path, language):
     window = MainWindow(desk)
     window.locker = Locker(window, desk, minutes=0)
     qtbot.addWidget(window)
+    window.show()  # a hidden window is re-translated when shown
     i18n.set_language(language)
     try:
         clashes = []
@@ -92,3 +94,32 @@ def test_menu_letters_do_not_clash(qtbot, tmp_path, language):
         i18n.set_language("en")
         window.close()
         desk.close()
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_alt_letters_on_every_screen_do_not_clash(window, language):
+    """Buttons, check boxes and field labels of each page and dialog get Alt-letters in the words of the
+    language, none twice on a screen and none a menu's; every button gets one."""
+    from desktop_app.ui.widgets import mnemonics
+
+    switch_language(language)
+    try:
+        clashes, without = {}, {}
+        for name, top in screens(window):
+            if isinstance(top, QMenu):
+                continue
+            screen = window.current_page() if top is window else top
+            seen = dict.fromkeys(mnemonics.menu_letters(top), "the menu bar") if top is window else {}
+            for control in mnemonics.controls(screen):
+                if not control.isVisibleTo(screen):
+                    continue
+                key = mnemonics.letter(control.text())
+                if key in seen:
+                    clashes.setdefault(name, []).append((seen[key], control.text()))
+                elif key:
+                    seen[key] = control.text()
+                elif isinstance(control, QPushButton):
+                    without.setdefault(name, []).append(control.text())
+    finally:
+        switch_language("en")
+    assert clashes == {} and without == {}

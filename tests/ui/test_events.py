@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from desktop_app import i18n
 from desktop_app.domain.reading import EventFilter
@@ -238,3 +239,54 @@ def test_the_history_tab_shows_who_changed_what_and_when(window, qtbot):
         assert history.item(0, 1).text() == "Город"
     finally:
         i18n.set_language("en")
+
+
+def test_the_role_is_written_once_chosen_not_at_each_arrow_key(window, qtbot):
+    page = window.page("events")
+    desk = page.editor.desk
+    _select(page, CONFERENCE)
+    table = page.editor.participants.table
+    combo = table.cellWidget(0, 2)
+    participation = table.item(0, 0).data(Qt.ItemDataRole.UserRole)
+    assert table.columnWidth(2) >= combo.sizeHint().width()  # the longest role is shown whole
+    written = desk.get(participation)["role"]
+    changes = len(window.reader.changes_since(window.reader.version()).ids)
+    version = window.reader.version()
+    window.activateWindow()
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # browsing the roles writes nothing
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert combo.get_value() != written
+    assert desk.get(participation)["role"] == written and window.reader.version() == version
+    qtbot.keyClick(combo, Qt.Key.Key_Return)  # Enter chooses
+    assert desk.get(participation)["role"] == combo.get_value()
+    assert len(window.reader.changes_since(version).ids) == changes + 1
+    qtbot.keyClick(combo, Qt.Key.Key_Up)
+    chosen = combo.get_value()
+    table.setFocus()  # leaving the drop-down chooses too
+    assert desk.get(participation)["role"] == chosen
+
+
+def test_save_names_every_refused_field_at_once_and_ties_each_to_its_field(window, qtbot):
+    page = window.page("events")
+    page.new_record()
+    editor = page.editor
+    form = editor.form
+    count = page.model.rowCount()
+    form.editors["start_date"].set_value("2025-03-10")
+    form.editors["end_date"].set_value("2025-03-01")  # before the start, and the title left empty
+    form.editors["participants_total"].set_value(4)
+    form.editors["participants_women"].set_value(3)
+    form.editors["participants_men"].set_value(3)
+    window.activateWindow()
+    assert editor.save() is False
+    assert page.model.rowCount() == count  # nothing written
+    refused = {name for name in form.errors if form.error_text(name)}
+    assert refused == {"title", "end_date", "participants_total"}
+    for name in refused:  # a screen reader reads the message with the field
+        assert form.editors[name].accessibleDescription() == form.error_text(name)
+    assert form.summary.text() == "Check these fields: Title, End date, Participants"
+    assert form.editors["title"].hasFocus() or QApplication.focusWidget() is form.editors["title"]
+    type_text(form.editors["title"], "Regional workshop")
+    assert form.editors["title"].accessibleDescription() == ""

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from desktop_app import i18n, paths, user_settings
 from desktop_app.domain.desk import Desk
@@ -79,6 +79,29 @@ def test_about_shows_the_version_the_installation_and_every_licence(window, qtbo
     for _name, _licence, file in COMPONENTS:
         assert (paths.licenses_dir() / file).stat().st_size > 500, file
     assert dialog.licenses.rowCount() == len(COMPONENTS)
+
+
+def test_a_licence_is_read_with_the_keyboard_alone(window, qtbot):
+    from desktop_app.ui.dialogs.about import COMPONENTS, AboutDialog
+
+    dialog = AboutDialog(window.desk, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.tabs.setCurrentIndex(1)
+    dialog.licenses.setFocus()
+    qtbot.keyClick(dialog.licenses, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog.licenses, Qt.Key.Key_Return)
+    shown = dialog.licence_dialog
+    assert shown.isVisible() and COMPONENTS[1][0] in shown.windowTitle()
+    expected = (paths.licenses_dir() / COMPONENTS[1][2]).read_text(encoding="utf-8", errors="replace")
+    assert shown.text.toPlainText() == expected and shown.focusWidget() is shown.text
+    qtbot.keyClick(shown.text, Qt.Key.Key_Escape)
+    assert not shown.isVisible()
+    read = next(
+        button for button in dialog.findChildren(QPushButton) if button.text().replace("&", "") == "Read the licence"
+    )
+    read.click()  # the button reads the licence of the current row too
+    assert COMPONENTS[1][0] in dialog.licence_dialog.windowTitle()
 
 
 def test_open_database_asks_for_a_file_and_remembers_recent_ones(window, monkeypatch, tmp_path):

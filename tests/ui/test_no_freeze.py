@@ -1,6 +1,7 @@
-"""No freezes on a large record: with 20,000 events, the GUI thread is never held up for long
-while the Reports page follows F5, a language switch and an import (measured by a timer that should tick
-every 5 ms: the longest gap between two ticks is the longest the window could not repaint or answer)."""
+"""No freezes on a large record: with 20,000 events, the GUI thread is never held up for long while the
+Events page and the Reports page follow F5 and a language switch, and while an import is applied (measured
+by a timer that should tick every 5 ms: the longest gap between two ticks is the longest the window could
+not repaint or answer)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ from desktop_app.ui import operations
 from desktop_app.ui.main_window import WARM_UP_DELAY_MS
 
 SCALE = 20_000
-# The goal is 100 ms; on a shared two-core machine the language switch (Qt laying out every translated
-# widget) measures 90-160 ms and up to 0.5 s under load, so the test holds the line at 500 ms, well below
-# the seconds the old Reports page froze for (57-71 s), and prints what it measured.
-MAX_BLOCK_MS = 500
+# The goal is 100 ms. Alone on this shared two-core machine every action measures 30-80 ms (F5 reads the
+# 20,000 ids off the GUI thread; a language switch re-translates only what is shown); under the parallel
+# suite the same run takes two to three times longer, so the test holds the line at 250 ms and prints
+# what it measured.
+MAX_BLOCK_MS = 250
 TICK_MS = 5
 
 
@@ -84,13 +86,21 @@ def test_reports_stay_responsive_on_20000_events(qtbot, large_template, demo_tem
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
-    window.go_to("reports")
     qtbot.wait(WARM_UP_DELAY_MS + 100)  # the search index is built off the GUI thread after the first paint
     assert operations.wait_for_all(120_000)
     watch = LongestBlock()
+    events = window.page("events")
     blocks = {
-        "F5": watch.during(lambda: window.written_elsewhere(EVERYTHING)),
-        "language": watch.during(lambda: i18n.set_language("ru")),
+        "F5 on Events": watch.during(lambda: window.written_elsewhere(EVERYTHING)),
+        "language on Events": watch.during(lambda: i18n.set_language("ru")),
+    }
+    assert events.model.rowCount() == SCALE and "Казахстан" in events.country_filter.itemText(1)
+    i18n.set_language("en")
+    window.go_to("reports")
+    assert operations.wait_for_all(120_000)
+    blocks |= {
+        "F5 on Reports": watch.during(lambda: window.written_elsewhere(EVERYTHING)),
+        "language on Reports": watch.during(lambda: i18n.set_language("ru")),
         "import": watch.during(
             lambda: operations.run_operation(
                 window,

@@ -105,6 +105,26 @@ def test_the_page_follows_a_language_switch(page):
     assert page.country.itemText(page.country.findData("KZ")) == "Kazakhstan"
 
 
+@pytest.mark.parametrize("language", ["kk", "ky", "uz", "tg"])
+def test_all_countries_is_shown_whole_in_every_language(page, language):
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    i18n.set_language(language)
+    try:
+        settle(page)
+        page.country.setCurrentIndex(0)
+        option = QStyleOptionComboBox()
+        page.country.initStyleOption(option)
+        field = page.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, page.country
+        )
+        text = page.country.currentText()
+        assert text == i18n._("All countries") and text != "All countries"
+        assert page.country.fontMetrics().horizontalAdvance(text) <= field.width(), (text, field.width())
+    finally:
+        i18n.set_language("en")
+
+
 def test_sheets_are_printed_for_the_selected_event(page, tmp_path):
     from pypdf import PdfReader
 

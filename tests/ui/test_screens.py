@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from PySide6.QtCore import Qt
 
 from desktop_app import i18n
@@ -54,12 +55,14 @@ def test_language_switch_retranslates_open_screens(window):
     settings.language.activated.emit(settings.language.currentIndex())
     assert i18n.current_language() == "ru" and i18n.saved_language() == "ru"
     assert "Казахстан" in window.installation_label.text()
+    window.go_to("events")  # the pages not shown during the switch are re-translated when shown
     events = window.page("events")
     assert not events.editor.dirty  # relabelled choices are not edits
     assert events.editor.form.editors["country"].currentText() == "Казахстан"
     countries = {events.model.data(events.model.index(row, 4)) for row in range(events.model.rowCount())}
     assert "Казахстан" in countries
     assert events.country_filter.itemText(1) == "Казахстан"
+    window.go_to("actions")
     actions = window.page("actions")
     assert "2025" in actions.model.data(actions.model.index(0, 0)) and "г." in actions.model.data(
         actions.model.index(0, 0)
@@ -85,6 +88,13 @@ def test_restore_a_backup_after_confirmation(window, qtbot):
     assert "Added after the backup" not in titles
     settings.refresh()
     assert settings.backups.count() == 2  # the state before the restore was kept too
+    # each backup reads as when (local time, with the zone) and why, not as a file name
+    labels = [settings.backups.item(row).text() for row in range(2)]
+    assert labels[0].endswith(" — before a restore") and labels[1].endswith(" — made by hand"), labels
+    assert all("(UTC" in label and ".db" not in label for label in labels), labels
+    i18n.set_language("ru")
+    window.go_to("settings")
+    assert settings.backups.item(0).text().endswith(" — перед восстановлением")
     event_id_titled(desk, "First Annual Conference of the Regional Platform")
 
 
@@ -164,3 +174,53 @@ def test_an_unexpected_error_is_a_dialog_naming_the_log_file(qtbot):
     assert "Something went wrong: disk on fire" in shown[0] and "platform-desk.log" in shown[0]
     assert "\\n" not in shown[0]  # two paragraphs, not a literal “\n\n”
     assert "Traceback" not in shown[0]
+
+
+def test_an_empty_database_says_what_to_do_and_offers_nothing_to_act_on(qtbot, tmp_path):
+    from desktop_app.domain.desk import Desk
+    from desktop_app.ui import operations
+    from desktop_app.ui.main_window import MainWindow
+
+    desk = Desk.create(tmp_path / "empty.db", "kz-laptop", "delegation", "KZ")
+    window = MainWindow(desk)
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        events = window.page("events")
+        assert "Nothing recorded here yet" in events.count_label.text() and "Ctrl+N" in events.count_label.text()
+        assert not events.editor.delete_button.isEnabled()
+        type_text(events.search, "Astana")
+        events.apply_filters()
+        assert events.count_label.text() == "No rows match the search or the filters."
+        window.go_to("actions")
+        assert window.page("actions").count_label.text().startswith("No follow-up actions yet.")
+        window.go_to("reports")
+        reports = window.page("reports")
+        qtbot.waitUntil(lambda: reports.report is not None and not reports.busy(), timeout=20_000)
+        assert not any(button.isEnabled() for button in reports.export_buttons.values())
+        assert "nothing to export" in reports.status.text()
+        i18n.set_language("ru")
+        window.go_to("people")
+        assert "Пока ничего не записано" in window.page("people").count_label.text()
+    finally:
+        i18n.set_language("en")
+        operations.wait_for_all()
+        window.close()
+        desk.close()
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "ky"])
+def test_the_first_start_check_boxes_line_up_in_the_field_column(qtbot, tmp_path, language):
+    from desktop_app.ui.dialogs.first_start import FirstStartDialog
+
+    i18n.set_language(language)
+    try:
+        dialog = FirstStartDialog(tmp_path / "new.db")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        column = dialog.device_name.mapTo(dialog, dialog.device_name.rect().topLeft()).x()
+        for box in (dialog.demo, dialog.encrypt, dialog.encrypt_note):
+            assert box.mapTo(dialog, box.rect().topLeft()).x() == column, box.text()
+            assert box.mapTo(dialog, box.rect().topRight()).x() <= dialog.width()
+    finally:
+        i18n.set_language("en")

@@ -66,6 +66,9 @@ def test_a_dropped_bundle_is_previewed_applied_and_its_conflict_resolved(window,
     preview = previews[0]
     texts = " ".join(label.text() for label in preview.findChildren(type(window.installation_label)))
     assert "First bundle from UNODC Vienna" in texts and "1 conflict" in texts
+    # who sent it, from the file's signed header, and no "Dry run" jargon
+    assert f"From UNODC Vienna (Secretariat) · key fingerprint {secretariat.fingerprint}" in texts
+    assert "Dry run" not in texts and "Nothing is changed until you choose Apply." in texts
     sync = window.page("sync")
     qtbot.waitUntil(lambda: not sync.busy() and "new record" in sync.import_result.text(), timeout=10_000)
     assert mine.get(conference)["venue"] == "Hilton Astana"
@@ -83,7 +86,15 @@ def test_a_dropped_bundle_is_previewed_applied_and_its_conflict_resolved(window,
     assert page.sides["winner"][1].text() == "Hilton Astana"
     assert page.sides["loser"][1].text() == "Palace of Independence"
     assert "kz-laptop (this computer)" in page.sides["loser"][2].text()
-    page.restore_button.click()
+    # by keyboard alone: from the chosen conflict, Tab reaches Keep then Restore, and Space presses it
+    window.activateWindow()
+    page.table.setFocus()
+    qtbot.waitUntil(page.table.hasFocus)
+    qtbot.keyClick(page.table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is page.keep_button
+    qtbot.keyClick(page.keep_button, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is page.restore_button
+    qtbot.keyClick(page.restore_button, Qt.Key.Key_Space)
     assert mine.get(conference)["venue"] == "Palace of Independence"
     assert page.table.rowCount() == 0
     assert window.navigation.findItems("Conflicts", Qt.MatchFlag.MatchExactly)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 from desktop_app import __version__, i18n, paths
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import N_, _
+from desktop_app.ui.widgets import mnemonics
 from desktop_app.ui.widgets.common import keyboard_table, name_tabs
 from desktop_app.ui.widgets.icons import COLOR
 
@@ -105,6 +107,7 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(table)
         layout.addWidget(_close_buttons(self))
         self.resize(560, 480)
+        mnemonics.assign(self)
 
 
 class AboutDialog(QDialog):
@@ -143,15 +146,19 @@ class AboutDialog(QDialog):
             [(name, licence, f"licenses/{file}") for name, licence, file in COMPONENTS],
         )
         self.licenses.setAccessibleName(_("Licences"))
-        self.licenses.cellDoubleClicked.connect(lambda row, _column: self.open_license(row))
+        # Enter on a row (or a double click) and the button both show the licence of the current row
+        self.licenses.activated.connect(lambda index: self.open_license(index.row()))
+        self.licenses.setCurrentCell(0, 0)
         licence_note = QLabel(
             _(
-                "Platform Desk is free software under the MIT licence. It ships the components "
-                "below under their own licences; double-click one to read its full text. Qt is "
-                "used as a shared library under the LGPL, so it can be replaced."
+                "Platform Desk is free software under the MIT licence. It ships the components below under "
+                "their own licences; choose one and press Enter (or double-click it) to read its full text. "
+                "Qt is used as a shared library under the LGPL, so it can be replaced."
             )
         )
         licence_note.setWordWrap(True)
+        read_licence = QPushButton(_("Read the licence"))
+        read_licence.clicked.connect(lambda: self.open_license(max(self.licenses.currentRow(), 0)))
         open_folder = QPushButton(_("Open the folder of licences"))
         open_folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.licenses_dir()))))
         licences_tab = QWidget()
@@ -159,6 +166,7 @@ class AboutDialog(QDialog):
         licences_layout.addWidget(licence_note)
         licences_layout.addWidget(self.licenses, 1)
         row = QHBoxLayout()
+        row.addWidget(read_licence)
         row.addWidget(open_folder)
         row.addStretch(1)
         licences_layout.addLayout(row)
@@ -173,6 +181,29 @@ class AboutDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(_close_buttons(self))
         self.resize(760, 560)
+        mnemonics.assign(self)
 
     def open_license(self, row: int) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.licenses_dir() / COMPONENTS[row][2])))
+        """The full text of the licence of ``COMPONENTS[row]``, in a dialog of its own."""
+        self.licence_dialog = LicenceDialog(COMPONENTS[row][0], paths.licenses_dir() / COMPONENTS[row][2], self)
+        self.licence_dialog.open()
+
+
+class LicenceDialog(QDialog):
+    """A licence's full text, read-only, scrolled and selected by keyboard too."""
+
+    def __init__(self, component: str, path, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Licence: {component}").format(component=component))
+        self.text = QPlainTextEdit(path.read_text(encoding="utf-8", errors="replace"))
+        self.text.setReadOnly(True)
+        self.text.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.text.setAccessibleName(_("Licence: {component}").format(component=component))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        layout.addWidget(_close_buttons(self))
+        self.text.setFocus()
+        self.resize(720, 560)
+        mnemonics.assign(self)

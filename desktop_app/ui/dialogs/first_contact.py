@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QV
 from desktop_app import i18n
 from desktop_app.domain.schema import INSTALLATION_ROLES
 from desktop_app.i18n import _
+from desktop_app.ui.widgets import mnemonics
 from desktop_app.ui.widgets.common import translated_buttons
 
 
@@ -55,6 +56,7 @@ class FirstContactDialog(QDialog):
         self.trust_button.setAutoDefault(False)
         self.safe_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.safe_button.setDefault(True)
+        mnemonics.assign(self)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)

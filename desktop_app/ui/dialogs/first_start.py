@@ -39,6 +39,8 @@ class FirstStartDialog(QDialog):
         self.country = CountryCombo(blank=True)
         self.demo = QCheckBox()
         self.encrypt = QCheckBox()
+        self.encrypt_note = QLabel()  # the why, wrapped below the box: both boxes line up in the field column
+        self.encrypt_note.setWordWrap(True)
         self.passphrases = [QLineEdit(), QLineEdit()]
         for field in self.passphrases:
             field.setEchoMode(QLineEdit.EchoMode.Password)
@@ -47,7 +49,7 @@ class FirstStartDialog(QDialog):
         self.labels = {name: QLabel() for name in ("language", "device_name", "role", "country")}
         self.errors = {name: error_label() for name in ("device_name", "role", "country")}
         form = QFormLayout()
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)  # the check boxes stay in the field column
         for name, editor in (
             ("language", self.language),
             ("device_name", self.device_name),
@@ -60,6 +62,7 @@ class FirstStartDialog(QDialog):
                 form.addRow("", self.errors[name])
         form.addRow("", self.demo)
         form.addRow("", self.encrypt)
+        form.addRow("", self.encrypt_note)
         for field in self.passphrases:
             form.addRow("", field)
         self.buttons = translated_buttons(_("Create"))
@@ -95,12 +98,8 @@ class FirstStartDialog(QDialog):
         self.role.retranslate()
         self.country.retranslate()
         self.demo.setText(_("Load the Platform's public record of 2023–2024 as an example"))
-        self.encrypt.setText(
-            _(
-                "Encrypt the database with a passphrase (recommended for delegations: "
-                "a lost laptop then reveals nothing)"
-            )
-        )
+        self.encrypt.setText(_("Encrypt the database with a passphrase"))
+        self.encrypt_note.setText(_("Recommended for delegations: a lost laptop then reveals nothing."))
         for field, text in zip(self.passphrases, (_("Passphrase"), _("The same passphrase again"))):
             field.setPlaceholderText(text)
             field.setAccessibleName(text)

@@ -10,6 +10,7 @@ from desktop_app.domain.desk import put_record
 from desktop_app.domain.schema import EVENT
 from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import _
+from desktop_app.ui.widgets import mnemonics
 from desktop_app.ui.widgets.common import (
     LongTextField,
     error_label,
@@ -81,6 +82,7 @@ class QuickMeetingDialog(QDialog):
         self._suggest_title()
         fit_to_screen(self, 640, 720)
         focus_first(self.form.editors["parties"])
+        mnemonics.assign(self)
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Quick meeting"))

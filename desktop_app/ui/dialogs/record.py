@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialog, QTabWidget, QVBoxLayout
 from desktop_app.domain.schema import Kind
 from desktop_app.errors import DeskError, ValidationError
 from desktop_app.i18n import _
+from desktop_app.ui.widgets import mnemonics
 from desktop_app.ui.widgets.common import name_tabs, show_error, translated_buttons
 from desktop_app.ui.widgets.forms import FieldForm
 from desktop_app.ui.widgets.translations import add_translations_tab
@@ -51,6 +52,7 @@ class RecordDialog(QDialog):
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self.resize(560, max(self.sizeHint().height(), MIN_HEIGHT if self.translations else 0))
+        mnemonics.assign(self)
 
     def accept(self) -> None:
         """Save; on a refusal keep the dialog open with what was typed and the message beside the field."""

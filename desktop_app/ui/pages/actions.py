@@ -51,6 +51,8 @@ class CodeDelegate(QStyledItemDelegate):
 class ActionsPage(TablePage):
     """All follow-up actions; double-click an action to open its event."""
 
+    empty_text = N_("No follow-up actions yet. They are added on the event they follow from, in its editor.")
+
     open_event = Signal(str)
     kinds = ("action", "event")
 

@@ -95,6 +95,11 @@ class TablePage(QWidget, Page):
     ``kinds``: the records whose changes the table shows."""
 
     kinds: tuple[str, ...] = ()
+    # what the line below the table says while there is nothing at all to show
+    empty_text = N_(
+        "Nothing recorded here yet. Add the first record with Edit → New record (Ctrl+N), or bring in "
+        "another office's records with File → Import sync files… (Ctrl+I)."
+    )
 
     def __init__(self, model: LazyTableModel, parent=None):
         super().__init__(parent)
@@ -109,6 +114,7 @@ class TablePage(QWidget, Page):
         self.search_bar.addWidget(self.search, 1)
         self.filter_bar = QHBoxLayout()
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)
         self.table = QTableView()
         self.table.setModel(model)
         self.table.setSortingEnabled(True)
@@ -136,9 +142,21 @@ class TablePage(QWidget, Page):
         self._search_timer.stop()
         self.model.refresh(keep_rows=True)
 
+    def _filtered(self) -> bool:
+        """Whether a search or a filter narrows the rows."""
+        filters = (self.filter_bar.itemAt(n).widget() for n in range(self.filter_bar.count()))
+        return bool(self.search.text().strip()) or any(getattr(f, "get_value", lambda: None)() for f in filters)
+
     def _show_count(self) -> None:
+        """The number of rows; with none, why, and what to do (an empty database gets guidance)."""
         count = len(self.model.ids)
-        self.count_label.setText(ngettext("{n} row", "{n} rows", count).format(n=count))
+        if count:
+            text = ngettext("{n} row", "{n} rows", count).format(n=count)
+        elif self._filtered():
+            text = _("No rows match the search or the filters.")
+        else:
+            text = _(self.empty_text)
+        self.count_label.setText(text)
 
     def retranslate(self) -> None:
         self.search.setPlaceholderText(_("Search…"))
@@ -172,7 +190,7 @@ class TablePage(QWidget, Page):
 
     def reload(self, changes: Changes) -> None:
         if changes.touches(*self.kinds):
-            self.model.refresh()
+            self.model.refresh_later(self)
 
     def may_leave(self) -> bool:
         return True
@@ -293,6 +311,8 @@ class RecordEditor(QWidget):
         values = self.form.changed_values(self.record) if self.record_id else self.form.values()
         if self.translations is not None:
             values |= self.translations.to_save(self.record, saved=self.record_id is not None)
+        if not self.form.check_all(None if self.record_id is None else set(values)):
+            return False
         try:
             if self.record_id is None:
                 record_id = self.desk.put(self.kind.name, values)
@@ -428,8 +448,12 @@ class RecordPage(TablePage):
     def _saved(self, record_id: str) -> None:
         self.refresh_keeping(record_id)
 
-    def refresh_keeping(self, record_id: str | None) -> None:
-        """Re-read the table and select ``record_id`` (a saved or opened record)."""
+    def refresh_keeping(self, record_id: str | None, later: bool = False) -> None:
+        """Re-read the table and select ``record_id`` (a saved or opened record); ``later``: read the rows
+        off the GUI thread and select when they arrive (a reload of 20,000 events)."""
+        if later:
+            self.model.refresh_later(self, lambda: self._reselect(record_id))
+            return
         self.model.refresh()
         self._reselect(record_id)
 
@@ -461,4 +485,4 @@ class RecordPage(TablePage):
                 editor.load(editor.record_id)
             except DeskError:
                 editor.load(None)
-        self.refresh_keeping(editor.record_id)
+        self.refresh_keeping(editor.record_id, later=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from babel.dates import format_datetime
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -65,8 +64,7 @@ def side_text(conflict: dict, side: str) -> str:
 def clock_time(stamp: str) -> str:
     """When a change was made, from its hybrid logical clock stamp."""
     wall_ms, _counter = hlc.decode(stamp)
-    moment = datetime.fromtimestamp(wall_ms / 1000, tz=timezone.utc)
-    return format_datetime(moment, "medium", tzinfo=None, locale=i18n.babel_locale())
+    return i18n.format_local_time(datetime.fromtimestamp(wall_ms / 1000, tz=timezone.utc))
 
 
 class ConflictsPage(QWidget, Page):
@@ -195,4 +193,6 @@ class ConflictsPage(QWidget, Page):
         except DeskError as error:
             show_error(self, str(error))
         self.refresh()
+        if self.conflicts:  # by keyboard: back on the list, on the next conflict, to choose it
+            self.table.setFocus()
         self.resolved.emit()

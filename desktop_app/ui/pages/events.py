@@ -35,6 +35,7 @@ from desktop_app.ui.pages.base import RecordEditor, RecordPage
 from desktop_app.ui.pages.people import PersonPicker
 from desktop_app.ui.widgets.common import (
     CodeCombo,
+    CommittedCodeCombo,
     CountryCombo,
     confirm,
     follow_language,
@@ -203,13 +204,11 @@ class EventEditor(RecordEditor):
             name.setData(Qt.ItemDataRole.UserRole, row["id"])
             table.setItem(number, 0, name)
             table.setItem(number, 1, QTableWidgetItem(i18n.country_name(row["country"])))
-            role = CodeCombo(ROLES)
+            role = CommittedCodeCombo(ROLES)  # written once chosen, not at each arrow key
             role.set_value(row["role"])
             role.setAccessibleName(_("Role"))
-            role.currentIndexChanged.connect(
-                lambda _i, pid=row["id"], combo=role: self._put_child(
-                    "participation", {"id": pid, "role": combo.get_value()}
-                )
+            role.committed.connect(
+                lambda code, pid=row["id"]: self._put_child("participation", {"id": pid, "role": code})
             )
             table.setCellWidget(number, 2, role)
             attended = QTableWidgetItem()
@@ -217,6 +216,8 @@ class EventEditor(RecordEditor):
             attended.setCheckState(Qt.CheckState.Checked if row["attended"] else Qt.CheckState.Unchecked)
             attended.setData(Qt.ItemDataRole.UserRole, row["id"])
             table.setItem(number, 3, attended)
+        if rows:
+            table.resizeColumnToContents(2)  # the Role drop-down shows its longest role whole
         table.blockSignals(False)
 
     def _attendance_ticked(self, item: QTableWidgetItem) -> None:

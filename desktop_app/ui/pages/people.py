@@ -9,6 +9,7 @@ from desktop_app import i18n
 from desktop_app.domain.schema import EVENT_TYPES, PERSON, ROLES
 from desktop_app.i18n import N_, _
 from desktop_app.ui.pages.base import SEARCH_DELAY_MS, RecordEditor, RecordPage
+from desktop_app.ui.widgets import mnemonics
 from desktop_app.ui.widgets.common import follow_language, translated_buttons
 from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
@@ -109,6 +110,7 @@ class PersonPicker(QDialog):
         layout.addWidget(buttons)
         self.resize(520, 480)
         self._fill()
+        mnemonics.assign(self)
 
     def _fill(self) -> None:
         ids = self.reader.person_ids(self.search.text())[:PICKER_LIMIT]

@@ -152,6 +152,8 @@ class ReportsPage(QWidget, Page):
         self.year.setValue(latest_year_with_events(desk) or date.today().year)
         self.country_label = QLabel()
         self.country = QComboBox()
+        # as wide as its longest entry in every language ("All countries" was cut in kk, ky, uz, tg)
+        self.country.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.limit_dates = QCheckBox()
         self.start = QDateEdit()
         self.end = QDateEdit()
@@ -342,6 +344,7 @@ class ReportsPage(QWidget, Page):
 
     def _show_report(self, report: Report) -> None:
         self.report = report
+        self.status.clear()
         figures = self.report.figures
         self.summary.setText(figures["summary"])
         for button in self.figure_buttons:
@@ -396,8 +399,12 @@ class ReportsPage(QWidget, Page):
         return rows[0].data(Qt.ItemDataRole.UserRole) if rows else None
 
     def _selection_changed(self) -> None:
-        for name in EVENT_SHEETS:
-            self.export_buttons[name].setEnabled(self.selected_event() is not None)
+        """Each export is enabled only with something to write: a report that counts events, a chosen event."""
+        counted = self.report is not None and self.report.figures["events_total"] > 0
+        for name, button in self.export_buttons.items():
+            button.setEnabled(self.selected_event() is not None if name in EVENT_SHEETS else counted)
+        if not counted and self.report is not None and self.running is None:
+            self.status.setText(_("No events in this period, so nothing to export: choose another year or country."))
 
     # ----- export --------------------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import (
 from desktop_app import __version__, i18n
 from desktop_app.domain.backups import restore_backup
 from desktop_app.domain.schema import INSTALLATION_ROLES
-from desktop_app.i18n import _, language_names
+from desktop_app.i18n import N_, _, language_names
 from desktop_app.storage.database import list_backups
 from desktop_app.ui import qt_i18n
 from desktop_app.ui.operations import run_operation
@@ -118,7 +120,8 @@ class SettingsPage(QWidget, Page):
             self.identity.addRow(label, shown)
         self.backups.clear()
         for path in list_backups(self.desk.path):
-            item = QListWidgetItem(path.name)
+            item = QListWidgetItem(backup_label(path))
+            item.setToolTip(path.name)
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             self.backups.addItem(item)
 
@@ -139,7 +142,7 @@ class SettingsPage(QWidget, Page):
             _(
                 "Replace every record with the backup “{name}”? The current state is backed up "
                 "first, so this can be undone."
-            ).format(name=path.name),
+            ).format(name=item.text()),
             _("Restore"),
         ):
             return
@@ -154,3 +157,25 @@ class SettingsPage(QWidget, Page):
     def _restored(self) -> None:
         self.refresh()
         self.restored.emit()
+
+
+BACKUP_NAME = re.compile(r"-(?P<stamp>\d{8}-\d{6})-\d{6}-(?P<reason>[^.]+)\.db$")
+BACKUP_REASONS = {
+    "before-import": N_("before an import"),
+    "before-restore": N_("before a restore"),
+    "manual": N_("made by hand"),
+}
+
+
+def backup_label(path: Path) -> str:
+    """A backup as the user reads it: when it was taken (local time, with the zone) and why."""
+    parsed = BACKUP_NAME.search(path.name)
+    if parsed is None:
+        return path.name
+    taken = datetime.strptime(parsed["stamp"], "%Y%m%d-%H%M%S").astimezone()  # the name holds local time
+    reason = parsed["reason"]
+    if reason in BACKUP_REASONS:
+        reason = _(BACKUP_REASONS[reason])
+    elif reason.startswith("before-"):  # before-<schema revision>
+        reason = _("before an upgrade")
+    return f"{i18n.format_local_time(taken)} — {reason}"

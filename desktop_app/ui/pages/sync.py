@@ -6,10 +6,9 @@ Exports and imports are operations (``ui.operations``): off the GUI thread, with
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-from babel.dates import format_datetime
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, QUrlQuery, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -37,6 +36,7 @@ from desktop_app.i18n import _, ngettext
 from desktop_app.sync import api
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import Page
+from desktop_app.ui.widgets import mnemonics
 from desktop_app.ui.widgets.common import confirm, follow_language, keyboard_table, show_error, translated_buttons
 from desktop_app.ui.widgets.waiting import WaitingBox
 
@@ -76,14 +76,59 @@ class RecipientCombo(QComboBox):
         self.setCurrentIndex(max(self.findData(current), 0))
 
 
-class ImportPreview(QDialog):
-    """What an import would do (a dry run): counts per kind, new senders' fingerprints, warnings; Apply or Cancel."""
+def previewed_import(desk, paths: list[Path], passphrase: str | None, trust: tuple[str, ...]) -> dict:
+    """What the import preview shows (worker thread): the dry run's ``ImportSummary`` under ``summary``, and
+    under ``senders`` who signed the files (name, role, country, key fingerprint), read from their headers."""
+    from desktop_app.domain import identity
+    from desktop_app.sync.bundle import Bundle
 
-    def __init__(self, summary: dict, parent=None):
+    summary = api.import_files(desk, paths, dry_run=True, passphrase=passphrase, trust=trust)
+    senders: dict[str, dict] = {}
+    for path in paths:
+        bundle = Bundle(path)
+        try:
+            header = bundle.manifest
+            senders.setdefault(
+                header["device_id"],
+                {
+                    "name": one_line(header["device_name"]),
+                    "role": header["role"],
+                    "country": header["country"],
+                    "fingerprint": identity.fingerprint(bundle.public_key),
+                },
+            )
+        finally:
+            bundle.close()
+    return {"summary": summary, "senders": list(senders.values())}
+
+
+def sender_text(sender: dict) -> str:
+    """``From Ministry laptop (Delegation, Kazakhstan) · key fingerprint 1A2B …``."""
+    role = _(INSTALLATION_ROLES.get(sender["role"], sender["role"]))
+    where = f"{role}, {i18n.country_name(sender['country'])}" if sender["country"] else role
+    return _("From {name} ({where}) · key fingerprint {fingerprint}").format(
+        name=sender["name"], where=where, fingerprint=sender["fingerprint"]
+    )
+
+
+class ImportPreview(QDialog):
+    """What an import would do: who sent it, counts per kind, new senders' fingerprints, warnings; Apply or
+    Cancel. ``preview`` is what ``previewed_import`` returned."""
+
+    def __init__(self, preview: dict, parent=None):
         super().__init__(parent)
         self.setWindowTitle(_("Import preview"))
+        summary = preview["summary"]
         layout = QVBoxLayout(self)
-        heading = QLabel(summary.get("message", ""))
+        for sender in preview["senders"]:
+            label = QLabel(sender_text(sender))
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            )
+            layout.addWidget(label)
+        already = summary["files"] and len(summary["already_imported"]) == len(summary["files"])
+        heading = QLabel(summary["message"] if already else _("Nothing is changed until you choose Apply."))
         heading.setWordWrap(True)
         layout.addWidget(heading)
         per_kind = summary.get("per_kind", {})
@@ -142,6 +187,7 @@ class ImportPreview(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(620, self.sizeHint().height())
+        mnemonics.assign(self)
 
 
 class SyncPage(QWidget, Page):
@@ -410,8 +456,8 @@ class SyncPage(QWidget, Page):
         passphrase = self.import_passphrase.text() or None
         self._run(
             _("Reading {files}…").format(files=", ".join(p.name for p in paths)),
-            lambda _progress: api.import_files(self.desk, paths, dry_run=True, passphrase=passphrase, trust=trust),
-            lambda summary: self._previewed(paths, passphrase, trust, summary),
+            lambda _progress: previewed_import(self.desk, paths, passphrase, trust),
+            lambda preview: self._previewed(paths, passphrase, trust, preview),
             on_refused=lambda error: self._refused(paths, trust, error),
         )
 
@@ -426,8 +472,8 @@ class SyncPage(QWidget, Page):
             return
         show_error(self, str(error))
 
-    def _previewed(self, paths, passphrase, trust, summary: dict) -> None:
-        if not ImportPreview(summary, self).exec():
+    def _previewed(self, paths, passphrase, trust, preview: dict) -> None:
+        if not ImportPreview(preview, self).exec():
             self.import_result.setText(_("Import cancelled: nothing was changed."))
             return
         self._run(
@@ -497,7 +543,5 @@ class SyncPage(QWidget, Page):
 
 
 def format_time(stamp: str | None) -> str:
-    """An ISO time stamp in the current language (empty for none)."""
-    if not stamp:
-        return ""
-    return format_datetime(datetime.fromisoformat(stamp), "medium", locale=i18n.babel_locale())
+    """An ISO time stamp in local time with its zone, in the current language (empty for none)."""
+    return i18n.format_local_time(stamp)

@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 
 import shiboken6
-from PySide6.QtCore import QDate, QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,12 +35,53 @@ TITLE_BAR = 40  # pixels the system adds above a window, kept free when sizing i
 NO_COUNT = -1
 
 
+class _RetranslateWhenShown(QObject):
+    """Re-translates its widget when it is shown, if the language changed while it was hidden."""
+
+    def __init__(self, widget):
+        super().__init__(widget)
+        self.widget = widget
+        self.stale = False
+        widget.installEventFilter(self)
+
+    def language_changed(self) -> None:
+        if not isinstance(self.widget, QWidget):
+            self.widget.retranslate()
+        elif self.widget.isVisible():
+            self.widget.retranslate()
+            self._assign_letters()
+        else:  # a hidden page or dialog costs the switch nothing now
+            self.stale = True
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Show:
+            if self.stale:
+                self.stale = False
+                self.widget.retranslate()
+            self._assign_letters()
+        return False
+
+    def _assign_letters(self) -> None:
+        """Alt-letters for the screen this widget is on, in the words of the current language."""
+        from desktop_app.ui.widgets import mnemonics
+
+        screen = mnemonics.screen_of(self.widget, _follows_language)
+        if screen is not None:
+            mnemonics.assign(screen)
+
+
+def _follows_language(widget) -> bool:
+    return any(isinstance(child, _RetranslateWhenShown) for child in widget.children())
+
+
 def follow_language(widget) -> None:
-    """Call ``widget.retranslate()`` now and after every language switch, for as long as the widget lives."""
+    """Call ``widget.retranslate()`` now and after every language switch, for as long as the widget lives;
+    a hidden widget (a page not shown, a dialog closed) is re-translated when it is shown again."""
+    follower = _RetranslateWhenShown(widget)
 
     def listener(_language):
-        if shiboken6.isValid(widget):
-            widget.retranslate()
+        if shiboken6.isValid(widget) and shiboken6.isValid(follower):
+            follower.language_changed()
         else:
             i18n.remove_listener(listener)
 
@@ -240,6 +281,42 @@ class CodeCombo(QComboBox):
             self.addItem(str(value), value)
             index = self.count() - 1
         self.setCurrentIndex(max(index, 0))
+
+
+class CommittedCodeCombo(CodeCombo):
+    """A ``CodeCombo`` that reports a choice once it is made (``committed(code)``): when its list closes on
+    another entry, on Enter, or when the focus leaves it changed — not at each arrow key that browses it."""
+
+    committed = Signal(object)
+
+    def __init__(self, codes: dict | None = None, blank: bool = False, parent=None):
+        super().__init__(codes, blank, parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self._committed_value = self.get_value()
+
+    def set_value(self, value) -> None:
+        super().set_value(value)
+        self._committed_value = self.get_value()
+
+    def commit(self) -> None:
+        """Report the value shown, if it is not the one reported last."""
+        if self.get_value() != self._committed_value:
+            self._committed_value = self.get_value()
+            self.committed.emit(self._committed_value)
+
+    def hidePopup(self) -> None:
+        super().hidePopup()
+        self.commit()
+
+    def keyPressEvent(self, event) -> None:
+        super().keyPressEvent(event)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.commit()
+
+    def focusOutEvent(self, event) -> None:
+        if not self.view().isVisible():  # the focus went to the open list: not a choice yet
+            self.commit()
+        super().focusOutEvent(event)
 
 
 class CountryCombo(CodeCombo):

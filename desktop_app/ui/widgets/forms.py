@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop_app.domain.changelog import canonical
 from desktop_app.domain.schema import Kind
-from desktop_app.domain.validation import check_record, coerce_fields
+from desktop_app.domain.validation import check_record, coerce_fields, record_errors
 from desktop_app.errors import ValidationError
-from desktop_app.i18n import _
+from desktop_app.i18n import _, ngettext
 from desktop_app.ui.widgets.common import (
     BoolField,
     CheckList,
@@ -76,6 +76,8 @@ class FieldForm(QWidget):
         layout = QFormLayout(self)
         layout.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         layout.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.summary = error_label()  # names every field refused by the last check_all
+        layout.addRow(self.summary)
         for name in names:
             field = kind.field(name)
             editor = editor_for(field, (choices or {}).get(name))
@@ -149,19 +151,40 @@ class FieldForm(QWidget):
             return False
         label.setText(error.message)
         label.show()
+        self.editors[error.field].setAccessibleDescription(error.message)  # read out with the field
         if focus:
             self.editors[error.field].setFocus()
         return True
 
+    def check_all(self, changed: set[str] | None = None) -> bool:
+        """Show every error of what is typed at once, each by its field, named together above the form, the
+        first field focused; whether there was none. ``changed``: as for ``check_record``."""
+        errors = [e for e in record_errors(self.kind, self.values(), changed) if e.field in self.errors]
+        self.clear_errors()
+        for error in errors:
+            self.show_error(error, focus=False)
+        if errors:
+            names = ", ".join(dict.fromkeys(_(self.kind.field(e.field).label) for e in errors))
+            self.summary.setText(
+                ngettext("Check this field: {fields}", "Check these fields: {fields}", len(errors)).format(fields=names)
+            )
+            self.summary.show()
+            self.editors[errors[0].field].setFocus()
+        return not errors
+
     def clear_error(self, name: str) -> None:
         self.errors[name].hide()
+        self.editors[name].setAccessibleDescription("")
         if name in LIVE_CHECKED:
             for other in LIVE_CHECKED & set(self.errors):
                 self.errors[other].hide()
+                self.editors[other].setAccessibleDescription("")
 
     def clear_errors(self) -> None:
-        for label in self.errors.values():
-            label.hide()
+        self.summary.hide()
+        for name in self.errors:
+            self.errors[name].hide()
+            self.editors[name].setAccessibleDescription("")
 
     def error_text(self, name: str) -> str:
         return "" if self.errors[name].isHidden() else self.errors[name].text()

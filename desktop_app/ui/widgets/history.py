@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from babel.dates import format_datetime
 from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem
 
 from desktop_app import i18n
@@ -32,8 +31,7 @@ class HistoryTable(QTableWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        zone = f"UTC{datetime.now().astimezone().strftime('%z')}"
-        zone = f"{zone[:6]}:{zone[6:]}" if len(zone) > 3 else zone
+        zone = i18n.utc_offset(datetime.now().astimezone())
         self.setHorizontalHeaderLabels([_("When ({zone})").format(zone=zone), _("Field"), _("Value"), _("By")])
         self.setAccessibleName(_("History of this record"))
         self._fill()
@@ -49,7 +47,8 @@ class HistoryTable(QTableWidget):
             by = change["installation"]
             if change["user"]:
                 by = f"{by} ({change['user']})"
-            cells = (when(change["at"]), self._field_label(change["field"]), self._value_text(change), by)
+            at = i18n.format_local_time(change["at"], "short", with_zone=False)  # the column's title names the zone
+            cells = (at, self._field_label(change["field"]), self._value_text(change), by)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
@@ -83,8 +82,3 @@ class HistoryTable(QTableWidget):
         if field is not None and field.type == "date":
             return i18n.format_date(value, "numeric")
         return str(value)
-
-
-def when(moment: datetime) -> str:
-    """A moment in this computer's time zone (which the column's title names): ``06/12/2026, 10:05``."""
-    return format_datetime(moment.astimezone(), "short", locale=i18n.babel_locale())

@@ -2,7 +2,8 @@
 
 The idea is Anki's browser model: 20,000 events cost one id query; only the rows
 on screen are read and formatted. ``refresh`` re-runs the id query (new sort,
-filter or data); ``invalidate`` marks cached rows stale after an edit.
+filter or data); ``refresh_later`` does the same with the id query off the GUI thread (F5, an import);
+``invalidate`` marks cached rows stale after an edit.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class LazyTableModel(QAbstractTableModel):
         self.descending = descending
         self.ids: list[str] = []
         self._cache: dict[str, dict] = {}
+        self._generation = 0  # of the latest refresh: the ids of an older one still being read are dropped
         self.refresh()
 
     # ----- Qt model contract -----------------------------------------------------------------
@@ -131,8 +133,34 @@ class LazyTableModel(QAbstractTableModel):
     def refresh(self, keep_rows: bool = False) -> None:
         """Re-read which rows there are (after a filter, sort or change elsewhere); ``keep_rows`` when only
         the choice of rows changed (a search keystroke): the rows already read are still right."""
+        self._swap(self._load_ids(self.sort_key, self.descending), keep_rows)
+
+    def refresh_later(self, parent, then: Callable[[], None] | None = None) -> None:
+        """``refresh`` with the ids read off the GUI thread through ``ui/operations``: the rows shown stay
+        until the new ones arrive, then ``then()`` runs. Tests wait with ``operations.wait_for_all()``."""
+        from desktop_app.ui import operations
+
+        self._generation += 1
+        generation, key, descending = self._generation, self.sort_key, self.descending
+
+        def arrived(ids: list[str]) -> None:
+            if generation == self._generation:
+                self._swap(ids, keep_rows=False)
+                if then is not None:
+                    then()
+
+        operations.run_operation(
+            parent,
+            "reading the rows of a table",
+            lambda _progress: self._load_ids(key, descending),
+            arrived,
+            quiet=True,
+        )
+
+    def _swap(self, ids: list[str], keep_rows: bool) -> None:
+        self._generation += 1
         self.beginResetModel()
-        self.ids = self._load_ids(self.sort_key, self.descending)
+        self.ids = ids
         if not keep_rows:
             self._cache.clear()
         self.endResetModel()
