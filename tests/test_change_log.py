@@ -119,3 +119,32 @@ def test_command_line_writes_are_in_the_log(cli):
         assert len(tables(desk)) == 3
     finally:
         desk.close()
+
+
+_TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["device_id", "field", "hlc", "kind", "salt", "value", "context"]), _JSON),
+    _TEXT,
+    st.integers(1, 2**40),
+    _TEXT,
+    _TEXT,
+)
+def test_the_writers_quick_hashes_are_the_canonical_ones(line, device_id, seq, prev, line_digest):
+    """The change writer hashes a line from its fields' canonical texts, and spells a link directly: both must
+    give exactly the hashes of the canonical JSON that a reader of FORMAT.md computes."""
+    import hashlib
+
+    from desktop_app.domain import author_log
+    from desktop_app.domain.changelog import canonical
+
+    assert author_log.digest_of({k: canonical(v) for k, v in line.items()}) == author_log.digest(line)
+    stub = {"device_id": device_id, "digest": line_digest, "prev": prev, "seq": seq}
+    expected = hashlib.sha256(canonical(stub).encode("utf-8")).hexdigest()
+    assert author_log.link(device_id, seq, prev, line_digest) == expected

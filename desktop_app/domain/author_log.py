@@ -22,6 +22,7 @@ GENESIS = "0" * 64  # the ``prev`` of an author's first line
 HEAD_LABEL = b"platform-desk-head\n"
 
 _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_json_string = json.encoder.encode_basestring  # how ``_canonical`` spells a string (ensure_ascii=False)
 
 
 def new_salt() -> str:
@@ -34,10 +35,20 @@ def digest(line: dict) -> str:
     return hashlib.sha256(_canonical({k: v for k, v in line.items() if k != "prev"}).encode("utf-8")).hexdigest()
 
 
+def digest_of(encoded: dict[str, str]) -> str:
+    """``digest`` of a line given as each field's canonical JSON text (a writer that has them already)."""
+    text = "{" + ",".join(f"{_json_string(key)}:{encoded[key]}" for key in sorted(encoded)) + "}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def link(device_id: str, seq: int, prev: str, line_digest: str) -> str:
-    """The hash that the next line names as its ``prev`` and a head signs."""
-    stub = {"device_id": device_id, "digest": line_digest, "prev": prev, "seq": seq}
-    return hashlib.sha256(_canonical(stub).encode("utf-8")).hexdigest()
+    """The hash that the next line names as its ``prev`` and a head signs: of the canonical JSON of
+    ``{"device_id", "digest", "prev", "seq"}``, spelled here directly (keys in order, ``seq`` a whole number)."""
+    stub = (
+        f'{{"device_id":{_json_string(device_id)},"digest":{_json_string(line_digest)},'
+        f'"prev":{_json_string(prev)},"seq":{int(seq)}}}'
+    )
+    return hashlib.sha256(stub.encode("utf-8")).hexdigest()
 
 
 def head_message(device_id: str, seq: int, link_hash: str) -> bytes:

@@ -40,6 +40,9 @@ LINK_COLUMNS = ("device_id", "seq", "prev", "digest", "hash")
 RECORD_NAMESPACE = uuid.UUID("6f1c3a52-7d0e-5b8a-9c41-2e8f5d7b3a90")
 
 
+_json_string = json.encoder.encode_basestring  # how ``canonical`` spells a string
+
+
 def canonical(value) -> str:
     """The one JSON spelling of a value, so equal values compare equal as text."""
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -186,22 +189,26 @@ class ChangeWriter:
                 {} if record_id in self.created else seen_fields(self.connection, record_id)
             )
         replaces = fields.setdefault(field, {})
-        line = {
-            "device_id": self.device_id,
-            "seq": self.next_seq,
-            "hlc": self.clock.tick(),
-            "kind": kind,
-            "record_id": record_id,
-            "field": field,
-            "value": value,
-            "salt": author_log.new_salt(),
+        stamp, salt = self.clock.tick(), author_log.new_salt()
+        value_text = canonical(value)
+        context_text = canonical(context) if context is not None else None
+        replaces_text = canonical(replaces) if replaces else None
+        encoded = {  # the line's fields as canonical JSON, hashed without building the line again
+            "device_id": _json_string(self.device_id),
+            "field": _json_string(field),
+            "hlc": _json_string(stamp),
+            "kind": _json_string(kind),
+            "record_id": _json_string(record_id),
+            "salt": _json_string(salt),
+            "seq": str(self.next_seq),
+            "value": value_text,
         }
-        if context is not None:
-            line["context"] = context
-        if replaces:
-            line["replaces"] = dict(replaces)
+        if context_text is not None:
+            encoded["context"] = context_text
+        if replaces_text is not None:
+            encoded["replaces"] = replaces_text
         replaces[self.device_id] = self.next_seq
-        digest = author_log.digest(line)  # salted, and linked to the line before
+        digest = author_log.digest_of(encoded)  # salted, and linked to the line before
         link = author_log.link(self.device_id, self.next_seq, self._prev, digest)
         self._links.append((self.device_id, self.next_seq, self._prev, digest, link))
         self._prev = link
@@ -209,14 +216,14 @@ class ChangeWriter:
             (
                 self.device_id,
                 self.next_seq,
-                line["hlc"],
+                stamp,
                 kind,
                 record_id,
                 field,
-                canonical(value),
-                canonical(context) if context is not None else None,
-                line["salt"],
-                canonical(line["replaces"]) if "replaces" in line else None,
+                value_text,
+                context_text,
+                salt,
+                replaces_text,
                 self.user,
             )
         )

@@ -57,3 +57,13 @@ def test_a_file_that_is_no_database_is_told_after_the_window_appeared(tmp_path):
     assert "shown: Loading… False False" in result.stdout.splitlines()
     assert "is not a Platform Desk database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_window_opens_a_server_database_the_same_way(pg_url):
+    from desktop_app.domain.desk import Desk
+
+    Desk.create(pg_url, "UNODC secretariat", "secretariat").close()
+    result = _start(pg_url)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "shown: Loading… False False" in lines and "ready: EventsPage True" in lines
