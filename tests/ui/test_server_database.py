@@ -23,12 +23,12 @@ def test_file_menu_opens_a_server_database_and_remembers_it_without_the_password
     def fill(dialog):
         dialog.field.setText(typed)
         dialog.grab().save(str(tmp_path / "server-dialog.png"))
-        seen.append(dialog.label.text())
+        seen.append(dialog.label.text().replace("&", ""))  # its Alt-letter is the screen's to choose
 
     answered = answer_next_dialog(qtbot, "Connect", fill)
     first.server_action.trigger()
     qtbot.waitUntil(lambda: len(windows.windows) == 2, timeout=10_000)
-    assert answered and seen == ["&Address of the database on the office's PostgreSQL server:"]
+    assert answered and seen == ["Address of the database on the office's PostgreSQL server:"]
     second = windows.windows[-1]
     qtbot.addWidget(second)
     assert second.desk.url == server.display(pg_url) and second.desk.identity["device_name"] == "UNODC secretariat"
@@ -88,7 +88,7 @@ def test_what_other_staff_write_shows_in_the_window_without_a_reload(qtbot, pg_u
     qtbot.addWidget(window)
     window.show()
     events = window.page("events")
-    assert events.count_label.text() == "0 rows"
+    assert events.model.rowCount() == 0 and events.count_label.text().startswith("Nothing recorded here yet")
     colleague = Desk.open(pg_url)  # another member of staff, in another program
     try:
         colleague.put("event", {"type": "webinar", "title": "Written by a colleague", "start_date": "2025-02-03"})
