@@ -60,7 +60,10 @@ def answer_next_dialog(qtbot, button_text: str, fill=None) -> list:
 
     def answer():
         dialog = QApplication.activeModalWidget()
-        if dialog is None:
+        # the button as read: its Alt-letter marker (“&Save”) is not part of what it says
+        buttons = [] if dialog is None else dialog.findChildren(QPushButton)
+        button = next((b for b in buttons if b.text().replace("&", "") == button_text), None)
+        if button is None or not dialog.isVisible():  # not shown yet, or a dialog answered before still closing
             QTimer.singleShot(20, answer)
             return
         if fill is not None:
@@ -70,8 +73,7 @@ def answer_next_dialog(qtbot, button_text: str, fill=None) -> list:
             if isinstance(dialog, QMessageBox)
             else dialog
         )
-        # the button as read: its Alt-letter marker (“&Save”) is not part of what it says
-        next(b for b in dialog.findChildren(QPushButton) if b.text().replace("&", "") == button_text).click()
+        button.click()
 
     QTimer.singleShot(0, answer)
     return answered

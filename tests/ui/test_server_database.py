@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from PySide6.QtWidgets import QApplication
+
 from desktop_app import user_settings
 from desktop_app.domain.desk import Desk
 from desktop_app.storage import server
@@ -75,6 +77,7 @@ def test_the_window_asks_for_the_password_the_server_wants(qtbot, password_url, 
         assert asked == [f"Password for {server.display(password_url)}:"]
     finally:
         desk.close()
+    qtbot.waitUntil(lambda: QApplication.activeModalWidget() is None)  # the first question is gone
     answer_next_dialog(qtbot, "Cancel")
     assert open_server_database(password_url) is None  # the person gave up: nothing opens, nothing fails
 
