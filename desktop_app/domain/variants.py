@@ -34,13 +34,17 @@ def apply_variants(connection: Connection, updates: dict[str, dict[str, object]]
             )
     if setting:
         connection.exec_driver_sql(
-            f"INSERT INTO text_variants (record_id, field, value) VALUES ({server.driver_marks(connection, 3)}) "
-            "ON CONFLICT (record_id, field) DO UPDATE SET value = excluded.value",
+            server.qmark_sql(
+                connection,
+                "INSERT INTO text_variants (record_id, field, value) VALUES (?, ?, ?) "
+                "ON CONFLICT (record_id, field) DO UPDATE SET value = excluded.value",
+            ),
             setting,
         )
     if clearing:
-        one, two = server.driver_marks(connection, 2).split(", ")
-        connection.exec_driver_sql(f"DELETE FROM text_variants WHERE record_id = {one} AND field = {two}", clearing)
+        connection.exec_driver_sql(
+            server.qmark_sql(connection, "DELETE FROM text_variants WHERE record_id = ? AND field = ?"), clearing
+        )
 
 
 def split(fields: dict[str, object]) -> tuple[dict[str, object], dict[str, object]]:

@@ -127,11 +127,11 @@ class _QmarkCursor:
         self._cursor = cursor
 
     def execute(self, sql: str, parameters=()):
-        self._cursor.execute(sql.replace("?", "%s"), parameters)
+        self._cursor.execute(_percent_marks(sql), parameters)
         return self
 
     def executemany(self, sql: str, rows):
-        self._cursor.executemany(sql.replace("?", "%s"), rows)
+        self._cursor.executemany(_percent_marks(sql), rows)
         return self
 
     def fetchone(self):
@@ -165,7 +165,11 @@ def insert_rows(cursor, table: str, columns: tuple[str, ...], rows: Iterable[tup
 
 def qmark_sql(connection: Connection, sql: str) -> str:
     """SQL written with ``?`` marks (and no other ``?`` or ``%``), as the connection's driver takes it."""
-    return sql if connection.dialect.paramstyle == "qmark" else sql.replace("?", "%s")
+    return sql if connection.dialect.paramstyle == "qmark" else _percent_marks(sql)
+
+
+def _percent_marks(sql: str) -> str:
+    return sql.replace("?", "%s")
 
 
 def driver_cursor(connection: Connection):
