@@ -17,7 +17,7 @@ from sqlalchemy import ColumnClause, TextClause, and_, func, insert, literal_col
 
 from desktop_app import logbook
 from desktop_app.domain.authority import SECRETARIAT
-from desktop_app.domain.changelog import canonical, version_vector
+from desktop_app.domain.changelog import canonical, record_table, version_vector
 from desktop_app.domain.desk import Desk, now_iso
 from desktop_app.errors import InputError
 from desktop_app.i18n import _
@@ -160,6 +160,44 @@ def _widened(connection, ranges, since: int | None) -> set[str]:
     return changed | attending | dependants
 
 
+def _withdrawn(connection, ranges, since: int | None, hidden: set[str], recipient: Recipient) -> set[str]:
+    """Records made ``local`` after they were shared, that the recipient may hold: their ``sharing`` line travels
+    to it alone, so that it stops showing and relaying what was withdrawn (SPEC §4.1); nothing written while
+    the record is local leaves this installation. A recipient that never held the record keeps nothing of it
+    (``merge.Merger._prove``).
+
+    Among the hidden records whose ``sharing`` became ``local`` in the changes sent (or received since this
+    installation last wrote to the recipient, ``since``): those the recipient may see under their last other
+    sharing.
+    """
+    news = or_(*ranges) if since is None else or_(*ranges, Change.rowid > since)
+    made_local = connection.execute(
+        select(Change.record_id, Change.kind)
+        .where(news, Change.field == "sharing", Change.value == canonical("local"))
+        .distinct()
+    ).all()
+    events = record_table("event")
+    withdrawn = set()
+    for record_id, kind in made_local:
+        if record_id not in hidden:
+            continue
+        before = connection.execute(
+            select(Change.value)
+            .where(Change.record_id == record_id, Change.field == "sharing", Change.value != canonical("local"))
+            .order_by(Change.hlc.desc(), Change.device_id.desc())
+            .limit(1)
+        ).scalar()
+        if before is None:  # never shared
+            continue
+        table = record_table(kind)
+        event_id = table.c.event_id if "event_id" in table.c else table.c.id
+        owner, event = connection.execute(select(table.c.owner, event_id).where(table.c.id == record_id)).one()
+        parties = connection.execute(select(events.c.parties).where(events.c.id == event)).scalar()
+        if recipient.may_see(json.loads(before), parties, owner):
+            withdrawn.add(record_id)
+    return withdrawn
+
+
 @lru_cache(maxsize=None)
 def _current_value(dialect: str) -> TextClause:
     """A record's current values (SPEC §4.3, ``merge.FieldHistory``): changes of a field that no other change of
@@ -207,14 +245,22 @@ def _logs(connection, me: dict, theirs: dict) -> dict[str, tuple[int, dict]]:
     return logs
 
 
-def _lines(connection, logs: dict, hidden: set[str], attachments: set[str], since: int | None, widen: bool):
+def _lines(
+    connection,
+    logs: dict,
+    recipient: Recipient,
+    hidden: set[str],
+    attachments: set[str],
+    since: int | None,
+    widen: bool,
+):
     """The change lines the recipient lacks and may see, then the stubs that keep each author's log whole.
 
     Only current values travel: a value already replaced is history the recipient may not have been
     allowed to see (SPEC §4.1), so a record whose sharing or parties changed is sent again with its
-    current values only. A reference to an event the recipient may not receive (``parent_id``) is left
-    out. Every other position of a log sent travels as a stub. The SHA-256 of each attachment sent is
-    added to ``attachments``.
+    current values only, and a record made ``local`` that it may hold by its ``sharing`` line alone. A
+    reference to an event the recipient may not receive (``parent_id``) is left out. Every other position
+    of a log sent travels as a stub. The SHA-256 of each attachment sent is added to ``attachments``.
     """
     ranges = [
         and_(Change.device_id == device, Change.seq > base, Change.seq <= head["seq"])
@@ -224,6 +270,7 @@ def _lines(connection, logs: dict, hidden: set[str], attachments: set[str], sinc
         return
     sent: dict[str, set[int]] = {device: set() for device in logs}
     widened = _widened(connection, ranges, since) - hidden if widen else set()
+    withdrawn = _withdrawn(connection, ranges, since, hidden, recipient)
     queries = [select(*_COLUMNS).where(Change.record_id.in_(widened), ~or_(*ranges))] if widened else []
     queries.append(select(*_COLUMNS).where(or_(*ranges)))
     line_sql, stub_sql = _line_sql(connection.dialect.name)
@@ -237,7 +284,9 @@ def _lines(connection, logs: dict, hidden: set[str], attachments: set[str], sinc
             .execution_options(yield_per=5000)
         )
         for line, device, seq, record_id, field, kind, value in connection.execute(query):
-            if record_id in hidden or (field == "parent_id" and json.loads(value) in hidden):
+            if record_id in hidden and not (field == "sharing" and record_id in withdrawn):
+                continue
+            if field == "parent_id" and json.loads(value) in hidden:
                 continue
             if field == "sha256" and kind == "attachment":
                 attachments.add(json.loads(value))
@@ -335,7 +384,13 @@ def export_bundle(
                 yield from connection.execute(query.order_by(Blob.sha256))
 
             lines = _lines(
-                connection, logs, hidden, attachments, _acknowledged(connection, me, peer, theirs), widen=bool(theirs)
+                connection,
+                logs,
+                recipient,
+                hidden,
+                attachments,
+                _acknowledged(connection, me, peer, theirs),
+                widen=bool(theirs),
             )
             manifest = write_bundle(
                 temporary, header, lines, me["private_key"], passphrase, blobs, _registry(connection, me)

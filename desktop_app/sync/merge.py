@@ -246,6 +246,15 @@ class Merger:
             if proven:
                 highest[device] = proven[-1][1]
         cursor.execute("DELETE FROM incoming WHERE stub")
+        # A record made ``local`` that never reached here: its withdrawal (``export._withdrawn``) has nothing to
+        # withdraw, and is kept as its place in its author's log alone, like a stub.
+        cursor.execute(
+            "DELETE FROM incoming WHERE field = 'sharing' AND value = ? "
+            "AND NOT EXISTS (SELECT 1 FROM changes c WHERE c.record_id = incoming.record_id) "
+            "AND NOT EXISTS (SELECT 1 FROM held_back h WHERE h.record_id = incoming.record_id) "
+            "AND NOT EXISTS (SELECT 1 FROM incoming j WHERE j.record_id = incoming.record_id AND j.field != 'sharing')",
+            (canonical("local"),),
+        )
         # A line held from before format 3 and now proven by its author can be relayed from here on.
         same = (
             "FROM incoming i WHERE i.device_id = changes.device_id AND i.seq = changes.seq AND i.hlc = changes.hlc "

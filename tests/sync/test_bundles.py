@@ -188,6 +188,67 @@ def test_widened_sharing_sends_the_whole_record(offices):
     assert [p["person_id"] for p in uz.desk.list("participation")] == [person]
 
 
+def _sent_records(path) -> dict[str, set[str]]:
+    """The fields of each record whose full lines a bundle carries."""
+    with zipfile.ZipFile(path) as archive:
+        lines = [json.loads(line) for line in archive.read("changes.jsonl").decode("utf-8").splitlines()]
+    sent: dict[str, set[str]] = {}
+    for line in lines:
+        if "record_id" in line:
+            sent.setdefault(line["record_id"], set()).add(line["field"])
+    return sent
+
+
+def test_a_shared_record_made_local_is_withdrawn_everywhere_and_nothing_new_leaves(offices):
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    for office in (kz, uz):
+        unodc.receive(*office.send().paths)
+        office.receive(*unodc.send(office).paths)
+    event = uz.desk.put("event", {"type": "webinar", "title": "Shared by mistake", "start_date": "2025-01-01"})
+    person = uz.desk.put("person", {"full_name": "Дилноза"})
+    uz.desk.put("participation", {"event_id": event, "person_id": person})
+    unodc.receive(*uz.send().paths)
+    kz.receive(*unodc.send(kz).paths)
+    assert titles(kz) == ["Shared by mistake"]
+
+    uz.desk.put("event", {"id": event, "sharing": "local", "title": "Internal notes", "city": "Tashkent"})
+    withdrawal = uz.send().paths[0]
+    assert _sent_records(withdrawal) == {event: {"sharing"}}, "only the withdrawal leaves, not the new text"
+    unodc.receive(withdrawal)
+    kz.receive(*unodc.send(kz).paths)
+    for office in (unodc, kz):  # marked local where it was received: relayed no further
+        assert (office.desk.get(event)["sharing"], office.desk.get(event)["title"]) == ("local", "Shared by mistake")
+    newcomer = unodc.folder / "everyone.pdsync"
+    api.export_bundle(unodc.desk, newcomer)
+    assert _sent_records(newcomer)[event] == {"sharing"}, "the secretariat relays only the withdrawal"
+    uz.receive(*unodc.send(uz).paths)
+    assert uz.desk.get(event)["title"] == "Internal notes"
+
+    uz.desk.put("event", {"id": event, "sharing": "platform"})  # shared again: current values only
+    unodc.receive(*uz.send().paths)
+    kz.receive(*unodc.send(kz).paths)
+    for office in (unodc, kz):
+        assert (office.desk.get(event)["title"], office.desk.get(event)["city"]) == ("Internal notes", "Tashkent")
+
+
+def test_a_record_made_local_before_anyone_saw_it_leaves_nothing_anywhere(offices):
+    kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
+    for office in (kz, uz):
+        unodc.receive(*office.send().paths)
+        office.receive(*unodc.send(office).paths)
+    event = uz.desk.put("event", {"type": "webinar", "title": "Draft", "start_date": "2025-01-01"})
+    uz.desk.put("event", {"id": event, "sharing": "local"})
+    unodc.receive(*uz.send().paths)
+    kz.receive(*unodc.send(kz).paths)
+    for office in (unodc, kz):
+        with office.desk.engine.connect() as connection:
+            held = connection.exec_driver_sql("SELECT count(*) FROM changes WHERE record_id = ?", (event,)).scalar()
+            waiting = connection.exec_driver_sql(
+                "SELECT count(*) FROM held_back WHERE record_id = ?", (event,)
+            ).scalar()
+        assert (held, waiting, office.dump()) == (0, 0, []), office.name
+
+
 def test_the_same_person_added_twice_concurrently_appears_once(offices):
     kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
     event = kz.desk.put("event", {"type": "webinar", "title": "W", "start_date": "2025-01-01"})
