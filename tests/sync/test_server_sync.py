@@ -59,6 +59,14 @@ def test_a_server_secretariat_and_a_file_secretariat_fed_the_same_bundles_agree(
         assert server.dump() == unodc.dump()
         assert _conflicts(server) == _conflicts(unodc) != []
 
+        # KZ withdraws the meeting (made local): both mark it local, and pass on only that.
+        kz.desk.put("event", {"id": meeting, "sharing": "local", "title": "Internal"})
+        third = kz.send()
+        for office in (unodc, server):
+            assert office.receive(*third.paths)["updated"] == 1
+        assert server.dump() == unodc.dump()
+        assert server.desk.get(meeting)["sharing"] == "local"
+
         # What each sends back gives a delegation the same records.
         source, copy = sqlite3.connect(tmp_path / "uz.db"), sqlite3.connect(tmp_path / "uz-twin.db")
         source.backup(copy)  # the same installation, on the same computer: opened as itself
