@@ -17,6 +17,13 @@ def manifest(path):
         return json.loads(archive.read("manifest.json"))
 
 
+def introduce(secretariat, *delegations):
+    """A first exchange each way between the secretariat and each delegation."""
+    for office in delegations:
+        secretariat.receive(*office.send().paths)
+        office.receive(*secretariat.send(office).paths)
+
+
 def titles(office):
     return sorted(e["title"] for e in office.desk.list("event"))
 
@@ -163,9 +170,7 @@ def test_first_bundle_pins_the_key(offices, tmp_path):
 
 def test_widened_sharing_sends_the_whole_record(offices):
     kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
-    for office in (kz, uz):
-        unodc.receive(*office.send().paths)
-        office.receive(*unodc.send(office).paths)
+    introduce(unodc, kz, uz)
     event = kz.desk.put(
         "event",
         {
@@ -201,9 +206,7 @@ def _sent_records(path) -> dict[str, set[str]]:
 
 def test_a_shared_record_made_local_is_withdrawn_everywhere_and_nothing_new_leaves(offices):
     kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
-    for office in (kz, uz):
-        unodc.receive(*office.send().paths)
-        office.receive(*unodc.send(office).paths)
+    introduce(unodc, kz, uz)
     event = uz.desk.put("event", {"type": "webinar", "title": "Shared by mistake", "start_date": "2025-01-01"})
     person = uz.desk.put("person", {"full_name": "Дилноза"})
     uz.desk.put("participation", {"event_id": event, "person_id": person})
@@ -233,9 +236,7 @@ def test_a_shared_record_made_local_is_withdrawn_everywhere_and_nothing_new_leav
 
 def test_a_record_made_local_before_anyone_saw_it_leaves_nothing_anywhere(offices):
     kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
-    for office in (kz, uz):
-        unodc.receive(*office.send().paths)
-        office.receive(*unodc.send(office).paths)
+    introduce(unodc, kz, uz)
     event = uz.desk.put("event", {"type": "webinar", "title": "Draft", "start_date": "2025-01-01"})
     uz.desk.put("event", {"id": event, "sharing": "local"})
     unodc.receive(*uz.send().paths)
@@ -301,9 +302,7 @@ def test_a_bundle_for_everyone_does_not_hide_what_a_delegation_may_see(offices):
     """The secretariat's bundle for everyone holds only `platform` records: importing it must not make
     the delegation look as if it held the `parties` records meant for it too."""
     kz, uz, unodc = offices["kz"], offices["uz"], offices["unodc"]
-    for office in (kz, uz):
-        unodc.receive(*office.send().paths)
-        office.receive(*unodc.send(office).paths)
+    introduce(unodc, kz, uz)
     uz.desk.put(
         "event",
         {
