@@ -604,7 +604,11 @@ class Merger:
         # in this import waits whole: one record cannot stop the rest of a bundle (SPEC §4.1).
         # A retried line waits too rather than move a record held here onto one not held: nothing retried may
         # make a later bundle fail.
-        created = {c["record_id"] for c in batch if c["field"] == OWNER}
+        created = {  # by a claim that stands: another is refused, and leaves its record unmade
+            c["record_id"]
+            for c in batch
+            if c["field"] == OWNER and self._owner_refusal(c["device_id"], c["seq"], c["record_id"], c["value"]) is None
+        }
         for change in batch:
             target = change["value"] if change["field"] in ("event_id", "person_id") else None
             may_wait = self._retrying or not self._state[change["record_id"]]["exists"]

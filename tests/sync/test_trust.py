@@ -135,6 +135,28 @@ def test_an_owner_claim_is_checked_from_the_record_id(world, tmp_path):
     assert owners == ["KZ", "KZ"]
 
 
+@pytest.mark.parametrize("second_claim", [True, False])
+def test_a_second_owner_claim_leaves_its_record_unmade_and_the_rest_importing(world, second_claim):
+    """Attack found by the long property run: KZ's laptop writes a second ``owner`` line for its own event, so
+    its files carry that claim instead of the creation's. The claim is refused and the event is not made; its
+    participant waits for it instead of failing the whole file, and the file's other records arrive."""
+    unodc, kz = world["unodc"], world["kz"]
+    event = kz.desk.put("event", {**EVENT, "sharing": "platform"})
+    person = kz.desk.put("person", {"full_name": "Айгерим"})
+    kz.desk.put("participation", {"event_id": event, "person_id": person})
+    webinar = kz.desk.put("event", {**EVENT, "title": "Вебинар"})
+    if second_claim:
+        forge.append_to_own_log(kz.desk, [change(event, "owner", "KZ")])
+    summary = unodc.receive(*kz.send().paths)
+    assert unodc.desk.get(webinar)["title"] == "Вебинар"
+    if second_claim:
+        assert "owner" in {r["field"] for r in summary["refused"]}
+        assert [e["id"] for e in unodc.desk.list("event")] == [webinar]
+        assert unodc.desk.list("participation") == [] and held_back(unodc) > 0
+    else:  # control: the honest file brings everything
+        assert summary["refused"] == [] and len(unodc.desk.list("participation")) == 1
+
+
 def test_lines_claiming_the_recipients_own_changes_are_refused(world, tmp_path):
     unodc, kz = world["unodc"], world["kz"]
     event = kz.desk.put("event", EVENT)
