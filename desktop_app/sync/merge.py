@@ -192,13 +192,11 @@ class Merger:
         authors = [device for (device,) in cursor.execute("SELECT DISTINCT device_id FROM incoming").fetchall()]
         highest: dict[str, int] = {}
         for device in authors:
-            rows = cursor.execute(
-                "SELECT n, seq, prev, digest, link, stub, kind, record_id, field FROM incoming "
-                "WHERE device_id = ? ORDER BY seq",
-                (device,),
+            rows = cursor.execute(  # what the proof needs alone: a bundle's lines can be many
+                "SELECT n, seq, prev, digest, link, stub FROM incoming WHERE device_id = ? ORDER BY seq", (device,)
             ).fetchall()
             elements: dict[int, chain.Element] = {}
-            for _n, seq, prev, digest, link, *_rest in rows:
+            for _n, seq, prev, digest, link, _stub in rows:
                 if seq in elements and elements[seq].hash != link:
                     raise InputError(
                         _("it carries two different lines numbered {seq} of installation {device}").format(
@@ -217,8 +215,9 @@ class Merger:
             if cut is not None:  # what a revocation dropped is never proven again (SPEC §3)
                 verdict.proven = {seq for seq in verdict.proven if seq <= cut}
                 reason = REVOKED
-            refused = [row for row in rows if row[1] not in verdict.proven and not row[5]]
-            for _n, seq, _prev, _digest, _link, _stub, kind, record_id, field in refused:
+            refused = [row[0] for row in rows if row[1] not in verdict.proven and not row[5]]
+            del rows
+            for seq, kind, record_id, field in _described(cursor, refused):
                 self.counts.refused.append(
                     {
                         "device_id": device,
@@ -229,7 +228,7 @@ class Merger:
                         "reason": reason,
                     }
                 )
-            cursor.executemany("DELETE FROM incoming WHERE n = ?", [(row[0],) for row in refused])
+            cursor.executemany("DELETE FROM incoming WHERE n = ?", [(n,) for n in refused])
             proven = [
                 (device, seq, elements[seq].prev, elements[seq].digest, elements[seq].hash)
                 for seq in sorted(verdict.proven)
@@ -763,6 +762,18 @@ class Merger:
                     raise InputError(
                         _("{kind} {id} arrived without its event").format(kind=_(kind.label), id=missing[0])
                     )
+
+
+def _described(cursor, numbers: list[int]) -> list[tuple]:
+    """(seq, kind, record_id, field) of the staged lines numbered ``numbers``, by seq."""
+    found = []
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
+        found += cursor.execute(
+            f"SELECT seq, kind, record_id, field FROM incoming WHERE n IN ({', '.join('?' * len(chunk))}) ORDER BY seq, n",
+            chunk,
+        ).fetchall()
+    return found
 
 
 def _derived(record_id: str) -> bool:
