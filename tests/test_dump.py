@@ -1,4 +1,4 @@
-"""``dump`` spelled by SQLite (issue 14) gives exactly the lines of ``canonical(_public(row))`` over
+"""``dump`` spelled by SQLite (issue 14) gives exactly the lines of ``canonical(public_record(row))`` over
 ``visible_query``: twins, deletions, lists, booleans and text that needs escaping included."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from desktop_app.domain.changelog import canonical, record_table
-from desktop_app.domain.desk import KINDS, Desk, _public, visible_query
+from desktop_app.domain.desk import KINDS, Desk, public_record, visible_query
 
 
 def _reference(desk: Desk) -> list[str]:
@@ -14,7 +14,7 @@ def _reference(desk: Desk) -> list[str]:
     with desk.engine.connect() as connection:
         for name in sorted(KINDS):
             query = visible_query(KINDS[name]).order_by(None).order_by(record_table(name).c.id)
-            lines += [canonical(_public(name, dict(row))) for row in connection.execute(query).mappings()]
+            lines += [canonical(public_record(name, dict(row))) for row in connection.execute(query).mappings()]
     return lines
 
 

@@ -102,6 +102,7 @@ def run_import(args) -> int:
         summary = api.import_files(
             desk, args.files, dry_run=args.dry_run, passphrase=_passphrase(args.passphrase_file), trust=args.trust
         )
+    summary.pop("records", None)  # the GUI's preview lists them; the command line keeps SPEC §5's counts
     print(json.dumps(summary, ensure_ascii=False, indent=1))
     return 0
 

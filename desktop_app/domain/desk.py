@@ -241,7 +241,7 @@ class Desk:
             given = variants_of(connection, [record_id])
         if found is None or found[1].get(DELETED):
             raise NotFoundError(_("No record has the id “{id}”").format(id=record_id))
-        return _public(*found) | given.get(record_id, {})
+        return public_record(*found) | given.get(record_id, {})
 
     def list(self, kind_name: str) -> list[dict]:
         """Every visible record of a kind, in a stable order."""
@@ -249,7 +249,7 @@ class Desk:
         with self.engine.connect() as connection:
             rows = connection.execute(visible_query(kind)).mappings().all()
             given = variants_of(connection, [row["id"] for row in rows]) if kind.name in TRANSLATABLE else {}
-        return [_public(kind.name, dict(row)) | given.get(row["id"], {}) for row in rows]
+        return [public_record(kind.name, dict(row)) | given.get(row["id"], {}) for row in rows]
 
     def dump(self) -> Iterator[str]:
         """Every visible record as one canonical JSON line, sorted by kind and id."""
@@ -578,7 +578,7 @@ def _dump_query(kind: Kind):
 
 
 def _dump_line(kind: Kind, columns):
-    """SQL for a record's canonical JSON line (``canonical(_public(...))``, keys sorted), and a flag for the rare
+    """SQL for a record's canonical JSON line (``canonical(public_record(...))``, keys sorted), and a flag for the rare
     row SQLite cannot spell so: a list column stored with ``\\u`` escapes, which canonical JSON writes as is."""
     values = {"id": columns.id, "kind": literal(kind.name)}
     escaped = []
@@ -616,7 +616,7 @@ def _dump_rows(connection: Connection) -> Iterator[str]:
         for rows in connection.execute(query.execution_options(yield_per=5000)).mappings().partitions():
             given = variants_of(connection, [row["id"] for row in rows]) if name in TRANSLATABLE else {}
             for row in rows:
-                yield canonical(_public(name, dict(row)) | given.get(row["id"], {}))
+                yield canonical(public_record(name, dict(row)) | given.get(row["id"], {}))
 
 
 def _holds_installation(engine) -> bool:
@@ -637,7 +637,8 @@ def _refuse_unless_empty(engine, url: str) -> None:
         )
 
 
-def _public(kind_name: str, row: dict) -> dict:
+def public_record(kind_name: str, row: dict) -> dict:
+    """A stored row as ``get`` gives it: ``kind``, ``id`` and the kind's fields (no bookkeeping columns)."""
     kind = KINDS[kind_name]
     record = {"id": row["id"], "kind": kind_name}
     for field in kind.fields:

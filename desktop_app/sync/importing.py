@@ -19,7 +19,9 @@ from desktop_app import logbook
 from desktop_app.domain import identity, progress
 from desktop_app.domain.authority import SECRETARIAT
 from desktop_app.domain.changelog import raise_knowledge, version_vector
+from desktop_app.domain.described import described
 from desktop_app.domain.desk import Desk, now_iso
+from desktop_app.domain.schema import KINDS
 from desktop_app.errors import InputError
 from desktop_app.i18n import _, ngettext
 from desktop_app.storage import database, server
@@ -29,6 +31,8 @@ from desktop_app.sync import waiting
 from desktop_app.sync.bundle import Bundle
 from desktop_app.sync.merge import Merger, Origin
 from desktop_app.sync.parts import PartStore, open_assembled
+
+PREVIEW_RECORDS = 200  # the records a dry run names (its counts cover them all)
 
 
 class Refusal(TypedDict):
@@ -61,6 +65,7 @@ class ImportSummary(TypedDict):
     per_kind: dict[str, dict[str, int]]
     message: str
     backup: NotRequired[str]
+    records: NotRequired[list[dict]]  # dry run only: ``_would_be``
 
 
 def _raise_coverage(connection, me: dict, manifest: dict, sender: Origin) -> None:
@@ -194,6 +199,7 @@ def _apply(
     summary["already_imported"] = [b.name for b in bundles if b.manifest["bundle_id"] in done]
     already_skipped = sum(b.manifest["change_count"] for b in bundles if b.manifest["bundle_id"] in done)
     applied: list[tuple[Bundle, dict]] = []  # for the log, once committed
+    touched: dict[str, dict[str, set[str]]] = {"new": defaultdict(set), "updated": defaultdict(set)}
     engine = desk.engine.execution_options(write=True)
     with database.translate_busy(), engine.connect() as connection:
         transaction = connection.begin()
@@ -266,8 +272,10 @@ def _apply(
                 applied.append((bundle, bundle_counts))
                 for kind, ids in counts.new.items():
                     per_kind[kind]["new"] += len(ids)
+                    touched["new"][kind] |= ids
                 for kind, ids in counts.updated.items():
                     per_kind[kind]["updated"] += len(ids - counts.new.get(kind, set()))
+                    touched["updated"][kind] |= ids
                 for kind, number in counts.conflicts.items():
                     per_kind[kind]["conflicts"] += number
                 for kind, number in counts.skipped.items():
@@ -285,6 +293,7 @@ def _apply(
                     )
                 )
             if dry_run:
+                summary["records"] = _would_be(connection, touched)
                 transaction.rollback()
             else:
                 progress.checkpoint()  # cancelled: roll back, as if never imported
@@ -305,6 +314,20 @@ def _apply(
     summary["per_kind"] = dict(per_kind)
     summary["message"] = _message(summary)
     return summary
+
+
+def _would_be(connection, touched: dict[str, dict[str, set[str]]]) -> list[dict]:
+    """What a dry run would add or change, read inside its transaction before the rollback: up to
+    ``PREVIEW_RECORDS`` of ``{kind, change: "new" | "updated", record}`` (the record as it would be, with its
+    ``name``; see ``domain.described``), new ones first."""
+    listed: list[dict] = []
+    for change in ("new", "updated"):
+        for kind in KINDS:
+            ids = touched[change][kind] - (touched["new"][kind] if change == "updated" else set())
+            wanted = sorted(ids)[: PREVIEW_RECORDS - len(listed)]
+            found = described(connection, kind, wanted) if wanted else {}
+            listed += [{"kind": kind, "change": change, "record": found[i]} for i in wanted if i in found]
+    return listed
 
 
 def _log(summary: ImportSummary, trust: trusting.Trust, applied: list[tuple[Bundle, dict]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 from PySide6.QtCore import QEvent, Qt, QTimer
@@ -10,6 +11,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
+from desktop_app import i18n
 from desktop_app.domain.demo import load_public_record
 from desktop_app.domain.desk import Desk
 
@@ -54,9 +56,19 @@ def window(qtbot, demo_db):
     desk.close()
 
 
+ANSWER_TIMEOUT_S = 30
+_unanswered: dict[QTimer, str] = {}  # the answers prepared and not given yet, each with the button it waits for
+
+
 def answer_next_dialog(qtbot, button_text: str, fill=None) -> list:
-    """Click ``button_text`` in the next modal dialog (after ``fill(dialog)``); returns [dialog] once answered."""
+    """Click ``button_text`` in the next modal dialog (after ``fill(dialog)``); returns [dialog] once answered.
+
+    A dialog that never shows that button (another language, another question) is closed after
+    ``ANSWER_TIMEOUT_S`` and the test fails saying what it showed, instead of waiting in its event loop forever."""
     answered = []
+    deadline = time.monotonic() + ANSWER_TIMEOUT_S
+    poll = QTimer()
+    poll.setInterval(20)
 
     def answer():
         dialog = QApplication.activeModalWidget()
@@ -64,8 +76,16 @@ def answer_next_dialog(qtbot, button_text: str, fill=None) -> list:
         buttons = [] if dialog is None else dialog.findChildren(QPushButton)
         button = next((b for b in buttons if b.text().replace("&", "") == button_text), None)
         if button is None or not dialog.isVisible():  # not shown yet, or a dialog answered before still closing
-            QTimer.singleShot(20, answer)
+            if time.monotonic() > deadline:
+                _stop(poll)
+                if dialog is not None:
+                    dialog.close()
+                raise AssertionError(
+                    f"no “{button_text}” button to click in {ANSWER_TIMEOUT_S} s; the open dialog showed "
+                    f"{[b.text() for b in buttons]}"
+                )
             return
+        _stop(poll)
         if fill is not None:
             fill(dialog)
         answered.append(
@@ -75,8 +95,15 @@ def answer_next_dialog(qtbot, button_text: str, fill=None) -> list:
         )
         button.click()
 
-    QTimer.singleShot(0, answer)
+    poll.timeout.connect(answer)
+    _unanswered[poll] = button_text
+    poll.start()
     return answered
+
+
+def _stop(poll: QTimer) -> None:
+    poll.stop()
+    _unanswered.pop(poll, None)
 
 
 def event_id_titled(desk, title: str) -> str:
@@ -105,3 +132,25 @@ def _nothing_left_running(qapp):
 
     if not operations.wait_for_all(timeout_ms=5_000):
         pytest.fail(f"{operations.running_count()} background operation(s) still running after the test")
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_open(qapp):
+    """What one test leaves application-wide does not reach the next: a test fails when a modal dialog is
+    still open or an answer it prepared was never given (both are closed or dropped), and Qt's own strings
+    (standard buttons) are back in English with the program's messages."""
+    yield
+    from desktop_app.ui import qt_i18n
+
+    left_open = []
+    while (dialog := QApplication.activeModalWidget()) is not None and dialog not in left_open:
+        left_open.append(dialog)
+        dialog.close()
+    waiting_for = list(_unanswered.values())
+    for poll in list(_unanswered):
+        _stop(poll)
+    qt_i18n.install(i18n.DEFAULT_LANGUAGE)
+    if left_open:
+        pytest.fail(f"modal dialogs left open: {[dialog.windowTitle() for dialog in left_open]}")
+    if waiting_for:
+        pytest.fail(f"no dialog came to be answered with {waiting_for}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from PySide6.QtWidgets import QApplication
 
 from desktop_app import user_settings
@@ -56,10 +55,6 @@ def test_the_server_dialog_explains_an_address_that_is_not_one(qtbot):
     assert "postgresql://user@host[:port]/dbname" in dialog.error.text()
 
 
-@pytest.mark.skip(
-    reason="hangs in QInputDialog.getText when run after the other GUI tests (passes alone); the command line's "
-    "password prompt is tested in tests/test_postgres.py; see the session-4 closing note"
-)
 def test_the_window_asks_for_the_password_the_server_wants(qtbot, password_url, monkeypatch, tmp_path):
     from desktop_app.ui.dialogs.server import open_server_database
     from tests.conftest import SERVER_PASSWORD

@@ -69,6 +69,13 @@ def test_a_dropped_bundle_is_previewed_applied_and_its_conflict_resolved(window,
     # who sent it, from the file's signed header, and no "Dry run" jargon
     assert f"From UNODC Vienna (Secretariat) · key fingerprint {secretariat.fingerprint}" in texts
     assert "Dry run" not in texts and "Nothing is changed until you choose Apply." in texts
+    # the records it would add or change, by name, and what changes
+    records = preview.records
+    rows = [[records.item(row, column).text() for column in range(3)] for row in range(records.rowCount())]
+    assert rows == [
+        ["Event", "Webinar from the secretariat", "New record"],
+        ["Event", CONFERENCE, "Venue: Palace of Independence → Hilton Astana"],
+    ]
     sync = window.page("sync")
     qtbot.waitUntil(lambda: not sync.busy() and "new record" in sync.import_result.text(), timeout=10_000)
     assert mine.get(conference)["venue"] == "Hilton Astana"
@@ -98,6 +105,29 @@ def test_a_dropped_bundle_is_previewed_applied_and_its_conflict_resolved(window,
     assert mine.get(conference)["venue"] == "Palace of Independence"
     assert page.table.rowCount() == 0
     assert window.navigation.findItems("Conflicts", Qt.MatchFlag.MatchExactly)
+
+
+def test_a_preview_of_many_records_names_the_first_ones_and_counts_the_rest(window, qtbot, tmp_path):
+    from desktop_app.sync.importing import PREVIEW_RECORDS
+    from desktop_app.ui.pages.sync import ImportPreview, previewed_import
+
+    window.desk.put_many(
+        ("event", {"type": "webinar", "title": f"Webinar {n}", "start_date": "2025-03-01"}) for n in range(100)
+    )
+    empty = Desk.create(tmp_path / "new.db", "UNODC Vienna", "secretariat")
+    try:
+        bundle = api.export_bundle(window.desk, tmp_path / "everything.pdsync", full=True).paths
+        previewed = previewed_import(empty, bundle, None, (window.desk.fingerprint,))
+        assert empty.list("event") == []  # only a preview
+    finally:
+        empty.close()
+    preview = ImportPreview(previewed)
+    qtbot.addWidget(preview)
+    total = previewed["summary"]["new"]
+    assert preview.records.rowCount() == PREVIEW_RECORDS < total
+    assert preview.records.item(0, 0).text() == "Event"  # events first, as they come in the bundle's kinds
+    texts = " ".join(label.text() for label in preview.findChildren(type(window.installation_label)))
+    assert f"{total - PREVIEW_RECORDS} more records are not listed; the counts above include them." in texts
 
 
 def test_export_writes_a_bundle_and_offers_to_send_it(window, qtbot, tmp_path):

@@ -146,8 +146,9 @@ class AboutDialog(QDialog):
             [(name, licence, f"licenses/{file}") for name, licence, file in COMPONENTS],
         )
         self.licenses.setAccessibleName(_("Licences"))
-        # Enter on a row (or a double click) and the button both show the licence of the current row
-        self.licenses.activated.connect(lambda index: self.open_license(index.row()))
+        # Enter on a row presses the dialog's default button, which shows the licence of the current row (the
+        # table passes Enter on: showing it on ``activated`` as well would open it twice); so does a double click
+        self.licenses.doubleClicked.connect(lambda index: self.open_license(index.row()))
         self.licenses.setCurrentCell(0, 0)
         licence_note = QLabel(
             _(
@@ -159,6 +160,7 @@ class AboutDialog(QDialog):
         licence_note.setWordWrap(True)
         read_licence = QPushButton(_("Read the licence"))
         read_licence.clicked.connect(lambda: self.open_license(max(self.licenses.currentRow(), 0)))
+        read_licence.setDefault(True)
         open_folder = QPushButton(_("Open the folder of licences"))
         open_folder.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(paths.licenses_dir()))))
         licences_tab = QWidget()

@@ -33,6 +33,7 @@ from desktop_app.ui.lock import scratch_folder
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import RecordEditor, RecordPage
 from desktop_app.ui.pages.people import PersonPicker
+from desktop_app.ui.widgets.columns import FittedColumns
 from desktop_app.ui.widgets.common import (
     CodeCombo,
     CommittedCodeCombo,
@@ -59,17 +60,20 @@ def _parties(row) -> str:
 
 EVENT_COLUMNS = [
     Column("start_date", N_("Date"), lambda r: i18n.format_date(r["start_date"], "numeric")),
-    Column("title", N_("Title"), lambda r: r["title"] or ""),
+    Column("title", N_("Title"), lambda r: r["title"] or "", stretches=True),
     Column("type", N_("Type"), lambda r: _(EVENT_TYPES.get(r["type"], r["type"] or ""))),
-    Column("city", N_("City"), lambda r: r["city"] or ""),
-    Column("country", N_("Country"), lambda r: i18n.country_name(r["country"])),
-    Column("parties", N_("Parties"), _parties),
-    Column("status", N_("Status"), lambda r: _(EVENT_STATUSES.get(r["status"], r["status"] or ""))),
+    Column("city", N_("City"), lambda r: r["city"] or "", shown_by_default=False),
+    Column("country", N_("Country"), lambda r: i18n.country_name(r["country"]), shown_by_default=False),
+    Column("parties", N_("Parties"), _parties, shown_by_default=False),
+    Column(
+        "status", N_("Status"), lambda r: _(EVENT_STATUSES.get(r["status"], r["status"] or "")), shown_by_default=False
+    ),
     Column(
         "participants_total",
         N_("Participants"),
         lambda r: i18n.format_number(r["participants_total"]),
         align_right=True,
+        shown_by_default=False,
     ),
 ]
 
@@ -399,9 +403,7 @@ class EventsPage(RecordPage):
             row.addWidget(combo, 1)
             combo.currentIndexChanged.connect(self._filters_changed)
         self._fill_years()
-        for index in range(self.model.columnCount()):
-            self.table.setColumnWidth(index, 110)
-        self.table.setColumnWidth(1, 320)
+        self.columns = FittedColumns(self.table, EVENT_COLUMNS, "events")
         follow_language(self)
 
     def retranslate(self) -> None:
@@ -419,6 +421,7 @@ class EventsPage(RecordPage):
             self.filters[name].setAccessibleName(label)
             self.filters[name].setToolTip(label)
         self._show_quick_label()
+        self.columns.fit()  # the headers' new words
 
     def _fill_years(self) -> None:
         self.year_filter.codes = {year: str(year) for year in self.reader.event_years()}

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -32,10 +33,11 @@ from PySide6.QtWidgets import (
 from desktop_app import i18n
 from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS, SECRETARIAT
 from desktop_app.errors import DeskError, one_line
-from desktop_app.i18n import _, ngettext
+from desktop_app.i18n import _, ngettext, pgettext
 from desktop_app.sync import api
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import Page
+from desktop_app.ui.pages.conflicts import field_label, value_text
 from desktop_app.ui.widgets import mnemonics
 from desktop_app.ui.widgets.common import confirm, follow_language, keyboard_table, show_error, translated_buttons
 from desktop_app.ui.widgets.waiting import WaitingBox
@@ -99,7 +101,49 @@ def previewed_import(desk, paths: list[Path], passphrase: str | None, trust: tup
             )
         finally:
             bundle.close()
-    return {"summary": summary, "senders": list(senders.values())}
+    return {"summary": summary, "senders": list(senders.values()), "records": _compared(desk, summary)}
+
+
+def _compared(desk, summary: dict) -> list[dict]:
+    """The records the dry run lists (``ImportSummary["records"]``), each as ``{kind, name, change, fields}``:
+    ``change`` is new, updated or deleted; ``fields`` the (field, value here, value after) that differ, read
+    against this database, which the dry run left as it was."""
+    compared = []
+    for listed in summary.get("records", []):
+        kind, after = listed["kind"], listed["record"]
+        entry = {"kind": kind, "name": one_line(str(after["name"])), "change": listed["change"], "fields": []}
+        if listed["change"] == "updated":
+            try:
+                before = desk.get(after["id"])
+            except DeskError:  # deleted here
+                before = {}
+            if after["deleted"]:
+                entry["change"] = "deleted"
+            entry["fields"] = [
+                (field.name, before.get(field.name), after.get(field.name))
+                for field in KINDS[kind].fields
+                if before.get(field.name) != after.get(field.name) and not after["deleted"]
+            ]
+        compared.append(entry)
+    return compared
+
+
+def change_text(entry: dict) -> str:
+    """What happens to one record: “New record”, “Record deleted”, or each field that changes, a line each: “Venue: A → B”."""
+    if entry["change"] == "new":
+        return _("New record")
+    if entry["change"] == "deleted":
+        return _("Record deleted")
+    if not entry["fields"]:
+        return _("No value changes")
+    return "\n".join(
+        _("{field}: {before} → {after}").format(
+            field=field_label(entry["kind"], name),
+            before=one_line(value_text(entry["kind"], name, before)),
+            after=one_line(value_text(entry["kind"], name, after)),
+        )
+        for name, before, after in entry["fields"]
+    )
 
 
 def sender_text(sender: dict) -> str:
@@ -112,8 +156,8 @@ def sender_text(sender: dict) -> str:
 
 
 class ImportPreview(QDialog):
-    """What an import would do: who sent it, counts per kind, new senders' fingerprints, warnings; Apply or
-    Cancel. ``preview`` is what ``previewed_import`` returned."""
+    """What an import would do: who sent it, counts per kind, the records it would add or change (and how),
+    new senders' fingerprints, warnings; Apply or Cancel. ``preview`` is what ``previewed_import`` returned."""
 
     def __init__(self, preview: dict, parent=None):
         super().__init__(parent)
@@ -133,7 +177,9 @@ class ImportPreview(QDialog):
         layout.addWidget(heading)
         per_kind = summary.get("per_kind", {})
         table = keyboard_table(QTableWidget(len(per_kind), 5))
-        table.setHorizontalHeaderLabels([_("Records"), _("New"), _("Updated"), _("Conflicts"), _("Skipped")])
+        table.setHorizontalHeaderLabels(  # "New" alone is also a button's verb (“Создать” in Russian)
+            [_("Records"), pgettext("records counted", "New"), _("Updated"), _("Conflicts"), _("Skipped")]
+        )
         table.verticalHeader().hide()
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         for row, (kind, counts) in enumerate(sorted(per_kind.items())):
@@ -144,9 +190,27 @@ class ImportPreview(QDialog):
             for column, text in enumerate(cells):
                 table.setItem(row, column, QTableWidgetItem(text))
         table.resizeColumnsToContents()
+        table.resizeRowsToContents()
+        table.setFixedHeight(  # as tall as its rows: the room below goes to the records
+            table.horizontalHeader().sizeHint().height() + table.verticalHeader().length() + 2 * table.frameWidth()
+        )
         table.setAccessibleName(_("Changes per kind of record"))
         layout.addWidget(table)
+        self.records = self._records_table(preview["records"])
+        records_label = QLabel(_("&Records that would be added or changed:"))
+        records_label.setBuddy(self.records)
+        layout.addWidget(records_label)
+        layout.addWidget(self.records, 1)
+        unlisted = summary["new"] + summary["updated"] - len(preview["records"])
         notes = []
+        if unlisted > 0:
+            notes.append(
+                ngettext(
+                    "{n} more record is not listed; the counts above include it.",
+                    "{n} more records are not listed; the counts above include them.",
+                    unlisted,
+                ).format(n=unlisted)
+            )
         for device in summary.get("new_devices", []):
             notes.append(
                 _(
@@ -186,8 +250,30 @@ class ImportPreview(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(620, self.sizeHint().height())
+        self.resize(720, self.sizeHint().height())
         mnemonics.assign(self)
+
+    @staticmethod
+    def _records_table(records: list[dict]) -> QTableWidget:
+        """One row per record: its kind, its name and what would change (the whole text in the tooltip)."""
+        table = keyboard_table(QTableWidget(len(records), 3))
+        table.setHorizontalHeaderLabels([_("Kind of record"), _("Title or name"), _("Change")])
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        for row, entry in enumerate(records):
+            cells = [_(KINDS[entry["kind"]].label), entry["name"], change_text(entry)]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                table.setItem(row, column, item)
+        table.resizeColumnsToContents()
+        table.setColumnWidth(1, min(table.columnWidth(1), table.fontMetrics().averageCharWidth() * 32))
+        # names wrap, and what changes takes the room left, a line per field: nothing to scroll sideways for
+        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.setAccessibleName(_("Records that would be added or changed"))
+        return table
 
 
 class SyncPage(QWidget, Page):

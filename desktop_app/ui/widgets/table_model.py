@@ -29,6 +29,8 @@ class Column:
     color: Callable[[dict], str | None] | None = None
     editable_codes: dict | None = None  # code -> N_ label: the cell is edited with a choice among them
     align_right: bool = False
+    stretches: bool = False  # takes the room the other columns leave (see ``widgets.columns``)
+    shown_by_default: bool = True
 
 
 class LazyTableModel(QAbstractTableModel):
