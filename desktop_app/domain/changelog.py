@@ -7,6 +7,7 @@ changes through ``ChangeWriter``; sync applies remote ones through
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from collections.abc import Callable
@@ -35,6 +36,9 @@ CHANGE_COLUMNS = (
     "replaces",
     "user",
 )
+# Most lines have neither context nor replaces: they are written without those columns (NULL by default), since
+# binding two NULLs costs the driver as much as two values (a seventh of the time 600,000 lines take to insert).
+BRIEF_CHANGE_COLUMNS = tuple(name for name in CHANGE_COLUMNS if name not in ("context", "replaces"))
 LINK_COLUMNS = ("device_id", "seq", "prev", "digest", "hash")
 SALTS_AT_ONCE = 256  # salts a writer reads from the system's random source at a time
 # Record ids are UUIDs derived from their creator (SPEC §3): version 5 of "device_id:seq" of the record's
@@ -173,7 +177,7 @@ class ChangeWriter:
         self.pending: dict[str, tuple[str, dict]] = {}  # record id -> (kind, fields written)
         self.created: set[str] = set()  # ids of records created in this transaction
         self.participations: dict[tuple[str, str], str] = {}  # (event, person) -> participation written
-        self._changes: list[tuple] = []  # rows of CHANGE_COLUMNS
+        self._changes: list[tuple] = []  # rows of CHANGE_COLUMNS, or of BRIEF_CHANGE_COLUMNS
         self._fields: dict[str, dict[str, dict]] = {}
         self._seen: dict[str, dict[str, dict[str, int]]] = {}  # record id -> field -> what its changes replace
         self._links: list[tuple] = []  # rows of LINK_COLUMNS
@@ -238,7 +242,12 @@ class ChangeWriter:
         link = author_log.link(device_id, seq, self._prev, digest)
         self._links.append((device_id, seq, self._prev, digest, link))
         self._prev = link
-        self._changes.append((device_id, seq, stamp, kind, record_id, field, value, context, salt, replaces, self.user))
+        if context is None and replaces is None:
+            self._changes.append((device_id, seq, stamp, kind, record_id, field, value, salt, self.user))
+        else:
+            self._changes.append(
+                (device_id, seq, stamp, kind, record_id, field, value, context, salt, replaces, self.user)
+            )
         self.next_seq = seq + 1
         return seq
 
@@ -249,7 +258,9 @@ class ChangeWriter:
         # parameters costs more than the database's own work.
         cursor = server.driver_cursor(self.connection)
         try:
-            server.insert_rows(cursor, "changes", CHANGE_COLUMNS, self._changes)
+            for length, lines in itertools.groupby(self._changes, key=len):  # in order, in runs of one shape
+                columns = CHANGE_COLUMNS if length == len(CHANGE_COLUMNS) else BRIEF_CHANGE_COLUMNS
+                server.insert_rows(cursor, "changes", columns, list(lines))
             server.insert_rows(cursor, "links", LINK_COLUMNS, self._links)
         finally:
             cursor.close()

@@ -116,7 +116,8 @@ def larger_page_cache(connection: Connection, mib: int) -> Iterator[None]:
     try:
         yield
     finally:
-        connection.exec_driver_sql(f"PRAGMA cache_size = {before}")
+        if not connection.invalidated:  # a connection lost to an error takes its cache with it
+            connection.exec_driver_sql(f"PRAGMA cache_size = {before}")
 
 
 def check_location(path: Path, must_exist: bool) -> None:
