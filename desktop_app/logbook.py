@@ -15,7 +15,7 @@ is asked to read them, and hold no passphrase and no record content beyond file 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -74,9 +74,15 @@ def imported(file: Path, sender: str, fingerprint: str, counts: Mapping[str, int
     log.info('import: %s from "%s" (%s): %s', file.name, one_line(sender), fingerprint, _counts(counts))
 
 
-def refused(file: Path, reason: str) -> None:
-    """A file was refused whole; ``reason`` is the message the user saw."""
-    log.warning("refused: %s: %s", file.name, one_line(reason))
+def refused(files: Sequence[Path], reason: str) -> None:
+    """Files were refused whole; ``reason`` is the message the user saw. The line names the file once: as the
+    message does when it begins with the name of one of ``files`` (most do), else all their names before it."""
+    reason = one_line(reason)
+    names = [one_line(file.name) for file in files]
+    if any(reason.startswith(f"{name}: ") for name in names):
+        log.warning("refused: %s", reason)
+    else:
+        log.warning("refused: %s: %s", ", ".join(names) or "-", reason)
 
 
 def exported(file: Path, recipients: str, counts: Mapping[str, int]) -> None:

@@ -129,13 +129,25 @@ _JSON = st.recursive(
 )
 
 
-@given(
-    st.dictionaries(st.sampled_from(["device_id", "field", "hlc", "kind", "salt", "value", "context"]), _JSON),
-    _TEXT,
-    st.integers(1, 2**40),
-    _TEXT,
-    _TEXT,
+_LINE = st.fixed_dictionaries(
+    {
+        "device_id": _TEXT,
+        "seq": st.integers(1, 2**40),
+        "hlc": _TEXT,
+        "kind": _TEXT,
+        "record_id": _TEXT,
+        "field": _TEXT,
+        "value": _JSON,
+        "salt": _TEXT,
+    },
+    optional={
+        "context": _JSON.filter(lambda v: v is not None),
+        "replaces": st.dictionaries(_TEXT, st.integers(1, 2**40)),
+    },
 )
+
+
+@given(_LINE, _TEXT, st.integers(1, 2**40), _TEXT, _TEXT)
 def test_the_writers_quick_hashes_are_the_canonical_ones(line, device_id, seq, prev, line_digest):
     """The change writer hashes a line from its fields' canonical texts, and spells a link directly: both must
     give exactly the hashes of the canonical JSON that a reader of FORMAT.md computes."""
@@ -144,7 +156,20 @@ def test_the_writers_quick_hashes_are_the_canonical_ones(line, device_id, seq, p
     from desktop_app.domain import author_log
     from desktop_app.domain.changelog import canonical
 
-    assert author_log.digest_of({k: canonical(v) for k, v in line.items()}) == author_log.digest(line)
+    encoded = {name: canonical(line[name]) if name in line else None for name in ("value", "context", "replaces")}
+    quick = author_log.line_digest(
+        line["device_id"],
+        line["seq"],
+        line["hlc"],
+        line["kind"],
+        line["record_id"],
+        line["field"],
+        encoded["value"],
+        line["salt"],
+        encoded["context"],
+        encoded["replaces"],
+    )
+    assert quick == author_log.digest(line)
     stub = {"device_id": device_id, "digest": line_digest, "prev": prev, "seq": seq}
     expected = hashlib.sha256(canonical(stub).encode("utf-8")).hexdigest()
     assert author_log.link(device_id, seq, prev, line_digest) == expected

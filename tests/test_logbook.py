@@ -93,3 +93,29 @@ def test_every_caller_uses_the_one_log_path_helper():
     ]
     assert builders == ["paths.py"]
     assert logging.getLogger("platform_desk") is logbook.log
+
+
+def test_a_refused_bundle_is_named_once_in_its_log_line(tmp_path, log_lines):
+    from desktop_app.sync import api
+    from tests.sync.conftest import Office
+
+    secretariat = Office(tmp_path, "unodc", "secretariat")
+    stranger = Office(tmp_path, "stranger", "delegation", "TM")
+    try:
+        bundle = Path(stranger.send().paths[0])
+        with pytest.raises(api.UntrustedSender):
+            secretariat.receive(bundle, trust=[])
+    finally:
+        secretariat.desk.close()
+        stranger.desk.close()
+    refusals = [line for line in log_lines() if " WARNING refused: " in line]
+    assert len(refusals) == 1, refusals
+    assert f" WARNING refused: {bundle.name}: comes from stranger (" in refusals[0]
+    assert refusals[0].count(bundle.name) == 1, refusals[0]
+
+
+def test_a_refusal_that_names_no_file_is_given_the_files_names(log_lines):
+    logbook.refused([Path("kz-1.pdsync"), Path("kz-2.pdsync")], "the database is locked by another program")
+    assert log_lines()[0].endswith(
+        " WARNING refused: kz-1.pdsync, kz-2.pdsync: the database is locked by another program"
+    )

@@ -383,11 +383,10 @@ def _create_checked(writer: ChangeWriter, kind: Kind, values: dict) -> str:
     fields, variants = split(coerce_fields(kind, values))
     record = {f.name: f.default for f in kind.fields} | fields
     check_record(kind, record)
-    record_id = writer.create(kind.name)
-    for name, value in [*record.items(), *sorted(variants.items())]:
-        if value is not None:
-            writer.set(kind.name, record_id, name, value)
-    return record_id
+    return writer.create(
+        kind.name,
+        {name: value for name, value in [*record.items(), *sorted(variants.items())] if value is not None},
+    )
 
 
 def delete_record(writer: ChangeWriter, record_id: str) -> None:

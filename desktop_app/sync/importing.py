@@ -159,7 +159,7 @@ def import_files(
                     )
             return summary
         except InputError as error:
-            logbook.refused(Path(paths[0]) if paths else Path("-"), str(error))
+            logbook.refused([Path(path) for path in paths], str(error))
             raise
         finally:
             for bundle in opened:
