@@ -807,7 +807,8 @@ def drop_lines_after(connection: Connection, device_id: str, seq: int) -> None:
 
 
 def derive_records(connection: Connection, kind: str, ids: set[str]) -> None:
-    """Rebuild records of one kind from the change log alone (SPEC §4.3); one with no change left is deleted."""
+    """Rebuild records of one kind from the change log alone (SPEC §4.3); one with no change left, or none that
+    made it (the ``owner`` line of an id derived from its creator), is deleted."""
     histories: dict[tuple[str, str], FieldHistory] = defaultdict(FieldHistory)
     for row in connection.execute(
         select(
@@ -825,8 +826,9 @@ def derive_records(connection: Connection, kind: str, ids: set[str]) -> None:
         current = history.current()
         if current is not None:
             values[record_id][name] = json.loads(current.value)
-    for record_id in ids - values.keys():
-        values[record_id] = {DELETED: True}
+    for record_id in ids:  # no change left, or its creation dropped (a revocation): never made
+        if record_id not in values or (_derived(record_id) and OWNER not in values[record_id]):
+            values[record_id] = {DELETED: True}
     connection.execute(
         update(table)
         .where(table.c.id.in_(ids))

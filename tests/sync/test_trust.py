@@ -340,6 +340,24 @@ def test_a_revocation_cuts_at_its_seq_also_what_was_applied_before_it_arrived(wo
         assert not connection.exec_driver_sql("SELECT count(*) FROM changes WHERE record_id = ?", (stolen,)).scalar()
 
 
+@pytest.mark.parametrize("edited_by_a_party", [True, False])
+def test_a_record_made_after_the_cut_goes_even_where_a_party_edited_it(world, edited_by_a_party):
+    """Found by the long property run: UZ, a party, edited an event of the stolen laptop before the revocation
+    reached it. The event goes; UZ's edit stays in UZ's log but makes no record of its own."""
+    unodc, kz2, uz = world["unodc"], world["kz2"], world["uz"]
+    api.revoke(unodc.desk, kz2.device_id)
+    stolen = kz2.desk.put("event", {**EVENT, "parties": ["UZ"], "sharing": "parties"})
+    uz.receive(*kz2.send(uz).paths)
+    if edited_by_a_party:
+        uz.desk.put("event", {"id": stolen, "status": "held"})
+    uz.receive(*unodc.send(uz).paths)
+    with pytest.raises(NotFoundError):
+        uz.desk.get(stolen)
+    assert uz.dump() == []
+    unodc.receive(*uz.send().paths)  # the secretariat never had it, and still has not
+    assert unodc.dump() == []
+
+
 def test_only_the_root_secretariat_vouches_for_or_revokes_a_secretariat(world, tmp_path):
     """Attack: a second secretariat laptop revokes the root."""
     unodc, kz2, uz = world["unodc"], world["kz2"], world["uz"]
