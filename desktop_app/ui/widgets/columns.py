@@ -7,7 +7,10 @@ settings under the table's name."""
 
 from __future__ import annotations
 
+from math import ceil
+
 from PySide6.QtCore import QObject, QPoint, Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QHeaderView, QMenu, QStyle, QStyledItemDelegate, QTableView
 
 from desktop_app import user_settings
@@ -69,10 +72,10 @@ class FittedColumns(QObject):
         """The room for what ``column`` shows whole: its declared texts, and its editor's drop-down of choices."""
         widths = []
         if column.whole_texts:
-            style, metrics = self.table.style(), self.table.fontMetrics()
+            style, metrics = self.table.style(), QFontMetricsF(self.table.font())  # as the cells lay text out
             text_margins = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1)
             grid = 1 if self.table.showGrid() else 0
-            widths += [metrics.horizontalAdvance(text) + text_margins + grid for text in column.whole_texts()]
+            widths += [ceil(metrics.horizontalAdvance(text)) + text_margins + grid for text in column.whole_texts()]
         if column.editable_codes:
             choices = QComboBox()  # as the cell's editor shows them (see ``pages.actions.CodeDelegate``)
             choices.setFont(self.table.font())
