@@ -370,6 +370,7 @@ class SyncPage(QWidget, Page):
         self.devices.verticalHeader().hide()
         self.devices.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.devices.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.devices.setWordWrap(False)  # one line a row: what does not fit is elided, whole in the tooltip
         self.device_columns = FittedColumns(self.devices, DEVICE_COLUMNS, "installations")
         self.forget_button = QPushButton()
         self.forget_button.clicked.connect(self._forget)
