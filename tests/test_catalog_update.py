@@ -49,3 +49,20 @@ def test_update_keeps_each_kept_line_and_adds_a_new_message_on_one_line_after_it
     after = {po: _lines(po) for po in before}
     catalogs.update(translations, template)
     assert {po: _lines(po) for po in before} == after  # a second update changes nothing
+
+
+def test_update_keeps_a_message_and_the_same_words_in_a_context_as_two(tmp_path):
+    """“New” (a button) and “New” in the context “records counted” are two messages, both kept."""
+    translations = tmp_path / "translations"
+    shutil.copytree(catalogs.TRANSLATIONS, translations, ignore=shutil.ignore_patterns("*.mo"))
+    template = catalogs.extract(tmp_path / "platform_desk.pot")
+    with open(template, "rb") as handle:
+        wanted = {(message.id, message.context) for message in read_po(handle) if message.id}
+    assert {("New", None), ("New", "records counted")} <= wanted
+
+    catalogs.update(translations, template)
+
+    for po in translations.glob("*/LC_MESSAGES/*.po"):
+        with open(po, "rb") as handle:
+            kept = {(message.id, message.context) for message in read_po(handle) if message.id}
+        assert wanted <= kept, f"{po.parent.parent.name}: {wanted - kept}"

@@ -72,20 +72,22 @@ def _merge(po: Path, template: Path, language: str) -> None:
         catalog = read_po(handle, locale=language)
     with open(template, "rb") as handle:
         wanted = read_po(handle)
-    kept_order = [message.id for message in catalog if message.id]
+    # a message is its text and its context: “New” (a button) and “New” in “records counted” are two
+    kept_order = [(message.id, message.context) for message in catalog if message.id]
     catalog.update(wanted, no_fuzzy_matching=True, update_header_comment=False, update_creation_date=False)
     catalog.obsolete.clear()
-    order = [key for key in kept_order if key in catalog]
+    order = [key for key in kept_order if catalog.get(*key) is not None]
     previous = None
     for message in wanted:  # a new message goes after the one before it in the template
-        if message.id and message.id not in order:
-            order.insert(order.index(previous) + 1 if previous in order else len(order), message.id)
-        previous = message.id
-    messages = {message.id: message for message in catalog if message.id}
-    for key in list(messages):
-        del catalog[key]
+        key = (message.id, message.context)
+        if message.id and key not in order:
+            order.insert(order.index(previous) + 1 if previous in order else len(order), key)
+        previous = key
+    messages = {(message.id, message.context): message for message in catalog if message.id}
+    for message_id, context in messages:
+        catalog.delete(message_id, context)
     for key in order:
-        catalog[key] = messages[key]
+        catalog[key[0]] = messages[key]
     with open(po, "wb") as handle:
         write_po(handle, catalog, width=0, include_previous=False)
 

@@ -11,6 +11,7 @@ from desktop_app.domain.schema import ACTION_STATUSES
 from desktop_app.errors import DeskError
 from desktop_app.i18n import N_, _
 from desktop_app.ui.pages.base import TablePage
+from desktop_app.ui.widgets.columns import FittedColumns
 from desktop_app.ui.widgets.common import CodeCombo, CountryCombo, follow_language, show_error
 from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
@@ -22,12 +23,28 @@ def _due(row: dict) -> str:
     return _("{date} (overdue)").format(date=text) if overdue(row) else text
 
 
+def _overdue_dates() -> list[str]:
+    """An overdue date with its mark in each month: the widest text the due date column shows."""
+    return [_due({"due_date": f"2000-{month:02}-28", "status": "open"}) for month in range(1, 13)]
+
+
 ACTION_COLUMNS = [
-    Column("due_date", N_("Due date"), _due, color=lambda r: OVERDUE_COLOR if overdue(r) else None),
-    Column("description", N_("Action"), lambda r: r["description"] or ""),
+    Column(
+        "due_date",
+        N_("Due date"),
+        _due,
+        color=lambda r: OVERDUE_COLOR if overdue(r) else None,
+        whole_texts=_overdue_dates,
+    ),
+    Column("description", N_("Action"), lambda r: r["description"] or "", stretches=True),
     Column("event_title", N_("Event"), lambda r: r["event_title"] or ""),
     Column("responsible", N_("Responsible"), lambda r: r["responsible"] or ""),
-    Column("responsible_country", N_("Responsible country"), lambda r: i18n.country_name(r["responsible_country"])),
+    Column(
+        "responsible_country",
+        N_("Responsible country"),
+        lambda r: i18n.country_name(r["responsible_country"]),
+        shown_by_default=False,
+    ),
     Column("status", N_("Status"), lambda r: _(ACTION_STATUSES.get(r["status"], "")), editable_codes=ACTION_STATUSES),
 ]
 
@@ -80,8 +97,7 @@ class ActionsPage(TablePage):
         )
         self.table.doubleClicked.connect(self._double_clicked)
         model.edited.connect(self._status_changed)
-        for index, width in enumerate((150, 320, 260, 160, 150)):
-            self.table.setColumnWidth(index, width)
+        self.columns = FittedColumns(self.table, ACTION_COLUMNS, "actions")
         layout = QVBoxLayout(self)
         self.search_bar.addLayout(self.filter_bar, 1)
         layout.addLayout(self.search_bar)
@@ -94,9 +110,7 @@ class ActionsPage(TablePage):
         self.search.setPlaceholderText(_("Search action, responsible, event… (Ctrl+F)"))
         self.status_filter.setAccessibleName(_("Status"))
         self.country_filter.setAccessibleName(_("Responsible country"))
-        # an overdue date with its mark, in this language, is never cut
-        longest = _due({"due_date": "2000-09-30", "status": "open"})
-        self.table.setColumnWidth(0, max(150, self.table.fontMetrics().horizontalAdvance(longest) + 24))
+        self.columns.fit()  # the headers' new words
 
     def apply_filters(self) -> None:
         self.chosen.text = self.search.text()

@@ -10,15 +10,16 @@ from desktop_app.domain.schema import EVENT_TYPES, PERSON, ROLES
 from desktop_app.i18n import N_, _
 from desktop_app.ui.pages.base import SEARCH_DELAY_MS, RecordEditor, RecordPage
 from desktop_app.ui.widgets import mnemonics
+from desktop_app.ui.widgets.columns import FittedColumns
 from desktop_app.ui.widgets.common import follow_language, translated_buttons
 from desktop_app.ui.widgets.table_model import Column, LazyTableModel
 
 PERSON_COLUMNS = [
-    Column("full_name", N_("Full name"), lambda r: r["full_name"] or ""),
+    Column("full_name", N_("Full name"), lambda r: r["full_name"] or "", stretches=True),
     Column("organization", N_("Organization"), lambda r: r["organization"] or ""),
-    Column("position", N_("Position"), lambda r: r["position"] or ""),
+    Column("position", N_("Position"), lambda r: r["position"] or "", shown_by_default=False),
     Column("country", N_("Country"), lambda r: i18n.country_name(r["country"])),
-    Column("email", N_("E-mail"), lambda r: r["email"] or ""),
+    Column("email", N_("E-mail"), lambda r: r["email"] or "", shown_by_default=False),
 ]
 PICKER_LIMIT = 500
 
@@ -71,8 +72,7 @@ class PeoplePage(RecordPage):
             False,
         )
         super().__init__(model, PersonEditor(desk, reader), parent)
-        for index, width in enumerate((220, 200, 160, 120)):
-            self.table.setColumnWidth(index, width)
+        self.columns = FittedColumns(self.table, PERSON_COLUMNS, "people")
         follow_language(self)
 
     def apply_filters(self) -> None:
@@ -82,6 +82,7 @@ class PeoplePage(RecordPage):
     def retranslate(self) -> None:
         super().retranslate()
         self.search.setPlaceholderText(_("Search name, organization, position, e-mail… (Ctrl+F)"))
+        self.columns.fit()  # the headers' new words
 
 
 class PersonPicker(QDialog):

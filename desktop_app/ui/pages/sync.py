@@ -33,13 +33,15 @@ from PySide6.QtWidgets import (
 from desktop_app import i18n
 from desktop_app.domain.schema import INSTALLATION_ROLES, KINDS, SECRETARIAT
 from desktop_app.errors import DeskError, one_line
-from desktop_app.i18n import _, ngettext, pgettext
+from desktop_app.i18n import N_, _, ngettext, pgettext
 from desktop_app.sync import api
 from desktop_app.ui.operations import run_operation
 from desktop_app.ui.pages.base import Page
 from desktop_app.ui.pages.conflicts import field_label, value_text
 from desktop_app.ui.widgets import mnemonics
+from desktop_app.ui.widgets.columns import FittedColumns
 from desktop_app.ui.widgets.common import confirm, follow_language, keyboard_table, show_error, translated_buttons
+from desktop_app.ui.widgets.table_model import Column
 from desktop_app.ui.widgets.waiting import WaitingBox
 
 BUNDLE_SUFFIX = ".pdsync"
@@ -54,6 +56,25 @@ def device_label(device: dict) -> str:
     role = _(INSTALLATION_ROLES.get(device.get("role"), device.get("role") or ""))
     country = i18n.country_name(device.get("country"))
     return ", ".join(filter(None, [one_line(device.get("device_name") or ""), role, country]))
+
+
+def believed_because(device: dict) -> str:
+    """Why this installation's files are believed: confirmed here, vouched for by whom, or revoked."""
+    if device["revoked"]:
+        return _("revoked")
+    if device["vouched_by_name"]:
+        return _("vouched for by {name}").format(name=device["vouched_by_name"])
+    return _("confirmed here")
+
+
+# the known installations; the fingerprint takes the room left, cut in the middle if it must (whole in its
+# tooltip, and Ctrl+C copies it whole)
+DEVICE_COLUMNS = [
+    Column("installation", N_("Installation"), device_label),
+    Column("fingerprint", N_("Key fingerprint"), lambda device: device["fingerprint"], stretches=True),
+    Column("believed_because", N_("Believed because"), believed_because),
+    Column("last_seen", N_("Last seen"), lambda device: format_time(device["last_seen"]), shown_by_default=False),
+]
 
 
 class RecipientCombo(QComboBox):
@@ -349,7 +370,8 @@ class SyncPage(QWidget, Page):
         self.devices.verticalHeader().hide()
         self.devices.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.devices.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.devices.horizontalHeader().setStretchLastSection(True)
+        self.devices.setWordWrap(False)  # one line a row: what does not fit is elided, whole in the tooltip
+        self.device_columns = FittedColumns(self.devices, DEVICE_COLUMNS, "installations")
         self.forget_button = QPushButton()
         self.forget_button.clicked.connect(self._forget)
         self.revoke_button = QPushButton()
@@ -367,8 +389,8 @@ class SyncPage(QWidget, Page):
         top.addWidget(self.export_box, 1)
         top.addWidget(self.import_box, 1)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.history_box, 1)
-        bottom.addWidget(self.devices_box, 1)
+        bottom.addWidget(self.history_box, 2)
+        bottom.addWidget(self.devices_box, 3)  # the fingerprint beside the installation's name and trust
         self.waiting = WaitingBox(desk)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -405,9 +427,7 @@ class SyncPage(QWidget, Page):
             [_("When"), _("Direction"), _("Other installation"), _("Changes"), _("File")]
         )
         self.devices_box.setTitle(_("Known installations"))
-        self.devices.setHorizontalHeaderLabels(
-            [_("Installation"), _("Key fingerprint"), _("Believed because"), _("Last seen")]
-        )
+        self.devices.setHorizontalHeaderLabels([_(column.header) for column in DEVICE_COLUMNS])
         self.forget_button.setText(_("Forget"))
         self.forget_button.setToolTip(
             _("Un-pin the selected installation: its next file is a first contact again (a re-installed laptop)")
@@ -431,19 +451,13 @@ class SyncPage(QWidget, Page):
         names = {d["device_id"]: d["device_name"] for d in devices}
         self.devices.setRowCount(len(devices))
         for row, device in enumerate(devices):
-            if device["revoked"]:
-                because = _("revoked")
-            elif device["vouched_by_name"]:
-                because = _("vouched for by {name}").format(name=device["vouched_by_name"])
-            else:
-                because = _("confirmed here")
-            for column, text in enumerate(
-                (device_label(device), device["fingerprint"], because, format_time(device["last_seen"]))
-            ):
-                item = QTableWidgetItem(text)
+            for number, column in enumerate(DEVICE_COLUMNS):
+                item = QTableWidgetItem(column.text(device))
                 item.setData(Qt.ItemDataRole.UserRole, device["device_id"])
-                self.devices.setItem(row, column, item)
-        self.devices.resizeColumnsToContents()
+                if column.stretches:
+                    item.setToolTip(item.text())
+                self.devices.setItem(row, number, item)
+        self.device_columns.fit()
         history = api.exchange_history(self.desk)
         self.history.setRowCount(len(history))
         directions = {"export": _("Sent"), "import": _("Received")}

@@ -1,13 +1,17 @@
 """Columns that can be read on a small screen: each one as wide as its header and what it shows (up to a
 limit), one column (``Column.stretches``) taking the room left and eliding its text in the middle (the
-whole text is its tooltip), and a menu on the header and on the table (right click, or the Menu key) to
+whole text is its tooltip), the texts a column declares whole (``Column.whole_texts``) and the choice
+an editable column's drop-down offers never cut, and a menu on the header and on the table (right click, or the Menu key) to
 show or hide columns. Columns with ``shown_by_default=False`` start hidden; the choice is kept in the
 settings under the table's name."""
 
 from __future__ import annotations
 
+from math import ceil
+
 from PySide6.QtCore import QObject, QPoint, Qt
-from PySide6.QtWidgets import QHeaderView, QMenu, QStyledItemDelegate, QTableView
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import QComboBox, QHeaderView, QMenu, QStyle, QStyledItemDelegate, QTableView
 
 from desktop_app import user_settings
 from desktop_app.i18n import _
@@ -61,7 +65,23 @@ class FittedColumns(QObject):
     def _fit_column(self, number: int) -> None:
         header = self.table.horizontalHeader()
         widest = self.table.fontMetrics().averageCharWidth() * WIDEST_CONTENT_CHARS
-        self.table.setColumnWidth(number, max(header.sectionSizeHint(number), min(self._content_width(number), widest)))
+        fitted = max(header.sectionSizeHint(number), min(self._content_width(number), widest))
+        self.table.setColumnWidth(number, max(fitted, self._whole_width(self.columns[number])))
+
+    def _whole_width(self, column: Column) -> int:
+        """The room for what ``column`` shows whole: its declared texts, and its editor's drop-down of choices."""
+        widths = []
+        if column.whole_texts:
+            style, metrics = self.table.style(), QFontMetricsF(self.table.font())  # as the cells lay text out
+            text_margins = 2 * (style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self.table) + 1)
+            grid = 1 if self.table.showGrid() else 0
+            widths += [ceil(metrics.horizontalAdvance(text)) + text_margins + grid for text in column.whole_texts()]
+        if column.editable_codes:
+            choices = QComboBox()  # as the cell's editor shows them (see ``pages.actions.CodeDelegate``)
+            choices.setFont(self.table.font())
+            choices.addItems([_(label) for label in column.editable_codes.values()])
+            widths.append(choices.sizeHint().width())
+        return max(widths, default=0)
 
     def _content_width(self, number: int) -> int:
         """The widest cell among the rows on screen (or the first ones, before the table is shown)."""

@@ -31,6 +31,7 @@ class Column:
     align_right: bool = False
     stretches: bool = False  # takes the room the other columns leave (see ``widgets.columns``)
     shown_by_default: bool = True
+    whole_texts: Callable[[], list[str]] | None = None  # texts never cut, however long (e.g. each month's date)
 
 
 class LazyTableModel(QAbstractTableModel):
