@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import math
 import os
 import re
 import struct
@@ -31,13 +30,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from desktop_app.domain import identity
-from desktop_app.domain.authority import SECRETARIAT
-from desktop_app.domain.hlc import FORM as _HLC
-from desktop_app.domain.schema import DELETED, KINDS, OWNER, country_codes
-from desktop_app.domain.validation import RECORD_ID, coerce_fields
+from desktop_app.domain.schema import country_codes
+from desktop_app.domain.validation import RECORD_ID
 from desktop_app.errors import InputError, ValidationError, has_control, one_line
 from desktop_app.i18n import _
-from desktop_app.sync import chain
+from desktop_app.sync.lines import HEX64, canonical_bytes, check_change, is_id, is_seq, limit_error, strict_json
 
 FORMAT = "platform-desk-sync"
 FORMAT_VERSION = "3.0"
@@ -63,8 +60,6 @@ MAX_RATIO = 200  # inflated / compressed, once past RATIO_FLOOR
 RATIO_FLOOR = 16 << 20
 MAX_LINE_BYTES = 1 << 20
 MAX_CHANGES = 5_000_000
-MAX_DEPTH = 8  # nesting of JSON arrays and objects
-MAX_INT = 2**63 - 1  # every JSON integer lies in [-2^63, 2^63 - 1]
 MAX_BLOBS = 10_000
 MAX_BLOB_BYTES = 50_000_000  # as attachments.MAX_ATTACHMENT_BYTES
 SCRYPT_N_MIN, SCRYPT_N_MAX, SCRYPT_R, SCRYPT_P_MAX = 2**14, 2**17, 8, 4
@@ -76,13 +71,6 @@ BLOB_PADDING = 4096  # encrypted attachments are padded to a multiple of this
 SCRYPT_N = 2**15  # what this program writes
 SALT_BYTES, NONCE_BYTES, TAG_BYTES = 16, 12, 16
 
-# Ids, digests and clocks (``_HLC``) are checked with ``fullmatch`` under re.ASCII: ``\d`` would take
-# Arabic-Indic digits and ``$`` a final newline.
-_HEX64 = re.compile(r"[0-9a-f]{64}", re.ASCII)
-_HEX32 = re.compile(r"[0-9a-f]{32}", re.ASCII)
-_ID = RECORD_ID
-_CHANGE_KEYS = {"device_id", "seq", "hlc", "kind", "record_id", "field", "value", "salt", "prev"}
-_OPTIONAL_KEYS = {"context", "replaces"}
 _VECTOR = "vector"
 _SENDER_TYPES = {
     "format": str,
@@ -99,94 +87,6 @@ _SENDER_TYPES = {
 }
 _BUNDLE_TYPES = {"payload": str, "payload_sha256": str, "encryption": (dict, type(None))}
 _BODY_TYPES = {"vector": dict, "base": dict, "audience": str, "change_count": int, "blobs": dict, "heads": dict}
-
-
-def limit_error(where: str, limit: str, value: int) -> InputError:
-    return InputError(
-        _("{where}: over the limit {limit} = {value} (FORMAT.md, “Limits”)").format(
-            where=one_line(where), limit=limit, value=value
-        )
-    )
-
-
-# ----- strict JSON -----------------------------------------------------------------------------
-
-
-class _Refused(ValueError):
-    pass
-
-
-def _bounded_int(text: str) -> int:
-    value = int(text)
-    if not -MAX_INT - 1 <= value <= MAX_INT:
-        raise _Refused("MAX_INT")
-    return value
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _Refused("MAX_INT")
-    return value
-
-
-def _no_constant(text: str):
-    raise _Refused("constant")
-
-
-def _unique_keys(pairs: list) -> dict:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise _Refused("duplicate")
-    return result
-
-
-def _depth(value, level: int = 1) -> int:
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level)
-    return level - 1
-
-
-def strict_json(data: bytes, where: str):
-    """Parse JSON as FORMAT.md allows it: UTF-8, no duplicate keys, no NaN, integers in 64 bits, depth ≤ MAX_DEPTH."""
-    try:
-        value = json.loads(
-            data.decode("utf-8"),
-            object_pairs_hook=_unique_keys,
-            parse_int=_bounded_int,
-            parse_float=_finite_float,
-            parse_constant=_no_constant,
-        )
-    except _Refused as error:
-        if str(error) == "MAX_INT":
-            raise limit_error(where, "MAX_INT", MAX_INT) from None
-        raise InputError(_("{where}: not valid JSON").format(where=one_line(where))) from None
-    except RecursionError:
-        raise limit_error(where, "MAX_DEPTH", MAX_DEPTH) from None
-    except (ValueError, UnicodeDecodeError):
-        raise InputError(_("{where}: not valid JSON").format(where=one_line(where))) from None
-    # Each level opens with a bracket, so a line with few brackets (every honest one) needs no walk.
-    if data.count(b"[") + data.count(b"{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
-        raise limit_error(where, "MAX_DEPTH", MAX_DEPTH)
-    if b"\r" in data:  # never written; JSON would take it as white space
-        raise InputError(_("{where}: holds a carriage return (CR) outside text: refused").format(where=one_line(where)))
-    if b"\\u" in data:  # only an escape can spell a lone surrogate, which is not text
-        try:
-            canonical_bytes(value)
-        except UnicodeEncodeError:
-            raise InputError(
-                _("{where}: holds a lone surrogate escape (\\uD800–\\uDFFF), which is not text: refused").format(
-                    where=one_line(where)
-                )
-            ) from None
-    return value
-
-
-def canonical_bytes(value) -> bytes:
-    """Canonical JSON (FORMAT.md): keys sorted, no spaces, UTF-8 without escapes."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def b64(data: bytes) -> str:
@@ -542,7 +442,7 @@ class Bundle:
         self._check_types(manifest, _SENDER_TYPES)
         if (
             manifest["role"] not in ("delegation", "secretariat")
-            or not _ID.fullmatch(manifest["device_id"])
+            or not RECORD_ID.fullmatch(manifest["device_id"])
             or not manifest["device_name"].strip()
             or len(manifest["device_name"]) > 200
         ):
@@ -553,9 +453,9 @@ class Bundle:
                     name=one_line(manifest["device_name"])
                 )
             )
-        if manifest["to"] is not None and not _ID.fullmatch(manifest["to"]):
+        if manifest["to"] is not None and not RECORD_ID.fullmatch(manifest["to"]):
             raise self._wrong("to")
-        if not _ID.fullmatch(manifest["bundle_id"]):
+        if not RECORD_ID.fullmatch(manifest["bundle_id"]):
             raise self._wrong("bundle_id")
         if manifest["country"] is not None and not re.fullmatch(r"[A-Z]{2}", manifest["country"], re.ASCII):
             raise self._wrong("country")
@@ -563,7 +463,7 @@ class Bundle:
     def _check_layout(self) -> None:
         manifest = self.manifest
         members = manifest["members"]
-        if not all(isinstance(v, str) and _HEX64.fullmatch(v) for v in members.values()):
+        if not all(isinstance(v, str) and HEX64.fullmatch(v) for v in members.values()):
             raise self._wrong("members")
         listed = set(members)
         present = set(self.archive.namelist()) - {MANIFEST, SIGNATURE}
@@ -589,7 +489,7 @@ class Bundle:
                 and 0 < part["size"]
                 and part.get("bundle_id") == manifest["bundle_id"]
                 and isinstance(part.get("bundle_sha256"), str)
-                and _HEX64.fullmatch(part["bundle_sha256"])
+                and HEX64.fullmatch(part["bundle_sha256"])
                 and listed == {PART}
             ):
                 raise self._wrong("part")
@@ -637,19 +537,23 @@ class Bundle:
         self._check_types(body, _BODY_TYPES)
         for key in ("vector", "base"):
             if not all(
-                isinstance(k, str) and _ID.fullmatch(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                isinstance(k, str)
+                and RECORD_ID.fullmatch(k)
+                and isinstance(v, int)
+                and not isinstance(v, bool)
+                and v >= 0
                 for k, v in body[key].items()
             ):
                 raise self._wrong(key)
         if body["audience"] not in ("device", "secretariat", "everyone"):
             raise self._wrong("audience")
         if not all(
-            _is_id(device)
+            is_id(device)
             and isinstance(head, dict)
             and set(head) == {"seq", "hash", "signature"}
-            and _is_seq(head["seq"])
+            and is_seq(head["seq"])
             and isinstance(head["hash"], str)
-            and _HEX64.fullmatch(head["hash"])
+            and HEX64.fullmatch(head["hash"])
             and isinstance(head["signature"], str)
             and len(head["signature"]) <= 100
             for device, head in body["heads"].items()
@@ -662,7 +566,7 @@ class Bundle:
         plain = self.manifest["encryption"] is None
         for sha256, entry in table.items():
             if not (
-                _HEX64.fullmatch(sha256)
+                HEX64.fullmatch(sha256)
                 and isinstance(entry, dict)
                 and set(entry) == {"member", "size"}
                 and isinstance(entry["size"], int)
@@ -839,7 +743,7 @@ class Bundle:
             return (
                 isinstance(entry, dict)
                 and isinstance(entry["device_id"], str)
-                and bool(_ID.fullmatch(entry["device_id"]))
+                and bool(RECORD_ID.fullmatch(entry["device_id"]))
                 and isinstance(entry["device_name"], str)
                 and entry["role"] in ("delegation", "secretariat")
                 and (entry["country"] is None or entry["country"] in country_codes())
@@ -922,93 +826,3 @@ class Bundle:
         ):
             self.referenced.add(change["value"])
         return change
-
-
-def _is_id(value) -> bool:
-    return isinstance(value, str) and bool(_ID.fullmatch(value))
-
-
-def _is_seq(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def check_change(change) -> dict:
-    """A change line of the right shape and types, its value already in its stored form (FORMAT.md §5).
-
-    A value in any other form is refused rather than normalised: the author's hashes cover the line as it
-    came, and every relay must hand it on byte for byte the same. Returns the line with its place in its
-    author's log (``sync.chain``): ``prev``, ``digest`` and ``link``. A stub (a line the recipient may not
-    see) comes back as ``{"stub": True, device_id, seq, prev, digest, link}``.
-    """
-    if isinstance(change, dict) and set(change) == chain.STUB_KEYS:
-        if not (
-            _is_id(change["device_id"])
-            and _is_seq(change["seq"])
-            and isinstance(change["prev"], str)
-            and _HEX64.fullmatch(change["prev"])
-            and isinstance(change["digest"], str)
-            and _HEX64.fullmatch(change["digest"])
-        ):
-            raise ValidationError(
-                "digest", _("a line that travels as its hash needs an id, a number and two SHA-256 digests")
-            )
-        return {
-            **change,
-            "stub": True,
-            "link": chain.link(change["device_id"], change["seq"], change["prev"], change["digest"]),
-        }
-    if not isinstance(change, dict) or not _CHANGE_KEYS <= set(change) or set(change) - _CHANGE_KEYS - _OPTIONAL_KEYS:
-        raise ValidationError(
-            None, _("a change needs exactly the keys {keys}").format(keys=", ".join(sorted(_CHANGE_KEYS)))
-        )
-    kind = KINDS.get(change["kind"]) if isinstance(change["kind"], str) else None
-    if kind is None:
-        raise ValidationError("kind", _("unknown record kind “{kind}”").format(kind=one_line(change["kind"])[:100]))
-    if not (_is_id(change["device_id"]) and _is_id(change["record_id"])):
-        raise ValidationError("record_id", _("ids must be short text"))
-    if not _is_seq(change["seq"]):
-        raise ValidationError("seq", _("must be a whole number, 1 or more"))
-    if not isinstance(change["hlc"], str) or not _HLC.fullmatch(change["hlc"]):
-        raise ValidationError("hlc", _("is not a clock reading"))
-    if not (
-        isinstance(change["salt"], str)
-        and _HEX32.fullmatch(change["salt"])
-        and isinstance(change["prev"], str)
-        and _HEX64.fullmatch(change["prev"])
-    ):
-        raise ValidationError("salt", _("a change needs a salt of 32 and a previous link of 64 hex digits"))
-    try:
-        digest = chain.digest(change)
-    except UnicodeEncodeError:
-        raise ValidationError("value", _("holds a lone surrogate, which is not text")) from None
-    link = chain.link(change["device_id"], change["seq"], change["prev"], digest)
-    field, value = change["field"], change["value"]
-    if field == DELETED:
-        if not isinstance(value, bool):
-            raise ValidationError(DELETED, _("must be true or false"))
-    elif field == OWNER:
-        if not isinstance(value, str) or (value != SECRETARIAT and value not in country_codes()):
-            raise ValidationError(OWNER, _("must be “secretariat” or a country code"))
-    else:
-        if not isinstance(field, str):
-            raise ValidationError("field", _("must be text"))
-        stored = coerce_fields(kind, {field: value})[field]
-        if stored is None and field in kind.names and kind.names[field].required:  # no local edit clears one
-            raise ValidationError(field, _("is required"))
-        if stored != value or type(stored) is not type(value):
-            raise ValidationError(field, _("is not in its stored form (FORMAT.md §5)"))
-    context = change.get("context")
-    if "context" in change and field != DELETED:
-        raise ValidationError("context", _("only a deletion carries a context"))
-    if "context" in change and not (
-        isinstance(context, dict)
-        and all(_is_id(k) and isinstance(v, int) and not isinstance(v, bool) and v >= 0 for k, v in context.items())
-    ):
-        raise ValidationError("context", _("must map device ids to sequence numbers"))
-    replaces = change.get("replaces")
-    if "replaces" in change and not (
-        isinstance(replaces, dict) and replaces and all(_is_id(k) and _is_seq(v) for k, v in replaces.items())
-    ):
-        raise ValidationError("replaces", _("must map device ids to sequence numbers"))
-    change["digest"], change["link"] = digest, link
-    return change

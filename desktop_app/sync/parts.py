@@ -18,7 +18,8 @@ from pathlib import Path
 
 from desktop_app.errors import InputError
 from desktop_app.i18n import _, ngettext
-from desktop_app.sync.bundle import CHUNK, Bundle, limit_error
+from desktop_app.sync.bundle import CHUNK, Bundle
+from desktop_app.sync.lines import limit_error
 
 MAX_PENDING_BYTES = 2 << 30  # all parts waiting beside one database
 

@@ -18,7 +18,7 @@ from desktop_app.domain.desk import Desk
 from desktop_app.errors import one_line
 from desktop_app.i18n import N_, _
 from desktop_app.storage.models import HeldBack, Peer
-from desktop_app.sync.bundle import limit_error
+from desktop_app.sync.lines import limit_error
 
 MAX_HELD_LINES = 20_000  # lines one sender may leave waiting
 MAX_HELD_BYTES = 20_000_000  # bytes of lines one sender may leave waiting

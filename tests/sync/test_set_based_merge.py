@@ -16,7 +16,8 @@ from sqlalchemy import insert, select, text
 from desktop_app.domain.desk import Desk
 from desktop_app.storage.models import RECORD_MODELS, Link, Peer
 from desktop_app.sync import api, trust
-from desktop_app.sync.bundle import Bundle, check_change
+from desktop_app.sync.bundle import Bundle
+from desktop_app.sync.lines import check_change
 from desktop_app.sync.merge import Merger
 from tests.sync.conftest import Office
 from tests.sync.test_convergence import World, operation
