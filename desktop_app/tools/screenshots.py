@@ -65,14 +65,6 @@ def screens(window) -> Iterator[tuple[str, object]]:
         dialog.deleteLater()
 
 
-def switch_language(language: str) -> None:
-    """Switch the running program's language, Qt's own strings included."""
-    from desktop_app.ui import qt_i18n
-
-    i18n.set_language(language)
-    qt_i18n.install(language)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("outdir", type=Path)
@@ -88,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from desktop_app.domain.demo import load_public_record
     from desktop_app.domain.desk import Desk
+    from desktop_app.ui import qt_i18n
     from desktop_app.ui.main_window import MainWindow
     from desktop_app.ui.widgets import palette
 
@@ -103,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         window = MainWindow(desk)
         window.resize(*size)
         for language in args.lang:
-            switch_language(language)
+            qt_i18n.switch_language(language)
             target = args.outdir / f"{language}{suffix}"
             target.mkdir(parents=True, exist_ok=True)
             for name, widget in screens(window):

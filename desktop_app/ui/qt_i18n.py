@@ -109,3 +109,9 @@ def install(language: str) -> None:
     _installed.append(GettextTranslator(app))
     for translator in _installed:
         app.installTranslator(translator)
+
+
+def switch_language(language: str) -> None:
+    """Switch the running program's language: its own messages and Qt's strings (buttons, dialogs) together."""
+    i18n.set_language(language)
+    install(language)

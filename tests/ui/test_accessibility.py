@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app import i18n
-from desktop_app.tools.screenshots import screens, switch_language
+from desktop_app.tools.screenshots import screens
+from desktop_app.ui.qt_i18n import switch_language
 
 INPUTS = (QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit, QTextEdit)
 

@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QApplication, QMenu, QStyle, QStyleOptionComboBox
 from desktop_app import i18n, user_settings
 from desktop_app.domain.desk import Desk
 from desktop_app.sync import api
-from desktop_app.tools.screenshots import switch_language
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.pages.sync import DEVICE_COLUMNS
+from desktop_app.ui.qt_i18n import switch_language
 
 # 1280×720 at 100 %, and 1366×768 at 125 % (QT_SCALE_FACTOR=1.25) as the layout sees it: 1366/1.25 wide, and
 # 768/1.25 high less a taskbar and the window's title bar (the size the screenshots tool draws at 125 %)

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from desktop_app import i18n
 from desktop_app.tools import catalogs
 from desktop_app.tools.screenshots import main as screenshots_main
-from desktop_app.tools.screenshots import screens, switch_language
+from desktop_app.tools.screenshots import screens
+from desktop_app.ui.qt_i18n import switch_language
 
 
 def must_change(language: str) -> set[str]:

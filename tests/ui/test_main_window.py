@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 
 from desktop_app import i18n, paths, user_settings
 from desktop_app.domain.desk import Desk
-from desktop_app.tools.screenshots import switch_language
 from desktop_app.ui import operations
 from desktop_app.ui.main_window import NAVIGATION, MainWindow
+from desktop_app.ui.qt_i18n import switch_language
 
 OFFSCREEN_NOISE = "This plugin does not support"  # the offscreen platform's own notes, not ours
 

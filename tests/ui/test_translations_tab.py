@@ -4,7 +4,7 @@ language shows that text."""
 from __future__ import annotations
 
 from desktop_app import i18n
-from desktop_app.tools.screenshots import switch_language
+from desktop_app.ui.qt_i18n import switch_language
 from tests.ui.conftest import event_id_titled, press, type_text
 
 CONFERENCE = "First Annual Conference of the Regional Platform"

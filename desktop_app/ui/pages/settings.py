@@ -43,8 +43,7 @@ class LanguageCombo(QComboBox):
     def _chosen(self, _index) -> None:
         language = self.currentData()
         if language != i18n.current_language():
-            i18n.set_language(language)
-            qt_i18n.install(language)
+            qt_i18n.switch_language(language)
             i18n.save_language(language)
 
 
