@@ -8,7 +8,8 @@ through the secretariat, every honest installation holds exactly the secretariat
 may see, and nothing of the records it never could.
 
 ``HYPOTHESIS_PROFILE=ci`` keeps it bounded; ``PD_LONG=1`` runs 200 histories (``PD_EXAMPLES=N`` to choose),
-some with bursts of 10,001 writes (enough to carry a standing clock's counter into the milliseconds).
+some with bursts of 10,001 writes (enough to carry a standing clock's counter into the milliseconds); run it with
+``--timeout=0``. A failing history, as Hypothesis prints it, replays and shrinks with ``python -m tests.sync.replay``.
 """
 
 from __future__ import annotations
