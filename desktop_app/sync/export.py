@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import ColumnClause, TextClause, and_, func, insert, literal_column, or_, select, text
+from sqlalchemy.orm import aliased
 
 from desktop_app import logbook
 from desktop_app.domain.authority import SECRETARIAT
@@ -171,23 +172,24 @@ def _withdrawn(connection, ranges, since: int | None, hidden: set[str], recipien
     sharing.
     """
     news = or_(*ranges) if since is None else or_(*ranges, Change.rowid > since)
-    made_local = connection.execute(
-        select(Change.record_id, Change.kind)
-        .where(news, Change.field == "sharing", Change.value == canonical("local"))
+    local = canonical("local")
+    earlier = aliased(Change)
+    last_shared = (
+        select(earlier.value)
+        .where(earlier.record_id == Change.record_id, earlier.field == "sharing", earlier.value != local)
+        .order_by(earlier.hlc.desc(), earlier.device_id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    made_local = connection.execute(  # a record made local from the start has no earlier sharing: never shared
+        select(Change.record_id, Change.kind, last_shared)
+        .where(news, Change.field == "sharing", Change.value == local, last_shared.is_not(None))
         .distinct()
     ).all()
     events = record_table("event")
     withdrawn = set()
-    for record_id, kind in made_local:
+    for record_id, kind, before in made_local:
         if record_id not in hidden:
-            continue
-        before = connection.execute(
-            select(Change.value)
-            .where(Change.record_id == record_id, Change.field == "sharing", Change.value != canonical("local"))
-            .order_by(Change.hlc.desc(), Change.device_id.desc())
-            .limit(1)
-        ).scalar()
-        if before is None:  # never shared
             continue
         table = record_table(kind)
         event_id = table.c.event_id if "event_id" in table.c else table.c.id
